@@ -1,0 +1,1 @@
+"""Agencies, the service fields and services they handle, and their service points."""

@@ -1,0 +1,116 @@
+"""The application factory: a short list of named steps."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, render_template, request, session
+from sqlalchemy import event
+from werkzeug.exceptions import HTTPException
+
+from survey.config import LANGUAGES, load_config
+from survey.extensions import babel, csrf, db, migrate
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the app from `SURVEY_*` variables, then apply `test_config` on top."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    environ = dict(os.environ)
+    if test_config is not None:
+        environ.setdefault("SURVEY_ENV", "test")
+    app.config.update(load_config(environ, app.instance_path))
+    if test_config is not None:
+        app.config.update(test_config)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def select_locale() -> str:
+    """Pick the language: an explicit ?lang= choice (remembered), else the configured default."""
+    choice = request.args.get("lang")
+    if choice in LANGUAGES:
+        session["lang"] = choice
+        return choice
+    remembered = session.get("lang")
+    if remembered in LANGUAGES:
+        return remembered
+    from flask import current_app
+
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_extensions(app: Flask) -> None:
+    # Importing the models registers every table on the metadata before Alembic looks at it.
+    import survey.models  # noqa: F401
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+
+def configure_sqlite(engine) -> None:
+    """Make SQLite enforce foreign keys and honour SAVEPOINTs like PostgreSQL does.
+
+    pysqlite opens transactions lazily behind SQLAlchemy's back, which breaks nested
+    transactions; the recipe from SQLAlchemy's SQLite notes hands control back to it.
+    """
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+def register_blueprints(app: Flask) -> None:
+    from survey.main.views import blueprint as main
+    from survey.questionnaires.views import blueprint as questionnaires
+
+    app.register_blueprint(main)
+    app.register_blueprint(questionnaires)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(error: HTTPException):
+        return render_template("errors/error.html", error=error), error.code
+
+    for code in (400, 403, 404, 405, 410, 413, 429, 500):
+        app.register_error_handler(code, render_error)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from survey.i18n import localized
+
+    app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "vi")
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.filters["localized"] = localized
+
+
+def register_commands(app: Flask) -> None:
+    from survey.demo.cli import demo_cli
+    from survey.questionnaires.cli import questionnaires_cli
+
+    app.cli.add_command(questionnaires_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,111 @@
+"""A campaign runs one questionnaire version over a period for a set of agencies."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey.agencies.models import Agency, Service, ServiceField
+from survey.db import enum_column, one_of, utcnow
+from survey.extensions import db
+from survey.questionnaires.models import QuestionnaireVersion
+
+CAMPAIGN_STATUSES = ("draft", "open", "closed")
+
+campaign_agency = Table(
+    "campaign_agency",
+    db.metadata,
+    Column("campaign_id", ForeignKey("campaign.id"), primary_key=True),
+    Column("agency_id", ForeignKey("agency.id"), primary_key=True),
+)
+
+
+class Campaign(db.Model):
+    __tablename__ = "campaign"
+    __table_args__ = (
+        one_of("status", CAMPAIGN_STATUSES),
+        CheckConstraint("period_end >= period_start", name="period_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_version.id"), index=True
+    )
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = enum_column(CAMPAIGN_STATUSES, default="draft")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    agencies: Mapped[list[Agency]] = relationship(
+        secondary=campaign_agency, order_by=Agency.code
+    )
+    frame_counts: Mapped[list[FrameCount]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Campaign {self.code} {self.status}>"
+
+
+class FrameCount(db.Model):
+    """Dossiers an agency handled in a service field during the period: N_s for the weights."""
+
+    __tablename__ = "frame_count"
+    __table_args__ = (CheckConstraint("dossiers >= 0", name="dossiers_not_negative"),)
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True)
+    service_field_id: Mapped[int] = mapped_column(
+        ForeignKey("service_field.id"), primary_key=True
+    )
+    dossiers: Mapped[int] = mapped_column(Integer)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="frame_counts")
+    agency: Mapped[Agency] = relationship()
+    service_field: Mapped[ServiceField] = relationship()
+
+
+class Invitation(db.Model):
+    """A single-use survey link for one dossier, from the one-stop shop's export.
+
+    The phone number is the only personal data the platform holds; it lives here and never
+    travels with answers. Use is recorded as a date, not a time, so that it cannot be
+    matched against a submission's timestamp.
+    """
+
+    __tablename__ = "invitation"
+    __table_args__ = (UniqueConstraint("campaign_id", "dossier_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    dossier_code: Mapped[str] = mapped_column(String(64))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
+    returned_on: Mapped[date | None] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_on: Mapped[date | None] = mapped_column(Date)
+
+    campaign: Mapped[Campaign] = relationship()
+    agency: Mapped[Agency] = relationship()
+    service: Mapped[Service | None] = relationship()

@@ -1,0 +1,89 @@
+"""Configuration from `SURVEY_*` environment variables, read only when an app is created."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+PREFIX = "SURVEY_"
+ENVIRONMENTS = ("production", "development", "test")
+LANGUAGES = ("vi", "en")
+
+# What each variable means, for error messages and the README.
+VARIABLES = {
+    "SURVEY_ENV": "production (default), development or test",
+    "SURVEY_DATABASE_URL": "SQLAlchemy URL; default: an SQLite file in the instance folder",
+    "SURVEY_SECRET_KEY": "signs sessions and CSRF tokens; required in production",
+    "SURVEY_DEFAULT_LANGUAGE": "vi (default) or en",
+}
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Route plain PostgreSQL URLs through psycopg 3, the only driver we install."""
+    for plain in ("postgres://", "postgresql://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    return url
+
+
+def load_config(environ: Mapping[str, str], instance_path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Build Flask settings from `environ`; raise ConfigError naming any bad variable."""
+    unknown = sorted(k for k in environ if k.startswith(PREFIX) and k not in VARIABLES)
+    unknown = [k for k in unknown if not k.startswith("SURVEY_TEST_")]
+    if unknown:
+        raise ConfigError(
+            f"unknown setting {unknown[0]}; known settings: {', '.join(sorted(VARIABLES))}"
+        )
+
+    env = environ.get("SURVEY_ENV", "production").strip().lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"SURVEY_ENV={env!r} is not one of {', '.join(ENVIRONMENTS)}")
+
+    language = environ.get("SURVEY_DEFAULT_LANGUAGE", "vi").strip().lower()
+    if language not in LANGUAGES:
+        raise ConfigError(
+            f"SURVEY_DEFAULT_LANGUAGE={language!r} is not one of {', '.join(LANGUAGES)}"
+        )
+
+    secret_key = environ.get("SURVEY_SECRET_KEY", "")
+    if not secret_key:
+        if env == "production":
+            raise ConfigError(
+                "SURVEY_SECRET_KEY is not set; production refuses to start without one "
+                '(generate one with: python -c "import secrets; print(secrets.token_hex(32))")'
+            )
+        # Development and tests get a per-process key: sessions simply do not survive a restart.
+        secret_key = os.urandom(32).hex()
+    elif env == "production" and len(secret_key) < 32:
+        raise ConfigError("SURVEY_SECRET_KEY is too short; use at least 32 random characters")
+
+    database_url = environ.get("SURVEY_DATABASE_URL", "").strip()
+    if not database_url:
+        database_url = "sqlite:///" + str(Path(instance_path) / "survey.sqlite3")
+    database_url = normalise_database_url(database_url)
+    if "://" not in database_url:
+        raise ConfigError(
+            f"SURVEY_DATABASE_URL={database_url!r} is not a database URL "
+            "(expected e.g. postgresql+psycopg://user@host/db or sqlite:///path)"
+        )
+
+    return {
+        "SURVEY_ENV": env,
+        "DEBUG": env == "development",
+        "TESTING": env == "test",
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_DEFAULT_LOCALE": language,
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

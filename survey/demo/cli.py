@@ -1,0 +1,38 @@
+"""`flask demo seed`."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask.cli import AppGroup
+
+from survey.demo.services import DemoError, province_exists, seed
+from survey.extensions import db
+
+demo_cli = AppGroup("demo", help="The demo province.")
+
+
+@demo_cli.command("seed")
+@click.option("--responses", default=2000, show_default=True, type=click.IntRange(min=0),
+              help="Synthetic submissions to add to the demo campaign.")
+@click.option("--seed", "random_seed", default=1, show_default=True, type=int,
+              help="Random seed: the same seed gives the same responses.")
+@click.option("--if-empty", is_flag=True,
+              help="Do nothing when the database already has agencies (used by make run).")
+def seed_command(responses: int, random_seed: int, if_empty: bool) -> None:
+    """Create the demo province (Đắk Lắk) with a campaign 'demo' and synthetic responses."""
+    if if_empty and province_exists():
+        click.echo("the database already has agencies; demo seed skipped")
+        return
+    started = time.perf_counter()
+    try:
+        outcome = seed(responses, random_seed, progress=lambda m: click.echo(m, err=True))
+    except DemoError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(
+        f"demo province: {outcome.agencies} agencies, campaign '{outcome.campaign.code}' with "
+        f"{outcome.submissions} submissions and {outcome.answers} answers "
+        f"in {time.perf_counter() - started:.1f} s"
+    )

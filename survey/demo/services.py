@@ -1,0 +1,210 @@
+"""Build the demo province and its synthetic campaign."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from itertools import chain
+
+import numpy as np
+from sqlalchemy import func, select
+
+from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
+from survey.audit import services as audit
+from survey.campaigns.models import Campaign, FrameCount
+from survey.db import utcnow
+from survey.demo import province
+from survey.demo.responses import Stratum, generate
+from survey.extensions import db
+from survey.questionnaires.definition import QUESTIONNAIRE_DIR, load_file
+from survey.questionnaires.services import import_definition
+from survey.responses import bulk
+from survey.responses.models import Submission
+
+CAMPAIGN_CODE = "demo"
+PERIOD = (date(2026, 1, 1), date(2026, 10, 31))
+# The province itself never changes with --seed: only the responses do.
+PROVINCE_SEED = 2026
+
+
+class DemoError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class SeedOutcome:
+    campaign: Campaign
+    agencies: int
+    submissions: int
+    answers: int
+
+
+def province_exists() -> bool:
+    return db.session.scalar(select(func.count()).select_from(Agency)) > 0
+
+
+def seed(responses: int, seed: int, *, progress=None) -> SeedOutcome:
+    """Create (or reuse) the demo province and add `responses` synthetic submissions.
+
+    Refuses, changing nothing, when the demo campaign already has submissions.
+    """
+    if responses < 0:
+        raise DemoError("--responses must be zero or more")
+    campaign = _campaign()
+    existing = db.session.scalar(
+        select(func.count()).select_from(Submission).where(Submission.campaign_id == campaign.id)
+    )
+    if existing and responses:
+        db.session.rollback()
+        raise DemoError(
+            f"the demo campaign already has {existing} submissions; nothing was changed "
+            "(seed into an empty database to start again)"
+        )
+    strata = _strata(campaign)
+    definition = campaign.questionnaire_version.definition()
+    generated = generate(definition, strata, responses, PERIOD, np.random.default_rng(seed))
+    if progress:
+        progress(f"generated {responses} responses; writing")
+
+    first = bulk.reserve_submission_ids(len(generated))
+    ids = np.arange(first, first + len(generated))
+    submissions = [
+        (
+            int(ids[i]), campaign.id, campaign.questionnaire_version_id,
+            int(generated.agency_id[i]), int(generated.service_id[i]),
+            int(generated.point_id[i]), str(generated.channel[i]),
+            definition.respondent_type, generated.started_at[i], generated.submitted_at[i],
+            "valid",
+        )
+        for i in range(len(generated))
+    ]
+    answer_count = sum(len(rows) for rows, *_ in generated.answers)
+    answers = chain.from_iterable(
+        zip(
+            ids[rows].tolist(),
+            [code] * len(rows),
+            [position] * len(rows),
+            values.tolist() if values is not None else [None] * len(rows),
+            texts if texts is not None else [None] * len(rows),
+            strict=True,
+        )
+        for rows, code, position, values, texts in generated.answers
+    )
+    bulk.write(submissions, answers)
+    audit.record(
+        "demo.seed", "campaign", campaign.id, actor="demo seed",
+        after={"responses": responses, "seed": seed},
+    )
+    return SeedOutcome(campaign, len(strata), responses, answer_count)
+
+
+def _campaign() -> Campaign:
+    campaign = db.session.scalar(select(Campaign).where(Campaign.code == CAMPAIGN_CODE))
+    if campaign is not None:
+        return campaign
+    _province()
+    path = QUESTIONNAIRE_DIR / "sipas-citizen.yaml"
+    outcome = import_definition(
+        load_file(path), path.read_text(encoding="utf-8"), actor="demo seed"
+    )
+    for other in ("sipas-organisation.yaml",):
+        other_path = QUESTIONNAIRE_DIR / other
+        import_definition(
+            load_file(other_path), other_path.read_text(encoding="utf-8"), actor="demo seed"
+        )
+    agencies = list(db.session.scalars(select(Agency).order_by(Agency.id)))
+    campaign = Campaign(
+        code=CAMPAIGN_CODE,
+        name_vi="Khảo sát SIPAS năm 2026 (dữ liệu minh họa)",
+        name_en="SIPAS survey 2026 (demo data)",
+        questionnaire_version=outcome.version,
+        period_start=PERIOD[0],
+        period_end=PERIOD[1],
+        status="open",
+        opened_at=utcnow(),
+        agencies=agencies,
+    )
+    db.session.add(campaign)
+    rng = np.random.default_rng(PROVINCE_SEED)
+    fields = {f.code: f for f in db.session.scalars(select(ServiceField))}
+    for agency in agencies:
+        field_codes = sorted({s.field.code for s in agency.services})
+        for code in field_codes:
+            # Land and civil status are the bulk of a district's dossiers.
+            scale = {"DD": 6000, "HT": 5000, "XD": 1500}.get(code, 800)
+            dossiers = int(rng.integers(scale // 2, scale * 2))
+            campaign.frame_counts.append(
+                FrameCount(agency=agency, service_field=fields[code], dossiers=dossiers)
+            )
+    db.session.flush()
+    audit.record(
+        "campaign.create", "campaign", campaign.id, actor="demo seed",
+        after={"code": CAMPAIGN_CODE, "agencies": len(agencies)},
+    )
+    return campaign
+
+
+def _province() -> None:
+    fields = {}
+    for code, (name_vi, name_en) in province.SERVICE_FIELDS.items():
+        fields[code] = _get_or_add(ServiceField, code=code, name_vi=name_vi, name_en=name_en)
+    db.session.flush()
+
+    def add_agency(code, name_vi, name_en, kind, group, field_codes, points):
+        agency = _get_or_add(
+            Agency, code=code, name_vi=name_vi, name_en=name_en, kind=kind, ranking_group=group
+        )
+        db.session.flush()
+        for field_code in field_codes:
+            for number, (service_vi, service_en) in enumerate(
+                province.PROCEDURES[field_code], start=1
+            ):
+                db.session.add(
+                    Service(
+                        code=f"{field_code}-{number:02d}", agency=agency,
+                        field=fields[field_code], name_vi=service_vi, name_en=service_en,
+                    )
+                )
+        for number, (point_vi, point_en) in enumerate(points, start=1):
+            db.session.add(
+                ServicePoint(
+                    code=f"{code.lower()}-{number}", agency=agency,
+                    name_vi=f"{point_vi} - {name_vi}", name_en=f"{point_en} - {name_en}",
+                )
+            )
+
+    for code, (name_vi, name_en, field_codes) in province.DEPARTMENTS.items():
+        add_agency(
+            code, name_vi, name_en, "department", "departments", field_codes,
+            province.DEPARTMENT_POINTS,
+        )
+    for code, (unit_vi, unit_en, name) in province.DISTRICTS.items():
+        add_agency(
+            code, f"UBND {unit_vi} {name}", f"{name} {unit_en} people's committee",
+            "district", "districts", province.DISTRICT_FIELDS, province.DISTRICT_POINTS,
+        )
+    db.session.flush()
+    audit.record("demo.province", "agency", None, actor="demo seed",
+                 after={"agencies": len(province.DEPARTMENTS) + len(province.DISTRICTS)})
+
+
+def _get_or_add(model, *, code, **values):
+    instance = db.session.scalar(select(model).where(model.code == code))
+    if instance is None:
+        instance = model(code=code, **values)
+        db.session.add(instance)
+    return instance
+
+
+def _strata(campaign: Campaign) -> list[Stratum]:
+    frames: dict[int, dict[str, int]] = {}
+    for count in campaign.frame_counts:
+        frames.setdefault(count.agency_id, {})[count.service_field.code] = count.dossiers
+    strata = []
+    for agency in campaign.agencies:
+        points = [p.id for p in agency.service_points if p.active]
+        services = [(s.id, s.field.code) for s in agency.services if s.active]
+        if not points or not services:
+            raise DemoError(f"agency {agency.code} has no active service point or service")
+        strata.append(Stratum(agency.id, points, services, frames.get(agency.id, {})))
+    return strata

@@ -1,0 +1,1 @@
+"""Public pages that are not part of a survey: the home page and health check."""

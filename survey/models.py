@@ -1,0 +1,26 @@
+"""Every model, imported in one place so the metadata (and Alembic) sees all tables."""
+
+from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
+from survey.audit.models import AuditEvent
+from survey.campaigns.models import Campaign, FrameCount, Invitation, campaign_agency
+from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
+from survey.responses.models import Answer, Participation, Submission
+from survey.users.models import User
+
+__all__ = [
+    "Agency",
+    "Answer",
+    "AuditEvent",
+    "Campaign",
+    "FrameCount",
+    "Invitation",
+    "Participation",
+    "Questionnaire",
+    "QuestionnaireVersion",
+    "Service",
+    "ServiceField",
+    "ServicePoint",
+    "Submission",
+    "User",
+    "campaign_agency",
+]

@@ -1,0 +1,1 @@
+"""Questionnaires as data: the YAML format, its validation, versions and the CLI."""

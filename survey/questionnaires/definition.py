@@ -1,0 +1,338 @@
+"""Load, check and read questionnaire definitions (YAML files validated by a JSON Schema).
+
+Checking happens in two passes: the schema (shape and types), then cross-references that
+a schema cannot express (unique codes, declared components, skip rules that point to
+earlier items and to values those items can take). Every problem is reported with the
+file, the item or section it concerns, and what is wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from survey.questionnaires.types import Question, SatisfactionQuestion, ServiceQuestion
+
+QUESTIONNAIRE_DIR = Path(__file__).resolve().parents[2] / "questionnaires"
+SCHEMA_PATH = QUESTIONNAIRE_DIR / "questionnaire.schema.json"
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class QuestionnaireError(Exception):
+    """A questionnaire file is broken; `problems` lists every finding."""
+
+    def __init__(self, source: str, problems: Sequence[Problem]):
+        self.source = source
+        self.problems = list(problems)
+        super().__init__("\n".join(f"{source}: {p}" for p in self.problems))
+
+
+@dataclass(frozen=True)
+class Component:
+    code: str
+    name: Mapping[str, str]
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    code: str
+    name: Mapping[str, str]
+    threshold: int
+    components: tuple[Component, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    code: str
+    title: Mapping[str, str]
+    items: tuple[Question, ...]
+    description: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A checked questionnaire, as every part of the platform reads it."""
+
+    code: str
+    respondent_type: str
+    title: Mapping[str, str]
+    no_answer_code: int
+    satisfaction_scale: tuple[Mapping[str, str], ...]
+    index: IndexSpec
+    sections: tuple[Section, ...]
+    content: Mapping[str, Any]
+
+    @classmethod
+    def from_content(cls, content: Mapping[str, Any]) -> Definition:
+        """Build from already-checked content (as stored in a questionnaire version)."""
+        sections = tuple(
+            Section(
+                code=s["code"],
+                title=s["title"],
+                description=s.get("description"),
+                items=tuple(Question.from_raw(i, s["code"]) for i in s["items"]),
+            )
+            for s in content["sections"]
+        )
+        items = [q for s in sections for q in s.items]
+        raw_index = content["index"]
+        components = tuple(
+            Component(
+                code=c["code"],
+                name=c["name"],
+                items=tuple(
+                    q.code
+                    for q in items
+                    if isinstance(q, SatisfactionQuestion) and q.component == c["code"]
+                ),
+            )
+            for c in raw_index["components"]
+        )
+        return cls(
+            code=content["code"],
+            respondent_type=content["respondent_type"],
+            title=content["title"],
+            no_answer_code=content["no_answer_code"],
+            satisfaction_scale=tuple(content["satisfaction_scale"]),
+            index=IndexSpec(
+                code=raw_index["code"],
+                name=raw_index["name"],
+                threshold=raw_index["threshold"],
+                components=components,
+            ),
+            sections=sections,
+            content=content,
+        )
+
+    @property
+    def items(self) -> tuple[Question, ...]:
+        return tuple(q for s in self.sections for q in s.items)
+
+    def item(self, code: str) -> Question:
+        for question in self.items:
+            if question.code == code:
+                return question
+        raise KeyError(code)
+
+    @property
+    def satisfaction_items(self) -> tuple[SatisfactionQuestion, ...]:
+        return tuple(q for q in self.items if isinstance(q, SatisfactionQuestion))
+
+    @property
+    def service_item(self) -> ServiceQuestion | None:
+        return next((q for q in self.items if isinstance(q, ServiceQuestion)), None)
+
+    def visible_items(self, answers: Mapping[str, Any]) -> list[Question]:
+        """The items shown given `answers`; hidden items are neither required nor stored."""
+        return [q for q in self.items if q.show_if is None or q.show_if.is_met(answers)]
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.content)
+
+
+def content_hash(content: Mapping[str, Any]) -> str:
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def load_file(path: str | Path) -> Definition:
+    """Read and check a questionnaire file; raise QuestionnaireError naming every problem."""
+    path = Path(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise QuestionnaireError(str(path), [Problem("", "no such file")]) from None
+    except UnicodeDecodeError as error:
+        raise QuestionnaireError(
+            str(path), [Problem("", f"not UTF-8 text (byte {error.start})")]
+        ) from None
+    return load_text(source, str(path))
+
+
+def load_text(source: str, name: str = "<questionnaire>") -> Definition:
+    try:
+        content = yaml.safe_load(source)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise QuestionnaireError(name, [Problem(where, f"not valid YAML: {problem}")]) from None
+    problems = check_content(content)
+    if problems:
+        raise QuestionnaireError(name, problems)
+    return Definition.from_content(content)
+
+
+def check_content(content: Any) -> list[Problem]:
+    """Every problem in parsed YAML content, schema first, then cross-references."""
+    if not isinstance(content, dict):
+        return [Problem("", "the file must hold a mapping (keys such as code, title, sections)")]
+    schema_problems = [
+        Problem(_locate(content, list(error.absolute_path)), _describe(error))
+        for error in sorted(_validator().iter_errors(content), key=lambda e: list(e.path))
+    ]
+    if schema_problems:
+        return _unique(schema_problems)
+    return list(_check_references(content))
+
+
+def _locate(content: Mapping[str, Any], path: list[Any]) -> str:
+    """Turn a JSON path into words: `item TC9, field 'component'` rather than indices."""
+    if len(path) >= 4 and path[0] == "sections" and path[2] == "items":
+        section = content["sections"][path[1]]
+        item = section["items"][path[3]]
+        code = item.get("code") if isinstance(item, dict) else None
+        label = f"item {code}" if isinstance(code, str) else f"item #{path[3] + 1}"
+        label += f" (section {_section_name(section, path[1])})"
+        rest = path[4:]
+    elif len(path) >= 2 and path[0] == "sections":
+        label = f"section {_section_name(content['sections'][path[1]], path[1])}"
+        rest = path[2:]
+    else:
+        label, rest = "", path
+    if rest:
+        field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in rest)
+        field = field.replace(".[", "[")
+        label = f"{label}, field '{field}'" if label else f"field '{field}'"
+    return label or "top level"
+
+
+def _section_name(section: Any, index: int) -> str:
+    code = section.get("code") if isinstance(section, dict) else None
+    return code if isinstance(code, str) else f"#{index + 1}"
+
+
+def _describe(error) -> str:
+    if error.validator == "oneOf" and error.context:
+        # A skip rule matched none of its forms: say which forms exist.
+        return (
+            "not a valid show_if condition; use {item, equals}, {item, in}, "
+            "{item, answered}, {all: [...]} or {any: [...]}"
+        )
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown key")
+    if error.validator == "enum":
+        allowed = ", ".join(map(str, error.validator_value))
+        return f"{error.instance!r} is not one of: {allowed}"
+    if error.validator == "pattern":
+        return f"{error.instance!r} is not a valid code (letters, digits and _; start with a letter)"
+    return error.message
+
+
+def _unique(problems: Iterable[Problem]) -> list[Problem]:
+    seen: dict[tuple[str, str], Problem] = {}
+    for p in problems:
+        seen.setdefault((p.where, p.message), p)
+    return list(seen.values())
+
+
+def _check_references(content: Mapping[str, Any]) -> Iterable[Problem]:
+    no_answer = content["no_answer_code"]
+    components = [c["code"] for c in content["index"]["components"]]
+    for code in {c for c in components if components.count(c) > 1}:
+        yield Problem("index", f"component {code} is declared twice")
+
+    section_codes: set[str] = set()
+    earlier: dict[str, Mapping[str, Any]] = {}
+    used_components: set[str] = set()
+    service_items = []
+    for section in content["sections"]:
+        if section["code"] in section_codes:
+            yield Problem(f"section {section['code']}", "section code used twice")
+        section_codes.add(section["code"])
+        for item in section["items"]:
+            where = f"item {item['code']}"
+            if item["code"] in earlier:
+                yield Problem(where, "item code used twice")
+            if item["code"] in components or item["code"] == content["index"]["code"]:
+                yield Problem(where, "item code is also an index or component code")
+            kind = item["type"]
+            if kind == "satisfaction":
+                if item["component"] not in components:
+                    yield Problem(
+                        where,
+                        f"component {item['component']!r} is not declared under "
+                        f"index.components ({', '.join(components)})",
+                    )
+                used_components.add(item["component"])
+            if kind in ("single_choice", "multiple_choice"):
+                values = [o["value"] for o in item["options"]]
+                for value in sorted({v for v in values if values.count(v) > 1}):
+                    yield Problem(where, f"option value {value} is used twice")
+                if no_answer in values:
+                    yield Problem(
+                        where, f"option value {no_answer} is the paper no-answer code"
+                    )
+            if kind == "number" and item.get("min", 0) > item.get("max", item.get("min", 0)):
+                yield Problem(where, "min is greater than max")
+            if kind == "service":
+                service_items.append(item["code"])
+            if "show_if" in item:
+                yield from _check_condition(where, item["show_if"], earlier)
+            earlier[item["code"]] = item
+    for code in components:
+        if code not in used_components:
+            yield Problem(f"component {code}", "no satisfaction item belongs to it")
+    if len(service_items) > 1:
+        yield Problem(f"item {service_items[1]}", "only one item may ask for the service used")
+
+
+def _check_condition(
+    where: str, raw: Mapping[str, Any], earlier: Mapping[str, Mapping[str, Any]]
+) -> Iterable[Problem]:
+    for part in raw.get("all", []) + raw.get("any", []):
+        yield from _check_condition(where, part, earlier)
+    if "item" not in raw:
+        return
+    target = earlier.get(raw["item"])
+    if target is None:
+        yield Problem(
+            where,
+            f"show_if refers to item {raw['item']}, which is not an earlier item "
+            "(a skip rule can only depend on items asked before it)",
+        )
+        return
+    tested = [raw["equals"]] if "equals" in raw else raw.get("in", [])
+    if not tested:
+        return
+    if target["type"] in ("single_choice", "multiple_choice"):
+        allowed = {o["value"] for o in target["options"]}
+    elif target["type"] == "satisfaction":
+        allowed = set(SatisfactionQuestion.LEVELS)
+    else:
+        yield Problem(
+            where, f"show_if compares values of item {raw['item']}, which is not a coded item"
+        )
+        return
+    for value in tested:
+        if value not in allowed:
+            yield Problem(
+                where,
+                f"show_if tests item {raw['item']} for {value}, which is not one of its "
+                f"values ({', '.join(map(str, sorted(allowed)))})",
+            )

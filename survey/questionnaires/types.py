@@ -1,0 +1,206 @@
+"""Question types: one class per type, registered by the name the YAML uses.
+
+Each class knows its settings and how to check and coerce one answer; the web form, the
+paper form and the data-entry screen all build on these classes. Adding a type is one
+class here plus its branch in `questionnaire.schema.json`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from survey.questionnaires.conditions import Condition
+
+Text = Mapping[str, str]
+
+
+class InvalidAnswer(ValueError):
+    """An answer does not fit its item; the message says why."""
+
+
+@dataclass(frozen=True)
+class Option:
+    value: int
+    label: Text
+
+
+@dataclass(frozen=True)
+class Question:
+    type_name: ClassVar[str]
+    registry: ClassVar[dict[str, type[Question]]] = {}
+
+    code: str
+    text: Text
+    section: str
+    required: bool = False
+    help: Text | None = None
+    show_if: Condition | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        Question.registry[cls.type_name] = cls
+
+    @classmethod
+    def from_raw(cls, raw: Mapping[str, Any], section: str) -> Question:
+        question_type = cls.registry[raw["type"]]
+        show_if = raw.get("show_if")
+        return question_type(
+            code=raw["code"],
+            text=raw["text"],
+            section=section,
+            required=bool(raw.get("required", False)),
+            help=raw.get("help"),
+            show_if=Condition.from_raw(show_if) if show_if else None,
+            **question_type.settings_from_raw(raw),
+        )
+
+    @classmethod
+    def settings_from_raw(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
+        return {}
+
+    @property
+    def multiple(self) -> bool:
+        """Whether an answer is a list of values (stored as one row per value)."""
+        return False
+
+    def allowed_values(self) -> Sequence[int] | None:
+        """The integer codes an answer may take, or None when it is not a coded item."""
+        return None
+
+    def coerce(self, value: Any) -> Any:
+        """Check one answer and return it in its stored form, or raise InvalidAnswer."""
+        raise NotImplementedError
+
+
+def _as_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise InvalidAnswer(f"{value!r} is not a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    raise InvalidAnswer(f"{value!r} is not a whole number")
+
+
+@dataclass(frozen=True)
+class SatisfactionQuestion(Question):
+    """The 5-level scale, from 1 (very dissatisfied) to 5 (very satisfied)."""
+
+    type_name: ClassVar[str] = "satisfaction"
+    LEVELS: ClassVar[tuple[int, ...]] = (1, 2, 3, 4, 5)
+    component: str = ""
+
+    @classmethod
+    def settings_from_raw(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
+        return {"component": raw["component"]}
+
+    def allowed_values(self) -> Sequence[int]:
+        return self.LEVELS
+
+    def coerce(self, value: Any) -> int:
+        level = _as_int(value)
+        if level not in self.LEVELS:
+            raise InvalidAnswer(f"{level} is not a level of the 1–5 scale")
+        return level
+
+
+@dataclass(frozen=True)
+class SingleChoiceQuestion(Question):
+    type_name: ClassVar[str] = "single_choice"
+    options: tuple[Option, ...] = ()
+
+    @classmethod
+    def settings_from_raw(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
+        return {"options": tuple(Option(o["value"], o["label"]) for o in raw["options"])}
+
+    def allowed_values(self) -> Sequence[int]:
+        return tuple(o.value for o in self.options)
+
+    def coerce(self, value: Any) -> int:
+        choice = _as_int(value)
+        if choice not in self.allowed_values():
+            raise InvalidAnswer(f"{choice} is not one of the options")
+        return choice
+
+
+@dataclass(frozen=True)
+class MultipleChoiceQuestion(SingleChoiceQuestion):
+    type_name: ClassVar[str] = "multiple_choice"
+    max_choices: int | None = None
+
+    @classmethod
+    def settings_from_raw(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
+        return {**super().settings_from_raw(raw), "max_choices": raw.get("max_choices")}
+
+    @property
+    def multiple(self) -> bool:
+        return True
+
+    def coerce(self, value: Any) -> list[int]:
+        values = value if isinstance(value, list | tuple) else [value]
+        choices = sorted({SingleChoiceQuestion.coerce(self, v) for v in values})
+        if self.max_choices is not None and len(choices) > self.max_choices:
+            raise InvalidAnswer(f"at most {self.max_choices} options may be chosen")
+        return choices
+
+
+@dataclass(frozen=True)
+class NumberQuestion(Question):
+    type_name: ClassVar[str] = "number"
+    min: int | None = None
+    max: int | None = None
+    unit: Text | None = None
+
+    @classmethod
+    def settings_from_raw(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
+        return {"min": raw.get("min"), "max": raw.get("max"), "unit": raw.get("unit")}
+
+    def coerce(self, value: Any) -> int:
+        number = _as_int(value)
+        if self.min is not None and number < self.min:
+            raise InvalidAnswer(f"{number} is below the minimum {self.min}")
+        if self.max is not None and number > self.max:
+            raise InvalidAnswer(f"{number} is above the maximum {self.max}")
+        return number
+
+
+@dataclass(frozen=True)
+class ShortTextQuestion(Question):
+    type_name: ClassVar[str] = "short_text"
+    DEFAULT_MAX_LENGTH: ClassVar[int] = 200
+    max_length: int = 200
+
+    @classmethod
+    def settings_from_raw(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
+        return {"max_length": raw.get("max_length", cls.DEFAULT_MAX_LENGTH)}
+
+    def coerce(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise InvalidAnswer(f"{value!r} is not text")
+        text = value.strip()
+        if len(text) > self.max_length:
+            raise InvalidAnswer(f"the text is longer than {self.max_length} characters")
+        return text
+
+
+@dataclass(frozen=True)
+class LongTextQuestion(ShortTextQuestion):
+    type_name: ClassVar[str] = "long_text"
+    DEFAULT_MAX_LENGTH: ClassVar[int] = 2000
+    max_length: int = 2000
+
+
+@dataclass(frozen=True)
+class ServiceQuestion(Question):
+    """The administrative procedure used, chosen from the agency's list.
+
+    Its answer is the service's id and is stored on the submission, not as an answer row,
+    because the weights and the breakdowns use it.
+    """
+
+    type_name: ClassVar[str] = "service"
+
+    def coerce(self, value: Any) -> int:
+        return _as_int(value)

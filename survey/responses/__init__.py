@@ -1,0 +1,1 @@
+"""What respondents answered (submissions, answers) and, kept apart, that they took part."""

@@ -1,0 +1,109 @@
+"""Submissions and their answers; participation records live apart and cannot be joined."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey.agencies.models import Agency, Service, ServicePoint
+from survey.campaigns.models import Campaign
+from survey.db import enum_column, one_of, utcnow
+from survey.extensions import db
+from survey.questionnaires.models import RESPONDENT_TYPES, QuestionnaireVersion
+
+CHANNELS = ("web-qr", "web-link", "paper", "kiosk")
+SUBMISSION_STATUSES = ("valid", "flagged", "excluded")
+
+
+class Submission(db.Model):
+    """One completed questionnaire. Carries no identity: no name, phone, IP or invitation."""
+
+    __tablename__ = "submission"
+    __table_args__ = (
+        one_of("channel", CHANNELS),
+        one_of("respondent_type", RESPONDENT_TYPES),
+        one_of("status", SUBMISSION_STATUSES),
+        # A flag or exclusion must say why, so reviewers can reverse it knowingly.
+        CheckConstraint(
+            "status = 'valid' OR status_reason IS NOT NULL", name="status_reason_given"
+        ),
+        # The analysis reads a campaign's submissions agency by agency.
+        Index("ix_submission_campaign_agency", "campaign_id", "agency_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_version.id"), index=True
+    )
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"), index=True)
+    service_point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_point.id"), index=True
+    )
+    channel: Mapped[str] = enum_column(CHANNELS)
+    respondent_type: Mapped[str] = enum_column(RESPONDENT_TYPES)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    status: Mapped[str] = enum_column(SUBMISSION_STATUSES, default="valid")
+    status_reason: Mapped[str | None] = mapped_column(String(400))
+
+    campaign: Mapped[Campaign] = relationship()
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    agency: Mapped[Agency] = relationship()
+    service: Mapped[Service | None] = relationship()
+    service_point: Mapped[ServicePoint | None] = relationship()
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="submission", cascade="all, delete-orphan", order_by="Answer.item_code"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Submission {self.id} {self.status}>"
+
+
+class Answer(db.Model):
+    """One value given to one item. Multiple-choice items store one row per chosen option.
+
+    Skipped and unanswered items store nothing: absence is the missing value.
+    """
+
+    __tablename__ = "answer"
+    __table_args__ = (
+        CheckConstraint(
+            "value_int IS NOT NULL OR value_text IS NOT NULL", name="value_present"
+        ),
+    )
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, default=0)
+    value_int: Mapped[int | None] = mapped_column(Integer)
+    value_text: Mapped[str | None] = mapped_column(Text)
+
+    submission: Mapped[Submission] = relationship(back_populates="answers")
+
+    @property
+    def value(self) -> int | str | None:
+        return self.value_int if self.value_int is not None else self.value_text
+
+
+class Participation(db.Model):
+    """That someone took part, for response counts and single use; never which answers.
+
+    There is deliberately no foreign key to `submission`, and only the day is kept, so
+    neither a join nor a timestamp can link a dossier to its answers.
+    """
+
+    __tablename__ = "participation"
+    __table_args__ = (one_of("channel", CHANNELS),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    channel: Mapped[str] = enum_column(CHANNELS)
+    recorded_on: Mapped[date] = mapped_column(Date)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"), unique=True)

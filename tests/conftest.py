@@ -1,0 +1,93 @@
+"""Fixtures compose: app (migrated database) → db (rolled back per test) → client, runner."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from survey import create_app
+from survey.extensions import db as _db
+from tests.databases import postgres_url, throwaway_database
+
+TEST_SETTINGS = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+    "WTF_CSRF_ENABLED": False,
+}
+
+
+def pytest_configure(config):
+    if os.environ.get("SURVEY_TEST_REQUIRE_POSTGRES") == "1" and postgres_url() is None:
+        raise pytest.UsageError(
+            "SURVEY_TEST_REQUIRE_POSTGRES=1 but SURVEY_TEST_DATABASE_URL is not set"
+        )
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL ' + postgres_url() if postgres_url() else 'SQLite'}"
+
+
+def pytest_collection_modifyitems(config, items):
+    if postgres_url() is None:
+        skip = pytest.mark.skip(reason="needs PostgreSQL (set SURVEY_TEST_DATABASE_URL)")
+        for item in items:
+            if item.get_closest_marker("postgres"):
+                item.add_marker(skip)
+
+
+def make_app(database_url: str, **settings):
+    return create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database_url, **settings})
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    with throwaway_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """The database inside a transaction that is rolled back after the test.
+
+    Code under test may commit: its session joins this transaction through savepoints.
+    """
+    with app.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        original = _db.session
+        # A plain Session: Flask-SQLAlchemy's own would route to the engine, not `bind`.
+        _db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id,
+        )
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, db):
+    return app.test_cli_runner()

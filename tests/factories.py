@@ -1,0 +1,97 @@
+"""Build valid objects with as little typing as a test needs; override what matters."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import count
+from pathlib import Path
+
+from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
+from survey.campaigns.models import Campaign
+from survey.extensions import db
+from survey.questionnaires.definition import QUESTIONNAIRE_DIR, load_file
+from survey.questionnaires.services import import_definition
+from survey.responses.models import Answer, Submission
+
+_numbers = count(1)
+
+
+def _next() -> int:
+    return next(_numbers)
+
+
+def agency(**values) -> Agency:
+    n = _next()
+    defaults = dict(
+        code=f"AG{n}", name_vi=f"Cơ quan {n}", name_en=f"Agency {n}", kind="department",
+        ranking_group="departments",
+    )
+    instance = Agency(**{**defaults, **values})
+    db.session.add(instance)
+    db.session.flush()
+    return instance
+
+
+def service_field(**values) -> ServiceField:
+    n = _next()
+    instance = ServiceField(**{"code": f"F{n}", "name_vi": f"Lĩnh vực {n}",
+                               "name_en": f"Field {n}", **values})
+    db.session.add(instance)
+    db.session.flush()
+    return instance
+
+
+def service(**values) -> Service:
+    n = _next()
+    values.setdefault("agency", agency())
+    values.setdefault("field", service_field())
+    instance = Service(**{"code": f"S{n}", "name_vi": f"Thủ tục {n}",
+                          "name_en": f"Procedure {n}", **values})
+    db.session.add(instance)
+    db.session.flush()
+    return instance
+
+
+def service_point(**values) -> ServicePoint:
+    n = _next()
+    values.setdefault("agency", agency())
+    instance = ServicePoint(**{"code": f"p-{n}", "name_vi": f"Quầy {n}",
+                               "name_en": f"Counter {n}", **values})
+    db.session.add(instance)
+    db.session.flush()
+    return instance
+
+
+def questionnaire_version(name: str = "sipas-citizen.yaml"):
+    path = Path(QUESTIONNAIRE_DIR) / name
+    return import_definition(
+        load_file(path), path.read_text(encoding="utf-8"), actor="test"
+    ).version
+
+
+def campaign(**values) -> Campaign:
+    n = _next()
+    values.setdefault("questionnaire_version", questionnaire_version())
+    instance = Campaign(**{
+        "code": f"c{n}", "name_vi": f"Đợt {n}", "name_en": f"Campaign {n}",
+        "period_start": date(2026, 1, 1), "period_end": date(2026, 12, 31), **values,
+    })
+    db.session.add(instance)
+    db.session.flush()
+    return instance
+
+
+def submission(answers: dict[str, int | str] | None = None, **values) -> Submission:
+    values.setdefault("campaign", campaign())
+    point = values.pop("service_point", None) or service_point()
+    instance = Submission(**{
+        "questionnaire_version_id": values["campaign"].questionnaire_version_id,
+        "agency": point.agency, "service_point": point, "channel": "web-qr",
+        "respondent_type": "citizen", **values,
+    })
+    for code, value in (answers or {}).items():
+        key = "value_int" if isinstance(value, int) else "value_text"
+        instance.answers.append(Answer(item_code=code, position=0, **{key: value}))
+    db.session.add(instance)
+    db.session.flush()
+    return instance

@@ -1,0 +1,125 @@
+"""Constraints hold in the database itself, on SQLite and PostgreSQL alike."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from survey.audit.models import AuditEvent, AuditTrailIsAppendOnly
+from survey.audit.services import record
+from survey.campaigns.models import FrameCount
+from tests import factories
+
+
+def _violates(db, sql: str, **params) -> None:
+    with pytest.raises(IntegrityError):
+        with db.session.begin_nested():
+            db.session.execute(text(sql), params)
+
+
+def test_agency_kind_is_checked_by_the_database(db):
+    _violates(
+        db,
+        "INSERT INTO agency (code, name_vi, name_en, kind, ranking_group, active) "
+        "VALUES ('X', 'x', 'x', 'ministry', 'g', true)",
+    )
+
+
+def test_agency_codes_are_unique(db):
+    factories.agency(code="SXD")
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        factories.agency(code="SXD")
+
+
+def test_a_submission_cannot_be_flagged_without_a_reason(db):
+    submission = factories.submission()
+    _violates(db, "UPDATE submission SET status = 'excluded' WHERE id = :id", id=submission.id)
+    db.session.execute(
+        text("UPDATE submission SET status = 'excluded', status_reason = 'duplicate' "
+             "WHERE id = :id"),
+        {"id": submission.id},
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("channel", "fax"), ("respondent_type", "tourist"), ("status", "deleted")],
+)
+def test_submission_enumerations_are_checked(db, column, value):
+    submission = factories.submission()
+    _violates(
+        db, f"UPDATE submission SET {column} = :value, status_reason = 'x' WHERE id = :id",  # noqa: S608
+        value=value, id=submission.id,
+    )
+
+
+def test_an_agency_viewer_must_have_an_agency(db):
+    _violates(
+        db,
+        "INSERT INTO user_account (username, password_hash, role, active, created_at) "
+        "VALUES ('v', 'h', 'agency-viewer', true, CURRENT_TIMESTAMP)",
+    )
+
+
+def test_frame_counts_cannot_be_negative(db):
+    campaign = factories.campaign()
+    agency = factories.agency()
+    field = factories.service_field()
+    db.session.add(FrameCount(campaign=campaign, agency=agency, service_field=field, dossiers=-1))
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.flush()
+
+
+def test_a_campaign_cannot_end_before_it_starts(db):
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        factories.campaign(period_start=date(2026, 5, 1), period_end=date(2026, 4, 1))
+
+
+def test_foreign_keys_are_enforced(db):
+    _violates(
+        db,
+        "INSERT INTO service_point (code, agency_id, name_vi, name_en, active) "
+        "VALUES ('p', 999999, 'x', 'x', true)",
+    )
+
+
+def test_answers_need_a_value(db):
+    submission = factories.submission()
+    _violates(
+        db,
+        "INSERT INTO answer (submission_id, item_code, position) VALUES (:id, 'TC1', 0)",
+        id=submission.id,
+    )
+
+
+def test_answers_belong_to_their_submission_and_read_back(db):
+    submission = factories.submission({"TC1": 4, "E10": "Tốt"})
+    db.session.expire_all()
+    assert {a.item_code: a.value for a in submission.answers} == {"TC1": 4, "E10": "Tốt"}
+
+
+def test_the_audit_trail_cannot_be_edited_or_deleted(db):
+    event = record("agency.create", "agency", 1, actor="test", after={"code": "X"})
+    db.session.flush()
+    event.actor = "someone else"
+    with pytest.raises(AuditTrailIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()
+    event = db.session.get(AuditEvent, event.id) or record("x", "y", 1, actor="t")
+    db.session.flush()
+    db.session.delete(event)
+    with pytest.raises(AuditTrailIsAppendOnly):
+        db.session.flush()
+
+
+def test_participation_has_no_way_to_reach_a_submission(app):
+    from survey.responses.models import Participation
+
+    columns = {c.name for c in Participation.__table__.columns}
+    assert "submission_id" not in columns
+    assert not any(
+        fk.column.table.name == "submission" for fk in Participation.__table__.foreign_keys
+    )
+    submission_columns = {c.name for c in factories.Submission.__table__.columns}
+    assert not submission_columns & {"invitation_id", "phone", "ip", "dossier_code", "name"}
