@@ -32,7 +32,9 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def load_config(environ: Mapping[str, str], instance_path: str | os.PathLike[str]) -> dict[str, Any]:
+def load_config(
+    environ: Mapping[str, str], instance_path: str | os.PathLike[str]
+) -> dict[str, Any]:
     """Build Flask settings from `environ`; raise ConfigError naming any bad variable."""
     unknown = sorted(k for k in environ if k.startswith(PREFIX) and k not in VARIABLES)
     unknown = [k for k in unknown if not k.startswith("SURVEY_TEST_")]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -83,8 +85,21 @@ def db(app):
             connection.close()
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, as production does.
+
+    The `db` fixture keeps an app context pushed for the test's own queries; Flask would
+    reuse it for every request and so share `g` (cached locale, signed-in user) between
+    requests. An empty contextvars.Context makes each request push a fresh one.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def client(app, db):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 

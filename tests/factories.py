@@ -22,10 +22,13 @@ def _next() -> int:
 
 def agency(**values) -> Agency:
     n = _next()
-    defaults = dict(
-        code=f"AG{n}", name_vi=f"Cơ quan {n}", name_en=f"Agency {n}", kind="department",
-        ranking_group="departments",
-    )
+    defaults = {
+        "code": f"AG{n}",
+        "name_vi": f"Cơ quan {n}",
+        "name_en": f"Agency {n}",
+        "kind": "department",
+        "ranking_group": "departments",
+    }
     instance = Agency(**{**defaults, **values})
     db.session.add(instance)
     db.session.flush()
@@ -34,8 +37,9 @@ def agency(**values) -> Agency:
 
 def service_field(**values) -> ServiceField:
     n = _next()
-    instance = ServiceField(**{"code": f"F{n}", "name_vi": f"Lĩnh vực {n}",
-                               "name_en": f"Field {n}", **values})
+    instance = ServiceField(
+        **{"code": f"F{n}", "name_vi": f"Lĩnh vực {n}", "name_en": f"Field {n}", **values}
+    )
     db.session.add(instance)
     db.session.flush()
     return instance
@@ -45,8 +49,9 @@ def service(**values) -> Service:
     n = _next()
     values.setdefault("agency", agency())
     values.setdefault("field", service_field())
-    instance = Service(**{"code": f"S{n}", "name_vi": f"Thủ tục {n}",
-                          "name_en": f"Procedure {n}", **values})
+    instance = Service(
+        **{"code": f"S{n}", "name_vi": f"Thủ tục {n}", "name_en": f"Procedure {n}", **values}
+    )
     db.session.add(instance)
     db.session.flush()
     return instance
@@ -55,8 +60,9 @@ def service(**values) -> Service:
 def service_point(**values) -> ServicePoint:
     n = _next()
     values.setdefault("agency", agency())
-    instance = ServicePoint(**{"code": f"p-{n}", "name_vi": f"Quầy {n}",
-                               "name_en": f"Counter {n}", **values})
+    instance = ServicePoint(
+        **{"code": f"p-{n}", "name_vi": f"Quầy {n}", "name_en": f"Counter {n}", **values}
+    )
     db.session.add(instance)
     db.session.flush()
     return instance
@@ -72,10 +78,16 @@ def questionnaire_version(name: str = "sipas-citizen.yaml"):
 def campaign(**values) -> Campaign:
     n = _next()
     values.setdefault("questionnaire_version", questionnaire_version())
-    instance = Campaign(**{
-        "code": f"c{n}", "name_vi": f"Đợt {n}", "name_en": f"Campaign {n}",
-        "period_start": date(2026, 1, 1), "period_end": date(2026, 12, 31), **values,
-    })
+    instance = Campaign(
+        **{
+            "code": f"c{n}",
+            "name_vi": f"Đợt {n}",
+            "name_en": f"Campaign {n}",
+            "period_start": date(2026, 1, 1),
+            "period_end": date(2026, 12, 31),
+            **values,
+        }
+    )
     db.session.add(instance)
     db.session.flush()
     return instance
@@ -84,11 +96,16 @@ def campaign(**values) -> Campaign:
 def submission(answers: dict[str, int | str] | None = None, **values) -> Submission:
     values.setdefault("campaign", campaign())
     point = values.pop("service_point", None) or service_point()
-    instance = Submission(**{
-        "questionnaire_version_id": values["campaign"].questionnaire_version_id,
-        "agency": point.agency, "service_point": point, "channel": "web-qr",
-        "respondent_type": "citizen", **values,
-    })
+    instance = Submission(
+        **{
+            "questionnaire_version_id": values["campaign"].questionnaire_version_id,
+            "agency": point.agency,
+            "service_point": point,
+            "channel": "web-qr",
+            "respondent_type": "citizen",
+            **values,
+        }
+    )
     for code, value in (answers or {}).items():
         key = "value_int" if isinstance(value, int) else "value_text"
         instance.answers.append(Answer(item_code=code, position=0, **{key: value}))

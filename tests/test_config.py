@@ -66,6 +66,9 @@ def test_importing_the_packages_reads_no_environment():
     environ = {**os.environ, "SURVEY_ENV": "nonsense", "SURVEY_SECRET_KEY": ""}
     result = subprocess.run(
         [sys.executable, "-c", "import survey, survey.models, analysis"],
-        env=environ, capture_output=True, text=True, check=False,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr

@@ -13,9 +13,8 @@ from tests import factories
 
 
 def _violates(db, sql: str, **params) -> None:
-    with pytest.raises(IntegrityError):
-        with db.session.begin_nested():
-            db.session.execute(text(sql), params)
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.execute(text(sql), params)
 
 
 def test_agency_kind_is_checked_by_the_database(db):
@@ -36,8 +35,9 @@ def test_a_submission_cannot_be_flagged_without_a_reason(db):
     submission = factories.submission()
     _violates(db, "UPDATE submission SET status = 'excluded' WHERE id = :id", id=submission.id)
     db.session.execute(
-        text("UPDATE submission SET status = 'excluded', status_reason = 'duplicate' "
-             "WHERE id = :id"),
+        text(
+            "UPDATE submission SET status = 'excluded', status_reason = 'duplicate' WHERE id = :id"
+        ),
         {"id": submission.id},
     )
 
@@ -49,8 +49,10 @@ def test_a_submission_cannot_be_flagged_without_a_reason(db):
 def test_submission_enumerations_are_checked(db, column, value):
     submission = factories.submission()
     _violates(
-        db, f"UPDATE submission SET {column} = :value, status_reason = 'x' WHERE id = :id",  # noqa: S608
-        value=value, id=submission.id,
+        db,
+        f"UPDATE submission SET {column} = :value, status_reason = 'x' WHERE id = :id",  # noqa: S608
+        value=value,
+        id=submission.id,
     )
 
 

@@ -54,9 +54,7 @@ class Campaign(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
-    agencies: Mapped[list[Agency]] = relationship(
-        secondary=campaign_agency, order_by=Agency.code
-    )
+    agencies: Mapped[list[Agency]] = relationship(secondary=campaign_agency, order_by=Agency.code)
     frame_counts: Mapped[list[FrameCount]] = relationship(
         back_populates="campaign", cascade="all, delete-orphan"
     )
@@ -73,9 +71,7 @@ class FrameCount(db.Model):
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True)
-    service_field_id: Mapped[int] = mapped_column(
-        ForeignKey("service_field.id"), primary_key=True
-    )
+    service_field_id: Mapped[int] = mapped_column(ForeignKey("service_field.id"), primary_key=True)
     dossiers: Mapped[int] = mapped_column(Integer)
 
     campaign: Mapped[Campaign] = relationship(back_populates="frame_counts")

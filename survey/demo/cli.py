@@ -14,12 +14,26 @@ demo_cli = AppGroup("demo", help="The demo province.")
 
 
 @demo_cli.command("seed")
-@click.option("--responses", default=2000, show_default=True, type=click.IntRange(min=0),
-              help="Synthetic submissions to add to the demo campaign.")
-@click.option("--seed", "random_seed", default=1, show_default=True, type=int,
-              help="Random seed: the same seed gives the same responses.")
-@click.option("--if-empty", is_flag=True,
-              help="Do nothing when the database already has agencies (used by make run).")
+@click.option(
+    "--responses",
+    default=2000,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Synthetic submissions to add to the demo campaign.",
+)
+@click.option(
+    "--seed",
+    "random_seed",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Random seed: the same seed gives the same responses.",
+)
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing when the database already has agencies (used by make run).",
+)
 def seed_command(responses: int, random_seed: int, if_empty: bool) -> None:
     """Create the demo province (Đắk Lắk) with a campaign 'demo' and synthetic responses."""
     if if_empty and province_exists():

@@ -35,7 +35,10 @@ SERVICE_FIELDS = {
 # Two typical procedures per field: (name_vi, name_en).
 PROCEDURES = {
     "DD": [
-        ("Đăng ký, cấp Giấy chứng nhận quyền sử dụng đất lần đầu", "First registration and land-use right certificate"),
+        (
+            "Đăng ký, cấp Giấy chứng nhận quyền sử dụng đất lần đầu",
+            "First registration and land-use right certificate",
+        ),
         ("Đăng ký biến động quyền sử dụng đất", "Registration of a change in land-use rights"),
     ],
     "XD": [
@@ -100,7 +103,10 @@ PROCEDURES = {
     ],
     "NV": [
         ("Thành lập hội", "Establishment of an association"),
-        ("Công nhận ban vận động thành lập hội", "Recognition of an association's founding committee"),
+        (
+            "Công nhận ban vận động thành lập hội",
+            "Recognition of an association's founding committee",
+        ),
     ],
     "TTTT": [
         ("Cấp giấy phép xuất bản bản tin", "Newsletter publishing licence"),
@@ -111,8 +117,14 @@ PROCEDURES = {
         ("Cấp giấy phép tiến hành công việc bức xạ", "Radiation work licence"),
     ],
     "DTOC": [
-        ("Công nhận người có uy tín trong đồng bào dân tộc thiểu số", "Recognition of a respected ethnic-minority elder"),
-        ("Hỗ trợ đất sản xuất cho hộ dân tộc thiểu số", "Farmland support for ethnic-minority households"),
+        (
+            "Công nhận người có uy tín trong đồng bào dân tộc thiểu số",
+            "Recognition of a respected ethnic-minority elder",
+        ),
+        (
+            "Hỗ trợ đất sản xuất cho hộ dân tộc thiểu số",
+            "Farmland support for ethnic-minority households",
+        ),
     ],
     "NGV": [
         ("Cho phép tổ chức hội nghị quốc tế", "Permission for an international conference"),
@@ -131,13 +143,33 @@ DEPARTMENTS = {
     "SKHDT": ("Sở Kế hoạch và Đầu tư", "Department of Planning and Investment", ["DKKD", "DT"]),
     "STC": ("Sở Tài chính", "Department of Finance", ["TC"]),
     "SCT": ("Sở Công Thương", "Department of Industry and Trade", ["CT"]),
-    "SNNPTNT": ("Sở Nông nghiệp và Phát triển nông thôn", "Department of Agriculture and Rural Development", ["NN"]),
+    "SNNPTNT": (
+        "Sở Nông nghiệp và Phát triển nông thôn",
+        "Department of Agriculture and Rural Development",
+        ["NN"],
+    ),
     "SGTVT": ("Sở Giao thông vận tải", "Department of Transport", ["GT"]),
     "SXD": ("Sở Xây dựng", "Department of Construction", ["XD"]),
-    "STNMT": ("Sở Tài nguyên và Môi trường", "Department of Natural Resources and Environment", ["DD", "MT"]),
-    "STTTT": ("Sở Thông tin và Truyền thông", "Department of Information and Communications", ["TTTT"]),
-    "SLDTBXH": ("Sở Lao động - Thương binh và Xã hội", "Department of Labour, Invalids and Social Affairs", ["LD", "BTXH"]),
-    "SVHTTDL": ("Sở Văn hóa, Thể thao và Du lịch", "Department of Culture, Sports and Tourism", ["VH"]),
+    "STNMT": (
+        "Sở Tài nguyên và Môi trường",
+        "Department of Natural Resources and Environment",
+        ["DD", "MT"],
+    ),
+    "STTTT": (
+        "Sở Thông tin và Truyền thông",
+        "Department of Information and Communications",
+        ["TTTT"],
+    ),
+    "SLDTBXH": (
+        "Sở Lao động - Thương binh và Xã hội",
+        "Department of Labour, Invalids and Social Affairs",
+        ["LD", "BTXH"],
+    ),
+    "SVHTTDL": (
+        "Sở Văn hóa, Thể thao và Du lịch",
+        "Department of Culture, Sports and Tourism",
+        ["VH"],
+    ),
     "SKHCN": ("Sở Khoa học và Công nghệ", "Department of Science and Technology", ["KHCN"]),
     "SGDDT": ("Sở Giáo dục và Đào tạo", "Department of Education and Training", ["GD"]),
     "SYT": ("Sở Y tế", "Department of Health", ["YT"]),

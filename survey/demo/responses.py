@@ -189,7 +189,9 @@ def _times(period: tuple[date, date], paper: np.ndarray, rng: np.random.Generato
     speeders = rng.random(n) < 0.03
     duration[speeders] = rng.integers(15, 60, speeders.sum())
     origin = datetime(start.year, start.month, start.day)
-    submitted = [origin + timedelta(days=int(d), seconds=int(s)) for d, s in zip(day, second, strict=True)]
+    submitted = [
+        origin + timedelta(days=int(d), seconds=int(s)) for d, s in zip(day, second, strict=True)
+    ]
     started = [
         None if is_paper else moment - timedelta(seconds=int(took))
         for moment, took, is_paper in zip(submitted, duration, paper, strict=True)

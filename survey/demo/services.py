@@ -70,10 +70,16 @@ def seed(responses: int, seed: int, *, progress=None) -> SeedOutcome:
     ids = np.arange(first, first + len(generated))
     submissions = [
         (
-            int(ids[i]), campaign.id, campaign.questionnaire_version_id,
-            int(generated.agency_id[i]), int(generated.service_id[i]),
-            int(generated.point_id[i]), str(generated.channel[i]),
-            definition.respondent_type, generated.started_at[i], generated.submitted_at[i],
+            int(ids[i]),
+            campaign.id,
+            campaign.questionnaire_version_id,
+            int(generated.agency_id[i]),
+            int(generated.service_id[i]),
+            int(generated.point_id[i]),
+            str(generated.channel[i]),
+            definition.respondent_type,
+            generated.started_at[i],
+            generated.submitted_at[i],
             "valid",
         )
         for i in range(len(generated))
@@ -92,7 +98,10 @@ def seed(responses: int, seed: int, *, progress=None) -> SeedOutcome:
     )
     bulk.write(submissions, answers)
     audit.record(
-        "demo.seed", "campaign", campaign.id, actor="demo seed",
+        "demo.seed",
+        "campaign",
+        campaign.id,
+        actor="demo seed",
         after={"responses": responses, "seed": seed},
     )
     return SeedOutcome(campaign, len(strata), responses, answer_count)
@@ -138,7 +147,10 @@ def _campaign() -> Campaign:
             )
     db.session.flush()
     audit.record(
-        "campaign.create", "campaign", campaign.id, actor="demo seed",
+        "campaign.create",
+        "campaign",
+        campaign.id,
+        actor="demo seed",
         after={"code": CAMPAIGN_CODE, "agencies": len(agencies)},
     )
     return campaign
@@ -161,31 +173,51 @@ def _province() -> None:
             ):
                 db.session.add(
                     Service(
-                        code=f"{field_code}-{number:02d}", agency=agency,
-                        field=fields[field_code], name_vi=service_vi, name_en=service_en,
+                        code=f"{field_code}-{number:02d}",
+                        agency=agency,
+                        field=fields[field_code],
+                        name_vi=service_vi,
+                        name_en=service_en,
                     )
                 )
         for number, (point_vi, point_en) in enumerate(points, start=1):
             db.session.add(
                 ServicePoint(
-                    code=f"{code.lower()}-{number}", agency=agency,
-                    name_vi=f"{point_vi} - {name_vi}", name_en=f"{point_en} - {name_en}",
+                    code=f"{code.lower()}-{number}",
+                    agency=agency,
+                    name_vi=f"{point_vi} - {name_vi}",
+                    name_en=f"{point_en} - {name_en}",
                 )
             )
 
     for code, (name_vi, name_en, field_codes) in province.DEPARTMENTS.items():
         add_agency(
-            code, name_vi, name_en, "department", "departments", field_codes,
+            code,
+            name_vi,
+            name_en,
+            "department",
+            "departments",
+            field_codes,
             province.DEPARTMENT_POINTS,
         )
     for code, (unit_vi, unit_en, name) in province.DISTRICTS.items():
         add_agency(
-            code, f"UBND {unit_vi} {name}", f"{name} {unit_en} people's committee",
-            "district", "districts", province.DISTRICT_FIELDS, province.DISTRICT_POINTS,
+            code,
+            f"UBND {unit_vi} {name}",
+            f"{name} {unit_en} people's committee",
+            "district",
+            "districts",
+            province.DISTRICT_FIELDS,
+            province.DISTRICT_POINTS,
         )
     db.session.flush()
-    audit.record("demo.province", "agency", None, actor="demo seed",
-                 after={"agencies": len(province.DEPARTMENTS) + len(province.DISTRICTS)})
+    audit.record(
+        "demo.province",
+        "agency",
+        None,
+        actor="demo seed",
+        after={"agencies": len(province.DEPARTMENTS) + len(province.DISTRICTS)},
+    )
 
 
 def _get_or_add(model, *, code, **values):

@@ -50,7 +50,9 @@ def import_command(file: str, draft: bool) -> None:
     db.session.commit()
     version = outcome.version
     if outcome.created:
-        click.echo(f"imported {definition.code} as version {version.number} ({version.content_hash[:12]})")
+        click.echo(
+            f"imported {definition.code} as version {version.number} ({version.content_hash[:12]})"
+        )
     else:
         click.echo(
             f"{definition.code} unchanged: same content as version {version.number} "

@@ -30,7 +30,7 @@ class Condition:
         return cls(item=raw["item"], answered=bool(raw["answered"]))
 
     def is_met(self, answers: Mapping[str, Any]) -> bool:
-        """Evaluate on answers so far; a list answer (multiple choice) meets `in` if any value does."""
+        """Evaluate on answers so far; a list answer (multiple choice) meets `in` by any value."""
         if self.all_of:
             return all(c.is_met(answers) for c in self.all_of)
         if self.any_of:

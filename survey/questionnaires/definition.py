@@ -240,7 +240,9 @@ def _describe(error) -> str:
         allowed = ", ".join(map(str, error.validator_value))
         return f"{error.instance!r} is not one of: {allowed}"
     if error.validator == "pattern":
-        return f"{error.instance!r} is not a valid code (letters, digits and _; start with a letter)"
+        return (
+            f"{error.instance!r} is not a valid code (letters, digits and _; start with a letter)"
+        )
     return error.message
 
 
@@ -285,9 +287,7 @@ def _check_references(content: Mapping[str, Any]) -> Iterable[Problem]:
                 for value in sorted({v for v in values if values.count(v) > 1}):
                     yield Problem(where, f"option value {value} is used twice")
                 if no_answer in values:
-                    yield Problem(
-                        where, f"option value {no_answer} is the paper no-answer code"
-                    )
+                    yield Problem(where, f"option value {no_answer} is the paper no-answer code")
             if kind == "number" and item.get("min", 0) > item.get("max", item.get("min", 0)):
                 yield Problem(where, "min is greater than max")
             if kind == "service":

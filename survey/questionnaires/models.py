@@ -87,5 +87,6 @@ def _refuse_changes(mapper, connection, target: QuestionnaireVersion) -> None:
         changed.append("published_at")
     if changed:
         raise ImmutableVersionError(
-            f"questionnaire version {target.id} is immutable; refused change to {', '.join(changed)}"
+            f"questionnaire version {target.id} is immutable; "
+            f"refused change to {', '.join(changed)}"
         )

@@ -20,7 +20,11 @@ class ImportOutcome:
 
 
 def import_definition(
-    definition: Definition, source_yaml: str, *, actor: str, user_id: int | None = None,
+    definition: Definition,
+    source_yaml: str,
+    *,
+    actor: str,
+    user_id: int | None = None,
     publish: bool = True,
 ) -> ImportOutcome:
     """Store `definition` as a new version unless an identical one exists (idempotent).
@@ -37,8 +41,12 @@ def import_definition(
         db.session.add(questionnaire)
         db.session.flush()
         audit.record(
-            "questionnaire.create", "questionnaire", questionnaire.id, actor=actor,
-            user_id=user_id, after={"code": definition.code},
+            "questionnaire.create",
+            "questionnaire",
+            questionnaire.id,
+            actor=actor,
+            user_id=user_id,
+            after={"code": definition.code},
         )
     digest = definition.content_hash
     existing = db.session.scalar(
@@ -66,7 +74,10 @@ def import_definition(
     db.session.add(version)
     db.session.flush()
     audit.record(
-        "questionnaire.version.create", "questionnaire_version", version.id, actor=actor,
+        "questionnaire.version.create",
+        "questionnaire_version",
+        version.id,
+        actor=actor,
         user_id=user_id,
         after={"questionnaire": definition.code, "number": version.number, "hash": digest},
     )

@@ -17,8 +17,17 @@ from survey.extensions import db
 from survey.responses.models import Submission
 
 SUBMISSION_COLUMNS = (
-    "id", "campaign_id", "questionnaire_version_id", "agency_id", "service_id",
-    "service_point_id", "channel", "respondent_type", "started_at", "submitted_at", "status",
+    "id",
+    "campaign_id",
+    "questionnaire_version_id",
+    "agency_id",
+    "service_id",
+    "service_point_id",
+    "channel",
+    "respondent_type",
+    "started_at",
+    "submitted_at",
+    "status",
 )
 ANSWER_COLUMNS = ("submission_id", "item_code", "position", "value_int", "value_text")
 
@@ -95,7 +104,9 @@ def _copy_field(value) -> str:
         return value.isoformat(sep=" ")
     if isinstance(value, str):
         return (
-            value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
             .replace("\r", "\\r")
         )
     return str(value)

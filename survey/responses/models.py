@@ -40,9 +40,7 @@ class Submission(db.Model):
     )
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"), index=True)
-    service_point_id: Mapped[int | None] = mapped_column(
-        ForeignKey("service_point.id"), index=True
-    )
+    service_point_id: Mapped[int | None] = mapped_column(ForeignKey("service_point.id"), index=True)
     channel: Mapped[str] = enum_column(CHANNELS)
     respondent_type: Mapped[str] = enum_column(RESPONDENT_TYPES)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -71,9 +69,7 @@ class Answer(db.Model):
 
     __tablename__ = "answer"
     __table_args__ = (
-        CheckConstraint(
-            "value_int IS NOT NULL OR value_text IS NOT NULL", name="value_present"
-        ),
+        CheckConstraint("value_int IS NOT NULL OR value_text IS NOT NULL", name="value_present"),
     )
 
     submission_id: Mapped[int] = mapped_column(

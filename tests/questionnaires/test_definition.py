@@ -208,9 +208,13 @@ def _question(raw):
     return Question.from_raw({"code": "Q", "text": {"vi": "q", "en": "q"}, **raw}, "S")
 
 
-CHOICE = {"type": "single_choice", "options": [
-    {"value": 1, "label": {"vi": "a", "en": "a"}}, {"value": 2, "label": {"vi": "b", "en": "b"}},
-]}
+CHOICE = {
+    "type": "single_choice",
+    "options": [
+        {"value": 1, "label": {"vi": "a", "en": "a"}},
+        {"value": 2, "label": {"vi": "b", "en": "b"}},
+    ],
+}
 
 
 @pytest.mark.parametrize(
@@ -248,13 +252,17 @@ def test_answers_that_do_not_fit_are_refused_with_a_reason(raw, given, message):
 
 
 def test_nested_skip_rules_combine_all_and_any():
-    question = _question({
-        "type": "short_text",
-        "show_if": {"all": [
-            {"item": "A", "in": [1, 2]},
-            {"any": [{"item": "B", "answered": True}, {"item": "C", "equals": 3}]},
-        ]},
-    })
+    question = _question(
+        {
+            "type": "short_text",
+            "show_if": {
+                "all": [
+                    {"item": "A", "in": [1, 2]},
+                    {"any": [{"item": "B", "answered": True}, {"item": "C", "equals": 3}]},
+                ]
+            },
+        }
+    )
     assert question.show_if.is_met({"A": 1, "B": "x"})
     assert question.show_if.is_met({"A": 2, "C": 3})
     assert not question.show_if.is_met({"A": 1})

@@ -1,0 +1,52 @@
+# Two commands: `make run` and `make test`. Everything they need is installed from here.
+PYTHON ?= python3
+PORT ?= 5000
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+DEMO_RESPONSES ?= 5000
+# The PostgreSQL run of the suite happens when this is set (.ci/run sets it).
+SURVEY_TEST_DATABASE_URL ?=
+CATALOGS := $(wildcard survey/translations/*/LC_MESSAGES/messages.po)
+
+.PHONY: run test lint pytest translations messages clean
+
+run: $(VENV)/.installed translations
+	@mkdir -p instance
+	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) db upgrade
+	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) demo seed --if-empty --responses $(DEMO_RESPONSES)
+	@echo "Serving the platform on http://127.0.0.1:$(PORT)"
+	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.installed translations lint
+	@scripts/ensure-chromium
+	env -u SURVEY_TEST_DATABASE_URL -u SURVEY_TEST_REQUIRE_POSTGRES $(BIN)/pytest
+ifneq ($(SURVEY_TEST_DATABASE_URL),)
+	SURVEY_TEST_REQUIRE_POSTGRES=1 $(BIN)/pytest
+endif
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+# The virtualenv is rebuilt when the dependencies change.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	@touch $@
+
+translations: $(CATALOGS:.po=.mo)
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# After changing interface strings: extract them, then translate the new entries.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location -o survey/translations/messages.pot .
+	$(BIN)/pybabel update -i survey/translations/messages.pot -d survey/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
+	find . -name '*.mo' -path './survey/*' -delete
