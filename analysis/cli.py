@@ -1,0 +1,191 @@
+"""`python -m analysis indices ...`: satisfaction indices from a response file.
+
+Output: one CSV row per domain × level × code with columns
+agency,level,code,n,estimate,se,ci_low,ci_high,df,deff (estimate, se and CI in percent,
+unrounded). Bad input exits with status 1 and one line on stderr naming the problem and
+its column or row (rows count from 1 after the header); no partial output is left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from analysis.design import LONELY_PSU_RULES, Design
+from analysis.errors import AnalysisError
+from analysis.scheme import IndexScheme
+
+COLUMNS = ("agency", "level", "code", "n", "estimate", "se", "ci_low", "ci_high", "df", "deff")
+PROGRESS_ROWS = 100_000
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.split("\n")[0])
+    commands = main.add_subparsers(dest="command", required=True)
+    indices = commands.add_parser("indices", help="item, component and overall indices")
+    indices.add_argument("--input", required=True, help="responses, CSV or Parquet")
+    indices.add_argument("--questionnaire", required=True, help="questionnaire YAML")
+    indices.add_argument("--domain", required=True, help="column of the domain (agency)")
+    indices.add_argument("--strata", required=True, help="column of the stratum")
+    indices.add_argument("--psu", required=True, help="column of the primary sampling unit")
+    indices.add_argument("--weight", required=True, help="column of the weight")
+    indices.add_argument("--fpc", help="column of the stratum's population number of PSUs")
+    indices.add_argument("--lonely-psu", choices=LONELY_PSU_RULES, default="adjust")
+    indices.add_argument(
+        "--rake", metavar="MARGINS.csv", help="population totals: columns variable,level,target"
+    )
+    indices.add_argument("--ci", choices=("logit", "beta"), default="logit")
+    indices.add_argument("--output", help="CSV to write (default: standard output)")
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    started = time.perf_counter()
+    try:
+        rows = run_indices(args, started)
+    except AnalysisError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if args.output:
+        _write_atomically(Path(args.output), rows)
+        return 0
+    try:
+        _write(sys.stdout, rows)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (head, less) stopped early; that is not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def run_indices(args, started: float) -> list[tuple]:
+    from analysis.indices import estimate_indices
+    from analysis.io import numbers, read_table
+    from analysis.weights import rake
+
+    scheme = IndexScheme.from_questionnaire(args.questionnaire)
+    table = read_table(args.input)
+    n = len(next(iter(table.values()))) if table else 0
+    progress = _progress(n, started)
+    progress(f"read {n:,} rows from {args.input}")
+    for option in ("domain", "strata", "psu", "weight", "fpc"):
+        column = getattr(args, option)
+        if column is not None and column not in table:
+            raise AnalysisError(
+                f"column {column!r} (--{option}) is not in {args.input}; columns: "
+                f"{', '.join(table)}"
+            )
+    missing = [code for code in scheme.items if code not in table]
+    if missing:
+        raise AnalysisError(
+            f"item {missing[0]} of index {scheme.code} has no column in {args.input}"
+        )
+    design = Design.from_columns(
+        strata=table[args.strata],
+        psu=table[args.psu],
+        weights=numbers(table[args.weight], f"weight column {args.weight!r}"),
+        fpc=None if args.fpc is None else numbers(table[args.fpc], f"fpc column {args.fpc!r}"),
+        lonely_psu=args.lonely_psu,
+    )
+    if args.rake:
+        targets = read_margins(args.rake)
+        absent = [v for v in targets if v not in table]
+        if absent:
+            raise AnalysisError(f"margin variable {absent[0]!r} has no column in {args.input}")
+        design = rake(design, {v: table[v] for v in targets}, targets)
+        progress(f"raked to {', '.join(targets)}")
+    answers = {code: table[code] for code in scheme.items}
+    result = estimate_indices(design, answers, scheme, table[args.domain], ci=args.ci)
+    progress(f"estimated {len(result.domains)} domains × {len(result.codes)} statistics")
+    percent = 100.0
+    rows = []
+    for d, domain in enumerate(result.domains):
+        for c, code in enumerate(result.codes):
+            rows.append(
+                (
+                    domain,
+                    result.levels[c],
+                    code,
+                    int(result.n[d, c]),
+                    float(result.estimate[d, c] * percent),
+                    float(result.se[d, c] * percent),
+                    float(result.ci_low[d, c] * percent),
+                    float(result.ci_high[d, c] * percent),
+                    int(result.df[d]),
+                    float(result.deff[d, c]),
+                )
+            )
+    return rows
+
+
+def read_margins(path: str) -> dict[str, dict[str, float]]:
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = {"variable", "level", "target"} - set(reader.fieldnames or [])
+            if missing:
+                raise AnalysisError(
+                    f"{path}: missing column(s) {', '.join(sorted(missing))} "
+                    "(expected variable,level,target)"
+                )
+            targets: dict[str, dict[str, float]] = {}
+            for row_number, row in enumerate(reader, start=1):
+                try:
+                    target = float(row["target"])
+                except (TypeError, ValueError):
+                    raise AnalysisError(
+                        f"{path}, row {row_number}: target {row['target']!r} is not a number"
+                    ) from None
+                level = targets.setdefault(row["variable"], {})
+                if row["level"] in level:
+                    raise AnalysisError(
+                        f"{path}, row {row_number}: {row['variable']}={row['level']} is given twice"
+                    )
+                level[row["level"]] = target
+    except FileNotFoundError:
+        raise AnalysisError(f"{path}: no such margins file") from None
+    except UnicodeDecodeError:
+        raise AnalysisError(f"{path}: not UTF-8 text") from None
+    if not targets:
+        raise AnalysisError(f"{path}: no margins")
+    return targets
+
+
+def _progress(rows: int, started: float):
+    def say(message: str) -> None:
+        if rows >= PROGRESS_ROWS:
+            print(f"[{time.perf_counter() - started:6.2f} s] {message}", file=sys.stderr)
+
+    return say
+
+
+def _write(handle, rows) -> None:
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+
+
+def _cell(value):
+    """Floats unrounded (repr round-trips); an undefined value is an empty cell."""
+    if isinstance(value, float):
+        return "" if value != value else repr(float(value))
+    return value
+
+
+def _write_atomically(path: Path, rows) -> None:
+    """Write beside the target and rename, so a failure never leaves half a file."""
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            _write(handle, rows)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,234 @@
+"""The sampling design: strata, PSUs nested in strata, weights, population sizes.
+
+One `Design` goes into every estimator, as in R's survey package (`svydesign` with
+`nest=TRUE`). Variances use the with-replacement (ultimate cluster) approximation unless
+population sizes are given, and a rule for strata with a single PSU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from analysis.errors import DesignError
+from analysis.factorize import factorize
+
+LONELY_PSU_RULES = ("adjust", "remove", "certainty", "average", "fail")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What the calibration (GREG) variance needs after raking: each row's margin cell (a
+    combination of margin levels), the model matrix row of each cell (intercept and
+    treatment dummies, as R's `model.matrix`), and the weights before raking.
+    """
+
+    cell: np.ndarray
+    cell_matrix: np.ndarray
+    base_weights: np.ndarray
+    margins: tuple[str, ...] = ()
+
+    @property
+    def model_matrix(self) -> np.ndarray:
+        return self.cell_matrix[self.cell]
+
+
+@dataclass(frozen=True)
+class Design:
+    """A stratified cluster design over `n` responses.
+
+    Build it with `Design.from_columns`. PSU codes are numbered so that each stratum's
+    PSUs are contiguous, which lets the variance sum over strata with `reduceat`.
+    """
+
+    weights: np.ndarray
+    stratum: np.ndarray  # stratum code of each row, 0..H-1
+    psu: np.ndarray  # PSU code of each row, 0..P-1, contiguous within strata
+    stratum_labels: tuple[str, ...]
+    psu_labels: tuple[str, ...]
+    psu_stratum: np.ndarray  # stratum code of each PSU
+    psus_in_stratum: np.ndarray  # n_h: PSUs of the whole design in each stratum
+    population_psus: np.ndarray | None  # N_h, or None (with replacement)
+    lonely_psu: str = "adjust"
+    calibration: Calibration | None = None
+    stratum_starts: np.ndarray = field(repr=False, default=None)
+
+    @classmethod
+    def from_columns(
+        cls,
+        *,
+        strata: Sequence | np.ndarray | None,
+        psu: Sequence | np.ndarray,
+        weights: Sequence | np.ndarray,
+        fpc: Sequence | np.ndarray | None = None,
+        lonely_psu: str = "adjust",
+    ) -> Design:
+        """Check and encode the design columns.
+
+        Parameters
+        ----------
+        strata, psu : array-like
+            Stratum and PSU of each response; PSUs are nested in strata (the same PSU label
+            in two strata is two PSUs). `strata=None` means a single stratum.
+        weights : array-like of float
+            Final sampling weights, finite and not negative. A zero weight keeps the row's
+            PSU in the design but out of every estimate.
+        fpc : array-like of float, optional
+            Population number of PSUs in the row's stratum (R's `fpc`), constant within a
+            stratum and at least its sampled PSUs.
+        lonely_psu : {"adjust", "remove", "certainty", "average", "fail"}
+            What a stratum with a single PSU contributes to variances (R's
+            `options(survey.lonely.psu=)`).
+        """
+        if lonely_psu not in LONELY_PSU_RULES:
+            raise DesignError(
+                f"lonely PSU rule {lonely_psu!r} is not one of {', '.join(LONELY_PSU_RULES)}"
+            )
+        weights = _weights(weights)
+        n = weights.size
+        psu = _labels(psu, "PSU")
+        strata = np.zeros(n, dtype=np.int64) if strata is None else _labels(strata, "stratum")
+        if psu.size != n or strata.size != n:
+            raise DesignError(
+                f"the design columns differ in length: {n} weights, {strata.size} strata, "
+                f"{psu.size} PSUs"
+            )
+        stratum_labels, stratum = factorize(strata)
+        psu_values, psu_value_code = factorize(psu)
+        # Nested PSUs are (stratum, PSU) pairs; sorting the pair key by stratum first makes
+        # each stratum's PSUs contiguous.
+        key = stratum.astype(np.int64) * psu_values.size + psu_value_code
+        pair_keys, psu_code = factorize(key)
+        psu_stratum = pair_keys // psu_values.size
+        psu_labels = tuple(str(v) for v in psu_values[pair_keys % psu_values.size])
+        psus_in_stratum = np.bincount(psu_stratum, minlength=stratum_labels.size)
+        starts = np.concatenate(([0], np.cumsum(psus_in_stratum)[:-1]))
+
+        population = None
+        if fpc is not None:
+            population = _population(fpc, stratum, stratum_labels, psus_in_stratum)
+        design = cls(
+            weights=weights,
+            stratum=stratum,
+            psu=psu_code,
+            stratum_labels=tuple(str(s) for s in stratum_labels),
+            psu_labels=psu_labels,
+            psu_stratum=psu_stratum,
+            psus_in_stratum=psus_in_stratum,
+            population_psus=population,
+            lonely_psu=lonely_psu,
+            stratum_starts=starts,
+        )
+        if lonely_psu == "fail":
+            lonely = np.flatnonzero(
+                (psus_in_stratum == 1) & (design.sampling_fraction_factor > 1e-7)
+            )
+            if lonely.size:
+                h = lonely[0]
+                raise DesignError(
+                    f"stratum {design.stratum_labels[h]} has only one PSU "
+                    f"({design.psu_labels[starts[h]]}) and the lonely PSU rule is 'fail'"
+                )
+        return design
+
+    @property
+    def n(self) -> int:
+        return int(self.weights.size)
+
+    @property
+    def n_psu(self) -> int:
+        return int(self.psu_stratum.size)
+
+    @property
+    def n_strata(self) -> int:
+        return int(self.psus_in_stratum.size)
+
+    @property
+    def sampling_fraction_factor(self) -> np.ndarray:
+        """(N_h − n_h)/N_h per stratum: R's `f`; 1 without population sizes."""
+        if self.population_psus is None:
+            return np.ones(self.n_strata)
+        return (self.population_psus - self.psus_in_stratum) / self.population_psus
+
+    def with_weights(self, weights: np.ndarray, calibration: Calibration | None) -> Design:
+        return replace(self, weights=weights, calibration=calibration)
+
+    def describe(self) -> dict[str, object]:
+        """The design in words and numbers, for a methods appendix."""
+        return {
+            "rows": self.n,
+            "strata": self.n_strata,
+            "psus": self.n_psu,
+            "lonely_psu": self.lonely_psu,
+            "strata_with_one_psu": int((self.psus_in_stratum == 1).sum()),
+            "finite_population_correction": self.population_psus is not None,
+            "calibrated_to": list(self.calibration.margins) if self.calibration else [],
+        }
+
+
+def _weights(values) -> np.ndarray:
+    try:
+        weights = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raw = np.asarray(values, dtype=object)
+        for row, value in enumerate(raw, start=1):
+            try:
+                float(value)
+            except (TypeError, ValueError):
+                raise DesignError(f"weight in row {row} is not a number: {value!r}") from None
+        raise
+    bad = np.flatnonzero(~np.isfinite(weights))
+    if bad.size:
+        raise DesignError(f"weight in row {bad[0] + 1} is missing or not finite")
+    negative = np.flatnonzero(weights < 0)
+    if negative.size:
+        row = negative[0]
+        raise DesignError(f"weight in row {row + 1} is negative ({weights[row]:g})")
+    return weights
+
+
+def _labels(values, what: str) -> np.ndarray:
+    """Labels as a sortable array; missing labels (None, NaN, "") are refused by row."""
+    labels = np.asarray(values)
+    if labels.dtype.kind == "f":
+        missing = np.isnan(labels)
+    elif labels.dtype.kind in "US":
+        missing = labels == labels.dtype.type()
+    elif labels.dtype.kind == "O":
+        missing = np.array([v is None or v == "" or v != v for v in labels], dtype=bool)
+        if not missing.any():
+            labels = labels.astype(str)
+    else:
+        missing = np.zeros(labels.size, dtype=bool)
+    if missing.any():
+        raise DesignError(f"{what} in row {int(np.flatnonzero(missing)[0]) + 1} is missing")
+    return labels
+
+
+def _population(fpc, stratum, stratum_labels, psus_in_stratum) -> np.ndarray:
+    try:
+        values = np.asarray(fpc, dtype=float)
+    except (TypeError, ValueError):
+        raise DesignError("population sizes (fpc) must be numbers") from None
+    if not np.isfinite(values).all():
+        row = int(np.flatnonzero(~np.isfinite(values))[0])
+        raise DesignError(f"population size (fpc) in row {row + 1} is missing")
+    population = np.zeros(stratum_labels.size)
+    population[stratum] = values
+    varying = np.flatnonzero(values != population[stratum])
+    if varying.size:
+        row = varying[0]
+        raise DesignError(
+            f"population size (fpc) varies within stratum {stratum_labels[stratum[row]]} "
+            f"(row {row + 1})"
+        )
+    short = np.flatnonzero(population < psus_in_stratum)
+    if short.size:
+        h = short[0]
+        raise DesignError(
+            f"population size (fpc) {population[h]:g} of stratum {stratum_labels[h]} is "
+            f"smaller than its {psus_in_stratum[h]} sampled PSUs"
+        )
+    return population

@@ -1,0 +1,509 @@
+"""Satisfaction indices and mean scores for every domain at once, with linearised SEs.
+
+For item j in domain d, p = Σ δ a w s / Σ δ a w (available case) and the influence value
+of response k is z = δ a (s − p) / W. A component index is the plain average of its items'
+indices and its influence the average of theirs; the overall index likewise averages the
+components. Variances come from PSU totals of w·z (`analysis.variance`); after raking the
+influence values are first residualised on the margins (the GREG form R uses).
+
+Everything is computed on arrays sorted by domain and PSU, so one pass of `reduceat`
+gives the PSU totals of every statistic of every domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from analysis import intervals, variance
+from analysis.design import Design
+from analysis.errors import AnalysisError
+from analysis.factorize import factorize
+from analysis.results import IndexTable
+from analysis.scheme import IndexScheme
+
+# Keep a domain chunk's dense PSU-total block under this many numbers (memory bound).
+BLOCK = 4_000_000
+
+
+def answer_matrix(answers: Mapping[str, Sequence], scheme: IndexScheme, n: int) -> np.ndarray:
+    """Items as an int8 matrix (rows × items), 0 for no answer; bad values name their cell."""
+    low, high = scheme.scale
+    # Column-major: each item is read on its own, contiguously.
+    matrix = np.zeros((n, len(scheme.items)), dtype=np.int8, order="F")
+    for j, code in enumerate(scheme.items):
+        if code not in answers:
+            raise AnalysisError(f"item {code} of index {scheme.code} has no column")
+        try:
+            values = np.asarray(answers[code], dtype=float)
+        except (TypeError, ValueError):
+            raw = list(answers[code])
+            for row, value in enumerate(raw, start=1):
+                if value not in (None, "") and not _is_number(value):
+                    raise AnalysisError(
+                        f"column {code}, row {row}: {value!r} is not an answer on the "
+                        f"{low}–{high} scale"
+                    ) from None
+            values = np.array([np.nan if v in (None, "") else float(v) for v in raw])
+        if values.size != n:
+            raise AnalysisError(f"column {code} has {values.size} values, not {n}")
+        given = ~np.isnan(values)
+        bad = np.flatnonzero(
+            given & ((values < low) | (values > high) | (values != np.round(values)))
+        )
+        if bad.size:
+            row = bad[0]
+            raise AnalysisError(
+                f"column {code}, row {row + 1}: {values[row]:g} is not an answer on the "
+                f"{low}–{high} scale"
+            )
+        matrix[given, j] = values[given].astype(np.int8)
+    return matrix
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+@dataclass
+class _Layout:
+    """Domains and (domain, PSU) pairs. Rows outside every domain, or with zero weight,
+    point at a dummy domain (D) and a dummy pair (P) that are dropped from every sum."""
+
+    domain_labels: tuple[str, ...]
+    row_domain: np.ndarray  # domain code of each row, D for none
+    row_pair: np.ndarray  # pair code of each row, P for none
+    pair_domain: np.ndarray  # sorted by domain, then PSU (so also by stratum)
+    pair_psu: np.ndarray
+    domain_pair_starts: np.ndarray
+
+    @property
+    def n_domains(self) -> int:
+        return len(self.domain_labels)
+
+    @property
+    def n_pairs(self) -> int:
+        return self.pair_domain.size
+
+
+ALL = "all"
+
+
+def _layout(design: Design, by: Sequence | None) -> _Layout:
+    # No domain column: the whole population is one domain.
+    labels = np.full(design.n, ALL) if by is None else np.asarray(by)
+    if labels.size != design.n:
+        raise AnalysisError(f"the domain column has {labels.size} values, not {design.n}")
+    if labels.dtype.kind == "f":
+        missing = np.isnan(labels)
+    elif labels.dtype.kind == "O":
+        missing = np.array([v is None or v == "" or v != v for v in labels], dtype=bool)
+        labels = np.where(missing, "", labels).astype(str)
+    elif labels.dtype.kind in "US":
+        missing = labels == labels.dtype.type()
+    else:
+        missing = np.zeros(labels.size, dtype=bool)
+    kept = np.flatnonzero(~missing & (design.weights > 0))
+    domain_labels, code = factorize(labels[kept])
+    n_domains = domain_labels.size
+    key = code.astype(np.int64) * design.n_psu + design.psu[kept]
+    pair_keys, pair = factorize(key)
+    row_domain = np.full(design.n, n_domains, dtype=np.int64)
+    row_domain[kept] = code
+    row_pair = np.full(design.n, pair_keys.size, dtype=np.int64)
+    row_pair[kept] = pair
+    pair_domain = pair_keys // design.n_psu
+    return _Layout(
+        domain_labels=tuple(str(d) for d in domain_labels),
+        row_domain=row_domain,
+        row_pair=row_pair,
+        pair_domain=pair_domain,
+        pair_psu=pair_keys % design.n_psu,
+        domain_pair_starts=np.searchsorted(pair_domain, np.arange(n_domains)),
+    )
+
+
+def estimate_indices(
+    design: Design,
+    answers: Mapping[str, Sequence],
+    scheme: IndexScheme,
+    by: Sequence | None,
+    *,
+    ci: str = "logit",
+    level: float = 0.95,
+) -> IndexTable:
+    """Share of answers at or above the threshold, per item, component and overall index.
+
+    Parameters
+    ----------
+    design : Design
+    answers : mapping of item code to answers (1..scale max, or missing)
+        A data frame works, as does a dict of arrays.
+    scheme : IndexScheme
+    by : array-like or None
+        The domain of each response (agency, channel, gender, ...); missing values leave
+        the row out of every domain but not out of the design. None: one domain, "all".
+    ci : {"logit", "beta"}
+    level : float
+
+    Returns
+    -------
+    IndexTable
+        Proportions (0–1) with SEs, CIs on design df, n, deff and covariances.
+    """
+    if ci not in ("logit", "beta"):
+        raise AnalysisError(f"unknown interval method {ci!r}: use 'logit' or 'beta'")
+    matrix = answer_matrix(answers, scheme, design.n)
+    codes = np.arange(scheme.scale[1] + 1)
+    value_of = ((codes >= scheme.threshold) & (codes > 0)).astype(float)
+    return _estimate(design, matrix, value_of, scheme, by, "satisfied", ci, level)
+
+
+def estimate_means(
+    design: Design,
+    answers: Mapping[str, Sequence],
+    scheme: IndexScheme,
+    by: Sequence | None,
+    *,
+    level: float = 0.95,
+) -> IndexTable:
+    """Mean answer (on the 1–5 scale) per item, component and overall, with t intervals.
+
+    `to_hundred` turns a mean score into 0–100: 100·(ȳ − 1)/4.
+    """
+    matrix = answer_matrix(answers, scheme, design.n)
+    value_of = np.arange(scheme.scale[1] + 1, dtype=float)
+    return _estimate(design, matrix, value_of, scheme, by, "mean", "t", level)
+
+
+def breakdowns(
+    design: Design,
+    answers: Mapping[str, Sequence],
+    scheme: IndexScheme,
+    columns: Mapping[str, Sequence],
+    **options,
+) -> dict[str, IndexTable]:
+    """The indices by each categorical column (channel, respondent type, gender, ...)."""
+    return {
+        name: estimate_indices(design, answers, scheme, values, **options)
+        for name, values in columns.items()
+    }
+
+
+def to_hundred(table: IndexTable) -> tuple[np.ndarray, np.ndarray]:
+    """Mean scores and their SEs on a 0–100 scale."""
+    low, high = 1, 5
+    factor = 100 / (high - low)
+    return (table.estimate - low) * factor, table.se * factor
+
+
+@dataclass
+class _Statistics:
+    """Everything the variance needs, per (domain, PSU) pair and per domain."""
+
+    estimate: np.ndarray  # domains × statistics
+    pair_totals: np.ndarray  # pairs × statistics: PSU totals of w·z
+    pair_counts: np.ndarray  # pairs × statistics: contributing rows
+    n: np.ndarray  # domains × statistics
+    contributing_weight: np.ndarray
+    weighted_squares: np.ndarray  # Σ w z² per domain and statistic
+    item_scale: np.ndarray  # domains × items: the table z = (value − p)/W, per answer code
+    component_weights: np.ndarray  # domains × items × statistics: z of a statistic as a
+    # combination of item z's (1 for the item itself, 1/k for a component, ...)
+
+
+def _estimate(design, matrix, value_of, scheme, by, statistic, ci, level) -> IndexTable:
+    layout = _layout(design, by)
+    stats = _statistics(design, layout, matrix, value_of, scheme)
+    beta = psu_margins = None
+    if design.calibration is not None:
+        beta, psu_margins = _calibration_terms(design, layout, matrix, value_of, stats)
+    var, present = _variances(design, layout, stats, beta, psu_margins)
+    se = np.sqrt(var)
+    n = stats.n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        deff = var / (stats.contributing_weight * stats.weighted_squares / (n - 1))
+    df, rows = _degrees_of_freedom(design, layout)
+    estimate = stats.estimate
+    if statistic == "satisfied":
+        low, high = intervals.proportion_interval(
+            estimate, se, df[:, None], rows[:, None], n, ci, level
+        )
+    else:
+        low, high = intervals.mean_interval(estimate, se, df[:, None], level)
+
+    n_components = len(scheme.components)
+    codes = scheme.items + tuple(scheme.components) + (scheme.code,)
+    levels = ("item",) * len(scheme.items) + ("component",) * n_components + ("overall",)
+
+    def covariance_of(column: int) -> np.ndarray:
+        return _covariance(
+            design,
+            layout,
+            stats,
+            beta,
+            psu_margins,
+            column,
+            None if present is None else present[:, :, column],
+        )
+
+    return IndexTable(
+        statistic=statistic,
+        index_code=scheme.code,
+        domains=layout.domain_labels,
+        levels=levels,
+        codes=codes,
+        estimate=estimate,
+        se=se,
+        ci_low=low,
+        ci_high=high,
+        n=n,
+        deff=deff,
+        df=df,
+        rows=rows,
+        ci_method=ci,
+        ci_level=level,
+        design=design.describe(),
+        _covariance=covariance_of,
+    )
+
+
+def _statistics(design, layout, matrix, value_of, scheme) -> _Statistics:
+    """Sufficient statistics: weighted counts per pair, item and answer code.
+
+    An item's PSU total is (Σ w·value − p Σ w)/W over the pair's answers, so one weighted
+    bincount per item gives every item total; components and the overall index are linear
+    combinations of item totals. Only their n and Σ w z² need a pass over rows.
+    """
+    n_rows, n_items = matrix.shape
+    bins = value_of.size
+    P, D = layout.n_pairs, layout.n_domains
+    w = design.weights
+    weighted = np.empty((P, n_items, bins))
+    counted = np.empty((P, n_items, bins))
+    base = layout.row_pair * bins
+    for j in range(n_items):
+        key = base + matrix[:, j]
+        weighted[:, j] = np.bincount(key, weights=w, minlength=(P + 1) * bins)[: P * bins].reshape(
+            P, bins
+        )
+        counted[:, j] = np.bincount(key, minlength=(P + 1) * bins)[: P * bins].reshape(P, bins)
+
+    starts = layout.domain_pair_starts
+    by_domain = np.add.reduceat(weighted, starts, axis=0) if P else weighted[:0]
+    W = by_domain[:, :, 1:].sum(axis=2)
+    defined = W > 0
+    safe_W = np.where(defined, W, 1.0)
+    p = np.where(defined, (by_domain * value_of).sum(axis=2) / safe_W, np.nan)
+    p0 = np.nan_to_num(p)
+
+    # z = (value − p)/W for each domain, item and answer code (0 for no answer).
+    item_scale = (value_of[None, None, :] - p0[:, :, None]) / safe_W[:, :, None]
+    item_scale[:, :, 0] = 0.0
+    item_scale[~defined] = 0.0
+
+    # How each statistic's z combines item z's, per domain.
+    index_of = {code: j for j, code in enumerate(scheme.items)}
+    groups = [[index_of[i] for i in items] for items in scheme.components.values()]
+    C = len(groups)
+    m = n_items + C + 1
+    combine = np.zeros((D, n_items, m))
+    combine[:, np.arange(n_items), np.arange(n_items)] = 1.0
+    component_estimate = np.full((D, C), np.nan)
+    for c, index in enumerate(groups):
+        k = defined[:, index].sum(axis=1)
+        share = np.where(k > 0, 1.0 / np.maximum(k, 1), 0.0)
+        combine[:, index, n_items + c] = defined[:, index] * share[:, None]
+        component_estimate[:, c] = np.where(
+            k > 0, (p0[:, index] * defined[:, index]).sum(axis=1) * share, np.nan
+        )
+    component_defined = ~np.isnan(component_estimate)
+    K = component_defined.sum(axis=1)
+    overall_share = np.where(K > 0, 1.0 / np.maximum(K, 1), 0.0)
+    combine[:, :, -1] = (combine[:, :, n_items:-1] * component_defined[:, None, :]).sum(
+        axis=2
+    ) * overall_share[:, None]
+    overall_estimate = np.where(
+        K > 0, np.nan_to_num(component_estimate).sum(axis=1) * overall_share, np.nan
+    )
+    estimate = np.column_stack([p, component_estimate, overall_estimate])
+
+    # PSU totals of w·z for every statistic: item totals, then their combinations.
+    item_totals = (weighted * item_scale[layout.pair_domain]).sum(axis=2)
+    pair_totals = np.einsum("pj,pjm->pm", item_totals, combine[layout.pair_domain])
+
+    # Rows that contribute (answered at least one item of the statistic), and Σ w z².
+    answered = counted[:, :, 1:].sum(axis=2)
+    pair_counts = np.zeros((P, m))
+    pair_counts[:, :n_items] = answered
+    n = np.zeros((D, m))
+    contributing_weight = np.zeros((D, m))
+    n[:, :n_items] = np.add.reduceat(answered, starts, axis=0) if P else 0
+    contributing_weight[:, :n_items] = W
+    weighted_squares = np.zeros((D, m))
+    weighted_squares[:, :n_items] = (by_domain * item_scale**2).sum(axis=2)
+
+    # Row-level z of each component: a lookup of (domain, item, answer code) in a table
+    # that already holds the component's share of each item; the dummy domain D is zero.
+    row_offset = layout.row_domain * (n_items * bins)
+    overall_share_of = np.append(
+        component_defined * overall_share[:, None], np.zeros((1, C)), axis=0
+    )
+    z_overall = np.zeros(n_rows)
+    any_item = np.zeros(n_rows, dtype=bool)
+    for c, index in enumerate(groups):
+        table = item_scale * combine[:, :, n_items + c][:, :, None]
+        table = np.concatenate([table, np.zeros((1, n_items, bins))]).reshape(-1)
+        z = np.zeros(n_rows)
+        answered_any = np.zeros(n_rows, dtype=bool)
+        for j in index:
+            z += table[row_offset + (j * bins + matrix[:, j])]
+            answered_any |= matrix[:, j] > 0
+        any_item |= answered_any
+        z_overall += z * overall_share_of[layout.row_domain, c]
+        _row_sums(
+            layout,
+            w,
+            answered_any,
+            z,
+            n_items + c,
+            pair_counts,
+            n,
+            contributing_weight,
+            weighted_squares,
+        )
+    _row_sums(
+        layout, w, any_item, z_overall, m - 1, pair_counts, n, contributing_weight, weighted_squares
+    )
+    return _Statistics(
+        estimate=estimate,
+        pair_totals=pair_totals,
+        pair_counts=pair_counts,
+        n=n,
+        contributing_weight=contributing_weight,
+        weighted_squares=weighted_squares,
+        item_scale=item_scale,
+        component_weights=combine,
+    )
+
+
+def _row_sums(
+    layout, w, answered, z, column, pair_counts, n, contributing_weight, weighted_squares
+) -> None:
+    P, D = layout.n_pairs, layout.n_domains
+    pair_counts[:, column] = np.bincount(layout.row_pair, weights=answered, minlength=P + 1)[:P]
+    n[:, column] = np.bincount(layout.row_domain, weights=answered, minlength=D + 1)[:D]
+    contributing_weight[:, column] = np.bincount(
+        layout.row_domain, weights=w * answered, minlength=D + 1
+    )[:D]
+    weighted_squares[:, column] = np.bincount(
+        layout.row_domain, weights=w * z * z, minlength=D + 1
+    )[:D]
+
+
+def _calibration_terms(design, layout, matrix, value_of, stats):
+    """β (domains × p × statistics): the regression of z on the margins weighted by the
+    weights before raking; and R (PSUs × p) = Σ_{k∈i} w_k X_k. The residualised PSU total
+    of a statistic is T_i − R_i·β."""
+    calibration = design.calibration
+    cells = calibration.cell_matrix.shape[0]
+    X = calibration.cell_matrix
+    d = calibration.base_weights
+    bins = value_of.size
+    D = layout.n_domains
+    gram = X.T @ (X * np.bincount(calibration.cell, weights=d, minlength=cells)[:, None])
+    base = (layout.row_domain * cells + calibration.cell) * bins
+    moments = np.zeros((D, X.shape[1], stats.pair_totals.shape[1]))
+    for j in range(matrix.shape[1]):
+        by_cell = np.bincount(base + matrix[:, j], weights=d, minlength=(D + 1) * cells * bins)
+        by_cell = by_cell[: D * cells * bins].reshape(D, cells, bins)
+        item_moment = np.einsum("dcv,dv,cq->dq", by_cell, stats.item_scale[:, j], X)
+        moments += item_moment[:, :, None] * stats.component_weights[:, j, None, :]
+    beta = np.linalg.solve(gram, moments.transpose(1, 0, 2).reshape(X.shape[1], -1))
+    beta = beta.reshape(X.shape[1], D, -1).transpose(1, 0, 2)
+    by_psu = np.bincount(
+        design.psu * cells + calibration.cell,
+        weights=design.weights,
+        minlength=design.n_psu * cells,
+    ).reshape(design.n_psu, cells)
+    return beta, by_psu @ X
+
+
+def _variances(design, layout, stats, beta, psu_margins):
+    """Σ_h c_h [Σ_i T'² − κ_h (Σ_i T')²/n_h] per domain and statistic, T' = T − R·β.
+
+    Sums run over the strata where the domain has PSUs ("groups"); after raking the β
+    terms reach every stratum through the global matrix G.
+    """
+    rule = variance.stratum_rule(design)
+    pair_stratum = design.psu_stratum[layout.pair_psu]
+    group_key = layout.pair_domain * design.n_strata + pair_stratum
+    group_starts = np.flatnonzero(np.concatenate(([True], group_key[1:] != group_key[:-1])))
+    group_domain = layout.pair_domain[group_starts]
+    group_stratum = pair_stratum[group_starts]
+    n_h = design.psus_in_stratum.astype(float)
+    scale = rule.scale[group_stratum][:, None]
+    centre = (rule.centred / n_h)[group_stratum][:, None]
+    T = stats.pair_totals
+    S = np.add.reduceat(T, group_starts, axis=0)
+    Q = np.add.reduceat(T * T, group_starts, axis=0)
+    contribution = scale * (Q - centre * S * S)
+    D = layout.n_domains
+    result = _by_domain(contribution, group_domain, D)
+    if beta is not None:
+        R = psu_margins
+        U = np.add.reduceat(R[layout.pair_psu][:, :, None] * T[:, None, :], group_starts, axis=0)
+        R_sum = np.add.reduceat(R, design.stratum_starts, axis=0)  # strata × p
+        cross = U - centre[:, :, None] * R_sum[group_stratum][:, :, None] * S[:, None, :]
+        cross = np.einsum("gqm,gqm->gm", scale[:, :, None] * cross, beta[group_domain])
+        result -= 2 * _by_domain(cross, group_domain, D)
+        squares = np.add.reduceat(R[:, :, None] * R[:, None, :], design.stratum_starts, axis=0)
+        G = np.einsum(
+            "h,hqr->qr",
+            rule.scale,
+            squares - (rule.centred / n_h)[:, None, None] * R_sum[:, :, None] * R_sum[:, None, :],
+        )
+        result += np.einsum("dqm,qr,drm->dm", beta, G, beta)
+
+    present = None
+    if design.lonely_psu == "average" and rule.lonely.any():
+        if beta is None:
+            present = np.zeros((design.n_strata, D, T.shape[1]), dtype=bool)
+            counts = np.add.reduceat(stats.pair_counts, group_starts, axis=0)
+            present[group_stratum, group_domain, :] = counts > 0
+        else:
+            present = np.ones((design.n_strata, D, T.shape[1]), dtype=bool)
+        result = result * variance.average_rescaling(rule, present)
+    return result, present
+
+
+def _by_domain(values: np.ndarray, group_domain: np.ndarray, domains: int) -> np.ndarray:
+    out = np.zeros((domains, values.shape[1]))
+    np.add.at(out, group_domain, values)
+    return out
+
+
+def _covariance(design, layout, stats, beta, psu_margins, column, present) -> np.ndarray:
+    """Domains × domains covariance of one statistic, from dense PSU totals."""
+    totals = np.zeros((design.n_psu, layout.n_domains))
+    totals[layout.pair_psu, layout.pair_domain] = stats.pair_totals[:, column]
+    if beta is not None:
+        totals -= psu_margins @ beta[:, :, column].T
+    return variance.covariance(design, totals, present)
+
+
+def _degrees_of_freedom(design, layout):
+    """PSUs minus strata among each domain's rows with positive weight (R's `degf`), and
+    the domain's rows (R's `nrow` of the domain subset)."""
+    D = layout.n_domains
+    psus = np.bincount(layout.pair_domain, minlength=D)
+    strata_key = layout.pair_domain * design.n_strata + design.psu_stratum[layout.pair_psu]
+    strata = np.bincount(np.unique(strata_key) // design.n_strata, minlength=D)
+    rows = np.bincount(layout.row_domain, minlength=D + 1)[:D]
+    return psus - strata, rows

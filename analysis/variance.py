@@ -1,0 +1,70 @@
+"""Linearised variance from PSU totals of influence values (R's `svyrecvar`, one stage).
+
+With t_i the total of an estimator's influence values in PSU i, the variance is
+V = Σ_h c_h Σ_{i∈h} (t_i − t̄_h)², with c_h = f_h n_h/(n_h − 1), f_h = (N_h − n_h)/N_h
+(1 without population sizes) and n_h the PSUs of the whole design in stratum h. Strata
+with a single PSU follow the design's lonely-PSU rule, exactly as survey 4.1 does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from analysis.design import Design
+
+
+@dataclass(frozen=True)
+class StratumRule:
+    """Per stratum: the scale c_h, whether PSU totals are centred, and whether it is lonely."""
+
+    scale: np.ndarray
+    centred: np.ndarray
+    lonely: np.ndarray  # single-PSU strata that the rule treats specially
+
+
+def stratum_rule(design: Design) -> StratumRule:
+    n_h = design.psus_in_stratum.astype(float)
+    f = design.sampling_fraction_factor
+    scale = np.where(n_h > 1, f * n_h / np.maximum(n_h - 1, 1), f)
+    self_representing = f < 1e-7
+    scale[self_representing] = 0.0
+    lonely = (n_h == 1) & ~self_representing
+    centred = n_h > 1
+    if design.lonely_psu == "adjust":
+        # The lonely PSU's total is taken about zero, the mean of influence values overall.
+        pass
+    elif design.lonely_psu in ("remove", "certainty", "average"):
+        # A single centred total is zero: the stratum adds nothing ("average" rescales).
+        scale = np.where(lonely, 0.0, scale)
+    return StratumRule(scale=scale, centred=centred, lonely=lonely)
+
+
+def covariance(design: Design, totals: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
+    """Covariance matrix of the columns of `totals` (PSUs × k)."""
+    rule = stratum_rule(design)
+    starts = design.stratum_starts
+    per_psu = np.repeat(np.sqrt(rule.scale), design.psus_in_stratum)[:, None]
+    scaled = totals * per_psu
+    sums = np.add.reduceat(totals, starts, axis=0)
+    weight = np.where(rule.centred, rule.scale / design.psus_in_stratum, 0.0)[:, None]
+    result = scaled.T @ scaled - (sums * weight).T @ sums
+    if design.lonely_psu == "average" and rule.lonely.any():
+        if present is None:
+            present = np.ones((design.n_strata, totals.shape[1]), dtype=bool)
+        rescale = np.sqrt(average_rescaling(rule, present))
+        result = result * np.outer(rescale, rescale)
+    return result
+
+
+def average_rescaling(rule: StratumRule, present: np.ndarray) -> np.ndarray:
+    """R's "average" rule: strata counted over strata with a usable variance.
+
+    `present` (strata × ...) marks the strata an estimate's rows fall in; R counts only
+    those (for a calibrated design, every stratum).
+    """
+    lonely = rule.lonely.reshape((-1,) + (1,) * (present.ndim - 1))
+    counted = present.sum(axis=0)
+    usable = (present & ~lonely).sum(axis=0)
+    return np.divide(counted, usable, out=np.ones(counted.shape), where=usable > 0)

@@ -1,0 +1,210 @@
+"""Weights: base weights from frame counts, raking to population margins, trimming.
+
+Base weight of a response in weighting cell s (by default agency × service field) is
+N_s / n_s: the dossiers the cell handled over the responses it got. Raking adjusts base
+weights by iterative proportional fitting until every margin matches its population
+total; the result carries what the calibration (GREG) variance needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+
+import numpy as np
+
+from analysis.design import Calibration, Design
+from analysis.errors import WeightingError
+
+
+def base_weights(cells: Sequence[Hashable], frame_counts: Mapping[Hashable, float]) -> np.ndarray:
+    """N_s / n_s for each response, from the cell it falls in.
+
+    Raises WeightingError naming every cell that has responses but no frame count, or a
+    frame count of zero or below its number of responses.
+    """
+    labels, code, counts = np.unique(np.asarray(cells), return_inverse=True, return_counts=True)
+    missing = [str(label) for label in labels if label not in frame_counts]
+    if missing:
+        raise WeightingError(
+            f"no frame count for weighting cell(s) {', '.join(missing)}: enter the number "
+            "of dossiers each cell handled"
+        )
+    totals = np.array([float(frame_counts[label]) for label in labels])
+    short = [
+        f"{label} ({total:g} dossiers, {n} responses)"
+        for label, total, n in zip(labels, totals, counts, strict=True)
+        if not total >= n
+    ]
+    if short:
+        raise WeightingError(
+            f"frame count below the number of responses in cell(s) {', '.join(short)}"
+        )
+    return (totals / counts)[code]
+
+
+def rake(
+    design: Design,
+    variables: Mapping[str, Sequence[Hashable]],
+    targets: Mapping[str, Mapping[Hashable, float]],
+    *,
+    tolerance: float = 1e-10,
+    max_iterations: int = 1000,
+    bounds: tuple[float, float] | None = None,
+) -> Design:
+    """Rake the design's weights to population `targets` (totals per level of each variable).
+
+    Converges when every margin is within `tolerance` relative error, or raises
+    WeightingError listing the margins that did not converge. Levels present in the data
+    but not in the targets, or in the targets with no respondents, are errors that name them.
+    The returned design keeps the weights before raking for the calibration variance.
+    """
+    base = design.weights
+    codes, level_names = _margin_codes(variables, targets, base)
+    totals = [np.array([float(targets[v][level]) for level in level_names[v]]) for v in codes]
+    _check_totals(targets, totals, level_names)
+
+    weights = base.copy()
+    active = base > 0
+    for _ in range(max_iterations):
+        for code, total in zip(codes.values(), totals, strict=True):
+            current = np.bincount(code[active], weights=weights[active], minlength=total.size)
+            weights[active] *= (total / current)[code[active]]
+            if bounds is not None:
+                weights[active] = base[active] * np.clip(weights[active] / base[active], *bounds)
+        errors = _margin_errors(weights, active, codes, totals)
+        if max(e.max() for e in errors) <= tolerance:
+            break
+    else:
+        unmet = [
+            f"{variable}={level} (relative error {error:.2e})"
+            for (variable, names), err in zip(level_names.items(), errors, strict=True)
+            for level, error in zip(names, err, strict=True)
+            if error > tolerance
+        ]
+        raise WeightingError(
+            f"raking did not converge in {max_iterations} iterations: {', '.join(unmet)}"
+        )
+    cell, cell_matrix = _cells(codes, totals)
+    calibration = Calibration(
+        cell=cell, cell_matrix=cell_matrix, base_weights=base, margins=tuple(codes)
+    )
+    return design.with_weights(weights, calibration)
+
+
+def trim_and_rake(
+    design: Design,
+    variables: Mapping[str, Sequence[Hashable]],
+    targets: Mapping[str, Mapping[Hashable, float]],
+    *,
+    lower: float = 0.0,
+    upper: float = np.inf,
+    tolerance: float = 1e-10,
+    max_iterations: int = 20_000,
+) -> Design:
+    """Rake with the raking factors (final / base weight) kept within [lower, upper].
+
+    Each proportional-fitting step is followed by clipping the factors to the bounds, so
+    extreme weights are trimmed and the margins re-met in the same iteration; it stops when
+    every margin is within `tolerance` with every factor in bounds, or raises
+    WeightingError (bounds too tight for the margins).
+    """
+    if not lower < 1 < upper:
+        raise WeightingError(f"trimming bounds must surround 1, got [{lower}, {upper}]")
+    try:
+        return rake(
+            design,
+            variables,
+            targets,
+            tolerance=tolerance,
+            max_iterations=max_iterations,
+            bounds=(lower, upper),
+        )
+    except WeightingError as error:
+        if "did not converge" not in str(error):
+            raise
+        raise WeightingError(
+            f"trimming to [{lower}, {upper}] and raking did not settle; widen the bounds ({error})"
+        ) from None
+
+
+def _margin_codes(variables, targets, weights):
+    unknown = sorted(set(targets) - set(variables))
+    if unknown:
+        raise WeightingError(f"margin variable(s) {', '.join(unknown)} have no column")
+    active = weights > 0
+    codes: dict[str, np.ndarray] = {}
+    names: dict[str, list] = {}
+    for variable in targets:
+        values = np.asarray(variables[variable]).astype(str)
+        levels = [str(level) for level in targets[variable]]
+        if values.size != weights.size:
+            raise WeightingError(
+                f"margin variable {variable} has {values.size} values, not {weights.size}"
+            )
+        seen = set(np.unique(values[active]).tolist())
+        stray = sorted(seen - set(levels))
+        if stray:
+            rows = np.flatnonzero(active & (values == stray[0]))
+            raise WeightingError(
+                f"respondents with {variable}={stray[0]} (row {rows[0] + 1}) have no "
+                f"population margin; margins of {variable}: {', '.join(levels)}"
+            )
+        empty = [level for level in levels if level not in seen]
+        if empty:
+            raise WeightingError(
+                f"margin cell {variable}={empty[0]} has no respondents; merge it with "
+                "another level or drop it"
+            )
+        codes[variable] = _encode(values, levels)
+        names[variable] = list(targets[variable])
+    return codes, names
+
+
+def _encode(values: np.ndarray, levels: list[str]) -> np.ndarray:
+    """Level index of each value (0 for rows outside the estimation, which never count)."""
+    uniques, inverse = np.unique(values, return_inverse=True)
+    position = {level: i for i, level in enumerate(levels)}
+    return np.array([position.get(u, 0) for u in uniques])[inverse]
+
+
+def _check_totals(targets, totals, level_names) -> None:
+    sums = [t.sum() for t in totals]
+    for variable, total in zip(level_names, totals, strict=True):
+        bad = [
+            str(level) for level, t in zip(level_names[variable], total, strict=True) if not t > 0
+        ]
+        if bad:
+            raise WeightingError(f"margin {variable}={bad[0]} must have a positive target")
+    if max(sums) - min(sums) > 1e-9 * max(sums):
+        described = ", ".join(f"{v}: {s:,.6g}" for v, s in zip(level_names, sums, strict=True))
+        raise WeightingError(
+            f"the margins add up to different population totals ({described}); raking "
+            "cannot meet them all"
+        )
+
+
+def _margin_errors(weights, active, codes, totals):
+    return [
+        np.abs(np.bincount(code[active], weights=weights[active], minlength=total.size) - total)
+        / total
+        for code, total in zip(codes.values(), totals, strict=True)
+    ]
+
+
+def _cells(codes, totals) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's margin cell, and per cell the intercept plus treatment dummies (first
+    level dropped), the rows of R's `model.matrix(~ var1 + var2)`."""
+    sizes = [total.size for total in totals]
+    key = np.zeros(next(iter(codes.values())).size, dtype=np.int64)
+    for code, size in zip(codes.values(), sizes, strict=True):
+        key = key * size + code
+    cells, cell = np.unique(key, return_inverse=True)
+    levels = []
+    for size in reversed(sizes):
+        levels.append(cells % size)
+        cells = cells // size
+    levels.reverse()
+    columns = [np.ones(levels[0].size)]
+    for level, size in zip(levels, sizes, strict=True):
+        columns += [(level == value).astype(float) for value in range(1, size)]
+    return cell, np.column_stack(columns)

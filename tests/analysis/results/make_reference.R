@@ -1,0 +1,167 @@
+# Reference values from R's survey package for tests/analysis/test_against_r.py.
+#
+# Run from the repository root:  Rscript tests/analysis/results/make_reference.R
+# It reads responses.csv and margins.csv (made by make_data.py) and writes the
+# reference_*.csv files beside this script. R is not needed to run the tests.
+suppressMessages(library(survey))
+here <- "tests/analysis/results"
+d <- read.csv(file.path(here, "responses.csv"), stringsAsFactors = FALSE)
+margins <- read.csv(file.path(here, "margins.csv"), stringsAsFactors = FALSE)
+components <- list(TC = c("TC1", "TC2", "TC3", "TC4"), TT = c("TT1", "TT2", "TT3", "TT4"),
+                   CC = c("CC1", "CC2", "CC3", "CC4", "CC5"), KQ = c("KQ1", "KQ2", "KQ3"),
+                   PA = c("PA1", "PA2", "PA3"))
+items <- unlist(components, use.names = FALSE)
+agencies <- sort(unique(d$agency))
+for (code in items) d[[paste0("s_", code)]] <- as.numeric(d[[code]] >= 4)
+out <- function(frame, name) {
+  # Every digit a double holds, so that tests can ask for 1e-9 agreement.
+  for (column in names(frame)) {
+    if (is.double(frame[[column]])) frame[[column]] <- sprintf("%.17g", frame[[column]])
+  }
+  write.csv(frame, file.path(here, paste0("reference_", name, ".csv")), row.names = FALSE)
+}
+cat("survey", as.character(packageVersion("survey")), "on", R.version.string, "\n")
+
+make_design <- function(fpc = FALSE) {
+  if (fpc) svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, fpc = ~fpc,
+                     nest = TRUE, data = d)
+  else svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, nest = TRUE, data = d)
+}
+
+# Items: domain means of the 0/1 "satisfied" indicator, SEs, deff, CIs and df.
+item_table <- function(des, with_ci = TRUE) {
+  rows <- list()
+  for (code in items) {
+    f <- as.formula(paste0("~s_", code))
+    est <- svyby(f, ~agency, des, svymean, na.rm = TRUE, deff = "replace")
+    for (i in seq_len(nrow(est))) {
+      a <- est$agency[i]
+      row <- data.frame(agency = a, code = code, estimate = est[i, 2], se = est[i, 3],
+                        deff = est[i, 4])
+      if (with_ci) {
+        sub <- subset(des, agency == a)
+        logit <- svyciprop(as.formula(paste0("~I(", code, " >= 4)")), sub, method = "logit")
+        beta <- svyciprop(as.formula(paste0("~I(", code, " >= 4)")), sub, method = "beta",
+                          na.rm = TRUE)
+        row$df <- degf(sub)
+        row$logit_low <- attr(logit, "ci")[1]
+        row$logit_high <- attr(logit, "ci")[2]
+        row$beta_low <- attr(beta, "ci")[1]
+        row$beta_high <- attr(beta, "ci")[2]
+      }
+      rows[[length(rows) + 1]] <- row
+    }
+  }
+  do.call(rbind, rows)
+}
+
+# Components and the overall index: averages of item indices, with SEs from svytotal of
+# the averaged influence values z = a (s - p) / W, computed here with R's own estimates.
+influence_columns <- function(des) {
+  w <- weights(des)
+  z <- list()
+  for (a in agencies) {
+    inside <- d$agency == a
+    item_z <- list()
+    for (code in items) {
+      answered <- inside & !is.na(d[[code]])
+      W <- sum(w[answered])
+      p <- sum(w[answered] * d[[paste0("s_", code)]][answered]) / W
+      zz <- numeric(nrow(d))
+      zz[answered] <- (d[[paste0("s_", code)]][answered] - p) / W
+      item_z[[code]] <- list(z = zz, p = p)
+    }
+    comp <- list()
+    for (cc in names(components)) {
+      zs <- sapply(components[[cc]], function(code) item_z[[code]]$z)
+      ps <- sapply(components[[cc]], function(code) item_z[[code]]$p)
+      comp[[cc]] <- list(z = rowMeans(zs), p = mean(ps))
+    }
+    overall_z <- rowMeans(sapply(comp, function(x) x$z))
+    overall_p <- mean(sapply(comp, function(x) x$p))
+    z[[a]] <- list(components = comp, overall = list(z = overall_z, p = overall_p))
+  }
+  z
+}
+
+component_table <- function(des) {
+  z <- influence_columns(des)
+  rows <- list()
+  for (a in agencies) {
+    for (cc in c(names(components), "SIPAS")) {
+      entry <- if (cc == "SIPAS") z[[a]]$overall else z[[a]]$components[[cc]]
+      des2 <- des
+      des2$variables$zz <- entry$z
+      total <- svytotal(~zz, des2)
+      rows[[length(rows) + 1]] <- data.frame(
+        agency = a, level = if (cc == "SIPAS") "overall" else "component", code = cc,
+        estimate = entry$p, se = SE(total)[1])
+    }
+  }
+  do.call(rbind, rows)
+}
+
+overall_covariance <- function(des) {
+  z <- influence_columns(des)
+  columns <- sapply(agencies, function(a) z[[a]]$overall$z)
+  colnames(columns) <- paste0("z_", agencies)
+  des2 <- des
+  for (name in colnames(columns)) des2$variables[[name]] <- columns[, name]
+  total <- svytotal(as.formula(paste("~", paste(colnames(columns), collapse = "+"))), des2)
+  v <- vcov(total)
+  data.frame(agency = agencies, v, check.names = FALSE)
+}
+
+mean_table <- function(des) {
+  rows <- list()
+  for (code in items) {
+    est <- svyby(as.formula(paste0("~", code)), ~agency, des, svymean, na.rm = TRUE)
+    for (i in seq_len(nrow(est))) {
+      sub <- subset(des, agency == est$agency[i])
+      m <- svymean(as.formula(paste0("~", code)), sub, na.rm = TRUE)
+      ci <- confint(m, df = degf(sub))
+      rows[[length(rows) + 1]] <- data.frame(agency = est$agency[i], code = code,
+        estimate = est[i, 2], se = est[i, 3], ci_low = ci[1], ci_high = ci[2])
+    }
+  }
+  do.call(rbind, rows)
+}
+
+options(survey.lonely.psu = "adjust")
+des <- make_design()
+out(item_table(des), "items_adjust")
+out(component_table(des), "components_adjust")
+out(overall_covariance(des), "overall_covariance_adjust")
+out(mean_table(des), "means_adjust")
+
+for (rule in c("remove", "certainty", "average")) {
+  options(survey.lonely.psu = rule)
+  out(item_table(make_design(), with_ci = FALSE), paste0("items_", rule))
+}
+options(survey.lonely.psu = "fail")
+failed <- tryCatch({ svyby(~s_TC1, ~agency, make_design(), svymean, na.rm = TRUE); "no error" },
+                   error = function(e) conditionMessage(e))
+out(data.frame(message = failed), "fail")
+
+options(survey.lonely.psu = "adjust")
+out(item_table(make_design(fpc = TRUE), with_ci = FALSE), "items_fpc")
+
+# Raking to the gender and age margins; variance in the calibration (GREG) form.
+totals <- function(variable) setNames(margins$target[margins$variable == variable],
+                                      margins$level[margins$variable == variable])
+g <- totals("gender"); a <- totals("age_band")
+d$gender <- factor(d$gender, levels = names(g))
+d$age_band <- factor(d$age_band, levels = names(a))
+des <- make_design()
+population <- c(`(Intercept)` = sum(g), setNames(g[-1], paste0("gender", names(g)[-1])),
+                setNames(a[-1], paste0("age_band", names(a)[-1])))
+raked <- calibrate(des, ~gender + age_band, population, calfun = "raking",
+                   epsilon = 1e-13, maxit = 200)
+out(data.frame(weight = weights(raked)), "raked_weights")
+out(item_table(raked, with_ci = FALSE), "items_raked")
+out(component_table(raked), "components_raked")
+out(overall_covariance(raked), "overall_covariance_raked")
+
+# Holm's adjustment, for the comparison tables.
+p <- c(0.01, 0.04, 0.03, 0.005, 0.2, NA, 0.0001)
+out(data.frame(p = p, holm = p.adjust(p, method = "holm")), "holm")

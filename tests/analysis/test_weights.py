@@ -1,0 +1,105 @@
+import numpy as np
+import pytest
+
+from analysis import Design, WeightingError, base_weights, rake, trim_and_rake
+
+
+def test_base_weights_are_dossiers_over_responses_per_cell():
+    cells = ["SXD|land", "SXD|land", "SXD|civil", "BMT|land"]
+    frame = {"SXD|land": 100, "SXD|civil": 30, "BMT|land": 7, "unused": 5}
+    assert base_weights(cells, frame).tolist() == [50.0, 50.0, 30.0, 7.0]
+
+
+def test_a_cell_without_a_frame_count_is_named():
+    with pytest.raises(WeightingError, match=r"no frame count for weighting cell\(s\) BMT\|land"):
+        base_weights(["SXD|land", "BMT|land"], {"SXD|land": 10})
+
+
+def test_a_frame_count_below_the_responses_is_named():
+    with pytest.raises(WeightingError, match=r"SXD\|land \(1 dossiers, 2 responses\)"):
+        base_weights(["SXD|land", "SXD|land"], {"SXD|land": 1})
+
+
+@pytest.fixture
+def small():
+    rng = np.random.default_rng(7)
+    n = 300
+    return {
+        "design": Design.from_columns(strata=None, psu=np.arange(n), weights=rng.uniform(1, 4, n)),
+        "gender": rng.choice(["F", "M"], n),
+        "age": rng.choice(["young", "middle", "old"], n),
+    }
+
+
+TARGETS = {
+    "gender": {"F": 510.0, "M": 490.0},
+    "age": {"young": 300.0, "middle": 400.0, "old": 300.0},
+}
+
+
+@pytest.mark.parametrize(
+    ("targets", "message"),
+    [
+        ({"gender": {"F": 510.0}}, "respondents with gender=M .* have no population margin"),
+        (
+            {"gender": {"F": 500.0, "M": 400.0, "X": 100.0}},
+            "margin cell gender=X has no respondents",
+        ),
+        (
+            {
+                "gender": {"F": 510.0, "M": 490.0},
+                "age": {"young": 10.0, "middle": 10.0, "old": 10.0},
+            },
+            "add up to different population totals",
+        ),
+        ({"gender": {"F": 0.0, "M": 1000.0}}, "gender=F must have a positive target"),
+        ({"region": {"north": 1.0}}, "margin variable\\(s\\) region have no column"),
+    ],
+)
+def test_bad_margins_are_refused_with_the_cell_named(small, targets, message):
+    with pytest.raises(WeightingError, match=message):
+        rake(small["design"], {"gender": small["gender"], "age": small["age"]}, targets)
+
+
+def test_raking_that_cannot_converge_lists_the_margins(small):
+    with pytest.raises(WeightingError, match=r"did not converge in 2 iterations: .*gender=F"):
+        rake(
+            small["design"],
+            {"gender": small["gender"], "age": small["age"]},
+            TARGETS,
+            max_iterations=2,
+        )
+
+
+def test_raked_weights_keep_what_the_variance_needs(small):
+    raked = rake(small["design"], {"gender": small["gender"], "age": small["age"]}, TARGETS)
+    assert raked.calibration.margins == ("gender", "age")
+    np.testing.assert_array_equal(raked.calibration.base_weights, small["design"].weights)
+    # Intercept plus one dummy per extra level: 1 + 1 + 2 columns.
+    assert raked.calibration.model_matrix.shape == (300, 4)
+    assert raked.weights[small["age"] == "middle"].sum() == pytest.approx(400, rel=1e-10)
+
+
+def test_trimming_bounds_the_raking_factors_and_keeps_the_margins(small):
+    variables = {"gender": small["gender"], "age": small["age"]}
+    untrimmed = rake(small["design"], variables, TARGETS)
+    factor = untrimmed.weights / small["design"].weights
+    upper = float(np.quantile(factor, 0.95))
+    trimmed = trim_and_rake(small["design"], variables, TARGETS, lower=0.5, upper=upper)
+    trimmed_factor = trimmed.weights / small["design"].weights
+    assert trimmed_factor.max() <= upper * (1 + 1e-12)
+    assert trimmed_factor.min() >= 0.5
+    assert factor.max() > upper
+    assert trimmed.weights[small["gender"] == "F"].sum() == pytest.approx(510, rel=1e-9)
+
+
+def test_impossible_trimming_is_refused(small):
+    with pytest.raises(WeightingError, match="did not settle"):
+        trim_and_rake(
+            small["design"],
+            {"gender": small["gender"], "age": small["age"]},
+            TARGETS,
+            lower=0.999,
+            upper=1.001,
+            max_iterations=50,
+        )
