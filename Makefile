@@ -12,14 +12,16 @@ CATALOGS := $(wildcard survey/translations/*/LC_MESSAGES/messages.po)
 .PHONY: run test lint pytest translations messages clean
 
 run: $(VENV)/.installed translations
+	@scripts/system-packages
 	@mkdir -p instance
 	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) db upgrade
 	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) demo seed --if-empty --responses $(DEMO_RESPONSES)
+	@SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) demo accounts
 	@echo "Serving the platform on http://127.0.0.1:$(PORT)"
 	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed translations lint
-	@scripts/ensure-chromium
+	@scripts/system-packages test
 	env -u SURVEY_TEST_DATABASE_URL -u SURVEY_TEST_REQUIRE_POSTGRES $(BIN)/pytest
 ifneq ($(SURVEY_TEST_DATABASE_URL),)
 	SURVEY_TEST_REQUIRE_POSTGRES=1 $(BIN)/pytest

@@ -11,7 +11,7 @@ from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
 from survey.config import LANGUAGES, load_config
-from survey.extensions import babel, csrf, db, migrate
+from survey.extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -27,8 +27,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.update(test_config)
 
+    # Audit values and exports are Vietnamese: keep them readable.
+    app.json.ensure_ascii = False
     register_extensions(app)
     register_blueprints(app)
+    register_security(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -60,6 +63,13 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "users.sign_in"
+    login_manager.login_message = None
+
+    from survey.users.services import load_user
+
+    login_manager.user_loader(load_user)
 
 
 def configure_sqlite(engine) -> None:
@@ -83,11 +93,63 @@ def configure_sqlite(engine) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from survey.admin.views import blueprints as admin_blueprints
+    from survey.agencies.views import blueprint as points
+    from survey.audit.views import blueprint as audit
+    from survey.campaigns.views import blueprint as campaigns
     from survey.main.views import blueprint as main
+    from survey.questionnaires.admin import blueprint as questionnaire_admin
     from survey.questionnaires.views import blueprint as questionnaires
+    from survey.responses.views import blueprint as submissions
+    from survey.users.views import blueprint as users
 
-    app.register_blueprint(main)
-    app.register_blueprint(questionnaires)
+    for blueprint in (
+        main,
+        questionnaires,
+        users,
+        points,
+        questionnaire_admin,
+        campaigns,
+        submissions,
+        audit,
+        *admin_blueprints(),
+    ):
+        app.register_blueprint(blueprint)
+
+
+# No inline scripts or styles anywhere: the policy can forbid them outright.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+
+
+def register_security(app: Flask) -> None:
+    from survey.permissions import check_declared
+
+    app.before_request(check_declared)
+
+    @app.after_request
+    def set_security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        # Survey links carry single-use tokens: never leak them to another site.
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint != "static":
+            headers.setdefault("Cache-Control", "no-store")
+        return response
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -107,10 +169,20 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.filters["localized"] = localized
 
+    from survey.permissions import can
+
+    app.jinja_env.globals["can"] = can
+
+    from survey.admin.views import ConfirmForm
+
+    app.jinja_env.globals["ConfirmForm"] = ConfirmForm
+
 
 def register_commands(app: Flask) -> None:
     from survey.demo.cli import demo_cli
     from survey.questionnaires.cli import questionnaires_cli
+    from survey.users.cli import users_cli
 
     app.cli.add_command(questionnaires_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(users_cli)

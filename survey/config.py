@@ -17,6 +17,7 @@ VARIABLES = {
     "SURVEY_DATABASE_URL": "SQLAlchemy URL; default: an SQLite file in the instance folder",
     "SURVEY_SECRET_KEY": "signs sessions and CSRF tokens; required in production",
     "SURVEY_DEFAULT_LANGUAGE": "vi (default) or en",
+    "SURVEY_PUBLIC_URL": "address citizens reach the app at, printed on QR posters and links",
 }
 
 
@@ -75,8 +76,13 @@ def load_config(
             "(expected e.g. postgresql+psycopg://user@host/db or sqlite:///path)"
         )
 
+    public_url = environ.get("SURVEY_PUBLIC_URL", "").strip().rstrip("/")
+    if public_url and not public_url.startswith(("http://", "https://")):
+        raise ConfigError(f"SURVEY_PUBLIC_URL={public_url!r} must start with http:// or https://")
+
     return {
         "SURVEY_ENV": env,
+        "SURVEY_PUBLIC_URL": public_url or None,
         "DEBUG": env == "development",
         "TESTING": env == "test",
         "SECRET_KEY": secret_key,
@@ -87,5 +93,10 @@ def load_config(
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
+        # A citizen may take a while over a form; the token is tied to the session anyway.
         "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": env == "production",
+        "SESSION_PROTECTION": "strong",
     }

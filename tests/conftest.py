@@ -106,3 +106,27 @@ def client(app, db):
 @pytest.fixture
 def runner(app, db):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def login_as(client, db):
+    """Sign `client` in as a new user with `role`; returns the user."""
+    from survey.users.services import create_user
+    from tests import factories
+
+    def sign_in(role: str = "admin", **values):
+        if role == "agency-viewer" and "agency_code" not in values:
+            values["agency_code"] = factories.agency().code
+        user, password = create_user(
+            username=values.pop("username", f"{role.replace('-', '')}{factories._next()}"),
+            role=role,
+            password="correct horse battery",
+            actor="test",
+            **values,
+        )
+        db.session.commit()
+        response = client.post("/sign-in", data={"login": user.username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return sign_in

@@ -7,7 +7,13 @@ import time
 import click
 from flask.cli import AppGroup
 
-from survey.demo.services import DemoError, province_exists, seed
+from survey.demo.services import (
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    DemoError,
+    province_exists,
+    seed,
+)
 from survey.extensions import db
 
 demo_cli = AppGroup("demo", help="The demo province.")
@@ -50,3 +56,23 @@ def seed_command(responses: int, random_seed: int, if_empty: bool) -> None:
         f"{outcome.submissions} submissions and {outcome.answers} answers "
         f"in {time.perf_counter() - started:.1f} s"
     )
+
+
+@demo_cli.command("accounts")
+def accounts_command() -> None:
+    """Print the demo accounts (one per role) and their password."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from survey.users.models import User
+
+    if current_app.config["SURVEY_ENV"] == "production":
+        raise click.ClickException("demo accounts are not listed in production")
+    names = {u.username for u in db.session.scalars(select(User))}
+    present = [(u, r, a) for u, r, a in DEMO_ACCOUNTS if u in names]
+    if not present:
+        click.echo("no demo accounts in this database (run: flask demo seed)")
+        return
+    click.echo(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
+    for username, role, agency in present:
+        click.echo(f"  {username:10} {role}{f' ({agency})' if agency else ''}")

@@ -22,6 +22,14 @@ from survey.responses import bulk
 from survey.responses.models import Submission
 
 CAMPAIGN_CODE = "demo"
+# One account per role, for trying the platform; `flask demo accounts` prints them.
+DEMO_PASSWORD = "khao-sat-2026"  # noqa: S105 - a published demo password, by design
+DEMO_ACCOUNTS = (
+    ("quantri", "admin", None),
+    ("danhgia", "evaluator", None),
+    ("dieutra", "surveyor", None),
+    ("xem.sxd", "agency-viewer", "SXD"),
+)
 PERIOD = (date(2026, 1, 1), date(2026, 10, 31))
 # The province itself never changes with --seed: only the responses do.
 PROVINCE_SEED = 2026
@@ -121,6 +129,7 @@ def _campaign() -> Campaign:
         import_definition(
             load_file(other_path), other_path.read_text(encoding="utf-8"), actor="demo seed"
         )
+    _accounts()
     agencies = list(db.session.scalars(select(Agency).order_by(Agency.id)))
     campaign = Campaign(
         code=CAMPAIGN_CODE,
@@ -218,6 +227,21 @@ def _province() -> None:
         actor="demo seed",
         after={"agencies": len(province.DEPARTMENTS) + len(province.DISTRICTS)},
     )
+
+
+def _accounts() -> None:
+    from survey.users.models import User
+    from survey.users.services import create_user
+
+    for username, role, agency in DEMO_ACCOUNTS:
+        if db.session.scalar(select(User).where(User.username == username)) is None:
+            create_user(
+                username=username,
+                role=role,
+                password=DEMO_PASSWORD,
+                agency_code=agency,
+                actor="demo seed",
+            )
 
 
 def _get_or_add(model, *, code, **values):

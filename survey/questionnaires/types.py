@@ -1,8 +1,9 @@
 """Question types: one class per type, registered by the name the YAML uses.
 
-Each class knows its settings and how to check and coerce one answer; the web form, the
-paper form and the data-entry screen all build on these classes. Adding a type is one
-class here plus its branch in `questionnaire.schema.json`.
+Each class knows its settings, how to check and coerce one answer, and which WTForms
+field it renders as; the web form, the paper form and the data-entry screen all build on
+these classes. Adding a type is one class here plus its branch in
+`questionnaire.schema.json`.
 """
 
 from __future__ import annotations
@@ -11,9 +12,38 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    Field,
+    IntegerField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from survey.choices import choices
+from survey.i18n import localized
 from survey.questionnaires.conditions import Condition
 
 Text = Mapping[str, str]
+REQUIRED = _l("Please answer this question.")
+
+
+@dataclass(frozen=True)
+class FieldContext:
+    """What a field needs beyond its question: the language and the choices of the day."""
+
+    language: str
+    scale: Sequence[Text] = ()  # labels of the satisfaction levels
+    services: Sequence[tuple[int, str]] = ()  # the agency's services (id, name)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class InvalidAnswer(ValueError):
@@ -73,6 +103,19 @@ class Question:
         """Check one answer and return it in its stored form, or raise InvalidAnswer."""
         raise NotImplementedError
 
+    def make_field(self, context: FieldContext) -> Field:
+        """The WTForms field that asks this question, labelled in the context's language."""
+        raise NotImplementedError
+
+    def _labels(self, context: FieldContext) -> dict[str, Any]:
+        return {
+            "label": localized(self.text, context.language),
+            "description": localized(self.help, context.language) if self.help else "",
+        }
+
+    def _presence(self) -> list:
+        return [InputRequired(message=REQUIRED)] if self.required else [Optional()]
+
 
 def _as_int(value: Any) -> int:
     if isinstance(value, bool):
@@ -105,6 +148,15 @@ class SatisfactionQuestion(Question):
             raise InvalidAnswer(f"{level} is not a level of the 1–5 scale")
         return level
 
+    def make_field(self, context: FieldContext) -> Field:
+        levels = choices(
+            (level, localized(text, context.language))
+            for level, text in zip(self.LEVELS, context.scale, strict=True)
+        )
+        return RadioField(
+            choices=levels, coerce=int, validators=self._presence(), **self._labels(context)
+        )
+
 
 @dataclass(frozen=True)
 class SingleChoiceQuestion(Question):
@@ -123,6 +175,17 @@ class SingleChoiceQuestion(Question):
         if choice not in self.allowed_values():
             raise InvalidAnswer(f"{choice} is not one of the options")
         return choice
+
+    def choices(self, context: FieldContext) -> list:
+        return choices((o.value, localized(o.label, context.language)) for o in self.options)
+
+    def make_field(self, context: FieldContext) -> Field:
+        return RadioField(
+            choices=self.choices(context),
+            coerce=int,
+            validators=self._presence(),
+            **self._labels(context),
+        )
 
 
 @dataclass(frozen=True)
@@ -145,6 +208,14 @@ class MultipleChoiceQuestion(SingleChoiceQuestion):
             raise InvalidAnswer(f"at most {self.max_choices} options may be chosen")
         return choices
 
+    def make_field(self, context: FieldContext) -> Field:
+        return MultiCheckboxField(
+            choices=self.choices(context),
+            coerce=int,
+            validators=self._presence(),
+            **self._labels(context),
+        )
+
 
 @dataclass(frozen=True)
 class NumberQuestion(Question):
@@ -165,6 +236,12 @@ class NumberQuestion(Question):
             raise InvalidAnswer(f"{number} is above the maximum {self.max}")
         return number
 
+    def make_field(self, context: FieldContext) -> Field:
+        return IntegerField(
+            validators=[*self._presence(), NumberRange(min=self.min, max=self.max)],
+            **self._labels(context),
+        )
+
 
 @dataclass(frozen=True)
 class ShortTextQuestion(Question):
@@ -184,12 +261,22 @@ class ShortTextQuestion(Question):
             raise InvalidAnswer(f"the text is longer than {self.max_length} characters")
         return text
 
+    def make_field(self, context: FieldContext) -> Field:
+        return StringField(
+            validators=[*self._presence(), Length(max=self.max_length)], **self._labels(context)
+        )
+
 
 @dataclass(frozen=True)
 class LongTextQuestion(ShortTextQuestion):
     type_name: ClassVar[str] = "long_text"
     DEFAULT_MAX_LENGTH: ClassVar[int] = 2000
     max_length: int = 2000
+
+    def make_field(self, context: FieldContext) -> Field:
+        return TextAreaField(
+            validators=[*self._presence(), Length(max=self.max_length)], **self._labels(context)
+        )
 
 
 @dataclass(frozen=True)
@@ -204,3 +291,11 @@ class ServiceQuestion(Question):
 
     def coerce(self, value: Any) -> int:
         return _as_int(value)
+
+    def make_field(self, context: FieldContext) -> Field:
+        return RadioField(
+            choices=choices(context.services),
+            coerce=int,
+            validators=self._presence(),
+            **self._labels(context),
+        )

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
 from survey.extensions import db
+from survey.permissions import public
 from survey.questionnaires.models import Questionnaire
 from survey.questionnaires.services import latest_published_version
 
@@ -11,6 +12,7 @@ blueprint = Blueprint("questionnaires", __name__, url_prefix="/questionnaires")
 
 
 @blueprint.get("/")
+@public
 def list_questionnaires():
     questionnaires = db.session.scalars(select(Questionnaire).order_by(Questionnaire.code)).all()
     published = [(q, latest_published_version(q.code)) for q in questionnaires]
@@ -20,6 +22,7 @@ def list_questionnaires():
 
 
 @blueprint.get("/<code>")
+@public
 def show_questionnaire(code: str):
     version = latest_published_version(code)
     if version is None:

@@ -1,0 +1,1 @@
+"""Administration of reference data: list, search, create, edit, deactivate, CSV in and out."""

@@ -1,0 +1,41 @@
+"""Form pieces shared by the administration forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import BooleanField, SelectField
+from wtforms.validators import ValidationError
+
+from survey.extensions import db
+
+
+class CodeField(SelectField):
+    """A choice among codes of other records (agency, field); unknown codes are named."""
+
+    def pre_validate(self, form) -> None:
+        if self.data in (None, "") and not self.flags.required:
+            return
+        if self.data not in {choice.value for choice in self.choices}:
+            raise ValidationError(_l("Unknown code %(code)s.", code=self.data))
+
+
+class FlagField(BooleanField):
+    """A yes/no field that reads CSV's true/false, 1/0, yes/no."""
+
+    false_values = ("false", "0", "no", "n", "")
+
+
+class Unique:
+    """The value is not used by another record of `model` (ignoring the one being edited)."""
+
+    def __init__(self, model, column: str):
+        self.model, self.column = model, column
+
+    def __call__(self, form, field) -> None:
+        other = db.session.scalar(
+            select(self.model).where(getattr(self.model, self.column) == field.data)
+        )
+        editing = getattr(form, "_obj", None)
+        if other is not None and (editing is None or other.id != editing.id):
+            raise ValidationError(_l("%(value)s is already used.", value=field.data))

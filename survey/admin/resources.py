@@ -1,0 +1,301 @@
+"""What the administration manages, described once: fields, columns, keys and how a
+validated form becomes a record. The same form validates the web page and every CSV row,
+and the CSV export has exactly the columns the import reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import or_, select
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from survey.admin.fields import CodeField, FlagField, Unique
+from survey.agencies.models import AGENCY_KINDS, Agency, Service, ServiceField, ServicePoint
+from survey.choices import choices
+from survey.extensions import db
+
+CODE = [
+    DataRequired(),
+    Length(max=32),
+    Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Letters, digits, . _ - only.")),
+]
+NAME = [DataRequired(), Length(max=200)]
+
+
+def _agency_choices(blank: bool = False) -> list[tuple[str, str]]:
+    agencies = db.session.scalars(select(Agency).order_by(Agency.code)).all()
+    return choices(
+        ([("", "—")] if blank else []) + [(a.code, f"{a.code} · {a.name_vi}") for a in agencies]
+    )
+
+
+def _field_choices() -> list[tuple[str, str]]:
+    fields = db.session.scalars(select(ServiceField).order_by(ServiceField.code)).all()
+    return choices((f.code, f"{f.code} · {f.name_vi}") for f in fields)
+
+
+def _agency(code: str | None) -> Agency | None:
+    return db.session.scalar(select(Agency).where(Agency.code == code)) if code else None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str  # URL segment and blueprint name, plural
+    singular: str
+    title: Any
+    model: type
+    form: type[FlaskForm]
+    # (CSV column = form field, label, value of a record)
+    columns: tuple[tuple[str, Any, Callable[[Any], Any]], ...]
+    search: tuple[Any, ...]
+    order_by: Any
+    find: Callable[[dict[str, Any]], Any]  # the existing record a CSV row updates, or None
+    apply: Callable[[Any, dict[str, Any]], None]  # set a record's attributes from form data
+    prepare: Callable[[FlaskForm], None] = lambda form: None
+    check: Callable[[FlaskForm], None] = lambda form: None
+    extra_actions: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
+    key: tuple[str, ...] = ("code",)  # the columns that identify a record in a CSV file
+
+    @property
+    def blueprint(self) -> str:
+        return self.name.replace("-", "_")
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(name for name, _, _ in self.columns)
+
+    def row(self, record) -> dict[str, str]:
+        return {name: _text(get(record)) for name, _, get in self.columns}
+
+    def search_clause(self, text: str):
+        return or_(*(column.ilike(f"%{text}%") for column in self.search))
+
+
+# Agencies ------------------------------------------------------------------------------
+
+KIND_LABELS = dict(
+    zip(AGENCY_KINDS, (_l("Department"), _l("District"), _l("Commune")), strict=True)
+)
+
+
+class AgencyForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[*CODE, Unique(Agency, "code")])
+    name_vi = StringField(_l("Name (Vietnamese)"), validators=NAME)
+    name_en = StringField(_l("Name (English)"), validators=NAME)
+    kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS.items()))
+    ranking_group = StringField(
+        _l("Ranking group"),
+        validators=[DataRequired(), Length(max=32)],
+        description=_l("Agencies are ranked within their group, e.g. departments or districts."),
+    )
+    parent_code = CodeField(_l("Parent agency"), choices=[], validators=[Optional()])
+    active = FlagField(_l("Active"), default=True)
+
+
+def _agency_apply(agency: Agency, data: dict) -> None:
+    for name in ("code", "name_vi", "name_en", "kind", "ranking_group", "active"):
+        setattr(agency, name, data[name])
+    agency.parent = _agency(data["parent_code"])
+
+
+def _agency_check(form: AgencyForm) -> None:
+    if form.parent_code.data and form.parent_code.data == form.code.data:
+        form.parent_code.errors.append(_l("An agency cannot be its own parent."))
+        raise ValidationError
+
+
+def _agency_prepare(form: AgencyForm) -> None:
+    form.parent_code.choices = _agency_choices(blank=True)
+
+
+AGENCIES = Resource(
+    name="agencies",
+    singular="agency",
+    title=_l("Agencies"),
+    model=Agency,
+    form=AgencyForm,
+    columns=(
+        ("code", _l("Code"), lambda a: a.code),
+        ("name_vi", _l("Name (Vietnamese)"), lambda a: a.name_vi),
+        ("name_en", _l("Name (English)"), lambda a: a.name_en),
+        ("kind", _l("Kind"), lambda a: a.kind),
+        ("ranking_group", _l("Ranking group"), lambda a: a.ranking_group),
+        ("parent_code", _l("Parent agency"), lambda a: a.parent.code if a.parent else ""),
+        ("active", _l("Active"), lambda a: a.active),
+    ),
+    search=(Agency.code, Agency.name_vi, Agency.name_en),
+    order_by=Agency.code,
+    find=lambda data: _agency(data.get("code")),
+    apply=_agency_apply,
+    prepare=_agency_prepare,
+    check=_agency_check,
+)
+
+
+# Service fields ------------------------------------------------------------------------
+
+
+class ServiceFieldForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[*CODE, Unique(ServiceField, "code")])
+    name_vi = StringField(_l("Name (Vietnamese)"), validators=NAME)
+    name_en = StringField(_l("Name (English)"), validators=NAME)
+    active = FlagField(_l("Active"), default=True)
+
+
+def _set(names):
+    def apply(record, data):
+        for name in names:
+            setattr(record, name, data[name])
+
+    return apply
+
+
+SERVICE_FIELDS = Resource(
+    name="service-fields",
+    singular="service field",
+    title=_l("Service fields"),
+    model=ServiceField,
+    form=ServiceFieldForm,
+    columns=(
+        ("code", _l("Code"), lambda f: f.code),
+        ("name_vi", _l("Name (Vietnamese)"), lambda f: f.name_vi),
+        ("name_en", _l("Name (English)"), lambda f: f.name_en),
+        ("active", _l("Active"), lambda f: f.active),
+    ),
+    search=(ServiceField.code, ServiceField.name_vi, ServiceField.name_en),
+    order_by=ServiceField.code,
+    find=lambda data: db.session.scalar(
+        select(ServiceField).where(ServiceField.code == data.get("code"))
+    ),
+    apply=_set(("code", "name_vi", "name_en", "active")),
+)
+
+
+# Services ------------------------------------------------------------------------------
+
+
+class ServiceForm(FlaskForm):
+    agency_code = CodeField(_l("Agency"), choices=[], validators=[DataRequired()])
+    field_code = CodeField(_l("Service field"), choices=[], validators=[DataRequired()])
+    code = StringField(_l("Procedure code"), validators=CODE)
+    name_vi = StringField(_l("Name (Vietnamese)"), validators=[DataRequired(), Length(max=400)])
+    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=400)])
+    active = FlagField(_l("Active"), default=True)
+
+
+def _find_service(data: dict) -> Service | None:
+    agency = _agency(data.get("agency_code"))
+    if agency is None:
+        return None
+    return db.session.scalar(
+        select(Service).where(Service.agency_id == agency.id, Service.code == data.get("code"))
+    )
+
+
+def _service_check(form: ServiceForm) -> None:
+    other = _find_service({"agency_code": form.agency_code.data, "code": form.code.data})
+    editing = getattr(form, "_obj", None)
+    if other is not None and (editing is None or other.id != editing.id):
+        form.code.errors.append(_l("%(value)s is already used.", value=form.code.data))
+        raise ValidationError
+
+
+def _service_apply(service: Service, data: dict) -> None:
+    for name in ("code", "name_vi", "name_en", "active"):
+        setattr(service, name, data[name])
+    service.agency = _agency(data["agency_code"])
+    service.field = db.session.scalar(
+        select(ServiceField).where(ServiceField.code == data["field_code"])
+    )
+
+
+def _service_prepare(form: ServiceForm) -> None:
+    form.agency_code.choices = _agency_choices()
+    form.field_code.choices = _field_choices()
+
+
+SERVICES = Resource(
+    name="services",
+    singular="service",
+    title=_l("Services"),
+    model=Service,
+    form=ServiceForm,
+    columns=(
+        ("agency_code", _l("Agency"), lambda s: s.agency.code),
+        ("field_code", _l("Service field"), lambda s: s.field.code),
+        ("code", _l("Procedure code"), lambda s: s.code),
+        ("name_vi", _l("Name (Vietnamese)"), lambda s: s.name_vi),
+        ("name_en", _l("Name (English)"), lambda s: s.name_en),
+        ("active", _l("Active"), lambda s: s.active),
+    ),
+    search=(Service.code, Service.name_vi, Service.name_en),
+    order_by=(Service.agency_id, Service.code),
+    find=_find_service,
+    apply=_service_apply,
+    prepare=_service_prepare,
+    check=_service_check,
+    key=("agency_code", "code"),
+)
+
+
+# Service points ------------------------------------------------------------------------
+
+
+class ServicePointForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[*CODE, Unique(ServicePoint, "code")],
+        description=_l("Printed on the poster as the short address /p/CODE."),
+    )
+    agency_code = CodeField(_l("Agency"), choices=[], validators=[DataRequired()])
+    name_vi = StringField(_l("Name (Vietnamese)"), validators=NAME)
+    name_en = StringField(_l("Name (English)"), validators=NAME)
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=400)])
+    active = FlagField(_l("Active"), default=True)
+
+
+def _point_apply(point: ServicePoint, data: dict) -> None:
+    for name in ("code", "name_vi", "name_en", "active"):
+        setattr(point, name, data[name])
+    point.address = data["address"] or None
+    point.agency = _agency(data["agency_code"])
+
+
+SERVICE_POINTS = Resource(
+    name="service-points",
+    singular="service point",
+    title=_l("Service points"),
+    model=ServicePoint,
+    form=ServicePointForm,
+    columns=(
+        ("code", _l("Code"), lambda p: p.code),
+        ("agency_code", _l("Agency"), lambda p: p.agency.code),
+        ("name_vi", _l("Name (Vietnamese)"), lambda p: p.name_vi),
+        ("name_en", _l("Name (English)"), lambda p: p.name_en),
+        ("address", _l("Address"), lambda p: p.address),
+        ("active", _l("Active"), lambda p: p.active),
+    ),
+    search=(ServicePoint.code, ServicePoint.name_vi, ServicePoint.name_en),
+    order_by=ServicePoint.code,
+    find=lambda data: db.session.scalar(
+        select(ServicePoint).where(ServicePoint.code == data.get("code"))
+    ),
+    apply=_point_apply,
+    prepare=lambda form: setattr(form.agency_code, "choices", _agency_choices()),
+    extra_actions=(("points.download_poster", _l("QR poster (PDF)")),),
+)
+
+RESOURCES = (AGENCIES, SERVICE_FIELDS, SERVICES, SERVICE_POINTS)

@@ -1,0 +1,161 @@
+"""One blueprint per administered resource, built from its description."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import func, select
+
+from survey.admin import services
+from survey.admin.resources import RESOURCES, Resource
+from survey.csv_files import CsvError, write_rows
+from survey.extensions import db
+from survey.permissions import requires
+
+PAGE_SIZE = 25
+
+
+class ImportForm(FlaskForm):
+    file = FileField(validators=[FileRequired()])
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: its CSRF token protects one-click actions."""
+
+
+def actor() -> dict:
+    return {"actor": current_user.username, "user_id": current_user.id}
+
+
+def make_blueprint(resource: Resource) -> Blueprint:
+    blueprint = Blueprint(resource.blueprint, __name__, url_prefix=f"/admin/{resource.name}")
+    plural = resource.name.replace("-", "_")
+    singular = resource.singular.replace(" ", "_")
+
+    def load(record_id: int):
+        record = db.session.get(resource.model, record_id)
+        if record is None:
+            abort(404)
+        return record
+
+    @requires("admin")
+    def list_records():
+        query = select(resource.model)
+        text = request.args.get("q", "").strip()
+        if text:
+            query = query.where(resource.search_clause(text))
+        show = request.args.get("show", "active")
+        if show == "active":
+            query = query.where(resource.model.active.is_(True))
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        page = max(request.args.get("page", 1, type=int), 1)
+        order = resource.order_by if isinstance(resource.order_by, tuple) else (resource.order_by,)
+        records = db.session.scalars(
+            query.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        ).all()
+        return render_template(
+            "admin/list.html",
+            resource=resource,
+            records=records,
+            text=text,
+            show=show,
+            page=page,
+            pages=max(1, -(-total // PAGE_SIZE)),
+            total=total,
+            confirm=ConfirmForm(),
+        )
+
+    @requires("admin")
+    def create_record():
+        form = resource.form()
+        if request.method == "POST":
+            data = services.validated_data(resource, form)
+            if data is not None:
+                record = services.save(resource, None, data, **actor())
+                db.session.commit()
+                flash(_("Saved %(code)s.", code=resource.row(record)[resource.key[-1]]), "success")
+                return redirect(url_for(f".list_{plural}"))
+        else:
+            resource.prepare(form)
+        return render_template("admin/form.html", resource=resource, form=form, record=None)
+
+    @requires("admin")
+    def edit_record(record_id: int):
+        record = load(record_id)
+        initial = {**resource.row(record), "active": record.active}
+        form = resource.form(data=initial if request.method == "GET" else None)
+        form._obj = record
+        if request.method == "POST":
+            data = services.validated_data(resource, form)
+            if data is not None:
+                services.save(resource, record, data, **actor())
+                db.session.commit()
+                flash(_("Saved %(code)s.", code=resource.row(record)[resource.key[-1]]), "success")
+                return redirect(url_for(f".list_{plural}"))
+        else:
+            resource.prepare(form)
+        return render_template("admin/form.html", resource=resource, form=form, record=record)
+
+    @requires("admin")
+    def set_active(record_id: int):
+        record = load(record_id)
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        active = request.form.get("active") == "1"
+        services.set_active(resource, record, active, **actor())
+        db.session.commit()
+        flash(_("Activated.") if active else _("Deactivated."), "success")
+        return redirect(request.referrer or url_for(f".list_{plural}"))
+
+    @requires("admin")
+    def import_records():
+        form = ImportForm()
+        problems = []
+        if form.validate_on_submit():
+            try:
+                counts = services.import_csv(resource, form.file.data.read(), **actor())
+            except CsvError as error:
+                db.session.rollback()
+                problems = error.problems
+            else:
+                db.session.commit()
+                flash(_("Imported: %(created)s created, %(updated)s updated.", **counts), "success")
+                return redirect(url_for(f".list_{plural}"))
+        return render_template("admin/import.html", resource=resource, form=form, problems=problems)
+
+    @requires("admin")
+    def export_records():
+        records = db.session.scalars(
+            select(resource.model).order_by(
+                *(
+                    resource.order_by
+                    if isinstance(resource.order_by, tuple)
+                    else (resource.order_by,)
+                )
+            )
+        ).all()
+        body = write_rows(resource.fields, [resource.row(r) for r in records])
+        return Response(
+            body,
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename={resource.name}.csv"},
+        )
+
+    blueprint.add_url_rule("/", f"list_{plural}", list_records)
+    blueprint.add_url_rule("/new", f"create_{singular}", create_record, methods=["GET", "POST"])
+    blueprint.add_url_rule(
+        "/<int:record_id>/edit", f"edit_{singular}", edit_record, methods=["GET", "POST"]
+    )
+    blueprint.add_url_rule(
+        "/<int:record_id>/active", f"set_{singular}_active", set_active, methods=["POST"]
+    )
+    blueprint.add_url_rule("/import", f"import_{plural}", import_records, methods=["GET", "POST"])
+    blueprint.add_url_rule("/export.csv", f"export_{plural}", export_records)
+    return blueprint
+
+
+def blueprints() -> list[Blueprint]:
+    return [make_blueprint(resource) for resource in RESOURCES]

@@ -1,0 +1,81 @@
+"""The audit trail: browse, filter and export. Nothing here can change it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from flask import Blueprint, Response, abort, render_template, request
+from sqlalchemy import func, select
+
+from survey.audit.models import AuditEvent
+from survey.csv_files import write_rows
+from survey.extensions import db
+from survey.permissions import requires
+
+blueprint = Blueprint("audit", __name__, url_prefix="/admin/audit")
+PAGE_SIZE = 50
+COLUMNS = ("id", "occurred_at", "actor", "action", "entity_type", "entity_id", "before", "after")
+
+
+def _query():
+    query = select(AuditEvent)
+    for name in ("actor", "action", "entity_type", "entity_id"):
+        value = request.args.get(name, "").strip()
+        if value:
+            column = getattr(AuditEvent, name)
+            query = query.where(column.startswith(value) if name == "action" else column == value)
+    for name, compare in (("since", "ge"), ("until", "lt")):
+        value = request.args.get(name, "").strip()
+        if value:
+            try:
+                day = datetime.strptime(value, "%Y-%m-%d")
+            except ValueError:
+                abort(400)
+            if name == "until":
+                day += timedelta(days=1)
+            query = query.where(getattr(AuditEvent.occurred_at, f"__{compare}__")(day))
+    return query
+
+
+@blueprint.get("/")
+@requires("admin")
+def list_events():
+    query = _query()
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = max(request.args.get("page", 1, type=int), 1)
+    events = db.session.scalars(
+        query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return render_template(
+        "audit/list.html",
+        events=events,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        args=request.args,
+    )
+
+
+@blueprint.get("/export.csv")
+@requires("admin")
+def export_events():
+    events = db.session.scalars(_query().order_by(AuditEvent.id)).all()
+    rows = [
+        {
+            "id": e.id,
+            "occurred_at": e.occurred_at.isoformat(sep=" ", timespec="seconds"),
+            "actor": e.actor,
+            "action": e.action,
+            "entity_type": e.entity_type,
+            "entity_id": e.entity_id or "",
+            "before": json.dumps(e.before, ensure_ascii=False) if e.before is not None else "",
+            "after": json.dumps(e.after, ensure_ascii=False) if e.after is not None else "",
+        }
+        for e in events
+    ]
+    return Response(
+        write_rows(COLUMNS, rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=audit.csv"},
+    )

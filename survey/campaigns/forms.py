@@ -1,0 +1,32 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CampaignForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(max=64),
+            Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and - only.")),
+        ],
+    )
+    name_vi = StringField(_l("Name (Vietnamese)"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=200)])
+    version_id = SelectField(_l("Questionnaire version"), coerce=int, choices=[])
+    period_start = DateField(_l("First day"), validators=[DataRequired()])
+    period_end = DateField(_l("Last day"), validators=[DataRequired()])
+    agency_ids = CheckboxesField(_l("Agencies"), coerce=int, choices=[])
+
+
+class FrameImportForm(FlaskForm):
+    file = FileField(validators=[FileRequired()])

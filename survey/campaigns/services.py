@@ -1,0 +1,203 @@
+"""Campaigns and their state machine: draft → open → closed.
+
+Answers are only accepted while a campaign is open; its questionnaire version can change
+only while it is a draft. Frame counts (dossiers per agency × field) may be entered at any
+time, since they are often only known once the period is over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from survey.agencies.models import Agency, ServiceField
+from survey.audit import services as audit
+from survey.campaigns.models import Campaign, FrameCount
+from survey.csv_files import CsvError, CsvProblem, read_rows
+from survey.db import utcnow
+from survey.extensions import db
+from survey.questionnaires.models import QuestionnaireVersion
+
+TRANSITIONS = {"open": ("draft",), "closed": ("open",)}
+
+
+class CampaignError(Exception):
+    """A refused campaign operation; the message says why."""
+
+
+def snapshot(campaign: Campaign) -> dict:
+    return {
+        "code": campaign.code,
+        "name_vi": campaign.name_vi,
+        "name_en": campaign.name_en,
+        "questionnaire_version": campaign.questionnaire_version_id,
+        "period": [campaign.period_start.isoformat(), campaign.period_end.isoformat()],
+        "status": campaign.status,
+        "agencies": [a.code for a in campaign.agencies],
+    }
+
+
+def save_campaign(
+    campaign: Campaign | None,
+    *,
+    code: str,
+    name_vi: str,
+    name_en: str,
+    version: QuestionnaireVersion,
+    period: tuple[date, date],
+    agencies: Sequence[Agency],
+    actor: str,
+    user_id: int | None,
+) -> Campaign:
+    if version.published_at is None:
+        raise CampaignError("only a published questionnaire version can be used")
+    if period[1] < period[0]:
+        raise CampaignError("the period ends before it starts")
+    if not agencies:
+        raise CampaignError("choose at least one agency")
+    before = snapshot(campaign) if campaign else None
+    if campaign is None:
+        campaign = Campaign(status="draft")
+        db.session.add(campaign)
+    elif campaign.status != "draft":
+        if version.id != campaign.questionnaire_version_id:
+            raise CampaignError("the questionnaire version cannot change once a campaign opened")
+        if {a.id for a in agencies} != {a.id for a in campaign.agencies}:
+            raise CampaignError("the agencies cannot change once a campaign opened")
+    campaign.code, campaign.name_vi, campaign.name_en = code, name_vi, name_en
+    campaign.questionnaire_version = version
+    campaign.period_start, campaign.period_end = period
+    campaign.agencies = list(agencies)
+    db.session.flush()
+    audit.record(
+        "campaign.create" if before is None else "campaign.update",
+        "campaign",
+        campaign.id,
+        actor=actor,
+        user_id=user_id,
+        before=before,
+        after=snapshot(campaign),
+    )
+    return campaign
+
+
+def change_status(campaign: Campaign, status: str, *, actor: str, user_id: int | None) -> None:
+    allowed_from = TRANSITIONS.get(status)
+    if allowed_from is None or campaign.status not in allowed_from:
+        raise CampaignError(f"a {campaign.status} campaign cannot become {status}")
+    before = snapshot(campaign)
+    campaign.status = status
+    if status == "open":
+        campaign.opened_at = utcnow()
+    else:
+        campaign.closed_at = utcnow()
+    db.session.flush()
+    audit.record(
+        f"campaign.{status}",
+        "campaign",
+        campaign.id,
+        actor=actor,
+        user_id=user_id,
+        before=before,
+        after=snapshot(campaign),
+    )
+
+
+def accepting_answers(campaign: Campaign) -> bool:
+    return campaign.status == "open"
+
+
+def frame_table(campaign: Campaign) -> dict[tuple[int, int], int]:
+    return {(f.agency_id, f.service_field_id): f.dossiers for f in campaign.frame_counts}
+
+
+def set_frame_counts(
+    campaign: Campaign,
+    counts: dict[tuple[Agency, ServiceField], int],
+    *,
+    actor: str,
+    user_id: int | None,
+) -> None:
+    """Replace the given cells' dossier counts (others stay)."""
+    in_scope = {a.id for a in campaign.agencies}
+    existing = {(f.agency_id, f.service_field_id): f for f in campaign.frame_counts}
+    before = {f"{f.agency.code}|{f.service_field.code}": f.dossiers for f in campaign.frame_counts}
+    for (agency, field), dossiers in counts.items():
+        if agency.id not in in_scope:
+            raise CampaignError(f"agency {agency.code} is not in this campaign")
+        if dossiers < 0:
+            raise CampaignError("a dossier count cannot be negative")
+        cell = existing.get((agency.id, field.id))
+        if cell is None:
+            campaign.frame_counts.append(
+                FrameCount(agency=agency, service_field=field, dossiers=dossiers)
+            )
+        else:
+            cell.dossiers = dossiers
+    db.session.flush()
+    after = {f"{f.agency.code}|{f.service_field.code}": f.dossiers for f in campaign.frame_counts}
+    audit.record(
+        "campaign.frame_counts",
+        "campaign",
+        campaign.id,
+        actor=actor,
+        user_id=user_id,
+        before=before,
+        after=after,
+    )
+
+
+FRAME_COLUMNS = ("agency_code", "field_code", "dossiers")
+
+
+def import_frame_counts(campaign: Campaign, data: bytes, *, actor: str, user_id: int | None):
+    """Columns agency_code, field_code, dossiers; all rows or none."""
+    agencies = {a.code: a for a in campaign.agencies}
+    fields = {f.code: f for f in db.session.scalars(select(ServiceField))}
+    problems, counts, seen = [], {}, {}
+    for number, row in read_rows(data, required=FRAME_COLUMNS):
+        agency = agencies.get(row["agency_code"])
+        field = fields.get(row["field_code"])
+        if agency is None:
+            problems.append(
+                CsvProblem(
+                    number,
+                    "agency_code",
+                    _("%(code)s is not an agency of this campaign", code=row["agency_code"]),
+                )
+            )
+        if field is None:
+            problems.append(
+                CsvProblem(
+                    number,
+                    "field_code",
+                    _("unknown service field %(code)s", code=row["field_code"]),
+                )
+            )
+        if not row["dossiers"].isdigit():
+            problems.append(
+                CsvProblem(
+                    number,
+                    "dossiers",
+                    _("%(value)s is not a whole number ≥ 0", value=row["dossiers"]),
+                )
+            )
+        if agency is None or field is None or not row["dossiers"].isdigit():
+            continue
+        key = (agency.code, field.code)
+        if key in seen:
+            problems.append(
+                CsvProblem(number, "field_code", _("same cell as row %(row)s", row=seen[key]))
+            )
+            continue
+        seen[key] = number
+        counts[(agency, field)] = int(row["dossiers"])
+    if problems:
+        raise CsvError(problems)
+    if not counts:
+        raise CsvError([CsvProblem(None, None, _("the file has no rows"))])
+    set_frame_counts(campaign, counts, actor=actor, user_id=user_id)
+    return len(counts)

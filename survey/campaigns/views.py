@@ -1,0 +1,200 @@
+"""Staff pages for campaigns: create, choose agencies, frame counts, open and close."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from survey.admin.views import ConfirmForm, actor
+from survey.agencies.models import Agency, ServiceField
+from survey.campaigns import services
+from survey.campaigns.forms import CampaignForm, FrameImportForm
+from survey.campaigns.models import Campaign
+from survey.choices import choices
+from survey.csv_files import CsvError
+from survey.extensions import db
+from survey.permissions import requires
+from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
+from survey.responses.models import Submission
+
+blueprint = Blueprint("campaigns", __name__, url_prefix="/admin/campaigns")
+
+
+def _load(campaign_id: int) -> Campaign:
+    return db.session.get(Campaign, campaign_id) or abort(404)
+
+
+def _prepare(form: CampaignForm) -> None:
+    versions = db.session.scalars(
+        select(QuestionnaireVersion)
+        .join(Questionnaire)
+        .where(QuestionnaireVersion.published_at.is_not(None))
+        .order_by(Questionnaire.code, QuestionnaireVersion.number.desc())
+    ).all()
+    form.version_id.choices = choices((v.id, v.label) for v in versions)
+    agencies = db.session.scalars(select(Agency).where(Agency.active).order_by(Agency.code))
+    form.agency_ids.choices = choices((a.id, f"{a.code} · {a.name_vi}") for a in agencies)
+
+
+@blueprint.get("/")
+@requires("evaluator")
+def list_campaigns():
+    campaigns = db.session.scalars(select(Campaign).order_by(Campaign.period_start.desc())).all()
+    counts = dict(
+        db.session.execute(
+            select(Submission.campaign_id, func.count()).group_by(Submission.campaign_id)
+        ).all()
+    )
+    return render_template("campaigns/list.html", campaigns=campaigns, counts=counts)
+
+
+def _save(form: CampaignForm, campaign: Campaign | None):
+    version = db.session.get(QuestionnaireVersion, form.version_id.data)
+    agencies = db.session.scalars(select(Agency).where(Agency.id.in_(form.agency_ids.data))).all()
+    taken = db.session.scalar(select(Campaign).where(Campaign.code == form.code.data))
+    if taken is not None and (campaign is None or taken.id != campaign.id):
+        form.code.errors.append(_("%(value)s is already used.", value=form.code.data))
+        return None
+    try:
+        return services.save_campaign(
+            campaign,
+            code=form.code.data,
+            name_vi=form.name_vi.data,
+            name_en=form.name_en.data,
+            version=version,
+            period=(form.period_start.data, form.period_end.data),
+            agencies=agencies,
+            **actor(),
+        )
+    except services.CampaignError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return None
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@requires("admin")
+def create_campaign():
+    form = CampaignForm()
+    _prepare(form)
+    if form.validate_on_submit():
+        campaign = _save(form, None)
+        if campaign is not None:
+            db.session.commit()
+            flash(_("Campaign %(code)s created as a draft.", code=campaign.code), "success")
+            return redirect(url_for(".show_campaign", campaign_id=campaign.id))
+    return render_template("campaigns/form.html", form=form, campaign=None)
+
+
+@blueprint.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
+@requires("admin")
+def edit_campaign(campaign_id: int):
+    campaign = _load(campaign_id)
+    form = CampaignForm(
+        obj=campaign,
+        version_id=campaign.questionnaire_version_id,
+        agency_ids=[a.id for a in campaign.agencies],
+    )
+    _prepare(form)
+    if form.validate_on_submit() and _save(form, campaign) is not None:
+        db.session.commit()
+        flash(_("Saved %(code)s.", code=campaign.code), "success")
+        return redirect(url_for(".show_campaign", campaign_id=campaign.id))
+    return render_template("campaigns/form.html", form=form, campaign=campaign)
+
+
+@blueprint.get("/<int:campaign_id>")
+@requires("evaluator")
+def show_campaign(campaign_id: int):
+    campaign = _load(campaign_id)
+    fields = db.session.scalars(select(ServiceField).order_by(ServiceField.code)).all()
+    offered = {a.id: sorted({s.field_id for s in a.services}) for a in campaign.agencies}
+    submissions = db.session.scalar(
+        select(func.count()).select_from(Submission).where(Submission.campaign_id == campaign.id)
+    )
+    return render_template(
+        "campaigns/show.html",
+        campaign=campaign,
+        fields={f.id: f for f in fields},
+        offered=offered,
+        frame=services.frame_table(campaign),
+        submissions=submissions,
+        confirm=ConfirmForm(),
+        upload=FrameImportForm(),
+    )
+
+
+@blueprint.post("/<int:campaign_id>/status")
+@requires("admin")
+def change_campaign_status(campaign_id: int):
+    campaign = _load(campaign_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.change_status(campaign, request.form.get("status", ""), **actor())
+    except services.CampaignError as error:
+        db.session.rollback()
+        flash(_("Refused: %(reason)s.", reason=str(error)), "error")
+        return redirect(url_for(".show_campaign", campaign_id=campaign.id)), 409
+    db.session.commit()
+    flash(_("The campaign is now %(status)s.", status=campaign.status), "success")
+    return redirect(url_for(".show_campaign", campaign_id=campaign.id))
+
+
+@blueprint.post("/<int:campaign_id>/frame-counts")
+@requires("admin", "evaluator")
+def save_frame_counts(campaign_id: int):
+    campaign = _load(campaign_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    agencies = {a.id: a for a in campaign.agencies}
+    fields = {f.id: f for f in db.session.scalars(select(ServiceField))}
+    counts, bad = {}, []
+    for name, value in request.form.items():
+        if not name.startswith("count-"):
+            continue
+        _prefix, agency_id, field_id = [*name.split("-"), "", ""][:3]
+        agency = agencies.get(int(agency_id)) if agency_id.isdigit() else None
+        field = fields.get(int(field_id)) if field_id.isdigit() else None
+        value = value.strip()
+        if agency is None or field is None:
+            abort(400)
+        if value == "":
+            continue
+        if not value.isdigit():
+            bad.append(f"{agency.code} × {field.code}: {value!r}")
+            continue
+        counts[(agency, field)] = int(value)
+    if bad:
+        flash(
+            _("Not saved; these are not whole numbers ≥ 0: %(cells)s", cells="; ".join(bad)),
+            "error",
+        )
+        return redirect(url_for(".show_campaign", campaign_id=campaign.id)), 303
+    if counts:
+        services.set_frame_counts(campaign, counts, **actor())
+        db.session.commit()
+    flash(_("Saved %(count)s frame counts.", count=len(counts)), "success")
+    return redirect(url_for(".show_campaign", campaign_id=campaign.id))
+
+
+@blueprint.post("/<int:campaign_id>/frame-counts/import")
+@requires("admin", "evaluator")
+def import_frame_counts(campaign_id: int):
+    campaign = _load(campaign_id)
+    form = FrameImportForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a CSV file to upload."), "error")
+        return redirect(url_for(".show_campaign", campaign_id=campaign.id))
+    try:
+        count = services.import_frame_counts(campaign, form.file.data.read(), **actor())
+    except (CsvError, services.CampaignError) as error:
+        db.session.rollback()
+        problems = error.problems if isinstance(error, CsvError) else [str(error)]
+        return render_template(
+            "campaigns/import_errors.html", campaign=campaign, problems=problems
+        ), 400
+    db.session.commit()
+    flash(_("Imported %(count)s frame counts.", count=count), "success")
+    return redirect(url_for(".show_campaign", campaign_id=campaign.id))

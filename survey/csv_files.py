@@ -1,0 +1,94 @@
+"""Reading uploaded CSV files: encoding, header and row numbers, with errors people can act on.
+
+Rows are numbered as a spreadsheet shows them: the header is row 1, the first record row 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+
+MAX_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CsvProblem:
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(_("row %(row)s", row=self.row))
+        if self.column:
+            where.append(_("column %(column)s", column=self.column))
+        return f"{', '.join(where)}: {self.message}" if where else str(self.message)
+
+
+class CsvError(Exception):
+    def __init__(self, problems: Sequence[CsvProblem]):
+        self.problems = list(problems)
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+
+def read_rows(
+    data: bytes, *, required: Sequence[str], optional: Sequence[str] = ()
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (row number, {column: stripped text}) or raise CsvError for the whole file."""
+    if len(data) > MAX_BYTES:
+        raise CsvError(
+            [
+                CsvProblem(
+                    None, None, _("the file is larger than %(size)s MB", size=MAX_BYTES // 2**20)
+                )
+            ]
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise CsvError(
+            [
+                CsvProblem(
+                    line,
+                    None,
+                    _("the file is not UTF-8 text; save it as “CSV UTF-8” and try again"),
+                )
+            ]
+        ) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    if not header:
+        raise CsvError([CsvProblem(None, None, _("the file is empty"))])
+    reader.fieldnames = header
+    missing = [c for c in required if c not in header]
+    unknown = [c for c in header if c not in required and c not in optional]
+    duplicated = sorted({c for c in header if header.count(c) > 1})
+    problems = [CsvProblem(1, c, _("required column is missing")) for c in missing]
+    problems += [CsvProblem(1, c, _("unknown column")) for c in unknown]
+    problems += [CsvProblem(1, c, _("column appears twice")) for c in duplicated]
+    if problems:
+        raise CsvError(problems)
+    try:
+        for number, row in enumerate(reader, start=2):
+            if None in row:
+                raise CsvError([CsvProblem(number, None, _("more values than columns"))])
+            yield number, {k: (v or "").strip() for k, v in row.items()}
+    except csv.Error as error:
+        raise CsvError(
+            [CsvProblem(reader.line_num, None, _("not valid CSV (%(error)s)", error=str(error)))]
+        ) from None
+
+
+def write_rows(columns: Sequence[str], rows: Sequence[dict[str, str]]) -> str:
+    """CSV text with a byte-order mark, so spreadsheet programs read Vietnamese correctly."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return "\ufeff" + buffer.getvalue()

@@ -1,0 +1,170 @@
+"""Signing in and out, changing one's password, and managing staff accounts."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from survey.admin.resources import _agency
+from survey.admin.views import ConfirmForm, actor
+from survey.audit import services as audit
+from survey.extensions import db
+from survey.permissions import STAFF, public, requires
+from survey.users import services
+from survey.users.forms import PasswordForm, SignInForm, UserForm
+from survey.users.models import User
+
+blueprint = Blueprint("users", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: an open redirect would let a phishing link borrow our name."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("main.show_home")
+
+
+@blueprint.route("/sign-in", methods=["GET", "POST"])
+@public
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = SignInForm()
+    status = 200
+    if form.validate_on_submit():
+        credentials = services.Credentials(
+            form.login.data, form.password.data, request.remote_addr or "unknown"
+        )
+        try:
+            user = services.authenticate(credentials)
+        except services.Throttled:
+            db.session.commit()
+            flash(_("Too many failed attempts. Wait 15 minutes and try again."), "error")
+            return render_template("users/sign_in.html", form=form), 429
+        db.session.commit()
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        flash(_("The user name or password is not right."), "error")
+        status = 401
+    return render_template("users/sign_in.html", form=form), status
+
+
+@blueprint.post("/sign-out")
+@requires(*STAFF)
+def sign_out():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    logout_user()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("main.show_home"))
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+@requires(*STAFF)
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not services.check_password_hash(current_user.password_hash, form.current.data):
+            form.current.errors.append(_("The current password is not right."))
+        else:
+            try:
+                services.set_password(current_user, form.new.data, **actor())
+            except services.AccountError as error:
+                form.new.errors.append(_("Password: %(problem)s.", problem=str(error)))
+            else:
+                db.session.commit()
+                login_user(current_user)  # the session token changed: keep this session
+                flash(_("Your password is changed; other sessions are signed out."), "success")
+                return redirect(url_for("main.show_home"))
+    return render_template("users/password.html", form=form)
+
+
+def _agency_choices():
+    from survey.admin.resources import _agency_choices as choices
+
+    return choices(blank=True)
+
+
+@blueprint.get("/admin/users/")
+@requires("admin")
+def list_users():
+    users = db.session.scalars(select(User).order_by(User.username)).all()
+    return render_template("users/list.html", users=users, confirm=ConfirmForm())
+
+
+@blueprint.route("/admin/users/new", methods=["GET", "POST"])
+@requires("admin")
+def create_user():
+    form = UserForm()
+    form.agency_code.choices = _agency_choices()
+    if form.validate_on_submit():
+        try:
+            user, password = services.create_user(
+                username=form.username.data,
+                role=form.role.data,
+                email=form.email.data,
+                agency_code=form.agency_code.data or None,
+                **actor(),
+            )
+        except services.AccountError as error:
+            form.username.errors.append(str(error))
+        else:
+            db.session.commit()
+            return render_template("users/password_shown.html", user=user, password=password)
+    return render_template("users/form.html", form=form, user=None)
+
+
+@blueprint.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
+@requires("admin")
+def edit_user(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserForm(obj=user, agency_code=user.agency.code if user.agency else "")
+    form.agency_code.choices = _agency_choices()
+    if form.validate_on_submit():
+        agency = _agency(form.agency_code.data)
+        taken = db.session.scalar(
+            select(User).where(User.username == form.username.data, User.id != user.id)
+        )
+        if taken:
+            form.username.errors.append(_("%(value)s is already used.", value=form.username.data))
+        elif form.role.data == "agency-viewer" and agency is None:
+            form.agency_code.errors.append(_("An agency viewer needs an agency."))
+        elif user.id == current_user.id and (form.role.data != "admin" or not form.active.data):
+            form.role.errors.append(_("You cannot take away your own administrator rights."))
+        else:
+            before = services.snapshot(user)
+            user.username, user.email = form.username.data, form.email.data or None
+            user.role, user.agency, user.active = form.role.data, agency, form.active.data
+            audit.record(
+                "user.update",
+                "user",
+                user.id,
+                before=before,
+                after=services.snapshot(user),
+                **actor(),
+            )
+            db.session.commit()
+            flash(_("Saved %(code)s.", code=user.username), "success")
+            return redirect(url_for(".list_users"))
+    return render_template("users/form.html", form=form, user=user)
+
+
+@blueprint.post("/admin/users/<int:user_id>/reset-password")
+@requires("admin")
+def reset_password(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    import secrets
+
+    password = secrets.token_urlsafe(12)
+    services.set_password(user, password, **actor())
+    db.session.commit()
+    return render_template("users/password_shown.html", user=user, password=password)

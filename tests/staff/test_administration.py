@@ -1,0 +1,234 @@
+import pytest
+from sqlalchemy import func, select
+
+from survey.agencies.models import Agency, Service, ServicePoint
+from survey.audit.models import AuditEvent
+from tests import factories
+
+
+@pytest.fixture
+def admin(login_as):
+    return login_as("admin")
+
+
+def _count(db, model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_create_edit_and_deactivate_an_agency_with_an_audit_trail(client, admin, db):
+    response = client.post(
+        "/admin/agencies/new",
+        data={
+            "code": "SXD",
+            "name_vi": "Sở Xây dựng",
+            "name_en": "Department of Construction",
+            "kind": "department",
+            "ranking_group": "departments",
+            "parent_code": "",
+            "active": "y",
+        },
+    )
+    assert response.status_code == 302
+    agency = db.session.scalar(select(Agency).where(Agency.code == "SXD"))
+    client.post(
+        f"/admin/agencies/{agency.id}/edit",
+        data={
+            "code": "SXD",
+            "name_vi": "Sở Xây dựng tỉnh",
+            "name_en": "Department of Construction",
+            "kind": "department",
+            "ranking_group": "departments",
+            "parent_code": "",
+            "active": "y",
+        },
+    )
+    client.post(f"/admin/agencies/{agency.id}/active", data={"active": "0"})
+    db.session.refresh(agency)
+    assert agency.name_vi == "Sở Xây dựng tỉnh"
+    assert agency.active is False
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.entity_type == "agency").order_by(AuditEvent.id)
+    ).all()
+    assert [e.action for e in events] == ["agency.create", "agency.update", "agency.deactivate"]
+    assert events[1].before["name_vi"] == "Sở Xây dựng"
+    assert events[1].after["name_vi"] == "Sở Xây dựng tỉnh"
+    assert events[1].actor == admin.username
+    assert events[1].user_id == admin.id
+
+
+def test_invalid_input_is_shown_next_to_the_field_and_changes_nothing(client, admin, db):
+    factories.agency(code="SXD")
+    response = client.post(
+        "/admin/agencies/new",
+        data={
+            "code": "SXD",
+            "name_vi": "",
+            "name_en": "x",
+            "kind": "ministry",
+            "ranking_group": "g",
+            "parent_code": "NOPE",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "SXD đã được dùng." in page
+    assert "Không có mã NOPE." in page
+    assert 'aria-invalid="true"' in page
+    assert _count(db, Agency) == 1
+
+
+def test_lists_search_and_page(client, admin, db):
+    for n in range(30):
+        factories.agency(code=f"X{n:02d}", name_vi=f"Cơ quan {n}")
+    factories.agency(code="SXD", name_vi="Sở Xây dựng")
+    found = client.get("/admin/agencies/?q=xây").get_data(as_text=True)
+    assert "SXD" in found
+    assert "X01" not in found
+    first = client.get("/admin/agencies/").get_data(as_text=True)
+    assert "Trang 1/2" in first
+    assert "X29" in client.get("/admin/agencies/?page=2").get_data(as_text=True)
+
+
+def test_deactivated_records_are_hidden_unless_asked_for(client, admin, db):
+    factories.agency(code="OLD", active=False)
+    assert "OLD" not in client.get("/admin/agencies/").get_data(as_text=True)
+    assert "OLD" in client.get("/admin/agencies/?show=all").get_data(as_text=True)
+
+
+def _upload(client, url, text, encoding="utf-8"):
+    from io import BytesIO
+
+    return client.post(
+        url,
+        data={"file": (BytesIO(text.encode(encoding)), "data.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+POINTS_HEADER = "code,agency_code,name_vi,name_en,address,active\n"
+
+
+def test_csv_import_creates_and_updates_then_round_trips(client, admin, db):
+    factories.agency(code="SXD")
+    factories.service_point(
+        code="sxd-1",
+        agency=db.session.scalar(select(Agency).where(Agency.code == "SXD")),
+        name_vi="Cũ",
+    )
+    response = _upload(
+        client,
+        "/admin/service-points/import",
+        POINTS_HEADER
+        + "sxd-1,SXD,Quầy 1 mới,Counter 1,,true\n"
+        + "sxd-2,SXD,Quầy 2,Counter 2,12 Lê Duẩn,true\n",
+    )
+    assert response.status_code == 302
+    assert "tạo mới 1, cập nhật 1" in client.get("/admin/service-points/").get_data(as_text=True)
+    exported = client.get("/admin/service-points/export.csv").get_data(as_text=True)
+    assert exported.lstrip("\ufeff").splitlines()[0] == POINTS_HEADER.strip()
+    assert "sxd-2,SXD,Quầy 2,Counter 2,12 Lê Duẩn,true" in exported
+    again = _upload(client, "/admin/service-points/import", exported.lstrip("\ufeff"))
+    assert again.status_code == 302
+    assert _count(db, ServicePoint) == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "messages"),
+    [
+        ("code,agency_code,name_vi\nsxd-9,SXD,Quầy\n", ["dòng 1, cột name_en: thiếu cột bắt buộc"]),
+        (
+            POINTS_HEADER + "sxd-9,NOPE,Quầy,Counter,,true\n",
+            ["dòng 2, cột agency_code: Không có mã NOPE."],
+        ),
+        (
+            POINTS_HEADER + "sxd-9,SXD,Quầy,Counter,,true\nsxd-9,SXD,Quầy B,Counter B,,true\n",
+            ["dòng 3, cột code: trùng với dòng 2"],
+        ),
+        (
+            POINTS_HEADER + "sxd-8,SXD,Quầy,Counter,,true\nsxd 7,SXD,,Counter,,true\n",
+            ["dòng 3, cột code:", "dòng 3, cột name_vi:"],
+        ),
+        (POINTS_HEADER + "sxd-1,SXD,Đã có,Taken,,true\n", []),
+    ],
+    ids=[
+        "missing column",
+        "unknown agency",
+        "duplicate code",
+        "bad row among good",
+        "existing code updates",
+    ],
+)
+def test_bad_csv_rows_change_nothing_and_are_named(client, admin, db, body, messages):
+    agency = factories.agency(code="SXD")
+    factories.service_point(code="sxd-1", agency=agency, name_vi="Cũ")
+    response = _upload(client, "/admin/service-points/import", body)
+    if not messages:
+        assert response.status_code == 302
+        return
+    page = response.get_data(as_text=True)
+    assert "Chưa nhập dữ liệu nào" in page
+    for message in messages:
+        assert message in page
+    assert _count(db, ServicePoint) == 1
+    assert db.session.scalar(select(ServicePoint.name_vi)) == "Cũ"
+
+
+def test_a_csv_that_is_not_utf8_is_refused(client, admin, db):
+    factories.agency(code="SXD")
+    response = _upload(
+        client,
+        "/admin/service-points/import",
+        POINTS_HEADER + "sxd-9,SXD,Quán,Counter,,true\n",
+        encoding="latin-1",
+    )
+    assert "dòng 2: tệp không phải văn bản UTF-8" in response.get_data(as_text=True)
+    assert _count(db, ServicePoint) == 0
+
+
+def test_services_are_unique_per_agency_not_globally(client, admin, db):
+    field = factories.service_field(code="DD")
+    first, second = factories.agency(code="BMT"), factories.agency(code="LAK")
+    header = "agency_code,field_code,code,name_vi,name_en,active\n"
+    body = header + "BMT,DD,DD-01,Cấp sổ,Land title,true\nLAK,DD,DD-01,Cấp sổ,Land title,true\n"
+    assert _upload(client, "/admin/services/import", body).status_code == 302
+    assert _count(db, Service) == 2
+    again = _upload(client, "/admin/services/new", "")
+    assert again.status_code in (200, 400)
+    response = client.post(
+        "/admin/services/new",
+        data={
+            "agency_code": "BMT",
+            "field_code": "DD",
+            "code": "DD-01",
+            "name_vi": "x",
+            "name_en": "x",
+            "active": "y",
+        },
+    )
+    assert "DD-01 đã được dùng." in response.get_data(as_text=True)
+    assert first.id != second.id
+    assert field.code == "DD"
+
+
+def test_user_management_shows_a_generated_password_once(client, admin, db):
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": "pham.d",
+            "email": "",
+            "role": "agency-viewer",
+            "agency_code": "",
+        },
+    )
+    assert "an agency viewer needs an agency" in response.get_data(as_text=True)
+    agency = factories.agency(code="SXD")
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": "pham.d",
+            "email": "",
+            "role": "agency-viewer",
+            "agency_code": agency.code,
+        },
+    )
+    assert "chỉ hiển thị một lần" in response.get_data(as_text=True)

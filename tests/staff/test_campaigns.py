@@ -1,0 +1,148 @@
+from io import BytesIO
+
+import pytest
+from sqlalchemy import select
+
+from survey.campaigns import services
+from survey.campaigns.models import Campaign, FrameCount
+from survey.questionnaires.definition import QUESTIONNAIRE_DIR, load_file
+from survey.questionnaires.services import import_definition
+from tests import factories
+
+
+@pytest.fixture
+def admin(login_as):
+    return login_as("admin")
+
+
+def _form(version, agencies, **values):
+    return {
+        "code": "sipas-2026",
+        "name_vi": "Khảo sát 2026",
+        "name_en": "Survey 2026",
+        "version_id": str(version.id),
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+        "agency_ids": [str(a.id) for a in agencies],
+        **values,
+    }
+
+
+def test_a_campaign_is_created_as_a_draft_from_a_published_version(client, admin, db):
+    version = factories.questionnaire_version()
+    agencies = [factories.agency(), factories.agency()]
+    response = client.post("/admin/campaigns/new", data=_form(version, agencies))
+    assert response.status_code == 302
+    campaign = db.session.scalar(select(Campaign))
+    assert campaign.status == "draft"
+    assert len(campaign.agencies) == 2
+
+
+def test_a_draft_version_cannot_be_chosen(client, admin, db):
+    path = QUESTIONNAIRE_DIR / "sipas-organisation.yaml"
+    draft = import_definition(
+        load_file(path), path.read_text("utf-8"), actor="t", publish=False
+    ).version
+    response = client.post("/admin/campaigns/new", data=_form(draft, [factories.agency()]))
+    assert response.status_code == 200
+    assert db.session.scalar(select(Campaign)) is None
+
+
+def test_the_state_machine_goes_draft_open_closed_only(client, admin, db):
+    campaign = factories.campaign(agencies=[factories.agency()])
+    url = f"/admin/campaigns/{campaign.id}/status"
+    assert client.post(url, data={"status": "closed"}).status_code == 409
+    assert client.post(url, data={"status": "open"}).status_code == 302
+    assert client.post(url, data={"status": "open"}).status_code == 409
+    assert client.post(url, data={"status": "closed"}).status_code == 302
+    assert client.post(url, data={"status": "open"}).status_code == 409
+    assert client.post(url, data={"status": "archived"}).status_code == 409
+    db.session.refresh(campaign)
+    assert campaign.status == "closed"
+    assert campaign.opened_at is not None
+    assert campaign.closed_at is not None
+
+
+@pytest.mark.parametrize(
+    ("status", "accepts"), [("draft", False), ("open", True), ("closed", False)]
+)
+def test_answers_are_accepted_only_while_open(db, status, accepts):
+    assert services.accepting_answers(factories.campaign(status=status)) is accepts
+
+
+def test_the_version_and_agencies_are_fixed_once_opened(db):
+    agency = factories.agency()
+    campaign = factories.campaign(agencies=[agency])
+    services.change_status(campaign, "open", actor="t", user_id=None)
+    path = QUESTIONNAIRE_DIR / "sipas-organisation.yaml"
+    other = import_definition(load_file(path), path.read_text("utf-8"), actor="t").version
+    with pytest.raises(services.CampaignError, match="cannot change once a campaign opened"):
+        services.save_campaign(
+            campaign,
+            code=campaign.code,
+            name_vi="x",
+            name_en="x",
+            version=other,
+            period=(campaign.period_start, campaign.period_end),
+            agencies=[agency],
+            actor="t",
+            user_id=None,
+        )
+    with pytest.raises(services.CampaignError, match="agencies cannot change"):
+        services.save_campaign(
+            campaign,
+            code=campaign.code,
+            name_vi="x",
+            name_en="x",
+            version=campaign.questionnaire_version,
+            period=(campaign.period_start, campaign.period_end),
+            agencies=[agency, factories.agency()],
+            actor="t",
+            user_id=None,
+        )
+
+
+def _campaign_with_services(db):
+    agency = factories.agency(code="SXD")
+    land = factories.service_field(code="DD")
+    factories.service(agency=agency, field=land)
+    return factories.campaign(agencies=[agency]), agency, land
+
+
+def test_frame_counts_are_entered_in_the_table(client, admin, db):
+    campaign, agency, land = _campaign_with_services(db)
+    page = client.get(f"/admin/campaigns/{campaign.id}").get_data(as_text=True)
+    assert f'name="count-{agency.id}-{land.id}"' in page
+    client.post(
+        f"/admin/campaigns/{campaign.id}/frame-counts",
+        data={f"count-{agency.id}-{land.id}": "1234"},
+    )
+    assert db.session.scalar(select(FrameCount.dossiers)) == 1234
+    client.post(
+        f"/admin/campaigns/{campaign.id}/frame-counts", data={f"count-{agency.id}-{land.id}": "-5"}
+    )
+    assert db.session.scalar(select(FrameCount.dossiers)) == 1234
+
+
+def _upload(client, campaign, text):
+    return client.post(
+        f"/admin/campaigns/{campaign.id}/frame-counts/import",
+        data={"file": (BytesIO(text.encode()), "frame.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+def test_frame_counts_import_all_or_nothing(client, admin, db):
+    campaign, _agency, _land = _campaign_with_services(db)
+    bad = _upload(
+        client, campaign, "agency_code,field_code,dossiers\nSXD,DD,100\nBMT,DD,5\nSXD,XX,abc\n"
+    )
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    assert "dòng 3, cột agency_code: BMT không thuộc đợt khảo sát này" in page
+    assert "dòng 4, cột field_code: không có lĩnh vực XX" in page
+    assert "dòng 4, cột dossiers: abc không phải số nguyên ≥ 0" in page
+    assert db.session.scalar(select(FrameCount)) is None
+    good = _upload(client, campaign, "agency_code,field_code,dossiers\nSXD,DD,100\n")
+    assert good.status_code == 302
+    assert db.session.scalar(select(FrameCount.dossiers)) == 100

@@ -1,0 +1,157 @@
+import pytest
+from sqlalchemy import select
+
+from survey.audit.models import AuditEvent
+from survey.users.models import SignInFailure, User
+from survey.users.services import MAX_ACCOUNT_FAILURES, create_user
+
+
+@pytest.fixture
+def account(db):
+    user, _ = create_user(
+        username="nguyen.van.a",
+        email="a@example.vn",
+        role="evaluator",
+        password="correct horse battery",
+        actor="test",
+    )
+    db.session.commit()
+    return user
+
+
+def _sign_in(client, login, password, **kwargs):
+    return client.post("/sign-in", data={"login": login, "password": password}, **kwargs)
+
+
+@pytest.mark.parametrize("login", ["nguyen.van.a", "A@Example.vn"])
+def test_staff_sign_in_with_user_name_or_email(client, account, login):
+    response = _sign_in(client, login, "correct horse battery")
+    assert response.status_code == 302
+    assert "Signed in as nguyen.van.a" in client.get("/?lang=en").get_data(as_text=True)
+
+
+def test_passwords_are_stored_hashed(account):
+    assert "correct horse battery" not in account.password_hash
+    assert account.password_hash.startswith("scrypt:")
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(client, account):
+    wrong = _sign_in(client, "nguyen.van.a", "wrong password")
+    unknown = _sign_in(client, "nobody", "wrong password")
+    assert wrong.status_code == unknown.status_code == 401
+    message = "Tên người dùng hoặc mật khẩu không đúng."
+    assert message in wrong.get_data(as_text=True)
+    assert message in unknown.get_data(as_text=True)
+
+
+def test_repeated_failures_throttle_the_account(client, account, db):
+    for _ in range(MAX_ACCOUNT_FAILURES):
+        _sign_in(client, "nguyen.van.a", "wrong password")
+    response = _sign_in(client, "nguyen.van.a", "correct horse battery")
+    assert response.status_code == 429
+    stored = db.session.scalars(select(SignInFailure)).all()
+    assert len(stored) == MAX_ACCOUNT_FAILURES
+    assert all("nguyen" not in f.account_key and "127.0.0.1" not in f.client_key for f in stored)
+
+
+def test_a_successful_sign_in_clears_the_account_failures(client, account, db):
+    _sign_in(client, "nguyen.van.a", "wrong password")
+    _sign_in(client, "nguyen.van.a", "correct horse battery")
+    assert db.session.scalars(select(SignInFailure)).all() == []
+
+
+def test_a_deactivated_account_cannot_sign_in(client, account, db):
+    account.active = False
+    db.session.commit()
+    assert _sign_in(client, "nguyen.van.a", "correct horse battery").status_code == 401
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/campaigns"])
+def test_after_sign_in_only_same_site_paths_are_followed(client, account, target):
+    response = _sign_in(
+        client, "nguyen.van.a", "correct horse battery", query_string={"next": target}
+    )
+    location = response.headers["Location"]
+    assert "evil" not in location
+    if target.startswith("/c"):
+        assert location == target
+
+
+def test_changing_the_password_signs_out_other_sessions(app, client, account, db):
+    other = app.test_client()
+    _sign_in(other, "nguyen.van.a", "correct horse battery")
+    _sign_in(client, "nguyen.van.a", "correct horse battery")
+    response = client.post(
+        "/account/password",
+        data={
+            "current": "correct horse battery",
+            "new": "a brand new secret",
+            "confirm": "a brand new secret",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/campaigns/").status_code == 200
+    assert other.get("/admin/campaigns/").status_code == 302, "the old session is gone"
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.password"))
+
+
+def test_a_weak_new_password_is_refused(client, account):
+    _sign_in(client, "nguyen.van.a", "correct horse battery")
+    response = client.post(
+        "/account/password",
+        data={
+            "current": "correct horse battery",
+            "new": "nguyen.van.a-1",
+            "confirm": "nguyen.van.a-1",
+        },
+    )
+    assert response.status_code == 200
+    assert "không được chứa tên đăng nhập" in response.get_data(as_text=True)
+
+
+def test_sign_out_needs_a_post(client, account):
+    _sign_in(client, "nguyen.van.a", "correct horse battery")
+    assert client.get("/sign-out").status_code == 405
+    assert client.post("/sign-out").status_code == 302
+    assert client.get("/admin/campaigns/").status_code == 302
+
+
+def test_users_cli_creates_an_account_and_prints_a_generated_password(runner, db):
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "tran.thi.b",
+            "--role",
+            "agency-viewer",
+            "--agency",
+            "NOPE",
+            "--generate-password",
+        ]
+    )
+    assert result.exit_code != 0
+    assert "no agency with code 'NOPE'" in result.output
+    result = runner.invoke(
+        args=["users", "create", "tran.thi.b", "--role", "evaluator", "--generate-password"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "password: " in result.output
+    user = db.session.scalar(select(User).where(User.username == "tran.thi.b"))
+    assert user.role == "evaluator"
+
+
+def test_users_cli_asks_for_the_password(runner, db):
+    result = runner.invoke(
+        args=["users", "create", "le.c", "--role", "surveyor"],
+        input="long enough secret\nlong enough secret\n",
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_demo_seed_creates_one_account_per_role_and_lists_them(runner, db):
+    runner.invoke(args=["demo", "seed", "--responses", "0"])
+    roles = {u.role for u in db.session.scalars(select(User))}
+    assert roles == {"admin", "evaluator", "surveyor", "agency-viewer"}
+    listed = runner.invoke(args=["demo", "accounts"]).output
+    assert "quantri" in listed
+    assert "khao-sat-2026" in listed

@@ -1,0 +1,114 @@
+import pytest
+from sqlalchemy import select
+
+from survey.audit.models import AuditEvent
+from tests import factories
+
+
+@pytest.fixture
+def evaluator(login_as):
+    return login_as("evaluator")
+
+
+def test_a_submission_is_excluded_with_a_reason_and_restored(client, evaluator, db):
+    submission = factories.submission()
+    db.session.commit()
+    refused = client.post(f"/admin/submissions/{submission.id}/exclude", data={"reason": " "})
+    assert refused.status_code == 303
+    db.session.refresh(submission)
+    assert submission.status == "valid"
+    client.post(f"/admin/submissions/{submission.id}/exclude", data={"reason": "duplicate dossier"})
+    db.session.refresh(submission)
+    assert (submission.status, submission.status_reason) == ("excluded", "duplicate dossier")
+    client.post(f"/admin/submissions/{submission.id}/restore")
+    db.session.refresh(submission)
+    assert submission.status == "valid"
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.entity_type == "submission")
+    ).all()
+    assert actions == ["submission.exclude", "submission.restore"]
+
+
+def test_submissions_are_filtered(client, evaluator, db):
+    paper = factories.submission(channel="paper")
+    factories.submission(channel="web-qr")
+    page = client.get("/admin/submissions/?channel=paper").get_data(as_text=True)
+    assert "1 bản ghi" in page
+    assert f"<td>{paper.id}</td>" in page
+    assert client.get("/admin/submissions/?campaign=abc").status_code == 400
+
+
+def test_the_audit_trail_is_browsed_filtered_and_exported(client, login_as, db):
+    admin = login_as("admin")
+    client.post(
+        "/admin/service-fields/new",
+        data={"code": "DD", "name_vi": "Đất đai", "name_en": "Land", "active": "y"},
+    )
+    page = client.get(f"/admin/audit/?actor={admin.username}").get_data(as_text=True)
+    assert "service_field.create" in page
+    assert "Đất đai" in page
+    exported = client.get("/admin/audit/export.csv?action=service_field").get_data(as_text=True)
+    lines = exported.lstrip("\ufeff").splitlines()
+    assert lines[0] == "id,occurred_at,actor,action,entity_type,entity_id,before,after"
+    assert len(lines) == 2
+    assert "Đất đai" in lines[1]
+    assert client.get("/admin/audit/?since=yesterday").status_code == 400
+
+
+def test_no_route_changes_the_audit_trail(app):
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/admin/audit"):
+            assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, rule.rule
+
+
+def test_security_headers_are_set(client):
+    headers = client.get("/").headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert "Strict-Transport-Security" not in headers
+    secure = client.get("/", base_url="https://survey.example")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_pages_have_no_inline_scripts_or_styles(client, login_as, db):
+    login_as("admin")
+    for url in ("/", "/admin/agencies/", "/admin/campaigns/", "/sign-in"):
+        page = client.get(url).get_data(as_text=True)
+        assert "<script>" not in page
+        assert "style=" not in page, url
+
+
+def test_staff_forms_need_a_csrf_token(database_url):
+    from tests.conftest import make_app
+
+    app = make_app(database_url, WTF_CSRF_ENABLED=True)
+    response = app.test_client().post("/sign-in", data={"login": "x", "password": "y"})
+    assert response.status_code == 400
+
+
+def test_service_point_poster_is_a_pdf_naming_the_point(client, login_as, db):
+    import io
+
+    from pypdf import PdfReader
+
+    login_as("admin")
+    agency = factories.agency(name_vi="Sở Xây dựng")
+    point = factories.service_point(code="sxd-1", agency=agency)
+    response = client.get(f"/admin/service-points/{point.id}/poster.pdf")
+    assert response.mimetype == "application/pdf"
+    text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    assert "Sở Xây dựng" in text
+    assert "/p/sxd-1" in text
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "http://127.0.0.1:9/x.png"])
+def test_pdf_rendering_refuses_files_and_remote_urls(url):
+    from weasyprint.urls import FatalURLFetchingError
+
+    from survey.pdf import html_to_pdf
+
+    with pytest.raises(FatalURLFetchingError, match="Error fetching"):
+        html_to_pdf(f'<img src="{url}">')
