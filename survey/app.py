@@ -11,7 +11,7 @@ from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
 from survey.config import LANGUAGES, load_config
-from survey.extensions import babel, csrf, db, login_manager, migrate
+from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -40,6 +40,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def select_locale() -> str:
     """Pick the language: an explicit ?lang= choice (remembered), else the configured default."""
+    from flask import current_app, has_request_context
+
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     choice = request.args.get("lang")
     if choice in LANGUAGES:
         session["lang"] = choice
@@ -47,8 +51,6 @@ def select_locale() -> str:
     remembered = session.get("lang")
     if remembered in LANGUAGES:
         return remembered
-    from flask import current_app
-
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -63,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "users.sign_in"
     login_manager.login_message = None
@@ -73,10 +76,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def configure_sqlite(engine) -> None:
-    """Make SQLite enforce foreign keys and honour SAVEPOINTs like PostgreSQL does.
+    """Make SQLite enforce foreign keys, honour SAVEPOINTs and serialise writers safely.
 
     pysqlite opens transactions lazily behind SQLAlchemy's back, which breaks nested
     transactions; the recipe from SQLAlchemy's SQLite notes hands control back to it.
+    Transactions begin IMMEDIATE: a deferred one that reads and then writes can fail at
+    once with "database is locked" when another writer is active, whereas an immediate
+    one waits its turn (up to the busy timeout).
     """
 
     @event.listens_for(engine, "connect")
@@ -85,11 +91,12 @@ def configure_sqlite(engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA busy_timeout = 30000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def register_blueprints(app: Flask) -> None:
@@ -100,12 +107,14 @@ def register_blueprints(app: Flask) -> None:
     from survey.main.views import blueprint as main
     from survey.questionnaires.admin import blueprint as questionnaire_admin
     from survey.questionnaires.views import blueprint as questionnaires
+    from survey.responses.public import blueprint as respond
     from survey.responses.views import blueprint as submissions
     from survey.users.views import blueprint as users
 
     for blueprint in (
         main,
         questionnaires,
+        respond,
         users,
         points,
         questionnaire_admin,
@@ -179,6 +188,7 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from survey.campaigns.cli import invitations_cli, points_cli
     from survey.demo.cli import demo_cli
     from survey.questionnaires.cli import questionnaires_cli
     from survey.users.cli import users_cli
@@ -186,3 +196,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(questionnaires_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(invitations_cli)
+    app.cli.add_command(points_cli)

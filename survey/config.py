@@ -18,6 +18,10 @@ VARIABLES = {
     "SURVEY_SECRET_KEY": "signs sessions and CSRF tokens; required in production",
     "SURVEY_DEFAULT_LANGUAGE": "vi (default) or en",
     "SURVEY_PUBLIC_URL": "address citizens reach the app at, printed on QR posters and links",
+    "SURVEY_SECURE_COOKIES": "send cookies over HTTPS only: 1 (default in production) or 0",
+    "SURVEY_RATELIMIT_STORAGE_URL": "where rate-limit counters live: memory:// or redis://host",
+    "SURVEY_RATE_LIMIT_CLIENT": "survey posts allowed per client, e.g. 20/minute;200/hour",
+    "SURVEY_RATE_LIMIT_POINT": "survey posts allowed per service point, e.g. 120/minute",
 }
 
 
@@ -80,8 +84,22 @@ def load_config(
     if public_url and not public_url.startswith(("http://", "https://")):
         raise ConfigError(f"SURVEY_PUBLIC_URL={public_url!r} must start with http:// or https://")
 
+    secure = environ.get("SURVEY_SECURE_COOKIES", "1" if env == "production" else "0").strip()
+    if secure not in ("0", "1"):
+        raise ConfigError(f"SURVEY_SECURE_COOKIES={secure!r} must be 1 or 0")
+
+    storage = environ.get("SURVEY_RATELIMIT_STORAGE_URL", "memory://").strip()
+    if not storage.startswith(("memory://", "redis://", "rediss://")):
+        raise ConfigError(
+            f"SURVEY_RATELIMIT_STORAGE_URL={storage!r} must be memory:// or a redis:// URL"
+        )
+
     return {
         "SURVEY_ENV": env,
+        "RATELIMIT_STORAGE_URI": storage,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SURVEY_RATE_LIMIT_CLIENT": environ.get("SURVEY_RATE_LIMIT_CLIENT", "20/minute;200/hour"),
+        "SURVEY_RATE_LIMIT_POINT": environ.get("SURVEY_RATE_LIMIT_POINT", "120/minute"),
         "SURVEY_PUBLIC_URL": public_url or None,
         "DEBUG": env == "development",
         "TESTING": env == "test",
@@ -92,11 +110,11 @@ def load_config(
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env == "production",
+        "SESSION_COOKIE_SECURE": secure == "1",
         # A citizen may take a while over a form; the token is tied to the session anyway.
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
         "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_SECURE": secure == "1",
         "SESSION_PROTECTION": "strong",
     }

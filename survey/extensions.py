@@ -1,6 +1,8 @@
 """Flask extensions, created unbound; `survey.app.register_extensions` binds them."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +29,6 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
+# In memory by default; SURVEY_RATELIMIT_STORAGE_URL=redis://... shares counts between
+# processes.
+limiter = Limiter(key_func=get_remote_address)

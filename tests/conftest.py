@@ -19,6 +19,7 @@ TEST_SETTINGS = {
     "TESTING": True,
     "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
     "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_ENABLED": False,
 }
 
 

@@ -44,6 +44,16 @@ class Condition:
         chosen = value if isinstance(value, list | tuple) else [value]
         return any(v in self.values for v in chosen)
 
+    def to_raw(self) -> dict[str, Any]:
+        """The YAML form again (for the browser's live skip rules)."""
+        if self.all_of:
+            return {"all": [c.to_raw() for c in self.all_of]}
+        if self.any_of:
+            return {"any": [c.to_raw() for c in self.any_of]}
+        if self.answered is not None:
+            return {"item": self.item, "answered": self.answered}
+        return {"item": self.item, "in": list(self.values)}
+
     def tests(self) -> Iterator[Condition]:
         """Every leaf test in this condition."""
         if self.all_of or self.any_of:

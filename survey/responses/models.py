@@ -47,6 +47,13 @@ class Submission(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     status: Mapped[str] = enum_column(SUBMISSION_STATUSES, default="valid")
     status_reason: Mapped[str | None] = mapped_column(String(400))
+    # Signals for data-quality screening, none of which identifies anyone: how long the
+    # form took, a keyed hash of the client (address and browser) that changes with each
+    # campaign, and a hash of the one-time key of the form page (repeat posts of the same
+    # page store nothing new).
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    client_hash: Mapped[str | None] = mapped_column(String(32), index=True)
+    form_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     campaign: Mapped[Campaign] = relationship()
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from dataclasses import dataclass
 
 import pytest
 from flask_migrate import upgrade
@@ -27,6 +28,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    app: object
 
 
 def pytest_collection_modifyitems(config, items):
@@ -64,7 +71,7 @@ def live_server(tmp_path_factory):
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            yield f"http://127.0.0.1:{server.server_port}"
+            yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
         finally:
             server.shutdown()
             thread.join()
@@ -75,7 +82,7 @@ def live_server(tmp_path_factory):
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740})
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 740})
     page = context.new_page()
     yield page
     context.close()

@@ -1,0 +1,298 @@
+"""Load test of the citizen survey: concurrent clients fetch the form and post answers.
+
+    python bench/load_submit.py --database-url postgresql+psycopg://postgres@127.0.0.1/scratch
+        [--workers 4] [--clients 32] [--submissions 3000] [--kill-worker] [--port 8765]
+
+Point it at a scratch database: it migrates it and seeds the demo province if empty.
+The app runs under gunicorn with W sync workers; C client threads each loop: GET a
+service point's survey (cookie, CSRF token, one-time form token), POST complete answers,
+until K submissions are acknowledged (303 to the thank-you page). A POST that fails (a
+killed worker, a reset connection) is retried with the same body: the form token makes a
+retry of a stored answer come back as acknowledged without storing it twice. The same
+clients then hit a bare Flask endpoint under the same gunicorn setup for the baseline.
+The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+POINT = "sxd-1"
+ANSWERS = {"A1": "1", "A2": "3", "B2": "1", "B4": "3", "E10": "Tốt"}
+for _code in (
+    "TC1",
+    "TC2",
+    "TC3",
+    "TC4",
+    "TT1",
+    "TT2",
+    "TT3",
+    "TT4",
+    "CC1",
+    "CC2",
+    "CC3",
+    "CC4",
+    "CC5",
+    "KQ1",
+    "KQ2",
+    "KQ3",
+):
+    ANSWERS[_code] = "4"
+
+
+def _env(database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "SURVEY_ENV": "production",
+        "SURVEY_DATABASE_URL": database_url,
+        "SURVEY_SECRET_KEY": "bench-" + "x" * 40,
+        "SURVEY_SECURE_COOKIES": "0",  # plain HTTP on loopback
+        # One machine plays every client: rate limits would measure themselves.
+        "SURVEY_RATE_LIMIT_CLIENT": "1000000/minute",
+        "SURVEY_RATE_LIMIT_POINT": "1000000/minute",
+    }
+
+
+def _prepare(database_url: str) -> None:
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    env = _env(database_url)
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [*flask, "demo", "seed", "--if-empty", "--responses", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+def _stored(database_url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    from survey.config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(database_url))
+    with engine.connect() as connection:
+        count = connection.execute(text("SELECT count(*) FROM submission")).scalar_one()
+    engine.dispose()
+    return count
+
+
+def _gunicorn(app: str, workers: int, port: int, env: dict[str, str]) -> subprocess.Popen:
+    # The server's log goes to a file: a pipe nobody reads would fill and stall it.
+    log_path = Path(tempfile.gettempdir()) / f"load_submit_{port}.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            app,
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--backlog",
+            "512",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"gunicorn did not start; see {log_path}")
+
+
+def _workers_of(process: subprocess.Popen) -> list[int]:
+    output = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(process.pid)],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return [int(pid) for pid in output.split()]
+
+
+class Counters:
+    def __init__(self, target: int):
+        self.target = target
+        self.lock = threading.Lock()
+        self.acknowledged = 0
+        self.abandoned = 0  # submissions given up after every retry failed: reported
+        self.in_flight = 0
+        self.failures: list[str] = []
+        self.latencies: list[float] = []
+
+    def done(self) -> int:
+        return self.acknowledged + self.abandoned + self.in_flight
+
+
+def _client(base: str, counters: Counters) -> None:
+    with httpx.Client(base_url=base, timeout=30, follow_redirects=False) as client:
+        while True:
+            with counters.lock:
+                if counters.done() >= counters.target:
+                    return
+                counters.in_flight += 1
+            try:
+                _one_submission(client, counters)
+            finally:
+                with counters.lock:
+                    counters.in_flight -= 1
+
+
+def _one_submission(client: httpx.Client, counters: Counters) -> None:
+    for _attempt in range(5):
+        try:
+            page = client.get(f"/p/{POINT}").text
+            break
+        except httpx.HTTPError as error:
+            counters.failures.append(f"GET: {type(error).__name__}")
+    else:
+        with counters.lock:
+            counters.abandoned += 1
+        return
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    service = re.search(r'name="B1" required type="radio" value="(\d+)"', page).group(1)
+    body = {**ANSWERS, "B1": service, "csrf_token": csrf, "form_token": token}
+    for attempt in range(5):
+        started = time.perf_counter()
+        try:
+            response = client.post(f"/p/{POINT}", data=body)
+        except httpx.HTTPError as error:
+            counters.failures.append(f"POST attempt {attempt + 1}: {type(error).__name__}")
+            continue
+        elapsed = time.perf_counter() - started
+        if response.status_code == 303 and response.headers["location"].endswith("/thanks"):
+            with counters.lock:
+                counters.acknowledged += 1
+                counters.latencies.append(elapsed)
+            return
+        counters.failures.append(f"POST attempt {attempt + 1}: HTTP {response.status_code}")
+    counters.failures.append("gave up after 5 attempts")
+    with counters.lock:
+        counters.abandoned += 1
+
+
+def _baseline(base: str, clients: int, seconds: float = 5.0) -> float:
+    stop = time.monotonic() + seconds
+    counts = []
+
+    def hammer():
+        done = 0
+        with httpx.Client(base_url=base, timeout=10) as client:
+            while time.monotonic() < stop:
+                client.get("/")
+                done += 1
+        counts.append(done)
+
+    threads = [threading.Thread(target=hammer) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / seconds
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--submissions", type=int, default=3000)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--kill-worker",
+        action="store_true",
+        help="kill one gunicorn worker when a third of the run is done",
+    )
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    _prepare(args.database_url)
+    before = _stored(args.database_url)
+    server = _gunicorn("wsgi:app", args.workers, args.port, _env(args.database_url))
+    base = f"http://127.0.0.1:{args.port}"
+    counters = Counters(args.submissions)
+    killed = None
+    try:
+        started = time.perf_counter()
+        threads = [
+            threading.Thread(target=_client, args=(base, counters)) for _ in range(args.clients)
+        ]
+        for thread in threads:
+            thread.start()
+        if args.kill_worker:
+            while counters.acknowledged < args.submissions // 3:
+                time.sleep(0.05)
+            killed = _workers_of(server)[0]
+            os.kill(killed, signal.SIGKILL)
+            print(
+                f"killed worker {killed} after {counters.acknowledged} submissions", file=sys.stderr
+            )
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    stored = _stored(args.database_url) - before
+
+    bare = _gunicorn("bench.bare_app:app", args.workers, args.port + 1, dict(os.environ))
+    try:
+        baseline = _baseline(f"http://127.0.0.1:{args.port + 1}", args.clients)
+    finally:
+        bare.terminate()
+        bare.wait(timeout=30)
+
+    summary = {
+        "workers": args.workers,
+        "clients": args.clients,
+        "requested": args.submissions,
+        "acknowledged": counters.acknowledged,
+        "stored": stored,
+        "abandoned": counters.abandoned,
+        "failed_requests": len(counters.failures),
+        "failures": sorted(set(counters.failures))[:10],
+        "killed_worker": killed,
+        "seconds": round(elapsed, 2),
+        "submissions_per_s": round(counters.acknowledged / elapsed, 1),
+        "p50_ms": round(_percentile(counters.latencies, 50), 1),
+        "p95_ms": round(_percentile(counters.latencies, 95), 1),
+        "p99_ms": round(_percentile(counters.latencies, 99), 1),
+        "baseline_rps": round(baseline, 1),
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""Single-use survey links for dossiers, from a one-stop-shop export.
+
+The import is all-or-nothing: a file with any bad row creates nothing and every bad row
+is named. Tokens are 128 random bits; a link expires a number of days after the result
+was returned.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from survey.agencies.models import Service
+from survey.audit import services as audit
+from survey.campaigns.models import Campaign, Invitation
+from survey.csv_files import CsvError, CsvProblem, read_rows
+from survey.db import utcnow
+from survey.extensions import db
+
+COLUMNS = ("dossier_code", "agency_code", "service_code", "returned_date")
+OPTIONAL = ("phone",)
+PHONE = re.compile(r"^\+?[0-9 .-]{8,16}$")
+DOSSIER = re.compile(r"^[A-Za-z0-9._/-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+
+
+def import_invitations(
+    campaign: Campaign, data: bytes, *, valid_days: int, actor: str, user_id: int | None = None
+) -> ImportResult:
+    if campaign.status == "closed":
+        raise CsvError([CsvProblem(None, None, _("the campaign is closed"))])
+    agencies = {a.code: a for a in campaign.agencies}
+    existing = set(
+        db.session.scalars(
+            select(Invitation.dossier_code).where(Invitation.campaign_id == campaign.id)
+        )
+    )
+    problems: list[CsvProblem] = []
+    rows = []
+    seen: dict[str, int] = {}
+    for number, row in read_rows(data, required=COLUMNS, optional=OPTIONAL):
+        row_problems = []
+        dossier = row["dossier_code"]
+        if not DOSSIER.match(dossier):
+            row_problems.append(
+                CsvProblem(
+                    number,
+                    "dossier_code",
+                    _("%(value)s is not a dossier code", value=dossier or "—"),
+                )
+            )
+        elif dossier in existing:
+            row_problems.append(
+                CsvProblem(
+                    number,
+                    "dossier_code",
+                    _("dossier %(code)s already has a link in this campaign", code=dossier),
+                )
+            )
+        elif dossier in seen:
+            row_problems.append(
+                CsvProblem(number, "dossier_code", _("same as row %(row)s", row=seen[dossier]))
+            )
+        agency = agencies.get(row["agency_code"])
+        service = None
+        if agency is None:
+            row_problems.append(
+                CsvProblem(
+                    number,
+                    "agency_code",
+                    _("%(code)s is not an agency of this campaign", code=row["agency_code"] or "—"),
+                )
+            )
+        else:
+            service = db.session.scalar(
+                select(Service).where(
+                    Service.agency_id == agency.id, Service.code == row["service_code"]
+                )
+            )
+            if service is None:
+                row_problems.append(
+                    CsvProblem(
+                        number,
+                        "service_code",
+                        _(
+                            "%(agency)s has no service %(code)s",
+                            agency=agency.code,
+                            code=row["service_code"] or "—",
+                        ),
+                    )
+                )
+        returned = _date(row["returned_date"])
+        if returned is None:
+            row_problems.append(
+                CsvProblem(
+                    number,
+                    "returned_date",
+                    _(
+                        "%(value)s is not a date (YYYY-MM-DD or DD/MM/YYYY)",
+                        value=row["returned_date"] or "—",
+                    ),
+                )
+            )
+        phone = row.get("phone", "")
+        if phone and not PHONE.match(phone):
+            row_problems.append(
+                CsvProblem(number, "phone", _("%(value)s is not a phone number", value=phone))
+            )
+        if row_problems:
+            problems += row_problems
+            continue
+        seen[dossier] = number
+        rows.append((dossier, agency, service, returned, phone or None))
+    if problems:
+        raise CsvError(problems)
+    if not rows:
+        raise CsvError([CsvProblem(None, None, _("the file has no rows"))])
+    for dossier, agency, service, returned, phone in rows:
+        db.session.add(
+            Invitation(
+                campaign=campaign,
+                token=new_token(),
+                dossier_code=dossier,
+                agency=agency,
+                service=service,
+                returned_on=returned,
+                phone=phone,
+                expires_at=datetime.combine(returned + timedelta(days=valid_days + 1), time()),
+            )
+        )
+    db.session.flush()
+    audit.record(
+        "invitation.import",
+        "campaign",
+        campaign.id,
+        actor=actor,
+        user_id=user_id,
+        after={"created": len(rows), "valid_days": valid_days},
+    )
+    return ImportResult(created=len(rows))
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(16)  # 128 random bits
+
+
+def _date(text: str) -> date | None:
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def links(campaign: Campaign, base_url: str) -> Iterator[dict[str, str]]:
+    """Unused, unexpired links of a campaign, for an SMS gateway."""
+    now = utcnow()
+    invitations = db.session.scalars(
+        select(Invitation)
+        .where(
+            Invitation.campaign_id == campaign.id,
+            Invitation.used_on.is_(None),
+            Invitation.expires_at > now,
+        )
+        .order_by(Invitation.id)
+    )
+    for invitation in invitations:
+        yield {
+            "dossier_code": invitation.dossier_code,
+            "phone": invitation.phone or "",
+            "link": f"{base_url.rstrip('/')}/s/{invitation.token}",
+        }

@@ -1,0 +1,258 @@
+"""The citizen's survey: in by a service point's QR code (/p/CODE) or a dossier's link
+(/s/TOKEN), answer, thank you. Works without JavaScript; skip rules are decided here."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from survey.agencies.models import Service, ServicePoint
+from survey.campaigns.models import Campaign, Invitation, campaign_agency
+from survey.db import utcnow
+from survey.extensions import db, limiter
+from survey.i18n import localized
+from survey.permissions import public
+from survey.questionnaires.definition import Definition
+from survey.questionnaires.fields import make_survey_form
+from survey.questionnaires.models import QuestionnaireVersion
+from survey.responses import submit
+
+blueprint = Blueprint("respond", __name__)
+FORM_MAX_AGE = 24 * 3600  # a form page may be answered within a day
+
+
+class Gone(Exception):
+    """The way in exists but no longer leads to a survey: answered with 410."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+def _version_key(version_id: int) -> tuple[int, str]:
+    content_hash = db.session.scalar(
+        select(QuestionnaireVersion.content_hash).where(QuestionnaireVersion.id == version_id)
+    )
+    return version_id, content_hash
+
+
+@lru_cache(maxsize=64)
+def _definition(version_key: tuple[int, str]) -> Definition:
+    # Versions never change (the key includes the content hash), so a parsed definition
+    # can be kept for the life of the process.
+    return db.session.get(QuestionnaireVersion, version_key[0]).definition()
+
+
+@lru_cache(maxsize=512)
+def _form_class(version_key, language: str, services: tuple[tuple[int, str], ...]):
+    return make_survey_form(_definition(version_key), language, services)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="survey-form")
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "vi"
+
+
+def _open_campaign(agency_id: int) -> Campaign | None:
+    return db.session.scalar(
+        select(Campaign)
+        .join(campaign_agency, campaign_agency.c.campaign_id == Campaign.id)
+        .where(campaign_agency.c.agency_id == agency_id, Campaign.status == "open")
+        .order_by(Campaign.opened_at.desc())
+        .limit(1)
+    )
+
+
+def _point_entry(code: str) -> submit.Entry:
+    point = db.session.scalar(
+        select(ServicePoint)
+        .options(joinedload(ServicePoint.agency))
+        .where(ServicePoint.code == code)
+    )
+    if point is None:
+        abort(404)
+    if not point.active:
+        raise Gone("point")
+    campaign = _open_campaign(point.agency_id)
+    if campaign is None:
+        raise Gone("closed")
+    return submit.Entry(campaign=campaign, agency=point.agency, channel="web-qr", point=point)
+
+
+def _invitation_entry(token: str) -> submit.Entry:
+    invitation = db.session.scalar(
+        select(Invitation)
+        .options(joinedload(Invitation.campaign), joinedload(Invitation.agency))
+        .where(Invitation.token == token)
+    )
+    if invitation is None:
+        abort(404)
+    if invitation.campaign.status != "open":
+        raise Gone("closed")
+    if invitation.used_on is not None:
+        raise Gone("used")
+    if invitation.expires_at < utcnow():
+        raise Gone("expired")
+    return submit.Entry(
+        campaign=invitation.campaign,
+        agency=invitation.agency,
+        channel="web-link",
+        invitation=invitation,
+    )
+
+
+def _services(entry: submit.Entry, language: str) -> tuple[tuple[int, str], ...]:
+    services = db.session.scalars(
+        select(Service)
+        .where(Service.agency_id == entry.agency.id, Service.active)
+        .order_by(Service.name_vi)
+    ).all()
+    return tuple((s.id, s.name_vi if language == "vi" else s.name_en) for s in services)
+
+
+def _point_limit_key() -> str:
+    return f"point:{request.view_args.get('code', '')}"
+
+
+def _client_limit() -> str:
+    return current_app.config["SURVEY_RATE_LIMIT_CLIENT"]
+
+
+def _point_limit() -> str:
+    return current_app.config["SURVEY_RATE_LIMIT_POINT"]
+
+
+@blueprint.route("/p/<code>", methods=["GET", "POST"])
+@public
+@limiter.limit(_client_limit, methods=["POST"])
+@limiter.limit(_point_limit, key_func=_point_limit_key, methods=["POST"])
+def answer_at_point(code: str):
+    try:
+        entry = _point_entry(code)
+    except Gone as gone:
+        return _gone(gone.reason)
+    return _survey(entry)
+
+
+@blueprint.route("/s/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_client_limit, methods=["POST"])
+def answer_invitation(token: str):
+    try:
+        entry = _invitation_entry(token)
+    except Gone as gone:
+        # A second post of an answered link (double click, back button, another tab)
+        # is the same respondent: thank them rather than alarm them.
+        if request.method == "POST" and gone.reason == "used":
+            return redirect(url_for(".show_thanks"), code=303)
+        return _gone(gone.reason)
+    return _survey(entry)
+
+
+@blueprint.get("/thanks")
+@public
+def show_thanks():
+    return render_template("respond/thanks.html")
+
+
+def _gone(reason: str):
+    return render_template("respond/gone.html", reason=reason), 410
+
+
+def _survey(entry: submit.Entry):
+    language = _language()
+    version_key = _version_key(entry.campaign.questionnaire_version_id)
+    definition = _definition(version_key)
+    services = _services(entry, language)
+    form_class = _form_class(version_key, language, services)
+    if request.method == "GET":
+        preselected = entry.invitation.service_id if entry.invitation is not None else None
+        body = _blank_form_html(version_key, language, services, preselected)
+        return _render(entry, definition, None, language, _new_form_token(), body=body)
+
+    form = form_class()
+    if request.form.get("website"):
+        # The honeypot: people never see this field, form-filling robots fill it in.
+        current_app.logger.info("honeypot filled at %s; nothing stored", request.path)
+        return redirect(url_for(".show_thanks"), code=303)
+    token = request.form.get("form_token", "")
+    try:
+        nonce, issued = _serializer().loads(token, max_age=FORM_MAX_AGE, return_timestamp=True)
+    except SignatureExpired:
+        return _render(entry, definition, form, language, _new_form_token(), expired=True), 400
+    except BadSignature:
+        abort(400)
+    if not isinstance(nonce, str) or len(nonce) < 16:
+        abort(400)
+    if not form.validate():
+        return _render(entry, definition, form, language, token), 422
+    submit.record(
+        entry,
+        definition,
+        form.answers(),
+        nonce=nonce,
+        started_at=issued.astimezone(UTC).replace(tzinfo=None)
+        if isinstance(issued, datetime)
+        else None,
+        client=submit.client_hash(
+            entry.campaign, request.remote_addr or "", request.headers.get("User-Agent", "")
+        ),
+    )
+    return redirect(url_for(".show_thanks"), code=303)
+
+
+def _new_form_token() -> str:
+    return _serializer().dumps(secrets.token_urlsafe(16))
+
+
+@lru_cache(maxsize=256)
+def _blank_form_html(version_key, language: str, services, preselected: int | None) -> Markup:
+    """The questions of an unanswered form, rendered once per version, language and
+    agency: rendering a few hundred inputs is most of the cost of showing the survey."""
+    definition = _definition(version_key)
+    form = _form_class(version_key, language, services)(formdata=None, meta={"csrf": False})
+    if preselected is not None and definition.service_item is not None:
+        form[definition.service_item.code].data = preselected
+    sections = get_template_attribute("survey/_items.html", "sections")
+    # The macro's output is autoescaped HTML already; Markup only keeps it from being
+    # escaped twice when placed in the page.
+    return Markup(sections(form, definition, language))  # noqa: S704
+
+
+def _render(entry, definition, form, language, token, expired=False, body=None):
+    return render_template(
+        "respond/survey.html",
+        entry=entry,
+        definition=definition,
+        form=form,
+        body=body,
+        language=language,
+        form_token=token,
+        expired=expired,
+        agency_name=entry.agency.name_vi if language == "vi" else entry.agency.name_en,
+        point_name=(
+            localized({"vi": entry.point.name_vi, "en": entry.point.name_en}, language)
+            if entry.point
+            else None
+        ),
+    )

@@ -1,0 +1,132 @@
+"""Storing one citizen's answers: submission, answers, participation and the invitation's
+use in one transaction, stored exactly once however often the page is posted."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import insert, update
+from sqlalchemy.exc import IntegrityError
+
+from survey.agencies.models import Agency, ServicePoint
+from survey.campaigns.models import Campaign, Invitation
+from survey.db import utcnow
+from survey.extensions import db
+from survey.questionnaires.definition import Definition
+from survey.questionnaires.types import ServiceQuestion
+from survey.responses.models import Answer, Participation, Submission
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How the respondent came in: a service point's QR code or a dossier's link."""
+
+    campaign: Campaign
+    agency: Agency
+    channel: str
+    point: ServicePoint | None = None
+    invitation: Invitation | None = None
+
+
+def form_key_hash(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode()).hexdigest()
+
+
+def client_hash(campaign: Campaign, address: str, user_agent: str) -> str:
+    """A keyed hash of the client that changes with each campaign: enough to see bursts
+    from one device at one point, useless for following anyone across campaigns."""
+    key = f"{current_app.config['SECRET_KEY']}|client|{campaign.code}".encode()
+    return hmac.new(key, f"{address}|{user_agent}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def record(
+    entry: Entry,
+    definition: Definition,
+    answers: dict[str, Any],
+    *,
+    nonce: str,
+    started_at: datetime | None,
+    client: str | None,
+) -> int | None:
+    """Store the answers and return the submission's id; None when this form or this
+    invitation was already used.
+
+    Commits on success and rolls back on a duplicate, so a second post of the same page,
+    or a second tab of the same link, ends with exactly one stored submission.
+    """
+    now = utcnow()
+    try:
+        if entry.invitation is not None:
+            # Claim the link first: the row lock makes concurrent posts wait, and only
+            # one of them finds it unused.
+            claimed = db.session.execute(
+                update(Invitation)
+                .where(Invitation.id == entry.invitation.id, Invitation.used_on.is_(None))
+                .values(used_on=now.date())
+            ).rowcount
+            if claimed != 1:
+                db.session.rollback()
+                return None
+        service_item = definition.service_item
+        submission_id = db.session.execute(
+            insert(Submission).returning(Submission.id),
+            {
+                "campaign_id": entry.campaign.id,
+                "questionnaire_version_id": entry.campaign.questionnaire_version_id,
+                "agency_id": entry.agency.id,
+                "service_id": answers.get(service_item.code) if service_item else None,
+                "service_point_id": entry.point.id if entry.point else None,
+                "channel": entry.channel,
+                "respondent_type": definition.respondent_type,
+                "started_at": started_at,
+                "submitted_at": now,
+                "duration_seconds": (
+                    int((now - started_at).total_seconds()) if started_at else None
+                ),
+                "client_hash": client,
+                "form_key": form_key_hash(nonce),
+                "status": "valid",
+            },
+        ).scalar_one()
+        # Plain inserts, not ORM objects: a form has some forty answers and this is the
+        # hottest write of the platform.
+        rows = []
+        for question in definition.items:
+            if question.code not in answers or isinstance(question, ServiceQuestion):
+                continue
+            value = question.coerce(answers[question.code])
+            for position, single in enumerate(value if isinstance(value, list) else [value]):
+                as_int = isinstance(single, int)
+                rows.append(
+                    {
+                        "submission_id": submission_id,
+                        "item_code": question.code,
+                        "position": position,
+                        "value_int": single if as_int else None,
+                        "value_text": None if as_int else single,
+                    }
+                )
+        if rows:
+            db.session.execute(insert(Answer), rows)
+        db.session.execute(
+            insert(Participation),
+            {
+                "campaign_id": entry.campaign.id,
+                "agency_id": entry.agency.id,
+                "channel": entry.channel,
+                "recorded_on": now.date(),
+                "invitation_id": entry.invitation.id if entry.invitation else None,
+            },
+        )
+        db.session.commit()
+    except IntegrityError:
+        # The same form page posted twice (double click, refresh, back button): the first
+        # one is stored; this one is not.
+        db.session.rollback()
+        return None
+    return submission_id

@@ -1,0 +1,108 @@
+"""A citizen answers the demo survey on a phone, with the keyboard only."""
+
+from axe_playwright_python.sync_playwright import Axe
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.responses.models import Submission
+
+# Item code → which option to pick (1-based position in the group) or text to type.
+CHOICES = {"A1": 2, "A2": 3, "A3": 1, "B1": 1, "B2": 2, "B3": 1, "B4": 3}
+for code in (
+    "TC1",
+    "TC2",
+    "TC3",
+    "TC4",
+    "TT1",
+    "TT2",
+    "TT3",
+    "TT4",
+    "CC1",
+    "CC2",
+    "CC3",
+    "CC4",
+    "CC5",
+    "KQ1",
+    "KQ2",
+    "KQ3",
+):
+    CHOICES[code] = 4
+CHOICES["CC2"] = 5
+TEXT = {"E10": "Cán bộ nhiệt tình"}
+
+
+def _active(page):
+    return page.evaluate(
+        "() => { const e = document.activeElement;"
+        " return {name: e.name || '', type: e.type || '', tag: e.tagName}; }"
+    )
+
+
+def test_the_survey_is_answered_with_the_keyboard_alone(page, live_server, tmp_path):
+    page.goto("/p/sxd-1")
+    answered = set()
+    for _ in range(300):
+        page.keyboard.press("Tab")
+        active = _active(page)
+        name = active["name"]
+        if active["tag"] == "BUTTON" and active["type"] == "submit":
+            page.keyboard.press("Enter")
+            break
+        if name in answered:
+            continue
+        if active["type"] == "radio" and name in CHOICES:
+            page.keyboard.press("Space")
+            for _ in range(CHOICES[name] - 1):
+                page.keyboard.press("ArrowRight")
+            answered.add(name)
+        elif name in TEXT:
+            page.keyboard.type(TEXT[name])
+            answered.add(name)
+    page.wait_for_url("**/thanks")
+    assert page.locator("h1").inner_text() == "Cảm ơn ông/bà!"
+    page.screenshot(path=str(tmp_path / "thanks.png"))
+    assert answered >= set(CHOICES) | set(TEXT)
+
+    with live_server.app.app_context():
+        submission = db.session.scalars(
+            select(Submission).order_by(Submission.id.desc()).limit(1)
+        ).one()
+        answers = {a.item_code: a.value for a in submission.answers}
+        db.session.remove()
+    assert submission.channel == "web-qr"
+    assert answers["A1"] == 2
+    assert answers["CC2"] == 5
+    assert answers["TC1"] == 4
+    assert answers["E10"] == "Cán bộ nhiệt tình"
+    assert not {"PA1", "PA2", "PA3"} & set(answers), "skipped by the rule on B4"
+
+
+def test_feedback_items_appear_only_after_feedback(page):
+    page.goto("/p/sxd-1")
+    assert page.locator("#item-PA1").is_hidden()
+    page.locator("label[for='B4-0']").click()
+    assert page.locator("#item-PA1").is_visible()
+    page.locator("label[for='B4-2']").click()
+    assert page.locator("#item-PA1").is_hidden()
+
+
+def test_the_survey_page_has_no_serious_accessibility_violations(page, tmp_path):
+    page.goto("/p/sxd-1")
+    page.screenshot(path=str(tmp_path / "survey.png"), full_page=True)
+    results = Axe().run(page)
+    serious = [
+        (v["id"], v["impact"], v["help"])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+
+
+def test_errors_are_announced_and_linked_to_their_question(page):
+    page.goto("/p/sxd-1")
+    page.get_by_role("button", name="Gửi câu trả lời").click()
+    summary = page.locator("#error-summary")
+    assert summary.is_visible()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    summary.get_by_role("link").first.click()
+    assert page.url.endswith("#A1")

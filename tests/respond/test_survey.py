@@ -1,0 +1,189 @@
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from survey.campaigns.models import Invitation
+from survey.db import utcnow
+from survey.responses.models import Answer, Participation, Submission
+from tests.respond.conftest import complete_answers, form_fields
+
+
+def _count(db, model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _service_id(agency):
+    return agency.services[0].id
+
+
+def test_the_qr_code_of_a_point_opens_the_agency_survey(client, open_campaign):
+    response = client.get("/p/sxd-1")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Sở Xây dựng" in page
+    assert "Cấp giấy phép xây dựng" in page, "the respondent picks the service used"
+    assert '<fieldset id="TC1" class="field"' in page
+    assert "<legend>" in page
+    assert 'name="website"' in page, "the honeypot is there"
+
+
+def test_a_complete_answer_is_stored_once_with_its_participation(client, open_campaign, db):
+    _, agency, point = open_campaign
+    hidden = form_fields(client.get("/p/sxd-1").get_data(as_text=True))
+    data = {**hidden, **complete_answers(_service_id(agency), E10="  Tốt  ")}
+    first = client.post("/p/sxd-1", data=data)
+    assert first.status_code == 303
+    assert first.headers["Location"].endswith("/thanks")
+    again = client.post("/p/sxd-1", data=data)
+    assert again.status_code == 303, "a refresh or back-button repost shows the thanks page"
+    assert _count(db, Submission) == 1
+    submission = db.session.scalar(select(Submission))
+    assert (submission.channel, submission.service_point_id) == ("web-qr", point.id)
+    assert submission.service_id == _service_id(agency)
+    assert submission.duration_seconds is not None
+    assert len(submission.client_hash) == 32
+    answers = {a.item_code: a.value for a in submission.answers}
+    assert answers["TC1"] == 4
+    assert answers["E10"] == "Tốt"
+    assert "B1" not in answers, "the service is on the submission, not an answer"
+    assert "PA1" not in answers
+    participation = db.session.scalar(select(Participation))
+    assert participation.invitation_id is None
+    assert participation.recorded_on == submission.submitted_at.date()
+
+
+def test_skipped_items_are_neither_required_nor_stored(client, open_campaign, db):
+    _, agency, _ = open_campaign
+    hidden = form_fields(client.get("/p/sxd-1").get_data(as_text=True))
+    data = {**hidden, **complete_answers(_service_id(agency), B4="3", PA1="5", PA2="1")}
+    assert client.post("/p/sxd-1", data=data).status_code == 303
+    stored = set(db.session.scalars(select(Answer.item_code)))
+    assert not stored & {"PA1", "PA2", "PA3"}
+
+
+def test_shown_items_are_required(client, open_campaign, db):
+    _, agency, _ = open_campaign
+    hidden = form_fields(client.get("/p/sxd-1").get_data(as_text=True))
+    response = client.post(
+        "/p/sxd-1", data={**hidden, **complete_answers(_service_id(agency), B4="1", TC2=None)}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Xin vui lòng trả lời câu hỏi này." in page
+    assert 'href="#TC2"' in page
+    assert 'href="#PA1"' in page, "PA is asked once the respondent gave feedback"
+    assert 'checked id="TC1-3"' in page, "answers are kept"
+    assert _count(db, Submission) == 0
+
+
+def test_the_survey_speaks_english_on_request(client, open_campaign):
+    page = client.get("/p/sxd-1?lang=en").get_data(as_text=True)
+    assert "The civil servant is polite and respectful." in page
+    assert "Very satisfied" in page
+
+
+@pytest.mark.parametrize(
+    ("status", "url_code", "expected"),
+    [("draft", "sxd-1", 410), ("closed", "sxd-1", 410), ("open", "nope", 404)],
+)
+def test_points_without_an_open_survey_get_a_friendly_page(
+    client, open_campaign, db, status, url_code, expected
+):
+    campaign, _, _ = open_campaign
+    campaign.status = status
+    db.session.commit()
+    response = client.get(f"/p/{url_code}")
+    assert response.status_code == expected
+    assert "<h1>" in response.get_data(as_text=True)
+
+
+def test_a_deactivated_point_is_gone(client, open_campaign, db):
+    _, _, point = open_campaign
+    point.active = False
+    db.session.commit()
+    assert client.get("/p/sxd-1").status_code == 410
+
+
+def _invitation(db, campaign, agency, **values):
+    invitation = Invitation(
+        campaign=campaign,
+        agency=agency,
+        token=values.pop("token", "t" * 22),
+        dossier_code=values.pop("dossier_code", "H01.2026.001"),
+        service=agency.services[0],
+        expires_at=values.pop("expires_at", utcnow() + timedelta(days=30)),
+        **values,
+    )
+    db.session.add(invitation)
+    db.session.commit()
+    return invitation
+
+
+def test_a_dossier_link_is_single_use(client, open_campaign, db):
+    campaign, agency, _ = open_campaign
+    invitation = _invitation(db, campaign, agency)
+    page = client.get(f"/s/{invitation.token}").get_data(as_text=True)
+    chosen = re.search(r'<input checked id="B1-\d+" name="B1"[^>]*value="(\d+)"', page)
+    assert chosen, "the dossier's service is chosen"
+    assert int(chosen.group(1)) == _service_id(agency)
+    data = {**form_fields(page), **complete_answers(_service_id(agency))}
+    assert client.post(f"/s/{invitation.token}", data=data).status_code == 303
+    other_tab = {**form_fields(page), **complete_answers(_service_id(agency))}
+    assert client.post(f"/s/{invitation.token}", data=other_tab).status_code == 303
+    assert _count(db, Submission) == 1
+    db.session.refresh(invitation)
+    assert invitation.used_on is not None
+    submission = db.session.scalar(select(Submission))
+    assert submission.channel == "web-link"
+    assert not hasattr(submission, "invitation_id")
+    participation = db.session.scalar(select(Participation))
+    assert participation.invitation_id == invitation.id
+    reopened = client.get(f"/s/{invitation.token}")
+    assert reopened.status_code == 410
+    assert "đã được dùng" in reopened.get_data(as_text=True)
+
+
+def test_expired_and_unknown_links(client, open_campaign, db):
+    campaign, agency, _ = open_campaign
+    _invitation(db, campaign, agency, token="e" * 22, expires_at=utcnow() - timedelta(days=1))
+    assert client.get("/s/" + "e" * 22).status_code == 410
+    assert client.get("/s/" + "x" * 22).status_code == 404
+
+
+def test_the_honeypot_stores_nothing(client, open_campaign, db):
+    _, agency, _ = open_campaign
+    hidden = form_fields(client.get("/p/sxd-1").get_data(as_text=True))
+    data = {**hidden, **complete_answers(_service_id(agency)), "website": "http://spam"}
+    assert client.post("/p/sxd-1", data=data).status_code == 303
+    assert _count(db, Submission) == 0
+
+
+def test_a_forged_form_token_is_refused(client, open_campaign, db):
+    _, agency, _ = open_campaign
+    data = {"form_token": "forged", **complete_answers(_service_id(agency))}
+    assert client.post("/p/sxd-1", data=data).status_code == 400
+    assert _count(db, Submission) == 0
+
+
+def test_a_service_of_another_agency_is_refused(client, open_campaign, db):
+    from tests import factories
+
+    other = factories.service()
+    db.session.commit()
+    hidden = form_fields(client.get("/p/sxd-1").get_data(as_text=True))
+    response = client.post("/p/sxd-1", data={**hidden, **complete_answers(other.id)})
+    assert response.status_code == 422
+    assert _count(db, Submission) == 0
+
+
+def test_posts_are_rate_limited_per_client(database_url, open_campaign):
+    from tests.conftest import make_app
+
+    app = make_app(database_url, RATELIMIT_ENABLED=True, SURVEY_RATE_LIMIT_CLIENT="3/minute")
+    client = app.test_client()
+    statuses = [client.post("/p/sxd-1", data={}).status_code for _ in range(5)]
+    assert statuses[:3] != [429, 429, 429]
+    assert statuses[3:] == [429, 429]
+    assert "Có quá nhiều yêu cầu" in client.post("/p/sxd-1").get_data(as_text=True)
