@@ -28,7 +28,7 @@ def save(resource: Resource, record, data: dict, *, actor: str, user_id: int | N
     """Create (record None) or update a record from validated data."""
     before = resource.row(record) if record is not None else None
     if record is None:
-        record = resource.model()
+        record = resource.new()
         db.session.add(record)
     # Lookups inside `apply` must not flush a half-filled record.
     with db.session.no_autoflush:
@@ -36,7 +36,7 @@ def save(resource: Resource, record, data: dict, *, actor: str, user_id: int | N
     db.session.flush()
     audit.record(
         f"{resource.singular.replace(' ', '_')}.{'create' if before is None else 'update'}",
-        resource.model.__tablename__,
+        record.__tablename__,
         record.id,
         actor=actor,
         user_id=user_id,
@@ -52,7 +52,7 @@ def set_active(resource: Resource, record, active: bool, *, actor: str, user_id:
     db.session.flush()
     audit.record(
         f"{resource.singular.replace(' ', '_')}.{'activate' if active else 'deactivate'}",
-        resource.model.__tablename__,
+        record.__tablename__,
         record.id,
         actor=actor,
         user_id=user_id,

@@ -232,3 +232,38 @@ def test_user_management_shows_a_generated_password_once(client, admin, db):
         },
     )
     assert "chỉ hiển thị một lần" in response.get_data(as_text=True)
+
+
+USERS_HEADER = "username,email,role,agency_code,active\n"
+
+
+def test_users_import_without_passwords_and_export_round_trip(client, admin, db):
+    from survey.users.models import User
+
+    factories.agency(code="SXD")
+    bad = _upload(
+        client,
+        "/admin/users/import",
+        USERS_HEADER + "le.e,,agency-viewer,,true\nle.f,x,chief,,true\n",
+    )
+    page = bad.get_data(as_text=True)
+    assert "dòng 2, cột agency_code" in page
+    assert "dòng 3, cột role" in page
+    assert "dòng 3, cột email" in page
+    assert db.session.scalar(select(User).where(User.username == "le.e")) is None
+    good = _upload(
+        client,
+        "/admin/users/import",
+        USERS_HEADER + "le.e,e@example.vn,agency-viewer,SXD,true\nle.f,,surveyor,,true\n",
+    )
+    assert good.status_code == 302
+    imported = db.session.scalar(select(User).where(User.username == "le.e"))
+    assert imported.agency.code == "SXD"
+    assert imported.password_hash.startswith("scrypt:"), "a random, never shown password"
+    exported = client.get("/admin/users/export.csv").get_data(as_text=True).lstrip("\ufeff")
+    assert exported.splitlines()[0] == USERS_HEADER.strip()
+    assert "le.e,e@example.vn,agency-viewer,SXD,true" in exported
+    assert "password" not in exported
+    listed = client.get("/admin/users/?q=le.").get_data(as_text=True)
+    assert "le.e" in listed
+    assert admin.username not in listed.split("<tbody>")[1]
