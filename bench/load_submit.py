@@ -33,25 +33,18 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 POINT = "sxd-1"
 ANSWERS = {"A1": "1", "A2": "3", "B2": "1", "B4": "3", "E10": "Tốt"}
-for _code in (
-    "TC1",
-    "TC2",
-    "TC3",
-    "TC4",
-    "TT1",
-    "TT2",
-    "TT3",
-    "TT4",
-    "CC1",
-    "CC2",
-    "CC3",
-    "CC4",
-    "CC5",
-    "KQ1",
-    "KQ2",
-    "KQ3",
-):
-    ANSWERS[_code] = "4"
+
+
+def _criteria() -> list[str]:
+    """Satisfaction items of the demo questionnaire that every respondent is asked."""
+    sys.path.insert(0, str(ROOT))
+    from survey.questionnaires.definition import QUESTIONNAIRE_DIR, load_file
+
+    definition = load_file(QUESTIONNAIRE_DIR / "sipas-citizen.yaml")
+    return [q.code for q in definition.satisfaction_items if q.show_if is None]
+
+
+CRITERIA = _criteria()
 
 
 def _env(database_url: str) -> dict[str, str]:
@@ -179,7 +172,13 @@ def _one_submission(client: httpx.Client, counters: Counters) -> None:
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
     service = re.search(r'name="B1" required type="radio" value="(\d+)"', page).group(1)
-    body = {**ANSWERS, "B1": service, "csrf_token": csrf, "form_token": token}
+    body = {
+        **ANSWERS,
+        **dict.fromkeys(CRITERIA, "4"),
+        "B1": service,
+        "csrf_token": csrf,
+        "form_token": token,
+    }
     for attempt in range(5):
         started = time.perf_counter()
         try:

@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from survey.admin import services
 from survey.admin.resources import RESOURCES, Resource
 from survey.csv_files import CsvError, write_rows
 from survey.extensions import db
+from survey.pagination import paginate
 from survey.permissions import requires
 
 PAGE_SIZE = 25
@@ -28,6 +29,25 @@ class ConfirmForm(FlaskForm):
 
 def actor() -> dict:
     return {"actor": current_user.username, "user_id": current_user.id}
+
+
+def import_page(resource: Resource, back: str):
+    """The CSV import page of a resource: all rows or none, with the bad rows named."""
+    form = ImportForm()
+    problems = []
+    if form.validate_on_submit():
+        try:
+            counts = services.import_csv(resource, form.file.data.read(), **actor())
+        except CsvError as error:
+            db.session.rollback()
+            problems = error.problems
+        else:
+            db.session.commit()
+            flash(_("Imported: %(created)s created, %(updated)s updated.", **counts), "success")
+            return redirect(back)
+    return render_template(
+        "admin/import.html", resource=resource, form=form, problems=problems, cancel=back
+    )
 
 
 def make_blueprint(resource: Resource) -> Blueprint:
@@ -50,21 +70,17 @@ def make_blueprint(resource: Resource) -> Blueprint:
         show = request.args.get("show", "active")
         if show == "active":
             query = query.where(resource.model.active.is_(True))
-        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-        page = max(request.args.get("page", 1, type=int), 1)
         order = resource.order_by if isinstance(resource.order_by, tuple) else (resource.order_by,)
-        records = db.session.scalars(
-            query.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-        ).all()
+        page = paginate(query, *order, size=PAGE_SIZE)
         return render_template(
             "admin/list.html",
             resource=resource,
-            records=records,
+            records=page.items,
             text=text,
             show=show,
-            page=page,
-            pages=max(1, -(-total // PAGE_SIZE)),
-            total=total,
+            page=page.number,
+            pages=page.pages,
+            total=page.total,
             confirm=ConfirmForm(),
         )
 
@@ -112,19 +128,7 @@ def make_blueprint(resource: Resource) -> Blueprint:
 
     @requires("admin")
     def import_records():
-        form = ImportForm()
-        problems = []
-        if form.validate_on_submit():
-            try:
-                counts = services.import_csv(resource, form.file.data.read(), **actor())
-            except CsvError as error:
-                db.session.rollback()
-                problems = error.problems
-            else:
-                db.session.commit()
-                flash(_("Imported: %(created)s created, %(updated)s updated.", **counts), "success")
-                return redirect(url_for(f".list_{plural}"))
-        return render_template("admin/import.html", resource=resource, form=form, problems=problems)
+        return import_page(resource, url_for(f".list_{plural}"))
 
     @requires("admin")
     def export_records():

@@ -6,11 +6,12 @@ import json
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, abort, render_template, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from survey.audit.models import AuditEvent
 from survey.csv_files import write_rows
 from survey.extensions import db
+from survey.pagination import paginate
 from survey.permissions import requires
 
 blueprint = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -41,18 +42,13 @@ def _query():
 @blueprint.get("/")
 @requires("admin")
 def list_events():
-    query = _query()
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = max(request.args.get("page", 1, type=int), 1)
-    events = db.session.scalars(
-        query.order_by(AuditEvent.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
+    page = paginate(_query(), AuditEvent.id.desc(), size=PAGE_SIZE)
     return render_template(
         "audit/list.html",
-        events=events,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        events=page.items,
+        total=page.total,
+        page=page.number,
+        pages=page.pages,
         args=request.args,
     )
 

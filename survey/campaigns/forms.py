@@ -1,14 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, SelectMultipleField, StringField
+from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from survey.questionnaires.types import MultiCheckboxField
 
 
 class CampaignForm(FlaskForm):
@@ -25,7 +21,7 @@ class CampaignForm(FlaskForm):
     version_id = SelectField(_l("Questionnaire version"), coerce=int, choices=[])
     period_start = DateField(_l("First day"), validators=[DataRequired()])
     period_end = DateField(_l("Last day"), validators=[DataRequired()])
-    agency_ids = CheckboxesField(_l("Agencies"), coerce=int, choices=[])
+    agency_ids = MultiCheckboxField(_l("Agencies"), coerce=int, choices=[])
 
 
 class FrameImportForm(FlaskForm):

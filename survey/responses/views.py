@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
@@ -13,6 +13,7 @@ from survey.admin.views import ConfirmForm, actor
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.extensions import db
+from survey.pagination import paginate
 from survey.permissions import requires
 from survey.responses import services
 from survey.responses.models import CHANNELS, SUBMISSION_STATUSES, Submission
@@ -43,18 +44,14 @@ def list_submissions():
             except ValueError:
                 abort(400)
             filters[name] = value
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = max(request.args.get("page", 1, type=int), 1)
-    submissions = db.session.scalars(
-        query.order_by(Submission.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
+    page = paginate(query, Submission.id.desc(), size=PAGE_SIZE)
     return render_template(
         "submissions/list.html",
-        submissions=submissions,
+        submissions=page.items,
         filters=filters,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        total=page.total,
+        page=page.number,
+        pages=page.pages,
         campaigns=db.session.scalars(select(Campaign).order_by(Campaign.code)).all(),
         agencies=db.session.scalars(select(Agency).order_by(Agency.code)).all(),
         channels=CHANNELS,

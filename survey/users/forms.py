@@ -14,6 +14,13 @@ ROLE_LABELS = {
 }
 
 
+USERNAME = [
+    DataRequired(),
+    Length(max=64),
+    Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Letters, digits, . _ - only.")),
+]
+
+
 class SignInForm(FlaskForm):
     login = StringField(_l("User name or e-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])

@@ -7,14 +7,14 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
-from survey.admin import services as admin_services
 from survey.admin.resources import USERS, _agency
-from survey.admin.views import PAGE_SIZE, ConfirmForm, ImportForm, actor
+from survey.admin.views import PAGE_SIZE, ConfirmForm, actor, import_page
 from survey.audit import services as audit
-from survey.csv_files import CsvError, write_rows
+from survey.csv_files import write_rows
 from survey.extensions import db
+from survey.pagination import paginate
 from survey.permissions import STAFF, public, requires
 from survey.users import services
 from survey.users.forms import PasswordForm, SignInForm, UserForm
@@ -101,44 +101,22 @@ def list_users():
     text = request.args.get("q", "").strip()
     if text:
         query = query.where(or_(User.username.ilike(f"%{text}%"), User.email.ilike(f"%{text}%")))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = max(request.args.get("page", 1, type=int), 1)
-    users = db.session.scalars(
-        query.order_by(User.username).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
+    page = paginate(query, User.username, size=PAGE_SIZE)
     return render_template(
         "users/list.html",
-        users=users,
+        users=page.items,
         confirm=ConfirmForm(),
         text=text,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        total=page.total,
+        page=page.number,
+        pages=page.pages,
     )
 
 
 @blueprint.route("/admin/users/import", methods=["GET", "POST"])
 @requires("admin")
 def import_users():
-    form = ImportForm()
-    problems = []
-    if form.validate_on_submit():
-        try:
-            counts = admin_services.import_csv(USERS, form.file.data.read(), **actor())
-        except CsvError as error:
-            db.session.rollback()
-            problems = error.problems
-        else:
-            db.session.commit()
-            flash(_("Imported: %(created)s created, %(updated)s updated.", **counts), "success")
-            return redirect(url_for(".list_users"))
-    return render_template(
-        "admin/import.html",
-        resource=USERS,
-        form=form,
-        problems=problems,
-        cancel=url_for(".list_users"),
-    )
+    return import_page(USERS, url_for(".list_users"))
 
 
 @blueprint.get("/admin/users/export.csv")
