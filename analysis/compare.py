@@ -8,7 +8,7 @@ ever shown with their interval.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,13 +144,22 @@ def rank_intervals(
     draws: int = 10_000,
     seed: int = 20261126,
     coverage: float = 0.95,
+    domains: Sequence[str] | None = None,
 ) -> list[RankInterval]:
     """Rank of each domain (1 = best) with the central `coverage` interval of its rank over
-    draws from the multivariate normal of the estimates (fixed seed: reproducible)."""
+    draws from the multivariate normal of the estimates (fixed seed: reproducible).
+
+    `domains` ranks a subset (departments among themselves, say), with their covariances.
+    """
     if draws < 1000:
         raise ValueError("use at least 1,000 draws for a rank interval")
     column = table.column(code)
-    defined = np.flatnonzero(~np.isnan(table.estimate[:, column]))
+    chosen = np.ones(len(table.domains), dtype=bool)
+    if domains is not None:
+        chosen = np.isin(np.array(table.domains), list(domains))
+    defined = np.flatnonzero(~np.isnan(table.estimate[:, column]) & chosen)
+    if defined.size == 0:
+        return []
     estimate = table.estimate[defined, column]
     covariance = table.covariance(code)[np.ix_(defined, defined)]
     rng = np.random.default_rng(seed)

@@ -5,10 +5,12 @@ from survey.audit.models import AuditEvent
 from survey.campaigns.models import Campaign, FrameCount, Invitation, campaign_agency
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.responses.models import Answer, Participation, Submission
+from survey.runs.models import AnalysisRun
 from survey.users.models import User
 
 __all__ = [
     "Agency",
+    "AnalysisRun",
     "Answer",
     "AuditEvent",
     "Campaign",

@@ -89,6 +89,9 @@ def seed(responses: int, seed: int, *, progress=None) -> SeedOutcome:
             generated.started_at[i],
             generated.submitted_at[i],
             "valid",
+            None
+            if generated.started_at[i] is None
+            else int((generated.submitted_at[i] - generated.started_at[i]).total_seconds()),
         )
         for i in range(len(generated))
     ]
@@ -105,6 +108,7 @@ def seed(responses: int, seed: int, *, progress=None) -> SeedOutcome:
         for rows, code, position, values, texts in generated.answers
     )
     bulk.write(submissions, answers)
+    _cover_responses(campaign, generated)
     audit.record(
         "demo.seed",
         "campaign",
@@ -227,6 +231,23 @@ def _province() -> None:
         actor="demo seed",
         after={"agencies": len(province.DEPARTMENTS) + len(province.DISTRICTS)},
     )
+
+
+def _cover_responses(campaign: Campaign, generated) -> None:
+    """Keep every frame count at least twice its responses: a cell cannot have answered
+    more often than it handled dossiers, and response rates stay under one half."""
+    field_of = {s.id: s.field_id for a in campaign.agencies for s in a.services}
+    cells: dict[tuple[int, int], int] = {}
+    for agency_id, service_id in zip(
+        generated.agency_id.tolist(), generated.service_id.tolist(), strict=True
+    ):
+        key = (agency_id, field_of[service_id])
+        cells[key] = cells.get(key, 0) + 1
+    for count in campaign.frame_counts:
+        count.dossiers = max(
+            count.dossiers, 2 * cells.get((count.agency_id, count.service_field_id), 0)
+        )
+    db.session.flush()
 
 
 def _accounts() -> None:

@@ -28,6 +28,7 @@ SUBMISSION_COLUMNS = (
     "started_at",
     "submitted_at",
     "status",
+    "duration_seconds",
 )
 ANSWER_COLUMNS = ("submission_id", "item_code", "position", "value_int", "value_text")
 

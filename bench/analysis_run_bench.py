@@ -1,0 +1,58 @@
+"""Time `flask analysis run` on N demo submissions stored in a given database.
+
+    python bench/analysis_run_bench.py --database-url sqlite:////tmp/b.sqlite3 \\
+        --responses 100000
+    python bench/analysis_run_bench.py \\
+        --database-url postgresql+psycopg://postgres@127.0.0.1/scratch --responses 1000000
+
+The database must be empty (it is migrated and seeded here). Prints the seeding time, the
+run's own timings (load, screen, estimate), the whole command's wall time and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--responses", type=int, default=100_000)
+    args = parser.parse_args()
+    env = {**os.environ, "SURVEY_ENV": "development", "SURVEY_DATABASE_URL": args.database_url}
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [*flask, "demo", "seed", "--responses", str(args.responses)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    print(f"seeded {args.responses:,} submissions in {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    result = subprocess.run(
+        [*flask, "analysis", "run", "--campaign", "demo"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(result.stdout.splitlines()[0])
+    print(f"analysis run: {wall:.1f} s wall, peak RSS {peak:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

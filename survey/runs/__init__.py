@@ -1,0 +1,1 @@
+"""Analysis runs: a campaign's screened submissions turned into stored, reproducible indices."""

@@ -1,0 +1,55 @@
+"""`flask analysis run`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from survey.campaigns.models import Campaign
+from survey.extensions import db
+from survey.runs.services import RunError, run
+
+analysis_cli = AppGroup("analysis", help="Analysis runs.")
+
+
+@analysis_cli.command("run")
+@click.option("--campaign", "code", required=True, help="Campaign code.")
+@click.option(
+    "--rake",
+    "margins_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Population margins to rake to (CSV: variable,level,target).",
+)
+def run_command(code: str, margins_file: str | None) -> None:
+    """Screen the campaign's submissions, estimate every index and store the run."""
+    from analysis import AnalysisError
+    from analysis.cli import read_margins
+
+    campaign = db.session.scalar(select(Campaign).where(Campaign.code == code))
+    if campaign is None:
+        raise click.BadParameter(f"no campaign with code {code!r}", param_hint="--campaign")
+    try:
+        margins = read_margins(margins_file) if margins_file else None
+        result = run(campaign, actor="cli", margins=margins)
+    except (RunError, AnalysisError) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    index = campaign.questionnaire_version.definition().index.code
+    counts = result.screening
+    click.echo(
+        f"run {result.id} of campaign {campaign.code}: {counts['used']} submissions used, "
+        f"{counts['flagged']} flagged by screening {counts['counts']}"
+    )
+    click.echo(f"data hash {result.data_hash}")
+    click.echo(f"{'agency':12} {'n':>6} {index:>8} {'95% CI':>17}")
+    for agency, rows in sorted(result.results["agencies"].items()):
+        overall = rows[index]
+        estimate = "—" if overall["estimate"] is None else f"{100 * overall['estimate']:.2f}"
+        low = overall["ci_low"]
+        high = overall["ci_high"]
+        interval = "" if low is None or high is None else f"{100 * low:.2f}–{100 * high:.2f}"
+        click.echo(f"{agency:12} {overall['n']:>6} {estimate:>8} {interval:>17}")
+    province = result.results["province"][index]
+    click.echo(f"{'province':12} {province['n']:>6} {100 * province['estimate']:>8.2f}")

@@ -1,0 +1,89 @@
+"""Data-quality screening before estimation: each rule flags submissions with a reason.
+
+Rules: speeders (a web form finished faster than the questionnaire's minimum), straight
+lines (the same level for every one of at least ten satisfaction answers), bursts (more
+than a few forms from one client at one point within minutes), and submissions dated
+outside the campaign period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from survey.questionnaires.definition import Definition
+from survey.runs.extract import RunInput
+
+STRAIGHT_LINE_MIN_ANSWERS = 10
+BURST_SIZE = 5
+BURST_WINDOW = timedelta(minutes=10)
+WEB = ("web-qr", "web-link", "kiosk")
+
+
+@dataclass(frozen=True)
+class Screening:
+    reasons: dict[int, list[str]]  # submission id -> rules it broke
+    counts: dict[str, int]  # rule -> submissions it flagged
+
+    @property
+    def flagged(self) -> set[int]:
+        return set(self.reasons)
+
+
+def screen(data: RunInput, definition: Definition, period: tuple[date, date]) -> Screening:
+    rules = {
+        "speeder": _speeders(data, definition),
+        "straight_line": _straight_lines(data, definition),
+        "burst": _bursts(data),
+        "outside_period": _outside(data, period),
+    }
+    reasons: dict[int, list[str]] = {}
+    for rule, mask in rules.items():
+        for submission_id in data.ids[mask]:
+            reasons.setdefault(int(submission_id), []).append(rule)
+    return Screening(reasons=reasons, counts={rule: int(m.sum()) for rule, m in rules.items()})
+
+
+def _speeders(data: RunInput, definition: Definition) -> np.ndarray:
+    minimum = (definition.content.get("screening") or {}).get("min_seconds")
+    if minimum is None:
+        return np.zeros(len(data), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        return np.isin(data.channel, WEB) & (data.duration < minimum)
+
+
+def _straight_lines(data: RunInput, definition: Definition) -> np.ndarray:
+    codes = [q.code for q in definition.satisfaction_items]
+    matrix = np.column_stack([data.answers[c] for c in codes]) if codes else np.zeros((0, 0))
+    answered = ~np.isnan(matrix)
+    count = answered.sum(axis=1)
+    low = np.where(answered, matrix, np.inf).min(axis=1)
+    high = np.where(answered, matrix, -np.inf).max(axis=1)
+    return (count >= STRAIGHT_LINE_MIN_ANSWERS) & (low == high)
+
+
+def _bursts(data: RunInput) -> np.ndarray:
+    flagged = np.zeros(len(data), dtype=bool)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, (client, point) in enumerate(zip(data.client, data.point, strict=True)):
+        if client:
+            groups.setdefault((client, point), []).append(index)
+    for indices in groups.values():
+        if len(indices) < BURST_SIZE:
+            continue
+        indices.sort(key=lambda i: data.submitted_at[i])
+        times = [data.submitted_at[i] for i in indices]
+        start = 0
+        for end in range(len(indices)):
+            while times[end] - times[start] > BURST_WINDOW:
+                start += 1
+            if end - start + 1 >= BURST_SIZE:
+                flagged[indices[start : end + 1]] = True
+    return flagged
+
+
+def _outside(data: RunInput, period: tuple[date, date]) -> np.ndarray:
+    first, last = period
+    return np.array([not first <= t.date() <= last for t in data.submitted_at], dtype=bool)
