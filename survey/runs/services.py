@@ -73,12 +73,16 @@ def run(
     timings["load"] = time.perf_counter() - clock
 
     screened = screening.screen(data, definition, (campaign.period_start, campaign.period_end))
+    by_reason: dict[str, list[int]] = {}
     for submission_id, reasons in screened.reasons.items():
-        db.session.execute(
-            update(Submission)
-            .where(Submission.id == submission_id)
-            .values(status="flagged", status_reason="screening: " + ", ".join(reasons))
-        )
+        by_reason.setdefault("screening: " + ", ".join(reasons), []).append(submission_id)
+    for reason, ids in by_reason.items():
+        for start in range(0, len(ids), 10_000):
+            db.session.execute(
+                update(Submission)
+                .where(Submission.id.in_(ids[start : start + 10_000]))
+                .values(status="flagged", status_reason=reason)
+            )
     keep = ~np.isin(data.ids, list(screened.flagged))
     data = data.subset(keep)
     if len(data) == 0:
