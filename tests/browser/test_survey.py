@@ -5,28 +5,11 @@ from sqlalchemy import select
 
 from survey.extensions import db
 from survey.responses.models import Submission
+from tests.respond.conftest import always_asked_criteria
 
 # Item code → which option to pick (1-based position in the group) or text to type.
 CHOICES = {"A1": 2, "A2": 3, "A3": 1, "B1": 1, "B2": 2, "B3": 1, "B4": 3}
-for code in (
-    "TC1",
-    "TC2",
-    "TC3",
-    "TC4",
-    "TT1",
-    "TT2",
-    "TT3",
-    "TT4",
-    "CC1",
-    "CC2",
-    "CC3",
-    "CC4",
-    "CC5",
-    "KQ1",
-    "KQ2",
-    "KQ3",
-):
-    CHOICES[code] = 4
+CHOICES.update(dict.fromkeys(always_asked_criteria(), 4))
 CHOICES["CC2"] = 5
 TEXT = {"E10": "Cán bộ nhiệt tình"}
 

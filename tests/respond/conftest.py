@@ -2,6 +2,7 @@ import re
 
 import pytest
 
+from survey.questionnaires.definition import QUESTIONNAIRE_DIR, load_file
 from tests import factories
 
 
@@ -21,26 +22,14 @@ def form_fields(page: str) -> dict[str, str]:
     return {"form_token": re.search(r'name="form_token" value="([^"]+)"', page).group(1)}
 
 
+def always_asked_criteria() -> list[str]:
+    """The shipped citizen questionnaire's satisfaction items that no skip rule hides."""
+    definition = load_file(QUESTIONNAIRE_DIR / "sipas-citizen.yaml")
+    return [q.code for q in definition.satisfaction_items if q.show_if is None]
+
+
 def complete_answers(service_id: int, **overrides) -> dict:
     answers = {"A1": "1", "A2": "3", "B1": str(service_id), "B2": "1", "B4": "3"}
-    for code in (
-        "TC1",
-        "TC2",
-        "TC3",
-        "TC4",
-        "TT1",
-        "TT2",
-        "TT3",
-        "TT4",
-        "CC1",
-        "CC2",
-        "CC3",
-        "CC4",
-        "CC5",
-        "KQ1",
-        "KQ2",
-        "KQ3",
-    ):
-        answers[code] = "4"
+    answers.update(dict.fromkeys(always_asked_criteria(), "4"))
     answers.update(overrides)
     return {k: v for k, v in answers.items() if v is not None}

@@ -11,6 +11,7 @@ from survey.runs import extract
 from survey.runs.models import ImmutableRunError
 from survey.runs.services import RunError, make_design, run, scheme_of
 from tests import factories
+from tests.respond.conftest import always_asked_criteria
 
 
 @pytest.fixture
@@ -150,24 +151,7 @@ def planted(db):
         levels = levels if levels is not None else rng.integers(2, 6, 16)
         answers = dict(
             zip(
-                [
-                    "TC1",
-                    "TC2",
-                    "TC3",
-                    "TC4",
-                    "TT1",
-                    "TT2",
-                    "TT3",
-                    "TT4",
-                    "CC1",
-                    "CC2",
-                    "CC3",
-                    "CC4",
-                    "CC5",
-                    "KQ1",
-                    "KQ2",
-                    "KQ3",
-                ],
+                always_asked_criteria(),
                 (int(v) for v in levels),
                 strict=True,
             )
