@@ -27,7 +27,7 @@ CODE = [
 NAME = [DataRequired(), Length(max=200)]
 
 
-def _agency_choices(blank: bool = False) -> list[tuple[str, str]]:
+def agency_choices(blank: bool = False) -> list[tuple[str, str]]:
     agencies = db.session.scalars(select(Agency).order_by(Agency.code)).all()
     return choices(
         ([("", "—")] if blank else []) + [(a.code, f"{a.code} · {a.name_vi}") for a in agencies]
@@ -39,7 +39,7 @@ def _field_choices() -> list[tuple[str, str]]:
     return choices((f.code, f"{f.code} · {f.name_vi}") for f in fields)
 
 
-def _agency(code: str | None) -> Agency | None:
+def agency_by_code(code: str | None) -> Agency | None:
     return db.session.scalar(select(Agency).where(Agency.code == code)) if code else None
 
 
@@ -71,6 +71,10 @@ class Resource:
 
     def new(self):
         return (self.model or _user_model())()
+
+    @property
+    def ordering(self) -> tuple:
+        return self.order_by if isinstance(self.order_by, tuple) else (self.order_by,)
 
     @property
     def blueprint(self) -> str:
@@ -111,7 +115,7 @@ class AgencyForm(FlaskForm):
 def _agency_apply(agency: Agency, data: dict) -> None:
     for name in ("code", "name_vi", "name_en", "kind", "ranking_group", "active"):
         setattr(agency, name, data[name])
-    agency.parent = _agency(data["parent_code"])
+    agency.parent = agency_by_code(data["parent_code"])
 
 
 def _agency_check(form: AgencyForm) -> None:
@@ -121,7 +125,7 @@ def _agency_check(form: AgencyForm) -> None:
 
 
 def _agency_prepare(form: AgencyForm) -> None:
-    form.parent_code.choices = _agency_choices(blank=True)
+    form.parent_code.choices = agency_choices(blank=True)
 
 
 AGENCIES = Resource(
@@ -141,7 +145,7 @@ AGENCIES = Resource(
     ),
     search=(Agency.code, Agency.name_vi, Agency.name_en),
     order_by=Agency.code,
-    find=lambda data: _agency(data.get("code")),
+    find=lambda data: agency_by_code(data.get("code")),
     apply=_agency_apply,
     prepare=_agency_prepare,
     check=_agency_check,
@@ -200,7 +204,7 @@ class ServiceForm(FlaskForm):
 
 
 def _find_service(data: dict) -> Service | None:
-    agency = _agency(data.get("agency_code"))
+    agency = agency_by_code(data.get("agency_code"))
     if agency is None:
         return None
     return db.session.scalar(
@@ -219,14 +223,14 @@ def _service_check(form: ServiceForm) -> None:
 def _service_apply(service: Service, data: dict) -> None:
     for name in ("code", "name_vi", "name_en", "active"):
         setattr(service, name, data[name])
-    service.agency = _agency(data["agency_code"])
+    service.agency = agency_by_code(data["agency_code"])
     service.field = db.session.scalar(
         select(ServiceField).where(ServiceField.code == data["field_code"])
     )
 
 
 def _service_prepare(form: ServiceForm) -> None:
-    form.agency_code.choices = _agency_choices()
+    form.agency_code.choices = agency_choices()
     form.field_code.choices = _field_choices()
 
 
@@ -274,7 +278,7 @@ def _point_apply(point: ServicePoint, data: dict) -> None:
     for name in ("code", "name_vi", "name_en", "active"):
         setattr(point, name, data[name])
     point.address = data["address"] or None
-    point.agency = _agency(data["agency_code"])
+    point.agency = agency_by_code(data["agency_code"])
 
 
 SERVICE_POINTS = Resource(
@@ -297,7 +301,7 @@ SERVICE_POINTS = Resource(
         select(ServicePoint).where(ServicePoint.code == data.get("code"))
     ),
     apply=_point_apply,
-    prepare=lambda form: setattr(form.agency_code, "choices", _agency_choices()),
+    prepare=lambda form: setattr(form.agency_code, "choices", agency_choices()),
     extra_actions=(("points.download_poster", _l("QR poster (PDF)")),),
 )
 
@@ -334,7 +338,7 @@ def _user_apply(user, data: dict) -> None:
 
     user.username, user.email = data["username"], data["email"] or None
     user.role, user.active = data["role"], data["active"]
-    user.agency = _agency(data["agency_code"])
+    user.agency = agency_by_code(data["agency_code"])
     if user.password_hash is None:
         # An imported account gets no usable password: an administrator resets it and
         # hands it over, so no password ever travels in a spreadsheet.
@@ -376,7 +380,7 @@ USERS = Resource(
     order_by=None,
     find=_find_user,
     apply=_user_apply,
-    prepare=lambda form: setattr(form.agency_code, "choices", _agency_choices(blank=True)),
+    prepare=lambda form: setattr(form.agency_code, "choices", agency_choices(blank=True)),
     check=_user_check,
     key=("username",),
 )

@@ -70,8 +70,7 @@ def make_blueprint(resource: Resource) -> Blueprint:
         show = request.args.get("show", "active")
         if show == "active":
             query = query.where(resource.model.active.is_(True))
-        order = resource.order_by if isinstance(resource.order_by, tuple) else (resource.order_by,)
-        page = paginate(query, *order, size=PAGE_SIZE)
+        page = paginate(query, *resource.ordering, size=PAGE_SIZE)
         return render_template(
             "admin/list.html",
             resource=resource,
@@ -84,36 +83,31 @@ def make_blueprint(resource: Resource) -> Blueprint:
             confirm=ConfirmForm(),
         )
 
-    @requires("admin")
-    def create_record():
-        form = resource.form()
-        if request.method == "POST":
-            data = services.validated_data(resource, form)
-            if data is not None:
-                record = services.save(resource, None, data, **actor())
-                db.session.commit()
-                flash(_("Saved %(code)s.", code=resource.row(record)[resource.key[-1]]), "success")
-                return redirect(url_for(f".list_{plural}"))
-        else:
-            resource.prepare(form)
-        return render_template("admin/form.html", resource=resource, form=form, record=None)
-
-    @requires("admin")
-    def edit_record(record_id: int):
-        record = load(record_id)
-        initial = {**resource.row(record), "active": record.active}
-        form = resource.form(data=initial if request.method == "GET" else None)
+    def form_page(record):
+        """Create (record None) or edit: the same validation, save and redirect."""
+        initial = None
+        if record is not None and request.method == "GET":
+            initial = {**resource.row(record), "active": record.active}
+        form = resource.form(data=initial)
         form._obj = record
         if request.method == "POST":
             data = services.validated_data(resource, form)
             if data is not None:
-                services.save(resource, record, data, **actor())
+                record = services.save(resource, record, data, **actor())
                 db.session.commit()
                 flash(_("Saved %(code)s.", code=resource.row(record)[resource.key[-1]]), "success")
                 return redirect(url_for(f".list_{plural}"))
         else:
             resource.prepare(form)
         return render_template("admin/form.html", resource=resource, form=form, record=record)
+
+    @requires("admin")
+    def create_record():
+        return form_page(None)
+
+    @requires("admin")
+    def edit_record(record_id: int):
+        return form_page(load(record_id))
 
     @requires("admin")
     def set_active(record_id: int):
@@ -132,15 +126,7 @@ def make_blueprint(resource: Resource) -> Blueprint:
 
     @requires("admin")
     def export_records():
-        records = db.session.scalars(
-            select(resource.model).order_by(
-                *(
-                    resource.order_by
-                    if isinstance(resource.order_by, tuple)
-                    else (resource.order_by,)
-                )
-            )
-        ).all()
+        records = db.session.scalars(select(resource.model).order_by(*resource.ordering)).all()
         body = write_rows(resource.fields, [resource.row(r) for r in records])
         return Response(
             body,

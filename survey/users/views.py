@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_, select
 
-from survey.admin.resources import USERS, _agency
+from survey.admin.resources import USERS, agency_by_code, agency_choices
 from survey.admin.views import PAGE_SIZE, ConfirmForm, actor, import_page
 from survey.audit import services as audit
 from survey.csv_files import write_rows
@@ -88,12 +88,6 @@ def change_password():
     return render_template("users/password.html", form=form)
 
 
-def _agency_choices():
-    from survey.admin.resources import _agency_choices as choices
-
-    return choices(blank=True)
-
-
 @blueprint.get("/admin/users/")
 @requires("admin")
 def list_users():
@@ -134,7 +128,7 @@ def export_users():
 @requires("admin")
 def create_user():
     form = UserForm()
-    form.agency_code.choices = _agency_choices()
+    form.agency_code.choices = agency_choices(blank=True)
     if form.validate_on_submit():
         try:
             user, password = services.create_user(
@@ -157,9 +151,9 @@ def create_user():
 def edit_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = UserForm(obj=user, agency_code=user.agency.code if user.agency else "")
-    form.agency_code.choices = _agency_choices()
+    form.agency_code.choices = agency_choices(blank=True)
     if form.validate_on_submit():
-        agency = _agency(form.agency_code.data)
+        agency = agency_by_code(form.agency_code.data)
         taken = db.session.scalar(
             select(User).where(User.username == form.username.data, User.id != user.id)
         )
