@@ -10,37 +10,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-from jsonschema import Draft202012Validator
-
+from survey.definition_files import (
+    DefinitionError,
+    Problem,
+    describe,
+    parse_yaml,
+    read_file,
+    schema_errors,
+    unique,
+)
 from survey.questionnaires.types import Question, SatisfactionQuestion, ServiceQuestion
 
 QUESTIONNAIRE_DIR = Path(__file__).resolve().parents[2] / "questionnaires"
 SCHEMA_PATH = QUESTIONNAIRE_DIR / "questionnaire.schema.json"
 
 
-@dataclass(frozen=True)
-class Problem:
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
-
-
-class QuestionnaireError(Exception):
+class QuestionnaireError(DefinitionError):
     """A questionnaire file is broken; `problems` lists every finding."""
-
-    def __init__(self, source: str, problems: Sequence[Problem]):
-        self.source = source
-        self.problems = list(problems)
-        super().__init__("\n".join(f"{source}: {p}" for p in self.problems))
 
 
 @dataclass(frozen=True)
@@ -153,35 +144,13 @@ def content_hash(content: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-@cache
-def _validator() -> Draft202012Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
-
-
 def load_file(path: str | Path) -> Definition:
     """Read and check a questionnaire file; raise QuestionnaireError naming every problem."""
-    path = Path(path)
-    try:
-        source = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise QuestionnaireError(str(path), [Problem("", "no such file")]) from None
-    except UnicodeDecodeError as error:
-        raise QuestionnaireError(
-            str(path), [Problem("", f"not UTF-8 text (byte {error.start})")]
-        ) from None
-    return load_text(source, str(path))
+    return load_text(read_file(path, QuestionnaireError), str(path))
 
 
 def load_text(source: str, name: str = "<questionnaire>") -> Definition:
-    try:
-        content = yaml.safe_load(source)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise QuestionnaireError(name, [Problem(where, f"not valid YAML: {problem}")]) from None
+    content = parse_yaml(source, name, QuestionnaireError)
     problems = check_content(content)
     if problems:
         raise QuestionnaireError(name, problems)
@@ -194,10 +163,10 @@ def check_content(content: Any) -> list[Problem]:
         return [Problem("", "the file must hold a mapping (keys such as code, title, sections)")]
     schema_problems = [
         Problem(_locate(content, list(error.absolute_path)), _describe(error))
-        for error in sorted(_validator().iter_errors(content), key=lambda e: list(e.path))
+        for error in schema_errors(SCHEMA_PATH, content)
     ]
     if schema_problems:
-        return _unique(schema_problems)
+        return unique(schema_problems)
     return list(_check_references(content))
 
 
@@ -234,23 +203,7 @@ def _describe(error) -> str:
             "not a valid show_if condition; use {item, equals}, {item, in}, "
             "{item, answered}, {all: [...]} or {any: [...]}"
         )
-    if error.validator == "additionalProperties":
-        return error.message.replace("Additional properties are not allowed", "unknown key")
-    if error.validator == "enum":
-        allowed = ", ".join(map(str, error.validator_value))
-        return f"{error.instance!r} is not one of: {allowed}"
-    if error.validator == "pattern":
-        return (
-            f"{error.instance!r} is not a valid code (letters, digits and _; start with a letter)"
-        )
-    return error.message
-
-
-def _unique(problems: Iterable[Problem]) -> list[Problem]:
-    seen: dict[tuple[str, str], Problem] = {}
-    for p in problems:
-        seen.setdefault((p.where, p.message), p)
-    return list(seen.values())
+    return describe(error)
 
 
 def _check_references(content: Mapping[str, Any]) -> Iterable[Problem]:

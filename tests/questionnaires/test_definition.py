@@ -270,8 +270,10 @@ def test_nested_skip_rules_combine_all_and_any():
     assert question.show_if.is_met({"A": [3, 1], "C": 3}), "a list answer matches any value"
 
 
-def test_schema_file_is_itself_a_valid_json_schema():
-    from survey.questionnaires.definition import _validator
+@pytest.mark.parametrize(
+    "schema", ["questionnaire.schema.json", "frameworks/framework.schema.json"]
+)
+def test_schema_files_are_themselves_valid_json_schemas(schema):
+    from survey.definition_files import validator
 
-    assert _validator() is not None
-    assert Path(QUESTIONNAIRE_DIR / "questionnaire.schema.json").is_file()
+    assert validator(Path(QUESTIONNAIRE_DIR / schema)) is not None
