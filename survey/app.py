@@ -191,6 +191,7 @@ def register_commands(app: Flask) -> None:
     from survey.campaigns.cli import invitations_cli, points_cli
     from survey.demo.cli import demo_cli
     from survey.questionnaires.cli import questionnaires_cli
+    from survey.reform.cli import reform_cli
     from survey.runs.cli import analysis_cli
     from survey.users.cli import users_cli
 
@@ -198,5 +199,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(invitations_cli)
+    app.cli.add_command(reform_cli)
     app.cli.add_command(points_cli)
     app.cli.add_command(analysis_cli)

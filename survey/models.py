@@ -4,6 +4,7 @@ from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
 from survey.audit.models import AuditEvent
 from survey.campaigns.models import Campaign, FrameCount, Invitation, campaign_agency
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
+from survey.reform.models import ReformFramework, ReformPoints
 from survey.responses.models import Answer, Participation, Submission
 from survey.runs.models import AnalysisRun
 from survey.users.models import User
@@ -19,6 +20,8 @@ __all__ = [
     "Participation",
     "Questionnaire",
     "QuestionnaireVersion",
+    "ReformFramework",
+    "ReformPoints",
     "Service",
     "ServiceField",
     "ServicePoint",

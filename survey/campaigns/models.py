@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
@@ -21,6 +22,9 @@ from survey.agencies.models import Agency, Service, ServiceField
 from survey.db import enum_column, one_of, utcnow
 from survey.extensions import db
 from survey.questionnaires.models import QuestionnaireVersion
+
+if TYPE_CHECKING:
+    from survey.reform.models import ReformFramework
 
 CAMPAIGN_STATUSES = ("draft", "open", "closed")
 
@@ -52,8 +56,11 @@ class Campaign(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The reform-score framework the campaign's indices feed (optional).
+    framework_id: Mapped[int | None] = mapped_column(ForeignKey("reform_framework.id"))
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    framework: Mapped[ReformFramework | None] = relationship()
     agencies: Mapped[list[Agency]] = relationship(secondary=campaign_agency, order_by=Agency.code)
     frame_counts: Mapped[list[FrameCount]] = relationship(
         back_populates="campaign", cascade="all, delete-orphan"

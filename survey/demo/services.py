@@ -18,6 +18,8 @@ from survey.demo.responses import Stratum, generate
 from survey.extensions import db
 from survey.questionnaires.definition import QUESTIONNAIRE_DIR, load_file
 from survey.questionnaires.services import import_definition
+from survey.reform import services as reform
+from survey.reform.framework import DEMO_FRAMEWORK
 from survey.responses import bulk
 from survey.responses.models import Submission
 
@@ -166,7 +168,28 @@ def _campaign() -> Campaign:
         actor="demo seed",
         after={"code": CAMPAIGN_CODE, "agencies": len(agencies)},
     )
+    _reform_points(campaign, rng)
     return campaign
+
+
+def _reform_points(campaign: Campaign, rng: np.random.Generator) -> None:
+    """Attach the demo framework and give every agency plausible appraised points.
+
+    Self-assessments run a little above the appraisal, as they do in practice.
+    """
+    framework, _new = reform.import_framework(DEMO_FRAMEWORK, actor="demo seed")
+    reform.set_framework(campaign, framework, actor="demo seed")
+    values = {}
+    for agency in campaign.agencies:
+        quality = rng.uniform(0.7, 0.97)
+        for criterion in framework.definition().criteria:
+            if not criterion.entered:
+                continue
+            share = rng.uniform(0, 1) < 0.3 if criterion.bonus else quality
+            appraised = round(criterion.max_points * min(1.0, share * rng.uniform(0.9, 1.05)), 2)
+            claimed = round(min(criterion.max_points, appraised * rng.uniform(1.0, 1.15)), 2)
+            values[(agency, criterion.code)] = (f"{claimed:g}", f"{appraised:g}")
+    reform.save_points(campaign, values, actor="demo seed", user_id=None)
 
 
 def _province() -> None:

@@ -1,0 +1,89 @@
+"""`flask reform`: frameworks, points and the league table from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from survey.campaigns.models import Campaign
+from survey.csv_files import CsvError
+from survey.extensions import db
+from survey.reform import services
+from survey.reform.framework import FrameworkError
+
+reform_cli = AppGroup("reform", help="The reform score (PAR Index).")
+
+
+def _campaign(code: str) -> Campaign:
+    campaign = db.session.scalar(select(Campaign).where(Campaign.code == code))
+    if campaign is None:
+        raise click.BadParameter(f"no campaign with code {code!r}", param_hint="--campaign")
+    return campaign
+
+
+@reform_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--campaign", "code", help="Also make it the framework of this campaign.")
+def import_command(path: Path, code: str | None) -> None:
+    """Check and store a framework file (YAML under questionnaires/frameworks/)."""
+    campaign = _campaign(code) if code else None
+    try:
+        framework, new = services.import_framework(path, actor="cli")
+    except FrameworkError as error:
+        raise click.ClickException(str(error)) from None
+    if campaign is not None:
+        services.set_framework(campaign, framework, actor="cli")
+    db.session.commit()
+    definition = framework.definition()
+    click.echo(
+        f"framework {framework.code} ({'new' if new else 'already stored'}): "
+        f"{len(definition.criteria)} criteria, {definition.maximum:g} points"
+        + (f", used by campaign {campaign.code}" if campaign else "")
+    )
+
+
+@reform_cli.command("points")
+@click.option("--campaign", "code", required=True, help="Campaign code.")
+@click.option(
+    "--file",
+    "path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV: agency_code, criterion, self_points, appraised_points.",
+)
+def points_command(code: str, path: Path) -> None:
+    """Import self-assessed and appraised points; the whole file or nothing."""
+    campaign = _campaign(code)
+    try:
+        changed = services.import_points(campaign, path.read_bytes(), actor="cli", user_id=None)
+    except CsvError as error:
+        db.session.rollback()
+        raise click.ClickException(
+            f"{path}: nothing was imported\n" + "\n".join(str(p) for p in error.problems)
+        ) from None
+    db.session.commit()
+    click.echo(f"{changed} points changed in campaign {campaign.code}")
+
+
+@reform_cli.command("league")
+@click.option("--campaign", "code", required=True, help="Campaign code.")
+def league_command(code: str) -> None:
+    """Print the reform-index league tables (latest analysis run)."""
+    league = services.league(_campaign(code))
+    if league is None:
+        raise click.ClickException(f"campaign {code} has no reform framework")
+    run = f"run {league.run.id}" if league.run else "no analysis run yet"
+    click.echo(f"{league.framework.code}, {run}")
+    for group, rows in league.groups.items():
+        click.echo(f"\n{group}")
+        click.echo(f"{'rank':>4}  {'agency':12} {'points':>7} {'index':>7} {'change':>7}")
+        for row in rows:
+            change = "" if row.change is None else f"{row.change:+.2f}"
+            missing = f"  missing: {', '.join(row.score.missing)}" if row.score.missing else ""
+            click.echo(
+                f"{row.rank:>4}  {row.agency.code:12} {row.score.total:>7.2f} "
+                f"{row.score.reform_index:>7.2f} {change:>7}{missing}"
+            )

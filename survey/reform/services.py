@@ -1,0 +1,348 @@
+"""The reform score of a campaign: frameworks, points evaluators enter, league tables."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from analysis.reform import AgencyScore, rank_with_ties, score
+from survey.agencies.models import AGENCY_KINDS, Agency
+from survey.audit import services as audit
+from survey.campaigns.models import Campaign
+from survey.csv_files import CsvError, CsvProblem, read_rows
+from survey.extensions import db
+from survey.reform.framework import Framework, load_file, load_text
+from survey.reform.models import ReformFramework, ReformPoints
+from survey.runs.models import AnalysisRun
+
+POINT_COLUMNS = ("agency_code", "criterion", "self_points", "appraised_points")
+_POINTS = re.compile(r"^\d+([.,]\d{1,2})?$")
+
+
+class PointsError(Exception):
+    """Points that cannot be saved; `problems` maps (agency, criterion, column) to a message."""
+
+    def __init__(self, problems: Mapping[tuple[str, str, str], str]):
+        self.problems = dict(problems)
+        super().__init__("; ".join(f"{'/'.join(k)}: {v}" for k, v in self.problems.items()))
+
+
+def import_framework(
+    path: str | Path | None = None, *, text: str | None = None, actor: str, user_id=None
+) -> tuple[ReformFramework, bool]:
+    """Store a framework file (FrameworkError when broken); the same content is stored once.
+
+    Returns the framework and whether it is new.
+    """
+    source = text if text is not None else Path(path).read_text(encoding="utf-8")
+    framework = load_text(source, str(path or "<framework>")) if text else load_file(path)
+    existing = db.session.scalar(
+        select(ReformFramework).where(
+            ReformFramework.code == framework.code,
+            ReformFramework.content_hash == framework.content_hash,
+        )
+    )
+    if existing is not None:
+        return existing, False
+    stored = ReformFramework(
+        code=framework.code,
+        content_hash=framework.content_hash,
+        content=dict(framework.content),
+        source_yaml=source,
+    )
+    db.session.add(stored)
+    db.session.flush()
+    audit.record(
+        "framework.import",
+        "reform_framework",
+        stored.id,
+        actor=actor,
+        user_id=user_id,
+        after={"code": stored.code, "hash": stored.content_hash},
+    )
+    return stored, True
+
+
+def set_framework(campaign: Campaign, framework: ReformFramework, *, actor: str, user_id=None):
+    """Points are kept by criterion code: those the new framework lacks stop counting."""
+    before = campaign.framework_id
+    campaign.framework = framework
+    db.session.flush()
+    audit.record(
+        "campaign.framework",
+        "campaign",
+        campaign.id,
+        actor=actor,
+        user_id=user_id,
+        before={"framework": before},
+        after={"framework": framework.id, "code": framework.code},
+    )
+
+
+def parse_points(text: str) -> float | None:
+    """'' → None; '1.5' and the Vietnamese '1,5' → 1.5; anything else raises ValueError."""
+    text = text.strip()
+    if not text:
+        return None
+    if not _POINTS.match(text):
+        raise ValueError(text)
+    return float(text.replace(",", "."))
+
+
+def points_table(campaign: Campaign) -> dict[tuple[int, str], ReformPoints]:
+    rows = db.session.scalars(select(ReformPoints).where(ReformPoints.campaign_id == campaign.id))
+    return {(p.agency_id, p.criterion): p for p in rows}
+
+
+def save_points(
+    campaign: Campaign,
+    values: Mapping[tuple[Agency, str], tuple[str, str]],
+    *,
+    actor: str,
+    user_id: int | None,
+) -> int:
+    """Save typed points {(agency, criterion): (self, appraised)}, all or none.
+
+    Each value must be empty or a number 0..max with at most two decimals. Returns how
+    many (agency, criterion) pairs changed; each change is audited with before and after.
+    """
+    framework = _framework(campaign)
+    agencies = {a.id for a in campaign.agencies}
+    problems: dict[tuple[str, str, str], str] = {}
+    parsed: dict[tuple[Agency, str], tuple[float | None, float | None]] = {}
+    for (agency, code), texts in values.items():
+        if agency.id not in agencies:
+            problems[(agency.code, code, "agency_code")] = _(
+                "%(code)s is not an agency of this campaign", code=agency.code
+            )
+            continue
+        try:
+            criterion = framework.criterion(code)
+        except KeyError:
+            problems[(agency.code, code, "criterion")] = _(
+                "%(code)s is not a criterion of the framework", code=code
+            )
+            continue
+        if not criterion.entered:
+            problems[(agency.code, code, "criterion")] = _(
+                "%(code)s takes its points from the survey index %(index)s",
+                code=code,
+                index=criterion.index,
+            )
+            continue
+        numbers = []
+        for column, text in zip(POINT_COLUMNS[2:], texts, strict=True):
+            try:
+                number = parse_points(text)
+            except ValueError:
+                problems[(agency.code, code, column)] = _(
+                    "%(value)s is not a number of points (like 1.5)", value=text
+                )
+                continue
+            if number is not None and number > criterion.max_points:
+                problems[(agency.code, code, column)] = _(
+                    "%(value)s is more than the maximum of %(max)s points",
+                    value=text,
+                    max=f"{criterion.max_points:g}",
+                )
+                continue
+            numbers.append(number)
+        if len(numbers) == 2:
+            parsed[(agency, code)] = (numbers[0], numbers[1])
+    if problems:
+        raise PointsError(problems)
+    existing = points_table(campaign)
+    changed = 0
+    for (agency, code), (self_points, appraised) in parsed.items():
+        row = existing.get((agency.id, code))
+        before = None if row is None else [row.self_points, row.appraised_points]
+        if before == [self_points, appraised] or (
+            before is None and self_points is None and appraised is None
+        ):
+            continue
+        if row is None:
+            row = ReformPoints(campaign_id=campaign.id, agency_id=agency.id, criterion=code)
+            db.session.add(row)
+        row.self_points, row.appraised_points, row.updated_by_id = self_points, appraised, user_id
+        changed += 1
+        audit.record(
+            "reform.points",
+            "reform_points",
+            f"{campaign.code}/{agency.code}/{code}",
+            actor=actor,
+            user_id=user_id,
+            before=None if before is None else dict(zip(POINT_COLUMNS[2:], before, strict=True)),
+            after={"self_points": self_points, "appraised_points": appraised},
+        )
+    db.session.flush()
+    return changed
+
+
+def import_points(campaign: Campaign, data: bytes, *, actor: str, user_id: int | None) -> int:
+    """CSV with agency_code, criterion, self_points, appraised_points; all rows or none."""
+    _framework(campaign)
+    agencies = {a.code: a for a in campaign.agencies}
+    problems: list[CsvProblem] = []
+    values: dict[tuple[Agency, str], tuple[str, str]] = {}
+    rows: dict[tuple[str, str], int] = {}
+    for number, row in read_rows(data, required=POINT_COLUMNS):
+        agency = agencies.get(row["agency_code"])
+        if agency is None:
+            problems.append(
+                CsvProblem(
+                    number,
+                    "agency_code",
+                    _("%(code)s is not an agency of this campaign", code=row["agency_code"]),
+                )
+            )
+            continue
+        key = (agency.code, row["criterion"])
+        if key in rows:
+            problems.append(
+                CsvProblem(number, "criterion", _("same criterion as row %(row)s", row=rows[key]))
+            )
+            continue
+        rows[key] = number
+        values[(agency, row["criterion"])] = (row["self_points"], row["appraised_points"])
+    if not problems and not values:
+        problems.append(CsvProblem(None, None, _("the file has no rows")))
+    if not problems:
+        try:
+            return save_points(campaign, values, actor=actor, user_id=user_id)
+        except PointsError as error:
+            problems = [
+                CsvProblem(rows[(agency, code)], column, message)
+                for (agency, code, column), message in error.problems.items()
+            ]
+    raise CsvError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
+
+
+def _framework(campaign: Campaign) -> Framework:
+    if campaign.framework is None:
+        raise CsvError(
+            [CsvProblem(None, None, _("the campaign has no reform framework; choose one first"))]
+        )
+    return campaign.framework.definition()
+
+
+@dataclass(frozen=True)
+class LeagueRow:
+    agency: Agency
+    score: AgencyScore
+    rank: int
+    previous_index: float | None = None
+    previous_rank: int | None = None
+
+    @property
+    def change(self) -> float | None:
+        if self.previous_index is None:
+            return None
+        return self.score.reform_index - self.previous_index
+
+
+@dataclass(frozen=True)
+class League:
+    campaign: Campaign
+    framework: Framework
+    run: AnalysisRun | None
+    groups: Mapping[str, list[LeagueRow]]
+    previous: Campaign | None = None
+
+    def row(self, agency_code: str) -> LeagueRow | None:
+        for rows in self.groups.values():
+            for row in rows:
+                if row.agency.code == agency_code:
+                    return row
+        return None
+
+
+def latest_run(campaign: Campaign) -> AnalysisRun | None:
+    return db.session.scalar(
+        select(AnalysisRun)
+        .where(AnalysisRun.campaign_id == campaign.id)
+        .order_by(AnalysisRun.id.desc())
+        .limit(1)
+    )
+
+
+def survey_indices(run: AnalysisRun | None) -> dict[str, dict[str, float | None]]:
+    """Each agency's estimates from the run on the 0–100 scale, by index code."""
+    if run is None:
+        return {}
+    return {
+        agency: {
+            code: None if entry["estimate"] is None else 100 * entry["estimate"]
+            for code, entry in rows.items()
+        }
+        for agency, rows in run.results["agencies"].items()
+    }
+
+
+def previous_campaign(campaign: Campaign) -> Campaign | None:
+    """The latest campaign with the same framework code that ended before this one began."""
+    if campaign.framework is None:
+        return None
+    return db.session.scalar(
+        select(Campaign)
+        .join(ReformFramework, Campaign.framework_id == ReformFramework.id)
+        .where(
+            ReformFramework.code == campaign.framework.code,
+            Campaign.period_end < campaign.period_start,
+        )
+        .order_by(Campaign.period_end.desc())
+        .limit(1)
+    )
+
+
+def league(campaign: Campaign, run: AnalysisRun | None = None, *, compare=True) -> League | None:
+    """Score and rank every agency of the campaign within its group; None without framework.
+
+    `run` defaults to the campaign's latest run; without any run the survey criteria
+    are missing (0 points, listed) rather than hiding the league.
+    """
+    if campaign.framework is None:
+        return None
+    framework = campaign.framework.definition()
+    run = run or latest_run(campaign)
+    indices = survey_indices(run)
+    appraised: dict[int, dict[str, float]] = {}
+    for (agency_id, code), points in points_table(campaign).items():
+        if points.appraised_points is not None:
+            appraised.setdefault(agency_id, {})[code] = points.appraised_points
+    criteria = framework.for_scoring()
+    scores: dict[str, list[tuple[Agency, AgencyScore]]] = {}
+    for agency in campaign.agencies:
+        result = score(
+            criteria, agency.code, appraised.get(agency.id, {}), indices.get(agency.code, {})
+        )
+        scores.setdefault(agency.ranking_group, []).append((agency, result))
+    before = previous_campaign(campaign) if compare else None
+    earlier = league(before, compare=False) if before is not None else None
+    groups: dict[str, list[LeagueRow]] = {}
+    # Groups in the order an announcement lists them: departments, then districts.
+    for group in sorted(scores, key=lambda g: (min(_kind(a) for a, _score in scores[g]), g)):
+        members = scores[group]
+        ranks = rank_with_ties({a.code: s.reform_index for a, s in members})
+        rows = []
+        for agency, result in members:
+            past = earlier.row(agency.code) if earlier else None
+            rows.append(
+                LeagueRow(
+                    agency,
+                    result,
+                    ranks[agency.code],
+                    past.score.reform_index if past else None,
+                    past.rank if past else None,
+                )
+            )
+        groups[group] = sorted(rows, key=lambda r: (r.rank, r.agency.code))
+    return League(campaign, framework, run, groups, before)
+
+
+def _kind(agency: Agency) -> int:
+    return AGENCY_KINDS.index(agency.kind)
