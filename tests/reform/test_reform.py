@@ -1,0 +1,230 @@
+import pytest
+from sqlalchemy import select
+
+from survey.audit.models import AuditEvent
+from survey.csv_files import CsvError
+from survey.reform import services
+from survey.reform.framework import DEMO_FRAMEWORK, FrameworkError, load_file, load_text
+from survey.reform.models import ReformFramework, ReformPoints
+from tests.reform.conftest import SMALL_FRAMEWORK, agency, previous_of, store_run
+
+
+def test_the_demo_framework_is_valid_and_worth_100_points():
+    framework = load_file(DEMO_FRAMEWORK)
+    assert framework.maximum == 100
+    assert "SIPAS" in framework.survey_indices
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("max_points: 6", "max_points: -6"), "criterion 1.2 (field F1), key 'max_points'"),
+        (('code: "1.2"', 'code: "1.1"'), "criterion 1.1: criterion code used twice"),
+        (("code: F8", "code: F1"), "field F1: field code used twice"),
+        (("index: SIPAS", "index: SIPAS, weight: 2"), "unknown key ('weight' was unexpected)"),
+        (("fields:", "fields: []\nx:"), "unknown key"),
+    ],
+)
+def test_broken_frameworks_are_refused_naming_the_place(change, message):
+    with pytest.raises(FrameworkError) as error:
+        load_text(SMALL_FRAMEWORK.replace(*change), "small.yaml")
+    assert message in str(error.value)
+    assert str(error.value).startswith("small.yaml: ")
+
+
+def test_importing_the_same_framework_twice_stores_it_once(db):
+    first, new = services.import_framework(text=SMALL_FRAMEWORK, actor="test")
+    again, new_again = services.import_framework(text=SMALL_FRAMEWORK + "\n# comment\n", actor="t")
+    assert (new, new_again) == (True, False)
+    assert first.id == again.id
+    changed, _ = services.import_framework(
+        text=SMALL_FRAMEWORK.replace("max_points: 4", "max_points: 5"), actor="test"
+    )
+    assert changed.id != first.id
+
+
+def test_points_are_saved_with_vietnamese_decimal_commas_and_audited(small_campaign, db):
+    s1 = agency(small_campaign, "S1")
+    changed = services.save_points(
+        small_campaign, {(s1, "1.1"): ("4", "3,5")}, actor="test", user_id=None
+    )
+    assert changed == 1
+    row = db.session.get(ReformPoints, (small_campaign.id, s1.id, "1.1"))
+    assert (row.self_points, row.appraised_points) == (4.0, 3.5)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "reform.points")).one()
+    assert event.after == {"self_points": 4.0, "appraised_points": 3.5}
+    # Saving the same values again is not a change and leaves no second event.
+    assert (
+        services.save_points(small_campaign, {(s1, "1.1"): ("4", "3.5")}, actor="t", user_id=None)
+        == 0
+    )
+
+
+@pytest.mark.parametrize(
+    ("criterion", "values", "column", "message"),
+    [
+        ("1.1", ("5", ""), "self_points", "more than the maximum of 4 points"),
+        ("1.1", ("", "-1"), "appraised_points", "is not a number of points"),
+        ("1.1", ("", "1.555"), "appraised_points", "is not a number of points"),
+        ("1.1", ("abc", ""), "self_points", "is not a number of points"),
+        ("9.9", ("1", "1"), "criterion", "is not a criterion of the framework"),
+        ("8.1", ("1", "1"), "criterion", "takes its points from the survey index SIPAS"),
+    ],
+)
+def test_bad_points_are_refused_and_nothing_is_saved(
+    small_campaign, db, criterion, values, column, message
+):
+    s1 = agency(small_campaign, "S1")
+    with pytest.raises(services.PointsError) as error:
+        services.save_points(
+            small_campaign,
+            {(s1, "1.2"): ("6", "6"), (s1, criterion): values},
+            actor="test",
+            user_id=None,
+        )
+    assert error.value.problems[("S1", criterion, column)].endswith(message) or message in str(
+        error.value
+    )
+    assert db.session.scalars(select(ReformPoints)).all() == []
+
+
+def test_a_points_file_is_imported_whole(small_campaign, db):
+    data = (
+        b"agency_code,criterion,self_points,appraised_points\nS1,1.1,4,3.5\nS1,1.2,6,5\nH1,1.1,,2\n"
+    )
+    assert services.import_points(small_campaign, data, actor="test", user_id=None) == 3
+    assert len(db.session.scalars(select(ReformPoints)).all()) == 3
+
+
+def test_a_points_file_with_one_bad_row_changes_nothing_and_names_each_row(small_campaign, db):
+    data = (
+        b"agency_code,criterion,self_points,appraised_points\n"
+        b"S1,1.1,4,3.5\nXX,1.1,1,1\nS1,1.2,7,5\nS1,1.1,1,1\n"
+    )
+    with pytest.raises(CsvError) as error:
+        services.import_points(small_campaign, data, actor="test", user_id=None)
+    problems = [(p.row, p.column) for p in error.value.problems]
+    assert problems == [(3, "agency_code"), (5, "criterion")]
+    # The duplicate and unknown agency are found first; with them fixed the range is checked.
+    fixed = data.replace(b"XX,1.1,1,1\n", b"").replace(b"S1,1.1,1,1\n", b"")
+    with pytest.raises(CsvError) as error:
+        services.import_points(small_campaign, fixed, actor="test", user_id=None)
+    assert [(p.row, p.column) for p in error.value.problems] == [(3, "self_points")]
+    assert db.session.scalars(select(ReformPoints)).all() == []
+
+
+def _enter(campaign, points):
+    services.save_points(
+        campaign,
+        {(agency(campaign, code), c): ("", str(v)) for (code, c), v in points.items()},
+        actor="test",
+        user_id=None,
+    )
+
+
+def test_the_league_scores_ranks_within_groups_and_shares_ties(small_campaign, db):
+    _enter(
+        small_campaign,
+        {
+            ("S1", "1.1"): 4,
+            ("S1", "1.2"): 5,
+            ("S2", "1.1"): 3,
+            ("S2", "1.2"): 6,
+            ("S2", "B"): 1,
+            ("H1", "1.1"): 2,
+            ("H1", "1.2"): 2,
+            ("H2", "1.1"): 4,
+        },
+    )
+    store_run(small_campaign, {"S1": 0.90, "S2": 0.80, "H1": 0.50, "H2": 0.40})
+    league = services.league(small_campaign)
+    # S1: 4 + 5 + 9 = 18 → 90 %; S2: 3 + 6 + 8 + 1 bonus = 18 → 90 %: a shared first place.
+    departments = league.groups["departments"]
+    assert [(r.agency.code, r.rank, r.score.reform_index) for r in departments] == [
+        ("S1", 1, pytest.approx(90.0)),
+        ("S2", 1, pytest.approx(90.0)),
+    ]
+    districts = league.groups["districts"]
+    # H1: 2 + 2 + 5 = 9 → 45 %; H2: 4 + 4 = 8 → 40 %, with 1.2 missing.
+    assert [(r.agency.code, r.rank) for r in districts] == [("H1", 1), ("H2", 2)]
+    assert districts[1].score.missing == ("1.2", "B")
+    assert list(league.groups) == ["departments", "districts"]
+
+
+def test_without_a_run_the_survey_criteria_are_missing_not_hidden(small_campaign, db):
+    _enter(small_campaign, {("S1", "1.1"): 4})
+    row = services.league(small_campaign).row("S1")
+    assert row.score.total == 4
+    assert "8.1" in row.score.missing
+
+
+def test_the_league_is_compared_with_the_previous_period(small_campaign, db):
+    before = previous_of(small_campaign, code="prev")
+    services.save_points(
+        before, {(agency(before, "S1"), "1.1"): ("", "2")}, actor="test", user_id=None
+    )
+    store_run(before, {"S1": 0.5})
+    _enter(small_campaign, {("S1", "1.1"): 4})
+    store_run(small_campaign, {"S1": 0.9})
+    league = services.league(small_campaign)
+    assert league.previous.code == "prev"
+    row = league.row("S1")
+    # before: 2 + 5 = 7 → 35 %; now: 4 + 9 = 13 → 65 %
+    assert row.previous_index == pytest.approx(35)
+    assert row.change == pytest.approx(30)
+    assert row.previous_rank == 1
+    assert league.row("S2").change == pytest.approx(0)
+
+
+def test_a_campaign_without_framework_has_no_league(db):
+    from tests import factories
+
+    assert services.league(factories.campaign()) is None
+
+
+def test_cli_imports_a_framework_and_points_and_prints_the_league(
+    runner, small_campaign, db, tmp_path
+):
+    framework = tmp_path / "f.yaml"
+    framework.write_text(SMALL_FRAMEWORK.replace("max_points: 6", "max_points: 7"), "utf-8")
+    result = runner.invoke(
+        args=["reform", "import", str(framework), "--campaign", small_campaign.code]
+    )
+    assert result.exit_code == 0, result.output
+    assert "11 points" not in result.output
+    assert "21 points" in result.output
+    points = tmp_path / "p.csv"
+    points.write_text("agency_code,criterion,self_points,appraised_points\nS1,1.2,7,7\n", "utf-8")
+    result = runner.invoke(
+        args=["reform", "points", "--campaign", small_campaign.code, "--file", str(points)]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["reform", "league", "--campaign", small_campaign.code])
+    assert result.exit_code == 0, result.output
+    assert "S1" in result.output
+    assert "33.33" in result.output
+
+
+def test_cli_reports_a_broken_points_file_and_imports_nothing(runner, small_campaign, db, tmp_path):
+    points = tmp_path / "p.csv"
+    points.write_text("agency_code,criterion,self_points,appraised_points\nS1,1.2,9,9\n", "utf-8")
+    result = runner.invoke(
+        args=["reform", "points", "--campaign", small_campaign.code, "--file", str(points)]
+    )
+    assert result.exit_code == 1
+    assert "nothing was imported" in result.output
+    assert "2, " in result.output  # the row, in the default language
+    assert "appraised_points" in result.output
+    assert db.session.scalars(select(ReformPoints)).all() == []
+
+
+def test_frameworks_cannot_be_edited_once_stored(db):
+    framework, _ = services.import_framework(text=SMALL_FRAMEWORK, actor="test")
+    framework.code = "other"
+    with pytest.raises(ValueError, match="immutable"):
+        db.session.flush()
+    db.session.rollback()
+    assert (
+        db.session.scalars(select(ReformFramework).where(ReformFramework.code == "other")).all()
+        == []
+    )
