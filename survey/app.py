@@ -104,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.agencies.views import blueprint as points
     from survey.audit.views import blueprint as audit
     from survey.campaigns.views import blueprint as campaigns
+    from survey.dashboard.views import blueprint as dashboard
     from survey.main.views import blueprint as main
     from survey.questionnaires.admin import blueprint as questionnaire_admin
     from survey.questionnaires.views import blueprint as questionnaires
@@ -121,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
         campaigns,
         submissions,
         audit,
+        dashboard,
         *admin_blueprints(),
     ):
         app.register_blueprint(blueprint)

@@ -148,7 +148,7 @@ def save_points(
                 problems[(agency.code, code, column)] = _(
                     "%(value)s is more than the maximum of %(max)s points",
                     value=text,
-                    max=f"{criterion.max_points:g}",
+                    max=format(criterion.max_points, "g"),
                 )
                 continue
             numbers.append(number)

@@ -17,9 +17,11 @@ from analysis import (
     AnalysisError,
     Design,
     IndexScheme,
+    IndexTable,
     base_weights,
     breakdowns,
     compare_to_mean,
+    compare_to_previous,
     cronbach_alpha,
     design_degrees_of_freedom,
     estimate_indices,
@@ -35,6 +37,7 @@ from survey.campaigns.models import Campaign
 from survey.db import utcnow
 from survey.extensions import db
 from survey.questionnaires.definition import Definition
+from survey.questionnaires.models import QuestionnaireVersion
 from survey.responses.models import Submission
 from survey.runs import extract, screening
 from survey.runs.models import AnalysisRun
@@ -91,7 +94,7 @@ def run(
 
     try:
         design = make_design(campaign, data, margins)
-        results = estimate(design, data, definition)
+        results = estimate(design, data, definition, previous=previous_run(campaign))
     except AnalysisError as error:
         raise RunError(str(error)) from None
     timings["estimate"] = time.perf_counter() - clock
@@ -150,7 +153,12 @@ def make_design(campaign: Campaign, data: extract.RunInput, margins=None) -> Des
     return design
 
 
-def estimate(design: Design, data: extract.RunInput, definition: Definition) -> dict[str, Any]:
+def estimate(
+    design: Design,
+    data: extract.RunInput,
+    definition: Definition,
+    previous: AnalysisRun | None = None,
+) -> dict[str, Any]:
     scheme = scheme_of(definition)
     answers = data.answers
     table = estimate_indices(design, answers, scheme, data.agency)
@@ -192,10 +200,70 @@ def estimate(design: Design, data: extract.RunInput, definition: Definition) -> 
                 },
             ).items()
         },
+        "previous": _compare_with(previous, table, scheme.code),
         "reliability": alphas,
         "drivers": {"components": driver_rows, "left_out": left_out},
         "design": design.describe(),
     }
+
+
+def previous_run(campaign: Campaign) -> AnalysisRun | None:
+    """The latest run of the campaign before this one on the same questionnaire."""
+    version = campaign.questionnaire_version
+    return db.session.scalar(
+        select(AnalysisRun)
+        .join(Campaign, AnalysisRun.campaign_id == Campaign.id)
+        .join(QuestionnaireVersion, Campaign.questionnaire_version_id == QuestionnaireVersion.id)
+        .where(
+            QuestionnaireVersion.questionnaire_id == version.questionnaire_id,
+            Campaign.period_end < campaign.period_start,
+        )
+        .order_by(Campaign.period_end.desc(), AnalysisRun.id.desc())
+        .limit(1)
+    )
+
+
+def _compare_with(previous: AnalysisRun | None, table: IndexTable, code: str):
+    """Each agency's change of the overall index since the previous campaign's run."""
+    if previous is None:
+        return None
+    return {
+        "campaign": previous.campaign.code,
+        "run": previous.id,
+        "comparisons": [
+            c.__dict__
+            for c in compare_to_previous(table, stored_table(previous.results, code), code)
+        ],
+    }
+
+
+def stored_table(results: Mapping[str, Any], code: str) -> IndexTable:
+    """One statistic of a stored run as an IndexTable (without covariances)."""
+    domains = tuple(d for d, rows in results["agencies"].items() if code in rows)
+
+    def column(key, default=np.nan):
+        values = [results["agencies"][d][code].get(key) for d in domains]
+        return np.array([default if v is None else v for v in values], dtype=float)[:, None]
+
+    n = column("n", 0)
+    return IndexTable(
+        statistic="satisfied",
+        index_code=code,
+        domains=domains,
+        levels=("overall",),
+        codes=(code,),
+        estimate=column("estimate"),
+        se=column("se"),
+        ci_low=column("ci_low"),
+        ci_high=column("ci_high"),
+        n=n,
+        deff=column("deff"),
+        df=column("df")[:, 0],
+        rows=n[:, 0],
+        ci_method="logit",
+        ci_level=0.95,
+        design={},
+    )
 
 
 def _table_rows(table, means, flags) -> dict[str, Any]:

@@ -194,3 +194,49 @@ def test_each_screening_rule_catches_its_planted_case_and_nothing_else(planted, 
     for submission_id in cases["ordinary"]:
         assert statuses[submission_id] is None
     assert stored.screening["used"] == len(cases["ordinary"])
+
+
+def test_a_run_compares_each_agency_with_the_previous_campaigns_run(demo, db):
+    from datetime import date
+
+    import numpy as np
+
+    from survey.runs.models import AnalysisRun
+
+    earlier = factories.campaign(
+        questionnaire_version=demo.questionnaire_version,
+        agencies=list(demo.agencies),
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 10, 31),
+    )
+    before = {"estimate": 0.70, "se": 0.02, "df": 12}
+    db.session.add(
+        AnalysisRun(
+            campaign_id=earlier.id,
+            questionnaire_version_id=earlier.questionnaire_version_id,
+            cutoff_at=datetime(2025, 11, 1),
+            actor="test",
+            data_hash="0" * 64,
+            parameters={},
+            versions={},
+            timings={},
+            screening={},
+            results={"agencies": {"SXD": {"SIPAS": before}}},
+        )
+    )
+    db.session.flush()
+    stored = run(demo, actor="test")
+    previous = stored.results["previous"]
+    assert previous["campaign"] == earlier.code
+    now = stored.results["agencies"]["SXD"]["SIPAS"]
+    change = next(c for c in previous["comparisons"] if c["domain"] == "SXD")
+    assert change["difference"] == pytest.approx(now["estimate"] - 0.70)
+    assert change["se"] == pytest.approx(np.hypot(now["se"], 0.02))
+    assert change["df"] == min(now["df"], 12)
+    # Agencies the earlier run did not estimate have no change rather than a made-up one.
+    other = next(c for c in previous["comparisons"] if c["domain"] == "SCT")
+    assert other["difference"] is None
+
+
+def test_a_run_without_an_earlier_campaign_has_no_comparison(demo):
+    assert run(demo, actor="test").results["previous"] is None

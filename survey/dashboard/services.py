@@ -1,0 +1,196 @@
+"""What the evaluator's dashboard shows, read from the database and from stored runs.
+
+Estimates always come from a stored run (never recomputed for a page view), so the
+dashboard, the reports and the command line show the same numbers for the same run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from survey.agencies.models import AGENCY_KINDS, Agency
+from survey.campaigns.models import Campaign, campaign_agency
+from survey.charts import Interval
+from survey.extensions import db
+from survey.questionnaires.definition import Definition
+from survey.reform.services import latest_run
+from survey.responses.models import CHANNELS, Submission
+from survey.runs.models import AnalysisRun
+
+# The margin of error planned for each agency (Yamane's n = N / (1 + N e²), as the
+# provincial survey plans state it).
+PLANNED_MARGIN = 0.05
+
+
+def planned_sample(dossiers: int, margin: float = PLANNED_MARGIN) -> int:
+    """Responses planned for an agency that handled `dossiers` dossiers."""
+    if dossiers <= 0:
+        return 0
+    return round(dossiers / (1 + dossiers * margin**2))
+
+
+@dataclass(frozen=True)
+class AgencyProgress:
+    agency: Agency
+    received: int
+    valid: int
+    flagged: int
+    excluded: int
+    planned: int
+
+    @property
+    def share(self) -> float | None:
+        return None if self.planned == 0 else self.valid / self.planned
+
+
+def progress(campaign: Campaign) -> list[AgencyProgress]:
+    """Submissions by agency and status against the planned sample, from live data."""
+    counts: dict[int, dict[str, int]] = {}
+    for agency_id, status, n in db.session.execute(
+        select(Submission.agency_id, Submission.status, func.count())
+        .where(Submission.campaign_id == campaign.id)
+        .group_by(Submission.agency_id, Submission.status)
+    ):
+        counts.setdefault(agency_id, {})[status] = n
+    dossiers: dict[int, int] = {}
+    for frame in campaign.frame_counts:
+        dossiers[frame.agency_id] = dossiers.get(frame.agency_id, 0) + frame.dossiers
+    rows = []
+    for agency in campaign.agencies:
+        by_status = counts.get(agency.id, {})
+        rows.append(
+            AgencyProgress(
+                agency,
+                sum(by_status.values()),
+                by_status.get("valid", 0),
+                by_status.get("flagged", 0),
+                by_status.get("excluded", 0),
+                planned_sample(dossiers.get(agency.id, 0)),
+            )
+        )
+    return rows
+
+
+def channel_counts(campaign: Campaign, agency: Agency | None = None) -> dict[str, int]:
+    query = select(Submission.channel, func.count()).where(Submission.campaign_id == campaign.id)
+    if agency is not None:
+        query = query.where(Submission.agency_id == agency.id)
+    found = dict(db.session.execute(query.group_by(Submission.channel)).all())
+    return {channel: found.get(channel, 0) for channel in CHANNELS}
+
+
+def campaigns_for(agency: Agency | None) -> list[tuple[Campaign, AnalysisRun | None]]:
+    """Campaigns (newest first) with their latest run; an agency's own campaigns only."""
+    query = select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc())
+    if agency is not None:
+        query = query.join(campaign_agency).where(campaign_agency.c.agency_id == agency.id)
+    return [(c, latest_run(c)) for c in db.session.scalars(query)]
+
+
+@dataclass(frozen=True)
+class AgencyEstimate:
+    agency: Agency
+    entry: Mapping[str, Any]  # the run's stored row for the statistic
+    rank: Mapping[str, Any] | None  # rank and its interval within the ranking group
+
+    @property
+    def estimate(self) -> float | None:
+        value = self.entry.get("estimate")
+        return None if value is None else 100 * value
+
+    def interval(self, label: str) -> Interval:
+        low, high = self.entry.get("ci_low"), self.entry.get("ci_high")
+        return Interval(
+            label,
+            self.estimate,
+            None if low is None else 100 * low,
+            None if high is None else 100 * high,
+            muted=bool(self.entry.get("low_precision")),
+        )
+
+
+def agency_estimates(run: AnalysisRun, code: str) -> list[AgencyEstimate]:
+    """Every agency's estimate of statistic `code`, highest first (missing ones last)."""
+    ranks = {row["domain"]: row for rows in run.results.get("ranks", {}).values() for row in rows}
+    agencies = {
+        a.code: a
+        for a in db.session.scalars(
+            select(Agency).where(Agency.code.in_(list(run.results["agencies"])))
+        )
+    }
+    rows = [
+        AgencyEstimate(agencies[domain], entries[code], ranks.get(domain))
+        for domain, entries in run.results["agencies"].items()
+        if domain in agencies and code in entries
+    ]
+    # Ranks are within a group, so the table and the chart list group by group.
+    return sorted(
+        rows,
+        key=lambda r: (
+            AGENCY_KINDS.index(r.agency.kind),
+            r.agency.ranking_group,
+            r.estimate is None,
+            -(r.estimate or 0),
+            r.agency.code,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    code: str
+    text: Mapping[str, str]
+    component: str
+    entry: Mapping[str, Any]
+
+    @property
+    def estimate(self) -> float | None:
+        value = self.entry.get("estimate")
+        return None if value is None else 100 * value
+
+
+def item_results(rows: Mapping[str, Any], definition: Definition) -> list[ItemResult]:
+    """The satisfaction items of one domain's stored rows, in questionnaire order."""
+    return [
+        ItemResult(q.code, q.text, q.component, rows[q.code])
+        for q in definition.satisfaction_items
+        if q.code in rows
+    ]
+
+
+def lowest_items(run: AnalysisRun, definition: Definition, limit: int = 5) -> list[ItemResult]:
+    """The province's lowest-scoring criteria: where citizens are least satisfied."""
+    items = [i for i in item_results(run.results["province"], definition) if i.estimate is not None]
+    return sorted(items, key=lambda i: i.estimate)[:limit]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    campaign: Campaign
+    run: AnalysisRun
+    entry: Mapping[str, Any]
+
+
+def trend(agency: Agency, code: str) -> list[TrendPoint]:
+    """The agency's statistic `code` in the latest run of every campaign, oldest first."""
+    points = []
+    for campaign, run in reversed(campaigns_for(agency)):
+        if run is None:
+            continue
+        entry = run.results["agencies"].get(agency.code, {}).get(code)
+        if entry is not None:
+            points.append(TrendPoint(campaign, run, entry))
+    return points
+
+
+def comparison_for(run: AnalysisRun, agency: Agency) -> Mapping[str, Any] | None:
+    return next((c for c in run.results.get("comparisons", []) if c["domain"] == agency.code), None)
+
+
+def previous_comparison_for(run: AnalysisRun, agency: Agency) -> Mapping[str, Any] | None:
+    previous = run.results.get("previous") or {}
+    return next((c for c in previous.get("comparisons", []) if c["domain"] == agency.code), None)
