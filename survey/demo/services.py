@@ -20,7 +20,7 @@ from survey.questionnaires.definition import QUESTIONNAIRE_DIR, load_file
 from survey.questionnaires.services import import_definition
 from survey.reform import services as reform
 from survey.reform.framework import DEMO_FRAMEWORK
-from survey.responses import bulk
+from survey.responses import bulk, coded
 from survey.responses.models import Submission
 
 CAMPAIGN_CODE = "demo"
@@ -78,6 +78,12 @@ def seed(responses: int, seed: int, *, progress=None) -> SeedOutcome:
 
     first = bulk.reserve_submission_ids(len(generated))
     ids = np.arange(first, first + len(generated))
+    codes = coded.coded_items(definition)
+    matrix = np.full((len(generated), len(codes)), np.nan)
+    for rows, code, position, values, _texts in generated.answers:
+        if code in codes and position == 0 and values is not None:
+            matrix[rows, codes.index(code)] = values
+    coded_texts = coded.encode_matrix(matrix)
     submissions = [
         (
             int(ids[i]),
@@ -94,6 +100,7 @@ def seed(responses: int, seed: int, *, progress=None) -> SeedOutcome:
             None
             if generated.started_at[i] is None
             else int((generated.submitted_at[i] - generated.started_at[i]).total_seconds()),
+            coded_texts[i],
         )
         for i in range(len(generated))
     ]

@@ -29,6 +29,7 @@ SUBMISSION_COLUMNS = (
     "submitted_at",
     "status",
     "duration_seconds",
+    "coded_answers",
 )
 ANSWER_COLUMNS = ("submission_id", "item_code", "position", "value_int", "value_text")
 

@@ -54,6 +54,11 @@ class Submission(db.Model):
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     client_hash: Mapped[str | None] = mapped_column(String(32), index=True)
     form_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # A keyed hash of the dossier code when the form carries one (paper forms): equal
+    # codes within a campaign are seen by screening, the code itself is not kept.
+    dossier_hash: Mapped[str | None] = mapped_column(String(32), index=True)
+    # The coded answers again as fixed-width text, for fast analysis (responses/coded.py).
+    coded_answers: Mapped[str | None] = mapped_column(Text)
 
     campaign: Mapped[Campaign] = relationship()
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()

@@ -19,6 +19,7 @@ from survey.db import utcnow
 from survey.extensions import db
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.types import ServiceQuestion
+from survey.responses import coded
 from survey.responses.models import Answer, Participation, Submission
 
 
@@ -42,6 +43,13 @@ def client_hash(campaign: Campaign, address: str, user_agent: str) -> str:
     from one device at one point, useless for following anyone across campaigns."""
     key = f"{current_app.config['SECRET_KEY']}|client|{campaign.code}".encode()
     return hmac.new(key, f"{address}|{user_agent}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def dossier_hash(campaign: Campaign, dossier_code: str) -> str:
+    """A keyed hash of a dossier code, per campaign: repeated codes show, codes do not."""
+    key = f"{current_app.config['SECRET_KEY']}|dossier|{campaign.code}".encode()
+    normalized = "".join(dossier_code.split()).upper()
+    return hmac.new(key, normalized.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def record(
@@ -73,6 +81,11 @@ def record(
                 db.session.rollback()
                 return None
         service_item = definition.service_item
+        values = {
+            q.code: q.coerce(answers[q.code])
+            for q in definition.items
+            if q.code in answers and not isinstance(q, ServiceQuestion)
+        }
         submission_id = db.session.execute(
             insert(Submission).returning(Submission.id),
             {
@@ -91,21 +104,19 @@ def record(
                 "client_hash": client,
                 "form_key": form_key_hash(nonce),
                 "status": "valid",
+                "coded_answers": coded.encode(coded.coded_items(definition), values),
             },
         ).scalar_one()
         # Plain inserts, not ORM objects: a form has some forty answers and this is the
         # hottest write of the platform.
         rows = []
-        for question in definition.items:
-            if question.code not in answers or isinstance(question, ServiceQuestion):
-                continue
-            value = question.coerce(answers[question.code])
+        for code, value in values.items():
             for position, single in enumerate(value if isinstance(value, list) else [value]):
                 as_int = isinstance(single, int)
                 rows.append(
                     {
                         "submission_id": submission_id,
-                        "item_code": question.code,
+                        "item_code": code,
                         "position": position,
                         "value_int": single if as_int else None,
                         "value_text": None if as_int else single,

@@ -1,9 +1,10 @@
 """Data-quality screening before estimation: each rule flags submissions with a reason.
 
 Rules: speeders (a web form finished faster than the questionnaire's minimum), straight
-lines (the same level for every one of at least ten satisfaction answers), bursts (more
-than a few forms from one client at one point within minutes), and submissions dated
-outside the campaign period.
+lines (the same level for every one of at least ten satisfaction answers), repeated
+dossier codes (a later form with the dossier code of an earlier one: the first stands),
+bursts (more than a few forms from one client at one point within minutes), and
+submissions dated outside the campaign period.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def screen(data: RunInput, definition: Definition, period: tuple[date, date]) ->
     rules = {
         "speeder": _speeders(data, definition),
         "straight_line": _straight_lines(data, definition),
+        "repeated_dossier": _repeated_dossiers(data),
         "burst": _bursts(data),
         "outside_period": _outside(data, period),
     }
@@ -62,6 +64,20 @@ def _straight_lines(data: RunInput, definition: Definition) -> np.ndarray:
     low = np.where(answered, matrix, np.inf).min(axis=1)
     high = np.where(answered, matrix, -np.inf).max(axis=1)
     return (count >= STRAIGHT_LINE_MIN_ANSWERS) & (low == high)
+
+
+def _repeated_dossiers(data: RunInput) -> np.ndarray:
+    """Every form but the first (lowest id: stored first) that carries a dossier code."""
+    flagged = np.zeros(len(data), dtype=bool)
+    seen: set[str] = set()
+    for index in np.argsort(data.ids, kind="stable"):
+        dossier = data.dossier[index]
+        if not dossier:
+            continue
+        if dossier in seen:
+            flagged[index] = True
+        seen.add(dossier)
+    return flagged
 
 
 def _bursts(data: RunInput) -> np.ndarray:

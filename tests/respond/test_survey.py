@@ -1,11 +1,14 @@
 import re
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
 from survey.campaigns.models import Invitation
 from survey.db import utcnow
+from survey.responses import coded
+from survey.responses.coded import coded_items
 from survey.responses.models import Answer, Participation, Submission
 from tests.respond.conftest import complete_answers, form_fields
 
@@ -49,6 +52,11 @@ def test_a_complete_answer_is_stored_once_with_its_participation(client, open_ca
     assert answers["E10"] == "Tốt"
     assert "B1" not in answers, "the service is on the submission, not an answer"
     assert "PA1" not in answers
+    # The coded copy the analysis reads says the same as the answer rows.
+    codes = coded_items(submission.questionnaire_version.definition())
+    decoded = coded.decode(submission.coded_answers.encode(), 1, len(codes))[0]
+    for code, value in zip(codes, decoded, strict=True):
+        assert answers.get(code) == (None if np.isnan(value) else int(value)), code
     participation = db.session.scalar(select(Participation))
     assert participation.invitation_id is None
     assert participation.recorded_on == submission.submitted_at.date()

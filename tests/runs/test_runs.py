@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 
 from analysis.cli import main as analysis_main
 from survey.campaigns.models import Campaign, FrameCount
+from survey.responses import coded
 from survey.responses.models import Answer, Submission
 from survey.runs import extract
 from survey.runs.models import ImmutableRunError
@@ -91,17 +92,38 @@ def test_the_same_data_gives_the_same_hash_and_one_changed_answer_another(demo, 
     assert second.data_hash == first.data_hash
     assert second.results == first.results
     assert second.screening["flagged"] == 0, "the first run flagged them already"
-    answer = db.session.scalar(select(Answer).where(Answer.item_code == "TC1").limit(1))
+    # One answer changes (in its row and in the coded copy, as any correction must).
+    answer = db.session.scalar(
+        select(Answer)
+        .join(Submission)
+        .where(Answer.item_code == "TC1", Submission.status == "valid")
+        .limit(1)
+    )
+    changed = 1 if answer.value_int != 1 else 5
     db.session.execute(
         update(Answer)
-        .where(
-            Answer.submission_id == answer.submission_id,
-            Answer.item_code == "TC1",
-        )
-        .values(value_int=1 if answer.value_int != 1 else 5)
+        .where(Answer.submission_id == answer.submission_id, Answer.item_code == "TC1")
+        .values(value_int=changed)
     )
+    submission = db.session.get(Submission, answer.submission_id)
+    position = coded.coded_items(demo.questionnaire_version.definition()).index("TC1")
+    text = submission.coded_answers
+    submission.coded_answers = text[: 2 * position] + f"{changed:02d}" + text[2 * position + 2 :]
+    db.session.flush()
     third = run(demo, actor="test")
     assert third.data_hash != first.data_hash
+
+
+def test_coded_texts_say_what_the_answer_rows_say(demo, db):
+    """The bulk writer stores both; reading either gives the same run input."""
+    definition = demo.questionnaire_version.definition()
+    cutoff = datetime(2100, 1, 1)
+    from_texts = extract.load(demo.id, definition, cutoff)
+    db.session.execute(update(Submission).values(coded_answers=None))
+    from_rows = extract.load(demo.id, definition, cutoff)
+    assert len(from_rows) == len(from_texts) > 0
+    for code in from_texts.answers:
+        np.testing.assert_array_equal(from_rows.answers[code], from_texts.answers[code])
 
 
 def test_runs_cannot_be_changed(demo, db):
@@ -147,7 +169,7 @@ def planted(db):
     rng = np.random.default_rng(1)
     cases = {}
 
-    def add(name, *, levels=None, duration=300, client=None, when=None, at=point):
+    def add(name, *, levels=None, duration=300, client=None, when=None, at=point, dossier=None):
         levels = levels if levels is not None else rng.integers(2, 6, 16)
         answers = dict(
             zip(
@@ -163,6 +185,7 @@ def planted(db):
             service=service,
             duration_seconds=duration,
             client_hash=client,
+            dossier_hash=dossier,
             submitted_at=when or moment,
             started_at=(when or moment) - timedelta(seconds=duration),
         )
@@ -178,6 +201,10 @@ def planted(db):
         add("ordinary", client="slow", when=moment + timedelta(minutes=30 * k))
     add("ordinary", client="b", at=other_point, when=moment)  # same client, another point
     add("outside_period", client="o", when=datetime(2025, 12, 20, 3, 0))
+    # A paper form keyed with the dossier code of an earlier one: the first one stands.
+    add("ordinary", client="p1", dossier="d" * 32, when=moment + timedelta(days=1))
+    add("repeated_dossier", client="p2", dossier="d" * 32, when=moment + timedelta(days=2))
+    add("ordinary", client="p3", dossier="e" * 32, when=moment + timedelta(days=2))
     db.session.flush()
     return campaign, cases
 
@@ -186,9 +213,15 @@ def test_each_screening_rule_catches_its_planted_case_and_nothing_else(planted, 
     campaign, cases = planted
     stored = run(campaign, actor="test")
     counts = stored.screening["counts"]
-    assert counts == {"speeder": 1, "straight_line": 1, "burst": 5, "outside_period": 1}
+    assert counts == {
+        "speeder": 1,
+        "straight_line": 1,
+        "repeated_dossier": 1,
+        "burst": 5,
+        "outside_period": 1,
+    }
     statuses = dict(db.session.execute(select(Submission.id, Submission.status_reason)).all())
-    for rule in ("speeder", "straight_line", "burst", "outside_period"):
+    for rule in ("speeder", "straight_line", "repeated_dossier", "burst", "outside_period"):
         for submission_id in cases[rule]:
             assert statuses[submission_id] == f"screening: {rule}"
     for submission_id in cases["ordinary"]:

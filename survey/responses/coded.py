@@ -1,0 +1,63 @@
+"""A submission's coded answers in one short string, written with its answer rows.
+
+The analysis needs every satisfaction level and single choice of every submission; reading
+them back from the answer rows means pivoting some forty rows per submission (34 million
+rows for a million forms). So each submission also carries them as fixed-width text: two
+digits per coded item, in the questionnaire version's order, "--" when not answered.
+The answer rows stay the record; this is a copy made in the same transaction, and
+submissions stored before it existed are read from the rows (see runs/extract.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from survey.questionnaires.definition import Definition
+from survey.questionnaires.types import MultipleChoiceQuestion, SingleChoiceQuestion
+
+WIDTH = 2  # codes are 0..99 (the questionnaire schema's limit)
+MISSING = "-" * WIDTH
+
+
+def coded_items(definition: Definition) -> list[str]:
+    """Items with one integer answer: satisfaction levels and single choices."""
+    return [
+        q.code
+        for q in definition.items
+        if q in definition.satisfaction_items
+        or (isinstance(q, SingleChoiceQuestion) and not isinstance(q, MultipleChoiceQuestion))
+    ]
+
+
+def encode(codes: Sequence[str], answers: Mapping[str, object]) -> str:
+    """The coded text of one submission from its coerced answers."""
+    return "".join(
+        f"{value:02d}" if isinstance(value, int) and not isinstance(value, bool) else MISSING
+        for value in (answers.get(code) for code in codes)
+    )
+
+
+def encode_matrix(values: np.ndarray) -> list[str]:
+    """Coded texts of many submissions from an n × k float matrix (NaN = not answered)."""
+    n, k = values.shape
+    digits = np.full((n, k, WIDTH), ord("-"), dtype=np.uint8)
+    answered = ~np.isnan(values)
+    whole = np.where(answered, values, 0).astype(np.int64)
+    digits[..., 0] = np.where(answered, ord("0") + whole // 10, ord("-"))
+    digits[..., 1] = np.where(answered, ord("0") + whole % 10, ord("-"))
+    flat = digits.reshape(n, k * WIDTH).tobytes()
+    step = k * WIDTH
+    return [flat[i * step : (i + 1) * step].decode("ascii") for i in range(n)]
+
+
+def decode(buffer: bytes, n: int, k: int) -> np.ndarray:
+    """An n × k float matrix (NaN = not answered) from n coded texts laid end to end."""
+    if n == 0 or k == 0:
+        return np.full((n, k), np.nan)
+    digits = np.frombuffer(buffer, dtype=np.uint8, count=n * k * WIDTH).reshape(n, k, WIDTH)
+    values = (digits[..., 0].astype(np.int16) - ord("0")) * 10 + (digits[..., 1] - ord("0"))
+    matrix = values.astype(float)
+    matrix[digits[..., 1] == ord("-")] = np.nan
+    return matrix
