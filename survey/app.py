@@ -106,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.campaigns.views import blueprint as campaigns
     from survey.dashboard.views import blueprint as dashboard
     from survey.main.views import blueprint as main
+    from survey.paper.views import blueprint as paper
     from survey.questionnaires.admin import blueprint as questionnaire_admin
     from survey.questionnaires.views import blueprint as questionnaires
     from survey.responses.public import blueprint as respond
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
         submissions,
         audit,
         dashboard,
+        paper,
         *admin_blueprints(),
     ):
         app.register_blueprint(blueprint)
@@ -192,6 +194,7 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from survey.campaigns.cli import invitations_cli, points_cli
     from survey.demo.cli import demo_cli
+    from survey.paper.cli import paper_cli
     from survey.questionnaires.cli import questionnaires_cli
     from survey.reform.cli import reform_cli
     from survey.runs.cli import analysis_cli
@@ -202,5 +205,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(invitations_cli)
     app.cli.add_command(reform_cli)
+    app.cli.add_command(paper_cli)
     app.cli.add_command(points_cli)
     app.cli.add_command(analysis_cli)

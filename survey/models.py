@@ -3,6 +3,7 @@
 from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
 from survey.audit.models import AuditEvent
 from survey.campaigns.models import Campaign, FrameCount, Invitation, campaign_agency
+from survey.paper.models import Batch, PaperEntry, PaperForm, PaperResolution
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.reform.models import ReformFramework, ReformPoints
 from survey.responses.models import Answer, Participation, Submission
@@ -14,9 +15,13 @@ __all__ = [
     "AnalysisRun",
     "Answer",
     "AuditEvent",
+    "Batch",
     "Campaign",
     "FrameCount",
     "Invitation",
+    "PaperEntry",
+    "PaperForm",
+    "PaperResolution",
     "Participation",
     "Questionnaire",
     "QuestionnaireVersion",

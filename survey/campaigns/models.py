@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -41,6 +42,9 @@ class Campaign(db.Model):
     __table_args__ = (
         one_of("status", CAMPAIGN_STATUSES),
         CheckConstraint("period_end >= period_start", name="period_order"),
+        CheckConstraint(
+            "paper_verify_share >= 0 AND paper_verify_share <= 1", name="paper_verify_share"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +60,9 @@ class Campaign(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Share of paper forms keyed twice by different surveyors (1 = full double entry);
+    # the sample is drawn from the serials, so it is the same every time it is asked.
+    paper_verify_share: Mapped[float] = mapped_column(Float, default=1.0, server_default="1")
     # The reform-score framework the campaign's indices feed (optional).
     framework_id: Mapped[int | None] = mapped_column(ForeignKey("reform_framework.id"))
 

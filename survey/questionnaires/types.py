@@ -41,6 +41,15 @@ class FieldContext:
     services: Sequence[tuple[int, str]] = ()  # the agency's services (id, name)
 
 
+@dataclass(frozen=True)
+class PaperContext:
+    """What keying from paper needs besides the item: the no-answer code and the services
+    as numbered on the printed form (service ids in printed order)."""
+
+    no_answer_code: int
+    services: Sequence[int] = ()
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -107,6 +116,19 @@ class Question:
         """The WTForms field that asks this question, labelled in the context's language."""
         raise NotImplementedError
 
+    def paper_codes(self, paper: PaperContext) -> Sequence[int] | None:
+        """The codes a surveyor may key for this item from paper (None: free input)."""
+        return None
+
+    def parse_keyed(self, typed: str, paper: PaperContext) -> Any:
+        """The answer from what was keyed off a paper form; None when it has none.
+
+        Coded items must be keyed (the no-answer code when the paper is blank); free
+        items may be left empty.
+        """
+        typed = typed.strip()
+        return self.coerce(typed) if typed else None
+
     def _labels(self, context: FieldContext) -> dict[str, Any]:
         return {
             "label": localized(self.text, context.language),
@@ -115,6 +137,16 @@ class Question:
 
     def _presence(self) -> list:
         return [InputRequired(message=REQUIRED)] if self.required else [Optional()]
+
+
+def _keyed_code(question: Question, typed: str, paper: PaperContext) -> int | None:
+    typed = typed.strip()
+    if not typed:
+        raise InvalidAnswer("key a code, or the no-answer code when the paper is blank")
+    code = _as_int(typed)
+    if code not in question.paper_codes(paper):
+        raise InvalidAnswer(f"{code} is not a code of this item")
+    return None if code == paper.no_answer_code else code
 
 
 def _as_int(value: Any) -> int:
@@ -141,6 +173,12 @@ class SatisfactionQuestion(Question):
 
     def allowed_values(self) -> Sequence[int]:
         return self.LEVELS
+
+    def paper_codes(self, paper: PaperContext) -> Sequence[int]:
+        return (*self.allowed_values(), paper.no_answer_code)
+
+    def parse_keyed(self, typed: str, paper: PaperContext) -> Any:
+        return _keyed_code(self, typed, paper)
 
     def coerce(self, value: Any) -> int:
         level = _as_int(value)
@@ -169,6 +207,12 @@ class SingleChoiceQuestion(Question):
 
     def allowed_values(self) -> Sequence[int]:
         return tuple(o.value for o in self.options)
+
+    def paper_codes(self, paper: PaperContext) -> Sequence[int]:
+        return (*self.allowed_values(), paper.no_answer_code)
+
+    def parse_keyed(self, typed: str, paper: PaperContext) -> Any:
+        return _keyed_code(self, typed, paper)
 
     def coerce(self, value: Any) -> int:
         choice = _as_int(value)
@@ -200,6 +244,15 @@ class MultipleChoiceQuestion(SingleChoiceQuestion):
     @property
     def multiple(self) -> bool:
         return True
+
+    def parse_keyed(self, typed: str, paper: PaperContext) -> Any:
+        """Several option numbers separated by spaces, commas or +; the no-answer code alone."""
+        parts = typed.replace(",", " ").replace("+", " ").split()
+        if not parts:
+            raise InvalidAnswer("key the ticked numbers, or the no-answer code")
+        if parts == [str(paper.no_answer_code)]:
+            return None
+        return self.coerce(parts)
 
     def coerce(self, value: Any) -> list[int]:
         values = value if isinstance(value, list | tuple) else [value]
@@ -291,6 +344,14 @@ class ServiceQuestion(Question):
 
     def coerce(self, value: Any) -> int:
         return _as_int(value)
+
+    def paper_codes(self, paper: PaperContext) -> Sequence[int]:
+        return (*range(1, len(paper.services) + 1), paper.no_answer_code)
+
+    def parse_keyed(self, typed: str, paper: PaperContext) -> Any:
+        """The service's number on the printed form, turned into the service's id."""
+        number = _keyed_code(self, typed, paper)
+        return None if number is None else paper.services[number - 1]
 
     def make_field(self, context: FieldContext) -> Field:
         return RadioField(

@@ -52,12 +52,20 @@ def encode_matrix(values: np.ndarray) -> list[str]:
     return [flat[i * step : (i + 1) * step].decode("ascii") for i in range(n)]
 
 
-def decode(buffer: bytes, n: int, k: int) -> np.ndarray:
-    """An n × k float matrix (NaN = not answered) from n coded texts laid end to end."""
-    if n == 0 or k == 0:
-        return np.full((n, k), np.nan)
+def decode(buffer: bytes, n: int, k: int) -> list[np.ndarray]:
+    """One array per item (NaN = not answered) from n coded texts laid end to end.
+
+    Separate arrays rather than one block, so that dropping rows later can free each
+    item's old values as it goes; the work goes item by item for the same reason.
+    """
+    if n == 0:
+        return [np.full(0, np.nan) for _ in range(k)]
     digits = np.frombuffer(buffer, dtype=np.uint8, count=n * k * WIDTH).reshape(n, k, WIDTH)
-    values = (digits[..., 0].astype(np.int16) - ord("0")) * 10 + (digits[..., 1] - ord("0"))
-    matrix = values.astype(float)
-    matrix[digits[..., 1] == ord("-")] = np.nan
-    return matrix
+    items = []
+    for j in range(k):
+        tens, ones = digits[:, j, 0], digits[:, j, 1]
+        answered = ones != ord("-")
+        values = np.full(n, np.nan)
+        values[answered] = (tens[answered] - ord("0")) * 10.0 + (ones[answered] - ord("0"))
+        items.append(values)
+    return items

@@ -86,53 +86,19 @@ def record(
             for q in definition.items
             if q.code in answers and not isinstance(q, ServiceQuestion)
         }
-        submission_id = db.session.execute(
-            insert(Submission).returning(Submission.id),
-            {
-                "campaign_id": entry.campaign.id,
-                "questionnaire_version_id": entry.campaign.questionnaire_version_id,
-                "agency_id": entry.agency.id,
-                "service_id": answers.get(service_item.code) if service_item else None,
-                "service_point_id": entry.point.id if entry.point else None,
-                "channel": entry.channel,
-                "respondent_type": definition.respondent_type,
-                "started_at": started_at,
-                "submitted_at": now,
-                "duration_seconds": (
-                    int((now - started_at).total_seconds()) if started_at else None
-                ),
-                "client_hash": client,
-                "form_key": form_key_hash(nonce),
-                "status": "valid",
-                "coded_answers": coded.encode(coded.coded_items(definition), values),
-            },
-        ).scalar_one()
-        # Plain inserts, not ORM objects: a form has some forty answers and this is the
-        # hottest write of the platform.
-        rows = []
-        for code, value in values.items():
-            for position, single in enumerate(value if isinstance(value, list) else [value]):
-                as_int = isinstance(single, int)
-                rows.append(
-                    {
-                        "submission_id": submission_id,
-                        "item_code": code,
-                        "position": position,
-                        "value_int": single if as_int else None,
-                        "value_text": None if as_int else single,
-                    }
-                )
-        if rows:
-            db.session.execute(insert(Answer), rows)
-        db.session.execute(
-            insert(Participation),
-            {
-                "campaign_id": entry.campaign.id,
-                "agency_id": entry.agency.id,
-                "channel": entry.channel,
-                "recorded_on": now.date(),
-                "invitation_id": entry.invitation.id if entry.invitation else None,
-            },
+        submission_id = insert_submission(
+            entry.campaign,
+            entry.agency,
+            definition,
+            values,
+            channel=entry.channel,
+            service_id=answers.get(service_item.code) if service_item else None,
+            service_point_id=entry.point.id if entry.point else None,
+            started_at=started_at,
+            submitted_at=now,
+            client_hash=client,
+            form_key=form_key_hash(nonce),
+            invitation_id=entry.invitation.id if entry.invitation else None,
         )
         db.session.commit()
     except IntegrityError:
@@ -140,4 +106,76 @@ def record(
         # one is stored; this one is not.
         db.session.rollback()
         return None
+    return submission_id
+
+
+def insert_submission(
+    campaign: Campaign,
+    agency: Agency,
+    definition: Definition,
+    values: dict[str, Any],
+    *,
+    channel: str,
+    service_id: int | None,
+    service_point_id: int | None,
+    started_at: datetime | None,
+    submitted_at: datetime,
+    client_hash: str | None = None,
+    form_key: str | None = None,
+    dossier_hash: str | None = None,
+    invitation_id: int | None = None,
+) -> int:
+    """Write a submission, its answer rows and its participation; the caller commits.
+
+    `values` are coerced answers by item code (the service goes in `service_id`).
+    """
+    submission_id = db.session.execute(
+        insert(Submission).returning(Submission.id),
+        {
+            "campaign_id": campaign.id,
+            "questionnaire_version_id": campaign.questionnaire_version_id,
+            "agency_id": agency.id,
+            "service_id": service_id,
+            "service_point_id": service_point_id,
+            "channel": channel,
+            "respondent_type": definition.respondent_type,
+            "started_at": started_at,
+            "submitted_at": submitted_at,
+            "duration_seconds": (
+                int((submitted_at - started_at).total_seconds()) if started_at else None
+            ),
+            "client_hash": client_hash,
+            "form_key": form_key,
+            "dossier_hash": dossier_hash,
+            "status": "valid",
+            "coded_answers": coded.encode(coded.coded_items(definition), values),
+        },
+    ).scalar_one()
+    # Plain inserts, not ORM objects: a form has some forty answers and this is the
+    # hottest write of the platform.
+    rows = []
+    for code, value in values.items():
+        for position, single in enumerate(value if isinstance(value, list) else [value]):
+            as_int = isinstance(single, int)
+            rows.append(
+                {
+                    "submission_id": submission_id,
+                    "item_code": code,
+                    "position": position,
+                    "value_int": single if as_int else None,
+                    "value_text": None if as_int else single,
+                }
+            )
+    if rows:
+        db.session.execute(insert(Answer), rows)
+    db.session.execute(
+        insert(Participation),
+        {
+            "campaign_id": campaign.id,
+            "agency_id": agency.id,
+            "channel": channel,
+            "recorded_on": submitted_at.date(),
+            "invitation_id": invitation_id,
+        },
+    )
     return submission_id

@@ -1,9 +1,14 @@
 """The input of a run: one row per valid submission with its design columns and coded
-answers, read in bulk (never one query per submission)."""
+answers, read in bulk (never one query per submission).
+
+Only the submission table is read; agency, point and field codes come from small lookup
+tables joined in numpy, so the database does a plain scan whatever its statistics say
+(a planner that has not seen a fresh bulk load picks nested loops over a million rows).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from itertools import chain
 
@@ -27,142 +32,210 @@ class RunInput:
     channel: np.ndarray
     respondent_type: np.ndarray
     duration: np.ndarray  # seconds, NaN when unknown
-    client: np.ndarray
+    client: np.ndarray  # keyed hash of the client, None when unknown
     dossier: np.ndarray  # keyed hash of the dossier code, None when the form has none
-    submitted_at: list[datetime]
+    submitted_at: np.ndarray  # datetime64[us], UTC
     answers: dict[str, np.ndarray]  # item code -> values, NaN when not answered
 
     def __len__(self) -> int:
         return int(self.ids.size)
 
-    def subset(self, keep: np.ndarray) -> RunInput:
-        return RunInput(
-            ids=self.ids[keep],
-            agency=self.agency[keep],
-            point=self.point[keep],
-            field=self.field[keep],
-            channel=self.channel[keep],
-            respondent_type=self.respondent_type[keep],
-            duration=self.duration[keep],
-            client=self.client[keep],
-            dossier=self.dossier[keep],
-            submitted_at=[t for t, k in zip(self.submitted_at, keep, strict=True) if k],
-            answers={code: values[keep] for code, values in self.answers.items()},
-        )
+    def keep_only(self, keep: np.ndarray) -> None:
+        """Drop the rows where `keep` is false, column by column: a million rows never
+        exist twice in memory."""
+        if keep.all():
+            return
+        for f in fields(self):
+            if f.name != "answers":
+                setattr(self, f.name, getattr(self, f.name)[keep])
+        for code in self.answers:
+            self.answers[code] = self.answers[code][keep]
+
+
+COLUMNS = (
+    Submission.id,
+    Submission.agency_id,
+    Submission.service_point_id,
+    Submission.service_id,
+    Submission.channel,
+    Submission.respondent_type,
+    Submission.duration_seconds,
+    Submission.client_hash,
+    Submission.dossier_hash,
+    Submission.submitted_at,
+    Submission.coded_answers,
+)
 
 
 def load(campaign_id: int, definition: Definition, cutoff: datetime) -> RunInput:
-    """The run's rows with their coded answers.
+    """The run's rows in submission order, with their coded answers.
 
-    Answers come from each submission's coded text (one column, decoded by numpy); the few
+    Answers come from each submission's coded text (decoded by numpy); the few
     submissions stored before that column existed are read from their answer rows. On
     PostgreSQL the rows stream out through COPY into pyarrow.
     """
     codes = coded_items(definition)
-    if db.session.get_bind().dialect.name == "postgresql":
-        columns, texts = _copy_submissions(campaign_id, cutoff)
-    else:
-        columns, texts = _fetch_submissions(campaign_id, cutoff)
-    ids = np.asarray(columns[0], dtype=np.int64)
-    legacy = np.array([t is None for t in texts], dtype=bool)
+    query = select(*COLUMNS).where(
+        Submission.campaign_id == campaign_id,
+        Submission.status == "valid",
+        Submission.submitted_at <= cutoff,
+    )
     width = len(codes) * coded.WIDTH
-    blank = coded.MISSING * len(codes)
-    joined = "".join(blank if t is None else t for t in texts).encode("ascii")
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    raw, joined = _copy(query, width) if postgresql else _fetch(query, width)
+    ids = raw["id"].astype(np.int64)
     if len(joined) != ids.size * width:
         raise ValueError("coded answers do not match the questionnaire version's items")
-    matrix = coded.decode(joined, ids.size, len(codes))
+    items = coded.decode(joined, ids.size, len(codes))
+    del joined
+    # Rows usually arrive in id order already; sort only when they do not.
+    if ids.size and not np.all(np.diff(ids) > 0):
+        order = np.argsort(ids, kind="stable")
+        raw = {name: values[order] for name, values in raw.items()}
+        ids, items = ids[order], [values[order] for values in items]
+    legacy = raw.pop("legacy")
     if legacy.any():
-        _fill_from_answer_rows(matrix, ids, legacy, campaign_id, codes, cutoff)
-    answers = {code: matrix[:, j].copy() for j, code in enumerate(codes)}
-    return _assemble(*columns, answers)
-
-
-def _submissions(campaign_id: int, cutoff: datetime):
-    return (
-        select(
-            Submission.id,
-            Agency.code.label("agency"),
-            ServicePoint.code.label("point"),
-            ServiceField.code.label("field"),
-            Submission.channel,
-            Submission.respondent_type,
-            Submission.duration_seconds,
-            Submission.client_hash,
-            Submission.dossier_hash,
-            Submission.submitted_at,
-            Submission.coded_answers,
-        )
-        .select_from(Submission)
-        .join(Agency, Agency.id == Submission.agency_id)
-        .outerjoin(ServicePoint, ServicePoint.id == Submission.service_point_id)
-        .outerjoin(Service, Service.id == Submission.service_id)
-        .outerjoin(ServiceField, ServiceField.id == Service.field_id)
-        .where(
-            Submission.campaign_id == campaign_id,
-            Submission.status == "valid",
-            Submission.submitted_at <= cutoff,
-        )
-        .order_by(Submission.id)
+        _fill_from_answer_rows(items, ids, query, codes)
+    agency = _lookup(raw["agency_id"], _codes(Agency.id, Agency.code), "")
+    point = _lookup(raw["service_point_id"], _codes(ServicePoint.id, ServicePoint.code), "")
+    field_of_service = dict(
+        db.session.execute(
+            select(Service.id, ServiceField.code).join(
+                ServiceField, ServiceField.id == Service.field_id
+            )
+        ).all()
     )
-
-
-def _assemble(ids, agency, point, field, channel, kind, duration, client, dossier, when, answers):
-    agency = np.asarray(agency, dtype=object).astype(str)
-    point = np.array(
-        [p if p not in (None, "") else f"agency:{a}" for p, a in zip(point, agency, strict=True)],
-        dtype=object,
-    ).astype(str)
     return RunInput(
-        ids=np.asarray(ids, dtype=np.int64),
+        ids=ids,
         agency=agency,
-        point=point,
-        field=np.array([f or "" for f in field], dtype=object).astype(str),
-        channel=np.asarray(channel, dtype=object).astype(str),
-        respondent_type=np.asarray(kind, dtype=object).astype(str),
-        duration=np.array([np.nan if d is None else d for d in duration], dtype=float),
-        client=np.asarray(client, dtype=object),
-        dossier=np.asarray(dossier, dtype=object),
-        submitted_at=list(when),
-        answers=answers,
+        # Forms without a point (paper handed out by a surveyor) form one unit per agency.
+        point=np.where(point == "", np.char.add("agency:", agency), point),
+        field=_lookup(raw["service_id"], field_of_service, ""),
+        channel=raw["channel"].astype(str),
+        respondent_type=raw["respondent_type"].astype(str),
+        duration=raw["duration_seconds"].astype(float),
+        client=raw["client_hash"],
+        dossier=raw["dossier_hash"],
+        submitted_at=raw["submitted_at"].astype("datetime64[us]"),
+        answers=dict(zip(codes, items, strict=True)),
     )
 
 
-def _fetch_submissions(campaign_id: int, cutoff: datetime):
+def _codes(key, value) -> dict[int, str]:
+    return dict(db.session.execute(select(key, value)).all())
+
+
+def _lookup(ids: np.ndarray, codes: dict[int, str], missing: str) -> np.ndarray:
+    """Codes for an array of ids (NaN or None = missing), through a dense table."""
+    numbers = np.array([np.nan if v is None else v for v in ids], dtype=float)
+    size = int(max(codes, default=0)) + 2
+    table = np.array([missing] * size, dtype=object)
+    for key, code in codes.items():
+        table[key] = code
+    index = np.where(np.isnan(numbers), size - 1, numbers).astype(np.int64)
+    return table[index].astype(str)
+
+
+def _joined(texts, width: int) -> tuple[bytes, np.ndarray]:
+    """Coded texts end to end (blank for submissions without one), and which lacked one."""
+    legacy = np.array([t is None for t in texts], dtype=bool)
+    blank = "-" * width
+    return "".join(blank if t is None else t for t in texts).encode("ascii"), legacy
+
+
+def _fetch(query, width: int) -> tuple[dict[str, np.ndarray], bytes]:
     """Rows through the DBAPI cursor: SQLAlchemy's row objects would double the time."""
     cursor = db.session.connection().connection.driver_connection.cursor()
-    cursor.execute(*_compiled(_submissions(campaign_id, cutoff)))
+    cursor.execute(*_compiled(query))
     rows = cursor.fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(11)]
-    when = [_parse_time(t) for t in columns[9]]
-    return [*columns[:9], when], list(columns[10])
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in COLUMNS]
+    raw = {}
+    for column, values in zip(COLUMNS, columns, strict=True):
+        array = np.empty(len(values), dtype=object)
+        array[:] = values
+        raw[column.key] = array
+    raw["submitted_at"] = np.array(raw["submitted_at"].tolist(), dtype="datetime64[us]")
+    raw["duration_seconds"] = np.array(
+        [np.nan if d is None else d for d in raw["duration_seconds"]], dtype=float
+    )
+    joined, raw["legacy"] = _joined(raw.pop("coded_answers"), width)
+    return raw, joined
 
 
-def _parse_time(value) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+def _copy(query, width: int) -> tuple[dict[str, np.ndarray], bytes]:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pc
+
+    sql = str(
+        query.compile(dialect=db.session.get_bind().dialect, compile_kwargs={"literal_binds": True})
+    )
+    buffer = io.BytesIO()
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
+        for chunk in copy:
+            buffer.write(chunk)
+    buffer.seek(0)
+    strings = ("channel", "respondent_type", "client_hash", "dossier_hash", "coded_answers")
+    table = pc.read_csv(
+        buffer,
+        convert_options=pc.ConvertOptions(
+            column_types={
+                **{name: pa.string() for name in strings},
+                **{n: pa.float64() for n in ("agency_id", "service_point_id", "service_id")},
+                "duration_seconds": pa.float64(),
+                "submitted_at": pa.timestamp("us"),
+            },
+            timestamp_parsers=["%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S"],
+            strings_can_be_null=True,
+        ),
+    )
+    del buffer
+    raw = {}
+    for column in COLUMNS:
+        values = table.column(column.key).combine_chunks()
+        if column.key in ("channel", "respondent_type"):
+            # A handful of distinct values: no Python string per row.
+            encoded = values.dictionary_encode()
+            labels = np.array([*encoded.dictionary.to_pylist(), ""], dtype=str)
+            indices = encoded.indices.fill_null(len(labels) - 1).to_numpy()
+            raw[column.key] = labels[indices]
+        elif column.key == "coded_answers":
+            texts = values
+        else:
+            raw[column.key] = values.to_numpy(zero_copy_only=False)
+    if texts.null_count == 0 and len(texts):
+        # Every text has the same width: the string data buffer is the answers end to end.
+        offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)
+        offsets = offsets[texts.offset : texts.offset + len(texts) + 1]
+        if np.all(np.diff(offsets) == width):
+            raw["legacy"] = np.zeros(len(texts), dtype=bool)
+            data = texts.buffers()[2]
+            return raw, data.to_pybytes()[offsets[0] : offsets[-1]]
+    joined, raw["legacy"] = _joined(texts.to_pylist(), width)
+    return raw, joined
 
 
-def _fill_from_answer_rows(matrix, ids, legacy, campaign_id, codes, cutoff) -> None:
+def _fill_from_answer_rows(items, ids, submissions, codes) -> None:
     """Place the answer rows of submissions that have no coded text."""
     column_of = case({code: j for j, code in enumerate(codes)}, value=Answer.item_code)
-    long_form = (
-        select(Answer.submission_id, column_of, Answer.value_int)
-        .join(Submission, Submission.id == Answer.submission_id)
-        .where(
-            Submission.campaign_id == campaign_id,
-            Submission.status == "valid",
-            Submission.submitted_at <= cutoff,
-            Submission.coded_answers.is_(None),
-            Answer.item_code.in_(codes),
-            Answer.position == 0,
-            Answer.value_int.is_not(None),
-        )
+    legacy = submissions.where(Submission.coded_answers.is_(None)).with_only_columns(Submission.id)
+    long_form = select(Answer.submission_id, column_of, Answer.value_int).where(
+        Answer.submission_id.in_(legacy.scalar_subquery()),
+        Answer.item_code.in_(codes),
+        Answer.position == 0,
+        Answer.value_int.is_not(None),
     )
     cursor = db.session.connection().connection.driver_connection.cursor()
     cursor.execute(*_compiled(long_form))
     while batch := cursor.fetchmany(1_000_000):
         flat = np.fromiter(chain.from_iterable(batch), dtype=np.int64, count=3 * len(batch))
         triples = flat.reshape(-1, 3)
-        matrix[np.searchsorted(ids, triples[:, 0]), triples[:, 1]] = triples[:, 2]
+        rows = np.searchsorted(ids, triples[:, 0])
+        for j in np.unique(triples[:, 1]):
+            mine = triples[:, 1] == j
+            items[j][rows[mine]] = triples[mine, 2]
 
 
 def _compiled(query) -> tuple[str, tuple]:
@@ -175,54 +248,3 @@ def _compiled(query) -> tuple[str, tuple]:
     return str(compiled), tuple(
         p.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(p, datetime) else p for p in params
     )
-
-
-def _copy_submissions(campaign_id: int, cutoff: datetime):
-    import io
-
-    import pyarrow as pa
-    import pyarrow.csv as pc
-
-    sql = str(
-        _submissions(campaign_id, cutoff).compile(
-            dialect=db.session.get_bind().dialect, compile_kwargs={"literal_binds": True}
-        )
-    )
-    buffer = io.BytesIO()
-    cursor = db.session.connection().connection.driver_connection.cursor()
-    with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
-        for chunk in copy:
-            buffer.write(chunk)
-    buffer.seek(0)
-    strings = [
-        "agency",
-        "point",
-        "field",
-        "channel",
-        "respondent_type",
-        "client_hash",
-        "dossier_hash",
-        "coded_answers",
-    ]
-    table = pc.read_csv(
-        buffer,
-        convert_options=pc.ConvertOptions(
-            column_types={name: pa.string() for name in strings},
-            timestamp_parsers=["%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S"],
-            strings_can_be_null=True,
-        ),
-    )
-    column = table.column
-    names = [
-        "agency",
-        "point",
-        "field",
-        "channel",
-        "respondent_type",
-        "duration_seconds",
-        "client_hash",
-        "dossier_hash",
-    ]
-    columns = [column("id").to_numpy()] + [column(name).to_pylist() for name in names]
-    when = column("submitted_at").to_pylist() if table.num_rows else []
-    return [*columns, when], column("coded_answers").to_pylist()

@@ -82,24 +82,31 @@ def _repeated_dossiers(data: RunInput) -> np.ndarray:
 
 def _bursts(data: RunInput) -> np.ndarray:
     flagged = np.zeros(len(data), dtype=bool)
-    groups: dict[tuple[str, str], list[int]] = {}
-    for index, (client, point) in enumerate(zip(data.client, data.point, strict=True)):
-        if client:
-            groups.setdefault((client, point), []).append(index)
+    known = np.flatnonzero(np.array([bool(c) for c in data.client], dtype=bool))
+    if known.size < BURST_SIZE:
+        return flagged
+    # Group by (client, point) and keep only groups big enough to be a burst.
+    keys = np.char.add(np.char.add(data.client[known].astype(str), "|"), data.point[known])
+    _, group, sizes = np.unique(keys, return_inverse=True, return_counts=True)
+    candidates = known[sizes[group] >= BURST_SIZE]
+    groups: dict[str, list[int]] = {}
+    for index, key in zip(candidates.tolist(), keys[sizes[group] >= BURST_SIZE], strict=True):
+        groups.setdefault(key, []).append(index)
+    window = np.timedelta64(BURST_WINDOW)
     for indices in groups.values():
-        if len(indices) < BURST_SIZE:
-            continue
-        indices.sort(key=lambda i: data.submitted_at[i])
-        times = [data.submitted_at[i] for i in indices]
+        rows = np.array(indices)
+        rows = rows[np.argsort(data.submitted_at[rows], kind="stable")]
+        times = data.submitted_at[rows]
         start = 0
-        for end in range(len(indices)):
-            while times[end] - times[start] > BURST_WINDOW:
+        for end in range(rows.size):
+            while times[end] - times[start] > window:
                 start += 1
             if end - start + 1 >= BURST_SIZE:
-                flagged[indices[start : end + 1]] = True
+                flagged[rows[start : end + 1]] = True
     return flagged
 
 
 def _outside(data: RunInput, period: tuple[date, date]) -> np.ndarray:
     first, last = period
-    return np.array([not first <= t.date() <= last for t in data.submitted_at], dtype=bool)
+    days = data.submitted_at.astype("datetime64[D]")
+    return (days < np.datetime64(first)) | (days > np.datetime64(last))

@@ -87,7 +87,7 @@ def run(
                 .values(status="flagged", status_reason=reason)
             )
     keep = ~np.isin(data.ids, list(screened.flagged))
-    data = data.subset(keep)
+    data.keep_only(keep)
     if len(data) == 0:
         raise RunError("no valid submissions to analyse")
     timings["screen"] = time.perf_counter() - clock

@@ -54,7 +54,7 @@ def test_a_complete_answer_is_stored_once_with_its_participation(client, open_ca
     assert "PA1" not in answers
     # The coded copy the analysis reads says the same as the answer rows.
     codes = coded_items(submission.questionnaire_version.definition())
-    decoded = coded.decode(submission.coded_answers.encode(), 1, len(codes))[0]
+    decoded = [item[0] for item in coded.decode(submission.coded_answers.encode(), 1, len(codes))]
     for code, value in zip(codes, decoded, strict=True):
         assert answers.get(code) == (None if np.isnan(value) else int(value)), code
     participation = db.session.scalar(select(Participation))

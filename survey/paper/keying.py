@@ -1,0 +1,90 @@
+"""Reading what a surveyor keyed off a paper form: paper codes in, answers out.
+
+The same skip rules as the web form decide which items count: an item the paper's answers
+skip must be left empty (a value there is a keying slip or a respondent who ignored the
+instruction, and either way a supervisor should look), and every shown coded item must be
+keyed, with the no-answer code where the paper is blank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+
+from survey.questionnaires.definition import Definition
+from survey.questionnaires.types import (
+    InvalidAnswer,
+    NumberQuestion,
+    PaperContext,
+    Question,
+    ShortTextQuestion,
+)
+
+
+@dataclass
+class Reading:
+    answers: dict[str, Any] = field(default_factory=dict)  # item code -> stored answer
+    shown: list[str] = field(default_factory=list)  # items the skip rules showed
+    problems: dict[str, str] = field(default_factory=dict)  # item code -> message
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def read(definition: Definition, typed: Mapping[str, str], paper: PaperContext) -> Reading:
+    """Check keyed values item by item in questionnaire order."""
+    reading = Reading()
+    for question in definition.items:
+        value = str(typed.get(question.code, "") or "")
+        if question.show_if is not None and not question.show_if.is_met(reading.answers):
+            if value.strip():
+                reading.problems[question.code] = _(
+                    "This item is skipped by the earlier answers; leave it empty."
+                )
+            continue
+        reading.shown.append(question.code)
+        try:
+            answer = question.parse_keyed(value, paper)
+        except InvalidAnswer:
+            reading.problems[question.code] = _message(question, value, paper)
+            continue
+        if answer is not None:
+            reading.answers[question.code] = answer
+    return reading
+
+
+def _message(question: Question, value: str, paper: PaperContext) -> str:
+    codes = question.paper_codes(paper)
+    if codes is not None:
+        if not value.strip():
+            return _("Key a code; key %(code)s when the paper is blank.", code=paper.no_answer_code)
+        return _(
+            "%(value)s is not a code of this item (codes: %(codes)s).",
+            value=value.strip(),
+            codes=", ".join(str(c) for c in codes),
+        )
+    if isinstance(question, NumberQuestion):
+        return _(
+            "Key a whole number from %(min)s to %(max)s.",
+            min="…" if question.min is None else question.min,
+            max="…" if question.max is None else question.max,
+        )
+    if isinstance(question, ShortTextQuestion):
+        return _("At most %(count)s characters.", count=question.max_length)
+    return _("This value cannot be read.")
+
+
+def normalized(definition: Definition, typed: Mapping[str, str]) -> dict[str, str]:
+    """The keyed values as stored: every item, stripped, multiple choices in order."""
+    values = {}
+    for question in definition.items:
+        value = " ".join(str(typed.get(question.code, "") or "").split())
+        if question.multiple and value:
+            parts = value.replace(",", " ").replace("+", " ").split()
+            value = " ".join(sorted(parts, key=lambda p: (len(p), p)))
+        values[question.code] = value
+    return values

@@ -1,0 +1,119 @@
+// Keyboard-first paper entry: each code typed moves the cursor on, skip rules grey out
+// items as the answers come in, and codes the item does not have are refused on the spot.
+// Progressive enhancement: without JavaScript the same form works and the server applies
+// the same checks when it is sent.
+(function () {
+  "use strict";
+  var form = document.querySelector("form.paper-entry");
+  if (!form) { return; }
+  var noAnswer = form.getAttribute("data-no-answer");
+
+  function fields() {
+    return Array.prototype.filter.call(
+      form.querySelectorAll("input:not([type=hidden])"),
+      function (input) { return !input.disabled; }
+    );
+  }
+
+  function moveFrom(input) {
+    var list = fields();
+    var next = list[list.indexOf(input) + 1];
+    if (next) { next.focus(); next.select(); } else { form.requestSubmit(); }
+  }
+
+  function given(code) {
+    var input = document.getElementById("item-" + code);
+    if (!input || input.disabled) { return []; }
+    var value = input.value.trim();
+    if (value === "" || value === noAnswer) { return []; }
+    return value.split(/[\s,+]+/).map(Number);
+  }
+
+  function met(rule) {
+    if (rule.all) { return rule.all.every(met); }
+    if (rule.any) { return rule.any.some(met); }
+    var values = given(rule.item);
+    if (rule.answered !== undefined) { return (values.length > 0) === rule.answered; }
+    return values.some(function (v) { return rule["in"].indexOf(v) !== -1; });
+  }
+
+  function applyRules() {
+    // In questionnaire order, so a rule sees earlier items already settled.
+    var rows = form.querySelectorAll("tr.entry-item");
+    for (var i = 0; i < rows.length; i++) {
+      var rule = rows[i].getAttribute("data-show-if");
+      if (!rule) { continue; }
+      var shown = met(JSON.parse(rule));
+      var input = rows[i].querySelector("input");
+      rows[i].classList.toggle("skipped", !shown);
+      if (!shown) { input.value = ""; }
+      input.disabled = !shown;
+    }
+  }
+
+  function say(input, message) {
+    var error = document.getElementById(input.getAttribute("data-error"));
+    input.setCustomValidity(message);
+    if (error) { error.textContent = message; }
+    input.setAttribute("aria-invalid", message ? "true" : "false");
+  }
+
+  function checkCode(input) {
+    var codes = input.getAttribute("data-codes").split(" ");
+    var value = input.value.trim();
+    if (value === "") { say(input, ""); return "empty"; }
+    if (input.hasAttribute("data-multiple")) {
+      var bad = value.split(/[\s,+]+/).filter(function (v) { return v && codes.indexOf(v) === -1; });
+      say(input, bad.length ? input.getAttribute("data-message") : "");
+      return bad.length ? "bad" : "partial";
+    }
+    if (codes.indexOf(value) !== -1) {
+      say(input, "");
+      var longer = codes.some(function (c) { return c !== value && c.indexOf(value) === 0; });
+      return longer ? "partial" : "complete";
+    }
+    var prefix = codes.some(function (c) { return c.indexOf(value) === 0; });
+    say(input, prefix ? "" : input.getAttribute("data-message"));
+    return prefix ? "partial" : "bad";
+  }
+
+  function luhnOk(serial) {
+    var match = /^[A-Z0-9]+-(\d{6})-(\d)$/.exec(serial);
+    if (!match) { return false; }
+    var total = 0;
+    var digits = match[1].split("").reverse();
+    for (var i = 0; i < digits.length; i++) {
+      var d = Number(digits[i]);
+      if (i % 2 === 0) { d *= 2; if (d > 9) { d -= 9; } }
+      total += d;
+    }
+    return (10 - total % 10) % 10 === Number(match[2]);
+  }
+
+  form.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.hasAttribute("data-codes")) { return; }
+    var state = checkCode(input);
+    applyRules();
+    if (state === "complete") { moveFrom(input); }
+    if (state === "bad") { input.select(); }
+  });
+
+  form.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (event.key !== "Enter" || input.tagName !== "INPUT") { return; }
+    event.preventDefault();
+    if (input.hasAttribute("data-serial")) {
+      input.value = input.value.replace(/\s+/g, "").toUpperCase();
+      if (!luhnOk(input.value)) { say(input, input.getAttribute("data-message")); input.select(); return; }
+      say(input, "");
+    }
+    if (input.hasAttribute("data-codes") && checkCode(input) === "bad") { input.select(); return; }
+    moveFrom(input);
+  });
+
+  applyRules();
+  var problems = document.getElementById("entry-problems");
+  var firstBad = form.querySelector("[aria-invalid=true]");
+  if (firstBad) { firstBad.focus(); firstBad.select(); } else if (problems) { problems.focus(); }
+})();
