@@ -5,8 +5,9 @@
     python bench/analysis_run_bench.py \\
         --database-url postgresql+psycopg://postgres@127.0.0.1/scratch --responses 1000000
 
-The database must be empty (it is migrated and seeded here). Prints the seeding time, the
-run's own timings (load, screen, estimate), the whole command's wall time and peak memory.
+The database must be empty (it is migrated and seeded here), or already seeded with
+--reuse. Prints the seeding time, the run's own timings (load, screen, estimate), the whole
+command's wall time and peak memory.
 """
 
 from __future__ import annotations
@@ -26,19 +27,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--responses", type=int, default=100_000)
+    parser.add_argument(
+        "--reuse", action="store_true", help="The database is seeded already: only run."
+    )
     args = parser.parse_args()
     env = {**os.environ, "SURVEY_ENV": "development", "SURVEY_DATABASE_URL": args.database_url}
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    started = time.perf_counter()
-    subprocess.run(
-        [*flask, "demo", "seed", "--responses", str(args.responses)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    print(f"seeded {args.responses:,} submissions in {time.perf_counter() - started:.1f} s")
+    if not args.reuse:
+        started = time.perf_counter()
+        subprocess.run(
+            [*flask, "demo", "seed", "--responses", str(args.responses)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        print(f"seeded {args.responses:,} submissions in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
     result = subprocess.run(
         [*flask, "analysis", "run", "--campaign", "demo"],

@@ -146,7 +146,7 @@ def update_batch(
 def set_verify_share(campaign: Campaign, share: float, *, actor: str, user_id) -> None:
     """Applies to forms issued from now on; forms already out keep their draw."""
     if not 0 < share <= 1:
-        raise PaperError(_("The share keyed twice must be more than 0% and at most 100%."))
+        raise PaperError(_("The share keyed twice must be from 1 to 100 percent."))
     before = campaign.paper_verify_share
     campaign.paper_verify_share = share
     db.session.flush()

@@ -42,7 +42,7 @@ class BatchForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=1, max=services.MAX_BATCH)],
     )
     language = SelectField(
-        _l("Language of the forms"), choices=[("vi", "Tiếng Việt"), ("en", "English")]
+        _l("Language of the forms"), choices=choices([("vi", "Tiếng Việt"), ("en", "English")])
     )
 
 

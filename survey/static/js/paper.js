@@ -113,6 +113,7 @@
   });
 
   applyRules();
+  form.setAttribute("data-ready", "");  // tests (and styles) can tell the keys are live
   var problems = document.getElementById("entry-problems");
   var firstBad = form.querySelector("[aria-invalid=true]");
   if (firstBad) { firstBad.focus(); firstBad.select(); } else if (problems) { problems.focus(); }

@@ -1,0 +1,140 @@
+"""Paper entry in a real browser: two surveyors key the same form with the keyboard only,
+one planted difference goes to adjudication, and the supervisor's value is what counts."""
+
+from sqlalchemy import select
+
+from survey.agencies.models import Agency
+from survey.campaigns.models import Campaign
+from survey.extensions import db
+from survey.paper import services
+from survey.paper.models import PaperForm
+from survey.questionnaires.types import PaperContext
+from survey.responses.models import Answer
+from survey.users.services import create_user
+
+PASSWORD = "khao-sat-2026"
+
+
+def _issue_form(app) -> tuple[int, str]:
+    with app.app_context():
+        campaign = db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
+        agency = db.session.scalar(select(Agency).where(Agency.code == "SXD"))
+        create_user(username="dieutra.hai", role="surveyor", password=PASSWORD, actor="test")
+        batch = services.create_batch(campaign, agency, 1, actor="test", user_id=None)
+        db.session.commit()
+        return batch.id, batch.forms[0].serial
+
+
+def _signed_in(browser, live_server, username):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto("/sign-in")
+    page.get_by_label("Tên đăng nhập hoặc thư điện tử").fill(username)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/")
+    return context, page
+
+
+def _keystrokes(definition, paper, answers):
+    """What a surveyor types, item by item, reading the paper: codes move on by themselves
+    when no longer code starts with them; Enter moves on otherwise."""
+    strokes = []
+    given = {}
+    for question in definition.items:
+        if question.show_if is not None and not question.show_if.is_met(given):
+            continue  # greyed out: the cursor never stops there
+        value = answers.get(question.code, "")
+        codes = question.paper_codes(paper)
+        if codes is None or question.multiple:
+            strokes.append((value, True))
+        else:
+            longer = any(str(c) != value and str(c).startswith(value) for c in codes)
+            strokes.append((value, longer))
+        if value and value != str(paper.no_answer_code) and codes is not None:
+            given[question.code] = int(value.split()[0])
+    return strokes
+
+
+def _key_form(page, batch_id, serial, strokes):
+    page.goto(f"/paper/batches/{batch_id}/entry")
+    page.wait_for_selector("form.paper-entry[data-ready]")
+    page.keyboard.type(serial)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # no dossier number on this form
+    for value, needs_enter in strokes:
+        if value:
+            page.keyboard.type(value)
+        if needs_enter or not value:
+            page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    page.wait_for_selector(".alert-success, .alert-error")
+    errors = page.locator(".alert-error, .field-errors").all_inner_texts()
+    assert page.locator(".alert-error").count() == 0, [e for e in errors if e.strip()]
+    return page.locator(".alert-success").inner_text()
+
+
+def test_two_keyers_one_difference_adjudicated(browser, live_server, tmp_path):
+    batch_id, serial = _issue_form(live_server.app)
+    with live_server.app.app_context():
+        campaign = db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
+        definition = campaign.questionnaire_version.definition()
+        batch = db.session.get(services.Batch, batch_id)
+        paper = services.paper_context(batch, definition)
+    answers = _paper(definition, paper)
+    first_context, first = _signed_in(browser, live_server, "dieutra")
+    message = _key_form(first, batch_id, serial, _keystrokes(definition, paper, answers))
+    assert serial in message
+    first.screenshot(path=str(tmp_path / "paper-entry.png"), full_page=True)
+    first_context.close()
+
+    second_context, second = _signed_in(browser, live_server, "dieutra.hai")
+    planted = {**answers, "TC1": "5"}  # the paper says 4
+    message = _key_form(second, batch_id, serial, _keystrokes(definition, paper, planted))
+    assert serial in message
+    second_context.close()
+
+    supervisor_context, supervisor = _signed_in(browser, live_server, "danhgia")
+    supervisor.goto("/paper/adjudication")
+    supervisor.get_by_role("link", name=serial).click()
+    rows = supervisor.locator("table.diff-table tbody tr")
+    assert rows.count() == 1
+    assert rows.first.locator("[data-first]").inner_text() == "4"
+    assert rows.first.locator("[data-second]").inner_text() == "5"
+    supervisor.keyboard.type("4")  # the paper-value field has the focus
+    supervisor.keyboard.press("Enter")
+    supervisor.wait_for_selector(".alert-success")
+    supervisor_context.close()
+
+    with live_server.app.app_context():
+        form = db.session.scalar(select(PaperForm).where(PaperForm.serial == serial))
+        assert form.status == "verified"
+        stored = dict(
+            db.session.execute(
+                select(Answer.item_code, Answer.value_int).where(
+                    Answer.submission_id == form.submission_id
+                )
+            ).all()
+        )
+        assert stored["TC1"] == 4
+        assert stored["B4"] == 1
+        assert stored["PA1"] == int(answers["PA1"])
+
+
+def _paper(definition, paper: PaperContext) -> dict[str, str]:
+    """What is written on the paper form: B4 = 1 so the feedback items are asked."""
+    answers = {}
+    for question in definition.items:
+        kind = question.type_name
+        if kind == "satisfaction":
+            answers[question.code] = "4"
+        elif kind in ("single_choice", "service"):
+            answers[question.code] = "1"
+        elif kind == "multiple_choice":
+            answers[question.code] = "1 2"
+        elif kind == "number":
+            answers[question.code] = str(question.min or 1)
+        else:
+            answers[question.code] = ""
+    answers["TC2"] = "9"  # left blank on the paper
+    return answers

@@ -1,0 +1,125 @@
+"""The paper pages over HTTP, the printed forms and the command line."""
+
+import io
+import re
+
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from survey.paper import services
+from survey.paper.models import Batch, PaperForm
+from survey.paper.serials import make_serial
+from survey.responses.models import Submission
+from tests.paper.conftest import paper_answers
+
+
+def _text(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+def test_the_printed_forms_hold_every_item_and_every_serial(client, login_as, batch, db):
+    login_as("surveyor")
+    response = client.get(f"/paper/batches/{batch.id}/forms.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    text = _text(response.data)
+    definition = batch.campaign.questionnaire_version.definition()
+    for question in definition.items:
+        words = " ".join(question.text["vi"].split())
+        assert words in text, question.code
+        assert f"[{question.code}]" in text
+    for form in batch.forms:
+        assert text.count(form.serial) >= 2, "on the form and in each page's header"
+    assert "Chỉ trả lời nếu câu 10 (B4) là 1" in text  # a skip rule in words
+    services_on_form = [s.name_vi for s in batch.agency.services]
+    assert all(name in text for name in services_on_form)
+
+
+def test_paper_forms_command_issues_a_batch_and_writes_the_pdf(
+    runner, paper_campaign, db, tmp_path
+):
+    campaign, agency, _ = paper_campaign
+    output = tmp_path / "forms.pdf"
+    result = runner.invoke(
+        args=["paper", "forms", "--campaign", campaign.code, "--agency", agency.code,
+              "--count", "2", "--output", str(output)]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    batch = db.session.scalar(select(Batch))
+    serials = [f.serial for f in batch.forms]
+    assert serials == [make_serial("SXD", 1), make_serial("SXD", 2)]
+    text = _text(output.read_bytes())
+    assert all(serial in text for serial in serials)
+    bad = runner.invoke(
+        args=["paper", "forms", "--campaign", campaign.code, "--agency", "NOPE",
+              "--count", "2", "--output", str(tmp_path / "x.pdf")]
+    )  # fmt: skip
+    assert bad.exit_code == 2
+    assert "no agency 'NOPE'" in bad.output
+    assert db.session.scalar(select(func.count()).select_from(Batch)) == 1
+
+
+def _entry_data(batch, serial, **overrides):
+    definition = batch.campaign.questionnaire_version.definition()
+    typed = paper_answers(definition, **overrides)
+    return {"serial": serial, **{f"item-{k}": v for k, v in typed.items()}}
+
+
+def test_keying_over_http_refuses_a_wrong_code_and_then_stores(client, login_as, batch, db):
+    login_as("surveyor")
+    url = f"/paper/batches/{batch.id}/entry"
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-codes="1 2 3 4 5 9"' in page
+    assert "autofocus" in page
+    serial = batch.forms[0].serial
+    bad = client.post(url, data=_entry_data(batch, serial, TC1="8"))
+    assert bad.status_code == 400
+    assert re.search(r'id="error-TC1"[^>]*>[^<]+<', bad.get_data(as_text=True))
+    assert db.session.get(PaperForm, batch.forms[0].id).entries == []
+    good = client.post(url, data=_entry_data(batch, serial))
+    assert good.status_code == 302
+    db.session.expire_all()
+    assert len(db.session.get(PaperForm, batch.forms[0].id).entries) == 1
+
+
+def test_an_evaluator_creates_a_batch_from_the_page(client, login_as, paper_campaign, db):
+    campaign, agency, point = paper_campaign
+    login_as("evaluator")
+    response = client.post(
+        "/paper/batches/new",
+        data={"campaign_id": campaign.id, "agency_id": agency.id, "surveyor_id": 0,
+              "point_id": point.id, "count": 3, "language": "vi"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.get_data(as_text=True)
+    batch = db.session.scalar(select(Batch))
+    assert len(batch.forms) == 3
+    assert batch.service_point_id == point.id
+    too_many = client.post(
+        "/paper/batches/new",
+        data={"campaign_id": campaign.id, "agency_id": agency.id, "surveyor_id": 0,
+              "point_id": 0, "count": 99999, "language": "vi"},
+    )  # fmt: skip
+    assert too_many.status_code == 400
+
+
+def test_the_quality_report_downloads_as_csv(client, login_as, batch, keyers, db):
+    first, second, _ = keyers
+    definition = batch.campaign.questionnaire_version.definition()
+    for keyer in (first, second):
+        services.record_entry(
+            batch, batch.forms[0].serial, paper_answers(definition), keyer=keyer, started_at=None
+        )
+    db.session.commit()
+    login_as("evaluator")
+    campaign = batch.campaign.code
+    keyers_csv = client.get(f"/paper/quality.csv?campaign={campaign}&table=keyers")
+    lines = keyers_csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0] == "keyer,forms,fields,errors,errors_per_1000,median_seconds"
+    assert any(line.startswith("keyer.a,1,") for line in lines)
+    batches_csv = client.get(f"/paper/quality.csv?campaign={campaign}&table=batches")
+    row = batches_csv.get_data(as_text=True).splitlines()[1].split(",")
+    assert row[3:11] == ["5", "", "0", "1", "1", "0", "4", "0"]
+    assert db.session.scalar(select(func.count()).select_from(Submission)) == 1
+    page = client.get(f"/paper/quality?campaign={campaign}")
+    assert page.status_code == 200
