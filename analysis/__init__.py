@@ -24,7 +24,13 @@ from analysis.compare import (
 from analysis.design import LONELY_PSU_RULES, Calibration, Design
 from analysis.drivers import Driver, key_drivers
 from analysis.errors import AnalysisError, DesignError, WeightingError
-from analysis.indices import breakdowns, estimate_indices, estimate_means, to_hundred
+from analysis.indices import (
+    breakdowns,
+    estimate_indices,
+    estimate_means,
+    option_shares,
+    to_hundred,
+)
 from analysis.reliability import cronbach_alpha
 from analysis.results import Estimate, IndexTable
 from analysis.scheme import IndexScheme
@@ -53,6 +59,7 @@ __all__ = [
     "estimate_means",
     "holm",
     "key_drivers",
+    "option_shares",
     "precision_flags",
     "rake",
     "rank_intervals",

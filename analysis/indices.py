@@ -196,6 +196,41 @@ def breakdowns(
     }
 
 
+def option_shares(
+    design: Design,
+    answers: Mapping[str, Sequence],
+    by: Sequence | None = None,
+) -> dict[str, dict[str, dict[int, float]]]:
+    """Weighted share of each answer value among those who answered, per domain and item.
+
+    Point estimates only (a Hajek ratio: the weight of those giving the value over the
+    weight of those answering), for profiles and for ranking what respondents want
+    improved. Domains as in `estimate_indices`; `by=None` gives the single domain "all".
+
+    Returns
+    -------
+    {domain: {item: {value: share}}}, values in increasing order; an item nobody in a
+    domain answered is absent from it.
+    """
+    labels = np.full(design.n, "all", dtype=object) if by is None else np.asarray(by)
+    if labels.shape[0] != design.n:
+        raise AnalysisError(f"the domain column has {labels.shape[0]} rows, the design {design.n}")
+    domains, code = factorize(labels.astype(str))
+    shares: dict[str, dict[str, dict[int, float]]] = {str(d): {} for d in domains}
+    size, weights = len(domains), design.weights
+    for item, raw in answers.items():
+        values = np.asarray(raw, dtype=float)
+        answered = ~np.isnan(values)
+        totals = np.bincount(code[answered], weights=weights[answered], minlength=size)
+        for value in np.unique(values[answered]):
+            chosen = answered & (values == value)
+            weight = np.bincount(code[chosen], weights=weights[chosen], minlength=size)
+            for d in np.flatnonzero(totals > 0):
+                item_shares = shares[str(domains[d])].setdefault(item, {})
+                item_shares[int(value)] = float(weight[d] / totals[d])
+    return shares
+
+
 def to_hundred(table: IndexTable) -> tuple[np.ndarray, np.ndarray]:
     """Mean scores and their SEs on a 0–100 scale."""
     low, high = 1, 5
@@ -225,6 +260,9 @@ def _estimate(design, matrix, value_of, scheme, by, statistic, ci, level) -> Ind
     if design.calibration is not None:
         beta, psu_margins = _calibration_terms(design, layout, matrix, value_of, stats)
     var, present = _variances(design, layout, stats, beta, psu_margins)
+    # A domain whose PSU totals are all alike has variance 0, which rounding can leave a
+    # hair below zero (-1e-18); that is 0, not a missing standard error.
+    var = np.where(var < 0, 0.0, var)
     se = np.sqrt(var)
     n = stats.n
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -197,6 +197,7 @@ def register_commands(app: Flask) -> None:
     from survey.paper.cli import paper_cli
     from survey.questionnaires.cli import questionnaires_cli
     from survey.reform.cli import reform_cli
+    from survey.reports.cli import export_cli, reports_cli
     from survey.runs.cli import analysis_cli
     from survey.users.cli import users_cli
 
@@ -206,5 +207,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(invitations_cli)
     app.cli.add_command(reform_cli)
     app.cli.add_command(paper_cli)
+    app.cli.add_command(reports_cli)
+    app.cli.add_command(export_cli)
     app.cli.add_command(points_cli)
     app.cli.add_command(analysis_cli)

@@ -191,3 +191,51 @@ def priority_matrix(
 
 def _shorten(label: str, limit: int = 36) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def heat_map(
+    rows: Sequence[str],
+    columns: Sequence[str],
+    values: Sequence[Sequence[float | None]],
+    *,
+    title: str,
+) -> Markup:
+    """A grid of 0–100 values, darker where lower (where attention is needed), each cell
+    with its number so the map reads in grey print; blank where there is no value."""
+    cell_width, cell_height, left, top = 56, 17, 250, 24
+    finite = [v for row in values for v in row if v is not None]
+    low, high = (min(finite), max(finite)) if finite else (0.0, 100.0)
+    span = (high - low) or 1.0
+    body = []
+    for j, column in enumerate(columns):
+        body.append(
+            f'<text x="{left + cell_width * j + cell_width / 2:.1f}" y="{top - 8}" '
+            f'text-anchor="middle" font-weight="bold">{escape(column)}</text>'
+        )
+    for i, (label, row) in enumerate(zip(rows, values, strict=True)):
+        y = top + cell_height * i
+        body.append(
+            f'<text x="{left - 6}" y="{y + 12}" text-anchor="end">{escape(_shorten(label, 38))}'
+            "</text>"
+        )
+        for j, value in enumerate(row):
+            x = left + cell_width * j
+            if value is None:
+                body.append(
+                    f'<rect x="{x}" y="{y}" width="{cell_width}" height="{cell_height}" '
+                    'fill="#fff" stroke="#bbb"/>'
+                )
+                continue
+            # Lightest grey at the best value, dark at the worst; text flips to white.
+            darkness = 1 - (value - low) / span
+            grey = round(235 - 175 * darkness)
+            ink = "#fff" if grey < 130 else "#000"
+            body.append(
+                f'<rect x="{x}" y="{y}" width="{cell_width}" height="{cell_height}" '
+                f'fill="rgb({grey},{grey},{grey})" stroke="#fff"/>'
+                f'<text x="{x + cell_width / 2:.1f}" y="{y + 12}" text-anchor="middle" '
+                f'fill="{ink}">{value:.1f}</text>'
+            )
+    width = left + cell_width * len(columns) + 10
+    height = top + cell_height * len(rows) + 10
+    return _frame(width, height, title, body)

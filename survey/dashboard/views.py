@@ -21,6 +21,7 @@ from survey.i18n import localized
 from survey.permissions import requires
 from survey.reform import services as reform
 from survey.reform.models import ReformFramework
+from survey.reports import exports, render
 from survey.runs.models import AnalysisRun
 from survey.runs.services import RunError, run
 
@@ -363,4 +364,78 @@ def export_points(code: str):
         write_rows(reform.POINT_COLUMNS, rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={campaign.code}-points.csv"},
+    )
+
+
+def _report_run(campaign: Campaign) -> AnalysisRun:
+    return _run(campaign) or abort(404)
+
+
+def _language() -> str:
+    language = request.args.get("language", "vi")
+    return language if language in render.LANGUAGES else abort(400)
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    return Response(
+        data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"}
+    )
+
+
+@blueprint.get("/<code>/report.pdf")
+@requires("evaluator")
+def download_province_report(code: str):
+    """The province report of the run (cached: a run never changes)."""
+    campaign = _campaign(code)
+    run_ = _report_run(campaign)
+    language = _language()
+    return _download(
+        render.province_pdf(campaign, run_, language),
+        "application/pdf",
+        f"{campaign.code}-run{run_.id}-{language}.pdf",
+    )
+
+
+@blueprint.get("/<code>/agencies/<agency_code>/report.pdf")
+@requires(*VIEWERS)
+def download_agency_report(code: str, agency_code: str):
+    campaign = _campaign(code)
+    agency = _agency(campaign, agency_code)
+    run_ = _report_run(campaign)
+    language = _language()
+    return _download(
+        render.agency_pdf(campaign, agency, run_, language),
+        "application/pdf",
+        f"{campaign.code}-{agency.code}-run{run_.id}-{language}.pdf",
+    )
+
+
+@blueprint.get("/<code>/agency-reports.zip")
+@requires("evaluator")
+def download_agency_reports(code: str):
+    campaign = _campaign(code)
+    run_ = _report_run(campaign)
+    language = _language()
+    return _download(
+        render.agencies_zip(campaign, run_, language),
+        "application/zip",
+        f"{campaign.code}-agencies-run{run_.id}-{language}.zip",
+    )
+
+
+@blueprint.get("/<code>/results.<fmt>")
+@requires("evaluator")
+def download_results(code: str, fmt: str):
+    """Every estimate of the run, for analysts (CSV or Excel)."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    campaign = _campaign(code)
+    run_ = _report_run(campaign)
+    mimetype = (
+        "text/csv"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return _download(
+        exports.results_bytes(run_, fmt), mimetype, f"{campaign.code}-run{run_.id}-results.{fmt}"
     )

@@ -24,7 +24,12 @@ from survey.definition_files import (
     schema_errors,
     unique,
 )
-from survey.questionnaires.types import Question, SatisfactionQuestion, ServiceQuestion
+from survey.questionnaires.types import (
+    Question,
+    SatisfactionQuestion,
+    ServiceQuestion,
+    SingleChoiceQuestion,
+)
 
 QUESTIONNAIRE_DIR = Path(__file__).resolve().parents[2] / "questionnaires"
 SCHEMA_PATH = QUESTIONNAIRE_DIR / "questionnaire.schema.json"
@@ -125,6 +130,20 @@ class Definition:
     @property
     def satisfaction_items(self) -> tuple[SatisfactionQuestion, ...]:
         return tuple(q for q in self.items if isinstance(q, SatisfactionQuestion))
+
+    @property
+    def expectation_items(self) -> tuple[SingleChoiceQuestion, ...]:
+        """The items asking what should improve (the `expectations` section), if any."""
+        spec = self.content.get("expectations")
+        if not spec:
+            return ()
+        section = next(s for s in self.sections if s.code == spec["section"])
+        return tuple(q for q in section.items if type(q) is SingleChoiceQuestion)
+
+    @property
+    def priority_value(self) -> int | None:
+        spec = self.content.get("expectations")
+        return spec["priority_value"] if spec else None
 
     @property
     def service_item(self) -> ServiceQuestion | None:
@@ -248,6 +267,11 @@ def _check_references(content: Mapping[str, Any]) -> Iterable[Problem]:
             if "show_if" in item:
                 yield from _check_condition(where, item["show_if"], earlier)
             earlier[item["code"]] = item
+    expectations = content.get("expectations")
+    if expectations and expectations["section"] not in section_codes:
+        yield Problem(
+            "expectations", f"section {expectations['section']} is not a section of the file"
+        )
     for code in components:
         if code not in used_components:
             yield Problem(f"component {code}", "no satisfaction item belongs to it")

@@ -27,6 +27,7 @@ from analysis import (
     estimate_indices,
     estimate_means,
     key_drivers,
+    option_shares,
     precision_flags,
     rake,
     rank_intervals,
@@ -38,6 +39,7 @@ from survey.db import utcnow
 from survey.extensions import db
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.models import QuestionnaireVersion
+from survey.questionnaires.types import SingleChoiceQuestion
 from survey.responses.models import Submission
 from survey.runs import extract, screening
 from survey.runs.models import AnalysisRun
@@ -201,9 +203,24 @@ def estimate(
             ).items()
         },
         "previous": _compare_with(previous, table, scheme.code),
+        # Profiles and what respondents want improved: shares of each answer value of
+        # the single-choice items, per agency and for the province ("all").
+        "options": _option_shares(design, data, definition),
         "reliability": alphas,
         "drivers": {"components": driver_rows, "left_out": left_out},
         "design": design.describe(),
+    }
+
+
+def _option_shares(design: Design, data: extract.RunInput, definition: Definition):
+    choices = {
+        q.code: data.answers[q.code]
+        for q in definition.items
+        if type(q) is SingleChoiceQuestion and q.code in data.answers
+    }
+    return {
+        **option_shares(design, choices, data.agency),
+        **option_shares(design, choices, None),
     }
 
 

@@ -170,3 +170,24 @@ def test_mean_scores_and_their_intervals_match_svymean(sample, scheme):
             (e.ci_high, r["ci_high"], SE),
         ],
     )
+
+
+def test_option_shares_of_four_and_five_are_the_satisfaction_index_r_computed(sample, scheme):
+    """A share of answer values is svymean of an indicator: the satisfied share of each
+    item (4 or 5) must equal R's item estimate, domain by domain."""
+    from analysis.indices import option_shares
+
+    items = [c for codes in scheme.components.values() for c in codes]
+    shares = option_shares(make_design(sample), {c: sample[c] for c in items}, sample["agency"])
+    reference = read_reference("items_adjust")
+    checked = 0
+    for row in reference:
+        if row["code"] not in items:
+            continue
+        given = shares[row["agency"]][row["code"]]
+        assert given.get(4, 0) + given.get(5, 0) == pytest.approx(
+            float(row["estimate"]), **ESTIMATE
+        )
+        assert sum(given.values()) == pytest.approx(1.0)
+        checked += 1
+    assert checked > 0

@@ -1,0 +1,259 @@
+"""What the reports say, taken from one stored run (never recomputed), with the
+publication rules of METHODS.md applied: an estimate on fewer than 5 answers is not
+published (a dash and a footnote), one on fewer than 30 answers or effective answers is
+marked as of low precision."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from survey.agencies.models import AGENCY_KINDS, Agency
+from survey.campaigns.models import Campaign
+from survey.dashboard import services as dashboard
+from survey.extensions import db
+from survey.questionnaires.definition import Definition
+from survey.questionnaires.models import QuestionnaireVersion
+from survey.questionnaires.types import LongTextQuestion
+from survey.reform import services as reform
+from survey.responses.models import Answer, Submission
+from survey.runs.models import AnalysisRun
+
+COMMENTS_SHOWN = 10
+
+# Personal data people write into comments despite the note asking them not to.
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\w])(?:\+?84|0)(?:[\s.-]?\d){8,10}(?!\d)")
+_NUMBER = re.compile(r"(?<!\d)\d{9,12}(?!\d)")  # identity-card and dossier-like numbers
+
+
+def mask_personal_data(text: str) -> str:
+    """Replace e-mail addresses, phone numbers and long digit runs with placeholders."""
+    text = _EMAIL.sub("[e-mail]", text)
+    text = _PHONE.sub("[số điện thoại]", text)
+    return _NUMBER.sub("[số]", text)
+
+
+def published(entry: Mapping[str, Any] | None) -> float | None:
+    """The estimate on the 0–100 scale, or None when it may not be published."""
+    if not entry or entry.get("estimate") is None or entry.get("suppressed"):
+        return None
+    return 100 * entry["estimate"]
+
+
+def interval(entry: Mapping[str, Any] | None) -> tuple[float, float] | None:
+    if not entry or entry.get("suppressed") or entry.get("ci_low") is None:
+        return None
+    return 100 * entry["ci_low"], 100 * entry["ci_high"]
+
+
+@dataclass(frozen=True)
+class AgencyLine:
+    agency: Agency
+    entry: Mapping[str, Any]
+    rank: Mapping[str, Any] | None
+
+    @property
+    def value(self) -> float | None:
+        return published(self.entry)
+
+    @property
+    def interval(self):
+        return interval(self.entry)
+
+
+@dataclass
+class ProvinceReport:
+    campaign: Campaign
+    run: AnalysisRun
+    definition: Definition
+    province: Mapping[str, Any]
+    groups: dict[str, list[AgencyLine]]
+    league: reform.League | None
+    changes: list[tuple[Agency, Mapping[str, Any]]]
+    heat: tuple[list[str], list[str], list[list[float | None]]]
+    lowest: list[dashboard.ItemResult]
+    drivers: list[tuple[str, float, float]]
+    channels: dict[str, int]
+    screening: Mapping[str, Any]
+
+    @property
+    def index_code(self) -> str:
+        return self.definition.index.code
+
+    def extremes(self, group: str) -> tuple[AgencyLine | None, AgencyLine | None]:
+        """The best and the worst published estimate of a group."""
+        lines = [line for line in self.groups[group] if line.value is not None]
+        if not lines:
+            return None, None
+        return lines[0], lines[-1]
+
+
+def run_definition(run: AnalysisRun) -> Definition:
+    """The questionnaire version the run analysed."""
+    return db.session.get(QuestionnaireVersion, run.questionnaire_version_id).definition()
+
+
+def _agencies(run: AnalysisRun) -> dict[str, Agency]:
+    codes = list(run.results["agencies"])
+    return {a.code: a for a in db.session.scalars(select(Agency).where(Agency.code.in_(codes)))}
+
+
+def _grouped(run: AnalysisRun, code: str) -> dict[str, list[AgencyLine]]:
+    agencies = _agencies(run)
+    ranks = {r["domain"]: r for rows in run.results.get("ranks", {}).values() for r in rows}
+    groups: dict[str, list[AgencyLine]] = {}
+    for domain, rows in run.results["agencies"].items():
+        if domain in agencies and code in rows:
+            agency = agencies[domain]
+            groups.setdefault(agency.ranking_group, []).append(
+                AgencyLine(agency, rows[code], ranks.get(domain))
+            )
+    for lines in groups.values():
+        lines.sort(key=lambda line: (line.value is None, -(line.value or 0), line.agency.code))
+    return dict(
+        sorted(
+            groups.items(),
+            key=lambda item: (
+                min(AGENCY_KINDS.index(line.agency.kind) for line in item[1]),
+                item[0],
+            ),
+        )
+    )
+
+
+def province_report(campaign: Campaign, run: AnalysisRun) -> ProvinceReport:
+    definition = run_definition(run)
+    code = definition.index.code
+    groups = _grouped(run, code)
+    agencies = _agencies(run)
+    previous = run.results.get("previous") or {}
+    changes = sorted(
+        (
+            (agencies[c["domain"]], c)
+            for c in previous.get("comparisons", [])
+            if c["domain"] in agencies and c.get("difference") is not None
+        ),
+        key=lambda pair: -abs(pair[1]["difference"]),
+    )
+    components = [c.code for c in definition.index.components]
+    heat_rows, heat_values = [], []
+    for lines in groups.values():
+        for line in lines:
+            rows = run.results["agencies"][line.agency.code]
+            heat_rows.append(line.agency.name_vi)
+            heat_values.append([published(rows.get(c)) for c in components])
+    drivers = [
+        (
+            d["component"],
+            100 * d["importance"],
+            published(run.results["province"].get(d["component"])),
+        )
+        for d in run.results.get("drivers", {}).get("components", [])
+    ]
+    channel_rows = run.results.get("breakdowns", {}).get("channel", {})
+    return ProvinceReport(
+        campaign=campaign,
+        run=run,
+        definition=definition,
+        province=run.results["province"][code],
+        groups=groups,
+        league=reform.league(campaign, run),
+        changes=changes[:6],
+        heat=(heat_rows, components, heat_values),
+        lowest=dashboard.lowest_items(run, definition, limit=5),
+        drivers=[d for d in drivers if d[2] is not None],
+        channels={channel: rows[code]["n"] for channel, rows in channel_rows.items()},
+        screening=run.screening,
+    )
+
+
+@dataclass
+class AgencyReport:
+    campaign: Campaign
+    run: AnalysisRun
+    definition: Definition
+    agency: Agency
+    rows: Mapping[str, Any]
+    province: Mapping[str, Any]
+    group_average: float | None
+    group_size: int
+    rank: Mapping[str, Any] | None
+    trend: list[dashboard.TrendPoint]
+    expectations: list[tuple[str, Mapping[str, str], float]]
+    comments: list[str]
+    reform: reform.LeagueRow | None = None
+    framework: Any = None
+    versus_previous: Mapping[str, Any] | None = None
+    items: list[dashboard.ItemResult] = field(default_factory=list)
+
+    @property
+    def overall(self) -> Mapping[str, Any]:
+        return self.rows[self.definition.index.code]
+
+
+def agency_report(campaign: Campaign, agency: Agency, run: AnalysisRun) -> AgencyReport:
+    definition = run_definition(run)
+    code = definition.index.code
+    rows = run.results["agencies"].get(agency.code) or {}
+    group = _grouped(run, code).get(agency.ranking_group, [])
+    published_group = [line.value for line in group if line.value is not None]
+    line = next((line for line in group if line.agency.code == agency.code), None)
+    shares = (run.results.get("options") or {}).get(agency.code, {})
+    priority = definition.priority_value
+    expectations = sorted(
+        (
+            (q.code, q.text, 100 * shares[q.code].get(priority, 0.0))
+            for q in definition.expectation_items
+            if q.code in shares
+        ),
+        key=lambda e: -e[2],
+    )
+    league = reform.league(campaign, run)
+    return AgencyReport(
+        campaign=campaign,
+        run=run,
+        definition=definition,
+        agency=agency,
+        rows=rows,
+        province=run.results["province"],
+        group_average=sum(published_group) / len(published_group) if published_group else None,
+        group_size=len(group),
+        rank=line.rank if line else None,
+        trend=dashboard.trend(agency, code),
+        expectations=expectations,
+        comments=comments(run, agency, definition),
+        reform=league.row(agency.code) if league else None,
+        framework=league.framework if league else None,
+        versus_previous=dashboard.previous_comparison_for(run, agency),
+        items=dashboard.item_results(rows, definition) if rows else [],
+    )
+
+
+def comments(run: AnalysisRun, agency: Agency, definition: Definition) -> list[str]:
+    """A reproducible sample of the agency's open comments in the run, personal data masked."""
+    codes = [q.code for q in definition.items if isinstance(q, LongTextQuestion)]
+    if not codes:
+        return []
+    texts = db.session.scalars(
+        select(Answer.value_text)
+        .join(Submission, Submission.id == Answer.submission_id)
+        .where(
+            Submission.campaign_id == run.campaign_id,
+            Submission.agency_id == agency.id,
+            Submission.status == "valid",
+            Submission.submitted_at <= run.cutoff_at,
+            Answer.item_code.in_(codes),
+            Answer.value_text.is_not(None),
+        )
+        .order_by(Submission.id, Answer.item_code)
+    ).all()
+    texts = [t for t in texts if t.strip()]
+    # Seeded by the run, so the same report shows the same comments (not a secret).
+    chosen = random.Random(run.id).sample(texts, min(COMMENTS_SHOWN, len(texts)))  # noqa: S311
+    return [mask_personal_data(t) for t in chosen]

@@ -1,0 +1,285 @@
+"""Exports for analysts: a campaign's responses (CSV, Excel, SPSS .sav) with a codebook,
+and a run's results (CSV, Excel).
+
+Responses carry what was answered and the design columns, never who took part: no
+participation, invitation, client hash, form key or dossier hash ever leaves this way.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import or_, select
+
+from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
+from survey.campaigns.models import Campaign
+from survey.extensions import db
+from survey.i18n import localized
+from survey.questionnaires.definition import Definition
+from survey.questionnaires.types import (
+    MultipleChoiceQuestion,
+    NumberQuestion,
+    SatisfactionQuestion,
+    ServiceQuestion,
+    ShortTextQuestion,
+    SingleChoiceQuestion,
+)
+from survey.responses import coded
+from survey.responses.models import Answer, Submission
+from survey.runs.models import AnalysisRun
+
+FORMATS = ("csv", "xlsx", "sav")
+DESIGN_COLUMNS = {
+    "submission": ("Submission number", "Số phiếu trả lời"),
+    "agency": ("Agency code", "Mã cơ quan"),
+    "service_point": ("Service point code (sampling unit)", "Mã điểm tiếp nhận"),
+    "service": ("Service (procedure) code", "Mã thủ tục"),
+    "field": ("Service field code", "Mã lĩnh vực"),
+    "channel": ("Channel: web-qr, web-link, paper, kiosk", "Kênh trả lời"),
+    "respondent_type": ("Respondent type", "Loại người trả lời"),
+    "submitted_at": ("Submitted at (UTC)", "Thời điểm gửi (UTC)"),
+    "status": ("Status: valid, flagged, excluded", "Trạng thái"),
+}
+
+
+@dataclass
+class Codebook:
+    """Variable labels and value labels, in the export's language."""
+
+    variables: dict[str, str]
+    values: dict[str, dict[int, str]]
+
+    def rows(self) -> Iterable[dict[str, Any]]:
+        for name, label in self.variables.items():
+            labels = self.values.get(name, {})
+            yield {
+                "variable": name,
+                "label": label,
+                "values": "; ".join(f"{v} = {text}" for v, text in labels.items()),
+            }
+
+
+def responses(campaign: Campaign, language: str = "vi") -> tuple[pd.DataFrame, Codebook]:
+    """Every submission of the campaign (with its status), one column per answer."""
+    definition = campaign.questionnaire_version.definition()
+    frame = _submissions(campaign)
+    codes = coded.coded_items(definition)
+    items = coded.decode(
+        "".join(
+            t if isinstance(t, str) else coded.MISSING * len(codes)
+            for t in frame.pop("coded_answers")
+        ).encode(),
+        len(frame),
+        len(codes),
+    )
+    long = _answer_rows(campaign, [q.code for q in definition.items if q.code not in codes])
+    legacy = frame.pop("legacy").to_numpy()
+    index = {sid: row for row, sid in enumerate(frame["submission"].to_numpy())}
+    codebook = Codebook(
+        {k: v[0] if language == "en" else v[1] for k, v in DESIGN_COLUMNS.items()}, {}
+    )
+    columns: dict[str, Any] = {}
+    for question in definition.items:
+        label = localized(question.text, language)
+        if isinstance(question, ServiceQuestion):
+            continue  # the service is a design column
+        if question.code in codes:
+            values = items[codes.index(question.code)]
+            if legacy.any():
+                _fill(values, long, question.code, index, legacy)
+            columns[question.code] = pd.array(
+                np.where(np.isnan(values), pd.NA, values), dtype="Int64"
+            )
+            codebook.variables[question.code] = label
+            codebook.values[question.code] = _value_labels(question, definition, language)
+        elif isinstance(question, MultipleChoiceQuestion):
+            chosen = long[long["item_code"] == question.code]
+            answered = np.zeros(len(frame), dtype=bool)
+            answered[[index[s] for s in chosen["submission_id"]]] = True
+            for option in question.options:
+                name = f"{question.code}_{option.value}"
+                picked = np.zeros(len(frame), dtype=bool)
+                rows = chosen[chosen["value_int"] == option.value]["submission_id"]
+                picked[[index[s] for s in rows]] = True
+                columns[name] = pd.array(
+                    np.where(answered, picked.astype(int), pd.NA), dtype="Int64"
+                )
+                codebook.variables[name] = f"{label}: {localized(option.label, language)}"
+                codebook.values[name] = {0: "0", 1: "1"}
+        elif isinstance(question, NumberQuestion | ShortTextQuestion):
+            rows = long[long["item_code"] == question.code]
+            series = pd.Series([pd.NA] * len(frame), dtype="object")
+            column = "value_text" if isinstance(question, ShortTextQuestion) else "value_int"
+            for sid, value in zip(rows["submission_id"], rows[column], strict=True):
+                series.iloc[index[sid]] = value
+            if isinstance(question, NumberQuestion):
+                series = series.astype("Int64")
+            columns[question.code] = series.to_numpy()
+            codebook.variables[question.code] = label
+    data = pd.concat([frame.reset_index(drop=True), pd.DataFrame(columns)], axis=1)
+    return data, codebook
+
+
+def _submissions(campaign: Campaign) -> pd.DataFrame:
+    query = (
+        select(
+            Submission.id.label("submission"),
+            Agency.code.label("agency"),
+            ServicePoint.code.label("service_point"),
+            Service.code.label("service"),
+            ServiceField.code.label("field"),
+            Submission.channel,
+            Submission.respondent_type,
+            Submission.submitted_at,
+            Submission.status,
+            Submission.coded_answers,
+        )
+        .join(Agency, Agency.id == Submission.agency_id)
+        .outerjoin(ServicePoint, ServicePoint.id == Submission.service_point_id)
+        .outerjoin(Service, Service.id == Submission.service_id)
+        .outerjoin(ServiceField, ServiceField.id == Service.field_id)
+        .where(Submission.campaign_id == campaign.id)
+        .order_by(Submission.id)
+    )
+    rows = db.session.execute(query).all()
+    frame = pd.DataFrame(rows, columns=[c.key for c in query.selected_columns])
+    frame["legacy"] = frame["coded_answers"].isna()
+    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    return frame
+
+
+def _answer_rows(campaign: Campaign, uncoded: list[str]) -> pd.DataFrame:
+    """Answer rows of the items without a coded copy, and all rows of old submissions."""
+    rows = db.session.execute(
+        select(Answer.submission_id, Answer.item_code, Answer.value_int, Answer.value_text)
+        .join(Submission, Submission.id == Answer.submission_id)
+        .where(
+            Submission.campaign_id == campaign.id,
+            or_(Answer.item_code.in_(uncoded), Submission.coded_answers.is_(None)),
+        )
+        .order_by(Answer.submission_id, Answer.item_code, Answer.position)
+    ).all()
+    return pd.DataFrame(rows, columns=["submission_id", "item_code", "value_int", "value_text"])
+
+
+def _fill(values: np.ndarray, long: pd.DataFrame, code: str, index, legacy) -> None:
+    rows = long[long["item_code"] == code]
+    for sid, value in zip(rows["submission_id"], rows["value_int"], strict=True):
+        if legacy[index[sid]] and value is not None and not pd.isna(value):
+            values[index[sid]] = value
+
+
+def _value_labels(question, definition: Definition, language: str) -> dict[int, str]:
+    labels: dict[int, str] = {}
+    if isinstance(question, SatisfactionQuestion):
+        for level, text in zip(question.LEVELS, definition.satisfaction_scale, strict=True):
+            labels[level] = localized(text, language)
+    elif isinstance(question, SingleChoiceQuestion):
+        labels = {o.value: localized(o.label, language) for o in question.options}
+    return labels
+
+
+def write_responses(campaign: Campaign, fmt: str, output: Path, language: str = "vi") -> Path:
+    """Write the responses; CSV gets its codebook beside it (NAME.codebook.csv).
+
+    Returns the codebook's path for CSV, else the output itself.
+    """
+    import pyreadstat
+
+    data, codebook = responses(campaign, language)
+    if fmt == "csv":
+        data.to_csv(output, index=False, encoding="utf-8-sig")
+        book = output.with_name(output.stem + ".codebook.csv")
+        pd.DataFrame(list(codebook.rows())).to_csv(book, index=False, encoding="utf-8-sig")
+        return book
+    if fmt == "xlsx":
+        with pd.ExcelWriter(output, engine="openpyxl") as writer:
+            data.to_excel(writer, sheet_name="responses", index=False)
+            pd.DataFrame(list(codebook.rows())).to_excel(writer, sheet_name="codebook", index=False)
+        return output
+    if fmt == "sav":
+        pyreadstat.write_sav(
+            _for_spss(data),
+            str(output),
+            column_labels={c: codebook.variables.get(c, c) for c in data.columns},
+            variable_value_labels={k: v for k, v in codebook.values.items() if v},
+        )
+        return output
+    raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def _for_spss(data: pd.DataFrame) -> pd.DataFrame:
+    """SPSS has numbers and strings: nullable integers become floats with NaN."""
+    converted = data.copy()
+    for column in converted.columns:
+        if str(converted[column].dtype) == "Int64":
+            converted[column] = converted[column].astype("float64")
+        elif converted[column].dtype == object:
+            converted[column] = converted[column].where(converted[column].notna(), "")
+    return converted
+
+
+RESULT_COLUMNS = (
+    "table", "domain", "level", "code", "estimate", "se", "ci_low", "ci_high", "n", "deff",
+    "df", "low_precision", "suppressed", "mean", "mean_se",
+)  # fmt: skip
+
+
+def result_rows(run: AnalysisRun) -> list[dict[str, Any]]:
+    """Every stored estimate of the run, one row each (proportions on the 0–1 scale)."""
+    rows = []
+    tables = [("agency", run.results["agencies"]), ("province", {"all": run.results["province"]})]
+    for name, table in run.results.get("breakdowns", {}).items():
+        tables.append((name, table))
+    for table_name, table in tables:
+        for domain, entries in table.items():
+            for code, entry in entries.items():
+                rows.append(
+                    {
+                        "table": table_name,
+                        "domain": domain,
+                        "code": code,
+                        **{k: entry.get(k) for k in RESULT_COLUMNS if k in entry},
+                    }
+                )
+    return rows
+
+
+def results_bytes(run: AnalysisRun, fmt: str) -> bytes:
+    frame = pd.DataFrame(result_rows(run), columns=list(RESULT_COLUMNS))
+    if fmt == "csv":
+        return ("\ufeff" + frame.to_csv(index=False)).encode("utf-8")
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        ranks = [
+            {"group": group, **row}
+            for group, rows in run.results.get("ranks", {}).items()
+            for row in rows
+        ]
+        about = pd.DataFrame(
+            [
+                ("run", run.id),
+                ("campaign", run.campaign.code),
+                ("created_at", run.created_at.isoformat()),
+                ("cutoff_at", run.cutoff_at.isoformat()),
+                ("data_hash", run.data_hash),
+                *((f"parameter {k}", str(v)) for k, v in run.parameters.items()),
+                *((f"version {k}", v) for k, v in run.versions.items()),
+            ],
+            columns=["item", "value"],
+        )
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+            frame.to_excel(writer, sheet_name="estimates", index=False)
+            pd.DataFrame(ranks).to_excel(writer, sheet_name="ranks", index=False)
+            pd.DataFrame(run.results.get("comparisons", [])).to_excel(
+                writer, sheet_name="comparisons", index=False
+            )
+            about.to_excel(writer, sheet_name="run", index=False)
+        return buffer.getvalue()
+    raise ValueError(f"unknown format {fmt!r}; use csv or xlsx")

@@ -1,0 +1,268 @@
+"""Reports: numbers from the stored run, fonts embedded, personal data masked, the HTML
+behind each report pinned by a snapshot, and downloads served from the run's cache."""
+
+import io
+import os
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from survey.campaigns.models import Campaign
+from survey.extensions import db as _db
+from survey.reform import services as reform
+from survey.reports import content, render
+from survey.runs.models import AnalysisRun
+from survey.runs.services import run as analyse
+from tests import factories
+from tests.reform.conftest import SMALL_FRAMEWORK
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+def _pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+@pytest.mark.parametrize(
+    ("written", "masked"),
+    [
+        ("Gọi 0912 345 678 nhé", "Gọi [số điện thoại] nhé"),
+        ("sđt +84 912.345.678", "sđt [số điện thoại]"),
+        ("mail an.nguyen@example.vn giúp", "mail [e-mail] giúp"),
+        ("CCCD 001203004567", "CCCD [số]"),
+        ("chờ 45 phút, 2 lần", "chờ 45 phút, 2 lần"),
+    ],
+)
+def test_personal_data_in_comments_is_masked(written, masked):
+    assert content.mask_personal_data(written) == masked
+
+
+# --- a fixed, hand-made run: the HTML of both reports is pinned by snapshots ---------------
+
+
+def _entry(estimate, n, *, low=None, high=None, suppressed=False, low_precision=False):
+    return {
+        "level": "overall", "estimate": estimate, "se": 0.02, "n": n, "deff": 1.3, "df": 9,
+        "ci_low": low if low is not None else estimate - 0.05,
+        "ci_high": high if high is not None else estimate + 0.04,
+        "low_precision": low_precision, "suppressed": suppressed, "mean": 4.1, "mean_se": 0.05,
+    }  # fmt: skip
+
+
+@pytest.fixture
+def fixed_run(db):
+    version = factories.questionnaire_version()
+    definition = version.definition()
+    agencies = [
+        factories.agency(code="SXD", name_vi="Sở Xây dựng", name_en="Department of Construction"),
+        factories.agency(code="STP", name_vi="Sở Tư pháp", name_en="Department of Justice"),
+        factories.agency(
+            code="LAK", name_vi="UBND huyện Lắk", name_en="Lắk district",
+            kind="district", ranking_group="districts",
+        ),
+    ]  # fmt: skip
+    campaign = factories.campaign(
+        code="snap",
+        name_vi="Khảo sát thử",
+        name_en="Test survey",
+        questionnaire_version=version,
+        agencies=agencies,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 6, 30),
+    )
+    framework, _ = reform.import_framework(text=SMALL_FRAMEWORK, actor="test")
+    reform.set_framework(campaign, framework, actor="test")
+    reform.save_points(
+        campaign,
+        {(agencies[0], "1.1"): ("4", "3.5"), (agencies[1], "1.1"): ("3", "3")},
+        actor="test",
+        user_id=None,
+    )
+    items = [q.code for q in definition.satisfaction_items]
+    components = [c.code for c in definition.index.components]
+    estimates = {"SXD": 0.8243, "STP": 0.9101, "LAK": 0.6}
+    agencies_rows = {}
+    for code, value in estimates.items():
+        rows = {c: _entry(value, 40) for c in [*items, *components, "SIPAS"]}
+        if code == "LAK":
+            rows = {c: _entry(value, 4, suppressed=True, low_precision=True) for c in rows}
+        agencies_rows[code] = rows
+    province = {c: _entry(0.85, 84) for c in [*items, *components, "SIPAS"]}
+    submission = factories.submission(
+        {"E10": "Gọi tôi: 0912345678, cán bộ rất nhiệt tình"},
+        campaign=campaign,
+        service_point=factories.service_point(agency=agencies[0]),
+        submitted_at=datetime(2026, 3, 1),
+    )
+    assert submission.id
+    stored = AnalysisRun(
+        id=9001,
+        campaign_id=campaign.id,
+        questionnaire_version_id=version.id,
+        created_at=datetime(2026, 7, 1, 8, 0),
+        cutoff_at=datetime(2026, 7, 1, 8, 0),
+        actor="test",
+        data_hash="ab" * 32,
+        parameters={"lonely_psu": "adjust", "ci": "logit", "margins": {}, "threshold": 4},
+        versions={"numpy": "2.0", "scipy": "1.14", "statsmodels": "0.14"},
+        timings={},
+        screening={"counts": {"speeder": 3, "straight_line": 1}, "flagged": 4, "used": 84},
+        results={
+            "agencies": agencies_rows,
+            "province": province,
+            "ranks": {
+                "departments": [
+                    {"domain": "STP", "rank": 1, "low": 1, "high": 2},
+                    {"domain": "SXD", "rank": 2, "low": 1, "high": 2},
+                ],
+                "districts": [{"domain": "LAK", "rank": 1, "low": 1, "high": 1}],
+            },
+            "comparisons": [],
+            "breakdowns": {
+                "channel": {
+                    "paper": {"SIPAS": _entry(0.8, 30)},
+                    "web-qr": {"SIPAS": _entry(0.86, 54)},
+                }
+            },
+            "drivers": {
+                "components": [
+                    {"component": "TC", "importance": 0.3},
+                    {"component": "CC", "importance": 0.7},
+                ]
+            },
+            "options": {"SXD": {"E1": {1: 0.5, 2: 0.3, 3: 0.2}, "E4": {1: 0.7, 2: 0.3}}},
+            "design": {"rows": 84, "strata": 3, "psus": 5},
+            "previous": None,
+        },
+    )  # fmt: skip
+    _db.session.add(stored)
+    _db.session.flush()
+    return campaign, stored
+
+
+def _check_snapshot(name: str, html: str) -> None:
+    path = SNAPSHOTS / name
+    if os.environ.get("SURVEY_TEST_UPDATE_SNAPSHOTS") == "1" or not path.exists():
+        path.write_text(html, encoding="utf-8")
+        if os.environ.get("SURVEY_TEST_UPDATE_SNAPSHOTS") != "1":
+            pytest.fail(f"snapshot {name} was missing and has been written; check it in")
+    assert html == path.read_text(encoding="utf-8"), (
+        f"the HTML of {name} changed; if on purpose, run with SURVEY_TEST_UPDATE_SNAPSHOTS=1"
+    )
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_province_report_html_matches_its_snapshot(app, fixed_run, language):
+    campaign, stored = fixed_run
+    with app.test_request_context():
+        html = render.province_html(campaign, stored, language)
+    _check_snapshot(f"province-{language}.html", html)
+
+
+def test_the_agency_report_html_matches_its_snapshot(app, fixed_run):
+    campaign, stored = fixed_run
+    agency = next(a for a in campaign.agencies if a.code == "SXD")
+    with app.test_request_context():
+        html = render.agency_html(campaign, agency, stored, "vi")
+    _check_snapshot("agency-SXD-vi.html", html)
+    assert "0912345678" not in html
+    assert "[số điện thoại]" in html
+
+
+def test_small_cells_are_not_published(app, fixed_run):
+    campaign, stored = fixed_run
+    with app.test_request_context():
+        html = render.province_html(campaign, stored, "en")
+    row = re.search(r'<tr data-agency="LAK">(.*?)</tr>', html, re.S).group(1)
+    assert "60.00" not in row
+    assert "—" in row
+
+
+# --- the real thing: a run on demo data, rendered to PDF ------------------------------------
+
+
+@pytest.fixture
+def demo_run(runner, db):
+    result = runner.invoke(args=["demo", "seed", "--responses", "1500", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    campaign = db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
+    stored = analyse(campaign, actor="test")
+    db.session.commit()
+    return campaign, stored
+
+
+def test_the_province_pdf_shows_the_runs_numbers_in_embedded_fonts(app, demo_run, tmp_path):
+    campaign, stored = demo_run
+    app.instance_path = str(tmp_path)  # a fresh report cache
+    with app.test_request_context():
+        english = render.province_pdf(campaign, stored, "en")
+        vietnamese = render.province_pdf(campaign, stored, "vi")
+    text = _pdf_text(english)
+    province = stored.results["province"]["SIPAS"]
+    assert f"{100 * province['estimate']:.2f}%" in text
+    for agency, rows in stored.results["agencies"].items():
+        entry = rows["SIPAS"]
+        if not entry["suppressed"]:
+            assert f"{100 * entry['estimate']:.2f}" in text, agency
+    assert stored.data_hash in text.replace(" ", "")
+    league = reform.league(campaign, stored)
+    assert f"{league.groups['departments'][0].score.reform_index:.2f}" in text
+    text_vi = _pdf_text(vietnamese)
+    assert f"{100 * province['estimate']:.2f}%".replace(".", ",") in text_vi
+    assert "Sở Tài nguyên và Môi trường" in text_vi
+    assert "UBND huyện Krông Pắk" in text_vi
+    reader = PdfReader(io.BytesIO(vietnamese))
+    assert len(reader.pages) >= 6
+    fonts = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            descriptors = [font] + [d.get_object() for d in font.get("/DescendantFonts", [])]
+            for d in descriptors:
+                descriptor = d.get("/FontDescriptor")
+                if descriptor and "/FontFile2" in descriptor.get_object():
+                    fonts.add(str(font["/BaseFont"]))
+    assert any("DejaVu" in name for name in fonts), fonts
+
+
+def test_the_agency_pdf_keeps_vietnamese_item_texts_intact(app, demo_run, tmp_path):
+    campaign, stored = demo_run
+    app.instance_path = str(tmp_path)
+    agency = next(a for a in campaign.agencies if a.code == "STNMT")
+    with app.test_request_context():
+        text = _pdf_text(render.agency_pdf(campaign, agency, stored, "vi"))
+    assert "Sở Tài nguyên và Môi trường" in text
+    assert "Công chức có thái độ giao tiếp lịch sự, tôn trọng đối với người dân." in text
+    entry = stored.results["agencies"]["STNMT"]["SIPAS"]
+    assert f"{100 * entry['estimate']:.2f}".replace(".", ",") in text
+
+
+def test_downloads_come_from_the_runs_cache(app, client, login_as, demo_run, tmp_path, monkeypatch):
+    _campaign, stored = demo_run
+    app.instance_path = str(tmp_path)
+    made = []
+    original = render.html_to_pdf
+    monkeypatch.setattr(render, "html_to_pdf", lambda html: made.append(1) or original(html))
+    login_as("evaluator")
+    first = client.get(f"/results/demo/report.pdf?run={stored.id}")
+    second = client.get(f"/results/demo/report.pdf?run={stored.id}")
+    assert first.status_code == second.status_code == 200
+    assert first.data == second.data
+    assert len(made) == 1, "the second download is served from the cache"
+    assert client.get("/results/demo/report.pdf?language=xx").status_code == 400
+
+
+def test_an_agency_viewer_downloads_only_their_agencys_report(
+    client, login_as, demo_run, app, tmp_path
+):
+    app.instance_path = str(tmp_path)
+    login_as("agency-viewer", agency_code="SXD")
+    assert client.get("/results/demo/agencies/SXD/report.pdf").status_code == 200
+    assert client.get("/results/demo/agencies/SCT/report.pdf").status_code == 403
+    assert client.get("/results/demo/report.pdf").status_code == 403
+    assert client.get("/results/demo/agency-reports.zip").status_code == 403
