@@ -1,0 +1,104 @@
+import io
+
+import pandas as pd
+import pyreadstat
+import pytest
+from sqlalchemy import select
+
+from survey.campaigns.models import Campaign
+from survey.responses.models import Answer, Submission
+from survey.runs.services import run as analyse
+
+PRIVATE = ("client_hash", "form_key", "dossier_hash", "duration_seconds", "invitation", "phone")
+
+
+@pytest.fixture
+def demo(runner, db):
+    result = runner.invoke(args=["demo", "seed", "--responses", "300", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    return db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
+
+
+def _export(runner, campaign, fmt, output, *more):
+    arguments = ["--campaign", campaign, "--format", fmt, "--output", str(output), *more]
+    return runner.invoke(args=["export", "responses", *arguments])
+
+
+def _stored_answers(db, submission_id) -> dict:
+    return {
+        a.item_code: a.value
+        for a in db.session.scalars(select(Answer).where(Answer.submission_id == submission_id))
+    }
+
+
+def test_the_sav_file_reads_back_with_value_and_variable_labels(runner, demo, db, tmp_path):
+    output = tmp_path / "responses.sav"
+    result = runner.invoke(
+        args=[
+            "export",
+            "responses",
+            "--campaign",
+            "demo",
+            "--format",
+            "sav",
+            "--output",
+            str(output),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    data, meta = pyreadstat.read_sav(str(output))
+    assert len(data) == 300
+    assert meta.column_names_to_labels["TC1"].startswith("Cơ quan cung cấp thông tin")
+    assert meta.variable_value_labels["TC1"][5.0] == "Rất hài lòng"
+    assert meta.variable_value_labels["A1"] == {1.0: "Nam", 2.0: "Nữ"}
+    first = data.iloc[0]
+    stored = _stored_answers(db, int(first["submission"]))
+    for code in ("TC1", "CC3", "A2"):
+        expected = stored.get(code)
+        assert (pd.isna(first[code]) and expected is None) or first[code] == expected, code
+    assert not any(name in " ".join(data.columns) for name in PRIVATE)
+
+
+def test_csv_comes_with_a_codebook_and_xlsx_with_a_codebook_sheet(runner, demo, tmp_path):
+    csv_path = tmp_path / "responses.csv"
+    _export(runner, "demo", "csv", csv_path, "--language", "en")
+    data = pd.read_csv(csv_path, encoding="utf-8-sig")
+    assert list(data.columns[:9]) == [
+        "submission", "agency", "service_point", "service", "field", "channel",
+        "respondent_type", "submitted_at", "status",
+    ]  # fmt: skip
+    codebook = pd.read_csv(tmp_path / "responses.codebook.csv", encoding="utf-8-sig")
+    tc1 = codebook[codebook["variable"] == "TC1"].iloc[0]
+    assert "5 = Very satisfied" in tc1["values"]
+    xlsx_path = tmp_path / "responses.xlsx"
+    _export(runner, "demo", "xlsx", xlsx_path)
+    sheets = pd.read_excel(xlsx_path, sheet_name=None)
+    assert set(sheets) == {"responses", "codebook"}
+    assert len(sheets["responses"]) == 300
+
+
+def test_results_export_holds_every_stored_estimate(client, login_as, demo, db):
+    stored = analyse(demo, actor="test")
+    db.session.commit()
+    login_as("evaluator")
+    response = client.get(f"/results/demo/results.csv?run={stored.id}")
+    frame = pd.read_csv(io.BytesIO(response.data), encoding="utf-8-sig")
+    row = frame[
+        (frame["table"] == "agency") & (frame["domain"] == "SXD") & (frame["code"] == "SIPAS")
+    ]
+    assert row["estimate"].iloc[0] == pytest.approx(
+        stored.results["agencies"]["SXD"]["SIPAS"]["estimate"]
+    )
+    province = frame[(frame["table"] == "province") & (frame["code"] == "SIPAS")]
+    assert province["n"].iloc[0] == stored.results["province"]["SIPAS"]["n"]
+    workbook = client.get(f"/results/demo/results.xlsx?run={stored.id}")
+    sheets = pd.read_excel(io.BytesIO(workbook.data), sheet_name=None)
+    assert {"estimates", "ranks", "comparisons", "run"} <= set(sheets)
+    assert client.get("/results/demo/results.json").status_code == 404
+
+
+def test_unknown_campaign_is_named(runner, db, tmp_path):
+    result = _export(runner, "nope", "csv", tmp_path / "x.csv")
+    assert result.exit_code == 2
+    assert "no campaign 'nope'" in result.output
+    assert db.session.scalar(select(Submission.id).limit(1)) is None
