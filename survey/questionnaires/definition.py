@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +118,9 @@ class Definition:
             content=content,
         )
 
-    @property
+    # Derived lists are cached on the (immutable) definition: the survey form reads them
+    # on every request.
+    @cached_property
     def items(self) -> tuple[Question, ...]:
         return tuple(q for s in self.sections for q in s.items)
 
@@ -127,7 +130,7 @@ class Definition:
                 return question
         raise KeyError(code)
 
-    @property
+    @cached_property
     def satisfaction_items(self) -> tuple[SatisfactionQuestion, ...]:
         return tuple(q for q in self.items if isinstance(q, SatisfactionQuestion))
 
@@ -145,7 +148,16 @@ class Definition:
         spec = self.content.get("expectations")
         return spec["priority_value"] if spec else None
 
-    @property
+    @cached_property
+    def coded_items(self) -> tuple[str, ...]:
+        """Codes of the items with one integer answer: satisfaction levels, single choices."""
+        return tuple(
+            q.code
+            for q in self.items
+            if isinstance(q, SatisfactionQuestion) or type(q) is SingleChoiceQuestion
+        )
+
+    @cached_property
     def service_item(self) -> ServiceQuestion | None:
         return next((q for q in self.items if isinstance(q, ServiceQuestion)), None)
 

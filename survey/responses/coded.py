@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from survey.questionnaires.definition import Definition
-from survey.questionnaires.types import MultipleChoiceQuestion, SingleChoiceQuestion
 
 WIDTH = 2  # codes are 0..99 (the questionnaire schema's limit)
 MISSING = "-" * WIDTH
@@ -23,12 +22,7 @@ MISSING = "-" * WIDTH
 
 def coded_items(definition: Definition) -> list[str]:
     """Items with one integer answer: satisfaction levels and single choices."""
-    return [
-        q.code
-        for q in definition.items
-        if q in definition.satisfaction_items
-        or (isinstance(q, SingleChoiceQuestion) and not isinstance(q, MultipleChoiceQuestion))
-    ]
+    return list(definition.coded_items)
 
 
 def encode(codes: Sequence[str], answers: Mapping[str, object]) -> str:
