@@ -208,7 +208,8 @@ def agency_report(campaign: Campaign, agency: Agency, run: AnalysisRun) -> Agenc
     priority = definition.priority_value
     expectations = sorted(
         (
-            (q.code, q.text, 100 * shares[q.code].get(priority, 0.0))
+            # Stored runs are JSON: the answer values are text keys.
+            (q.code, q.text, 100 * shares[q.code].get(str(priority), 0.0))
             for q in definition.expectation_items
             if q.code in shares
         ),

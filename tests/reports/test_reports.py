@@ -135,7 +135,7 @@ def fixed_run(db):
                     {"component": "CC", "importance": 0.7},
                 ]
             },
-            "options": {"SXD": {"E1": {1: 0.5, 2: 0.3, 3: 0.2}, "E4": {1: 0.7, 2: 0.3}}},
+            "options": {"SXD": {"E1": {"1": 0.5, "2": 0.3, "3": 0.2}, "E4": {"1": 0.7, "2": 0.3}}},
             "design": {"rows": 84, "strata": 3, "psus": 5},
             "previous": None,
         },
@@ -240,6 +240,10 @@ def test_the_agency_pdf_keeps_vietnamese_item_texts_intact(app, demo_run, tmp_pa
     assert "Công chức có thái độ giao tiếp lịch sự, tôn trọng đối với người dân." in text
     entry = stored.results["agencies"]["STNMT"]["SIPAS"]
     assert f"{100 * entry['estimate']:.2f}".replace(".", ",") in text
+    # What citizens most want improved: the run's share answering "very much" (1).
+    wanted = stored.results["options"]["STNMT"]["E1"]["1"]
+    assert wanted > 0
+    assert f"Thông tin cho người dân {100 * wanted:.2f}".replace(".", ",") in text
 
 
 def test_downloads_come_from_the_runs_cache(app, client, login_as, demo_run, tmp_path, monkeypatch):
