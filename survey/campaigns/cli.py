@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from survey.agencies.models import Agency
 from survey.campaigns import invitations
 from survey.campaigns.models import Campaign
+from survey.cli_support import by_code
 from survey.csv_files import CsvError, write_rows
 from survey.extensions import db
 
@@ -20,10 +20,7 @@ points_cli = AppGroup("points", help="Service points.")
 
 
 def _campaign(code: str) -> Campaign:
-    campaign = db.session.scalar(select(Campaign).where(Campaign.code == code))
-    if campaign is None:
-        raise click.BadParameter(f"no campaign with code {code!r}", param_hint="--campaign")
-    return campaign
+    return by_code(Campaign, code, "--campaign")
 
 
 def _base_url(option: str | None) -> str:
@@ -83,9 +80,7 @@ def posters_command(agency_code: str, output: str, base_url: str | None) -> None
     """One A4 QR poster per active service point of the agency, in one PDF."""
     from survey.agencies.posters import posters_pdf
 
-    agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
-    if agency is None:
-        raise click.BadParameter(f"no agency with code {agency_code!r}", param_hint="--agency")
+    agency = by_code(Agency, agency_code, "--agency")
     points = [p for p in agency.service_points if p.active]
     if not points:
         raise click.ClickException(f"agency {agency.code} has no active service point")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from survey.campaigns.models import Campaign
+from survey.cli_support import by_code
 from survey.csv_files import CsvError
 from survey.extensions import db
 from survey.reform import services
@@ -18,10 +18,7 @@ reform_cli = AppGroup("reform", help="The reform score (PAR Index).")
 
 
 def _campaign(code: str) -> Campaign:
-    campaign = db.session.scalar(select(Campaign).where(Campaign.code == code))
-    if campaign is None:
-        raise click.BadParameter(f"no campaign with code {code!r}", param_hint="--campaign")
-    return campaign
+    return by_code(Campaign, code, "--campaign")
 
 
 @reform_cli.command("import")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
+from survey.cli_support import by_code, write_whole
 from survey.extensions import db
 from survey.reform.services import latest_run
 from survey.reports import exports, render
@@ -28,9 +29,7 @@ output_option = click.option(
 
 
 def _campaign_and_run(campaign_code: str, run_id: int | None) -> tuple[Campaign, AnalysisRun]:
-    campaign = db.session.scalar(select(Campaign).where(Campaign.code == campaign_code))
-    if campaign is None:
-        raise click.BadParameter(f"no campaign {campaign_code!r}", param_hint="--campaign")
+    campaign = by_code(Campaign, campaign_code, "--campaign")
     if run_id is None:
         run = latest_run(campaign)
         if run is None:
@@ -44,12 +43,6 @@ def _campaign_and_run(campaign_code: str, run_id: int | None) -> tuple[Campaign,
     return campaign, run
 
 
-def _write(output: Path, data: bytes) -> None:
-    temporary = output.with_name(output.name + ".part")
-    temporary.write_bytes(data)
-    temporary.replace(output)
-
-
 @reports_cli.command("province")
 @campaign_option
 @run_option
@@ -58,7 +51,7 @@ def _write(output: Path, data: bytes) -> None:
 def province_command(campaign_code, run_id, language, output):
     """The province report: summary, league tables, indices, methods."""
     campaign, run = _campaign_and_run(campaign_code, run_id)
-    _write(output, render.province_pdf(campaign, run, language))
+    write_whole(output, render.province_pdf(campaign, run, language))
     click.echo(f"province report of run {run.id} written to {output}")
 
 
@@ -76,7 +69,7 @@ def agency_command(campaign_code, agency_code, run_id, language, output):
         raise click.BadParameter(
             f"{agency_code!r} is not an agency of campaign {campaign_code}", param_hint="--agency"
         )
-    _write(output, render.agency_pdf(campaign, agency, run, language))
+    write_whole(output, render.agency_pdf(campaign, agency, run, language))
     click.echo(f"report of {agency.code} from run {run.id} written to {output}")
 
 
@@ -88,7 +81,7 @@ def agency_command(campaign_code, agency_code, run_id, language, output):
 def agencies_command(campaign_code, run_id, language, output):
     """Every agency's report in one zip file."""
     campaign, run = _campaign_and_run(campaign_code, run_id)
-    _write(output, render.agencies_zip(campaign, run, language))
+    write_whole(output, render.agencies_zip(campaign, run, language))
     click.echo(f"agency reports of run {run.id} written to {output}")
 
 
@@ -102,9 +95,7 @@ export_cli = AppGroup("export", help="Data for SPSS, Excel and R users.")
 @output_option
 def export_responses_command(campaign_code, fmt, language, output):
     """Every submission with its answers, value labels and a codebook (no personal data)."""
-    campaign = db.session.scalar(select(Campaign).where(Campaign.code == campaign_code))
-    if campaign is None:
-        raise click.BadParameter(f"no campaign {campaign_code!r}", param_hint="--campaign")
+    campaign = by_code(Campaign, campaign_code, "--campaign")
     codebook = exports.write_responses(campaign, fmt, output, language)
     extra = f" (codebook {codebook})" if codebook != output else ""
     click.echo(f"responses of campaign {campaign.code} written to {output}{extra}")
@@ -118,5 +109,5 @@ def export_responses_command(campaign_code, fmt, language, output):
 def export_results_command(campaign_code, run_id, fmt, output):
     """Every estimate of a run (default: the latest) as CSV or Excel."""
     _campaign, run = _campaign_and_run(campaign_code, run_id)
-    _write(output, exports.results_bytes(run, fmt))
+    write_whole(output, exports.results_bytes(run, fmt))
     click.echo(f"results of run {run.id} written to {output}")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from survey.campaigns.models import Campaign
+from survey.cli_support import by_code
 from survey.extensions import db
 from survey.runs.services import RunError, run
 
@@ -26,9 +26,7 @@ def run_command(code: str, margins_file: str | None) -> None:
     from analysis import AnalysisError
     from analysis.cli import read_margins
 
-    campaign = db.session.scalar(select(Campaign).where(Campaign.code == code))
-    if campaign is None:
-        raise click.BadParameter(f"no campaign with code {code!r}", param_hint="--campaign")
+    campaign = by_code(Campaign, code, "--campaign")
     try:
         margins = read_margins(margins_file) if margins_file else None
         result = run(campaign, actor="cli", margins=margins)

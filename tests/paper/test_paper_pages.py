@@ -56,7 +56,7 @@ def test_paper_forms_command_issues_a_batch_and_writes_the_pdf(
               "--count", "2", "--output", str(tmp_path / "x.pdf")]
     )  # fmt: skip
     assert bad.exit_code == 2
-    assert "no agency 'NOPE'" in bad.output
+    assert "no agency with code 'NOPE'" in bad.output
     assert db.session.scalar(select(func.count()).select_from(Batch)) == 1
 
 

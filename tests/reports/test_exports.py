@@ -100,5 +100,5 @@ def test_results_export_holds_every_stored_estimate(client, login_as, demo, db):
 def test_unknown_campaign_is_named(runner, db, tmp_path):
     result = _export(runner, "nope", "csv", tmp_path / "x.csv")
     assert result.exit_code == 2
-    assert "no campaign 'nope'" in result.output
+    assert "no campaign with code 'nope'" in result.output
     assert db.session.scalar(select(Submission.id).limit(1)) is None
