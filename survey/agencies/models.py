@@ -31,6 +31,11 @@ class Agency(db.Model):
     services: Mapped[list[Service]] = relationship(back_populates="agency")
     service_points: Mapped[list[ServicePoint]] = relationship(back_populates="agency")
 
+    @property
+    def kind_order(self) -> int:
+        """Where the agency's kind comes in a listing: departments, districts, communes."""
+        return AGENCY_KINDS.index(self.kind)
+
     def __repr__(self) -> str:
         return f"<Agency {self.code}>"
 

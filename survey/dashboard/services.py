@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from survey.agencies.models import AGENCY_KINDS, Agency
+from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign, campaign_agency
 from survey.charts import Interval
 from survey.extensions import db
@@ -103,14 +103,20 @@ class AgencyEstimate:
         return None if value is None else 100 * value
 
     def interval(self, label: str) -> Interval:
-        low, high = self.entry.get("ci_low"), self.entry.get("ci_high")
-        return Interval(
-            label,
-            self.estimate,
-            None if low is None else 100 * low,
-            None if high is None else 100 * high,
-            muted=bool(self.entry.get("low_precision")),
-        )
+        return interval_of(label, self.entry)
+
+
+def interval_of(label: str, entry: Mapping[str, Any]) -> Interval:
+    """A stored estimate as a chart row on the 0–100 scale (evaluators see every estimate;
+    the published reports apply the small-cell rules instead)."""
+    estimate, low, high = (entry.get(k) for k in ("estimate", "ci_low", "ci_high"))
+    return Interval(
+        label,
+        None if estimate is None else 100 * estimate,
+        None if low is None else 100 * low,
+        None if high is None else 100 * high,
+        muted=bool(entry.get("low_precision")),
+    )
 
 
 def agency_estimates(run: AnalysisRun, code: str) -> list[AgencyEstimate]:
@@ -131,7 +137,7 @@ def agency_estimates(run: AnalysisRun, code: str) -> list[AgencyEstimate]:
     return sorted(
         rows,
         key=lambda r: (
-            AGENCY_KINDS.index(r.agency.kind),
+            r.agency.kind_order,
             r.agency.ranking_group,
             r.estimate is None,
             -(r.estimate or 0),

@@ -161,10 +161,7 @@ def show_agency(code: str, agency_code: str):
     page["trend"] = trend
     page["trend_chart"] = (
         interval_chart(
-            [
-                services.AgencyEstimate(agency, p.entry, None).interval(p.campaign.code)
-                for p in trend
-            ],
+            [services.interval_of(p.campaign.code, p.entry) for p in trend],
             title=_("%(index)s over campaigns", index=index.code),
         )
         if trend
@@ -183,12 +180,7 @@ def show_agency(code: str, agency_code: str):
             "components": components,
             "items": items,
             "items_chart": interval_chart(
-                [
-                    services.AgencyEstimate(agency, i.entry, None).interval(
-                        f"{i.code} · {localized(i.text)}"
-                    )
-                    for i in items
-                ],
+                [services.interval_of(f"{i.code} · {localized(i.text)}", i.entry) for i in items],
                 title=_("Criteria with their %(level)s%% confidence intervals", level=95),
             ),
             "rank": next(

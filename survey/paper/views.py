@@ -46,7 +46,7 @@ class BatchForm(FlaskForm):
     )
 
 
-def _staff_choices(form: BatchForm, batch: Batch | None = None) -> None:
+def _staff_choices(form: BatchForm) -> None:
     campaigns = db.session.scalars(
         select(Campaign).where(Campaign.status != "closed").order_by(Campaign.code)
     )

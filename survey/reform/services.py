@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from analysis.reform import AgencyScore, rank_with_ties, score
-from survey.agencies.models import AGENCY_KINDS, Agency
+from survey.agencies.models import Agency
 from survey.audit import services as audit
 from survey.campaigns.models import Campaign
 from survey.csv_files import CsvError, CsvProblem, read_rows
+from survey.definition_files import read_file
 from survey.extensions import db
-from survey.reform.framework import Framework, load_file, load_text
+from survey.reform.framework import Framework, FrameworkError, load_text
 from survey.reform.models import ReformFramework, ReformPoints
 from survey.runs.models import AnalysisRun
 
@@ -39,8 +40,8 @@ def import_framework(
 
     Returns the framework and whether it is new.
     """
-    source = text if text is not None else Path(path).read_text(encoding="utf-8")
-    framework = load_text(source, str(path or "<framework>")) if text else load_file(path)
+    source = text if text is not None else read_file(path, FrameworkError)
+    framework = load_text(source, str(path or "<framework>"))
     existing = db.session.scalar(
         select(ReformFramework).where(
             ReformFramework.code == framework.code,
@@ -325,7 +326,7 @@ def league(campaign: Campaign, run: AnalysisRun | None = None, *, compare=True) 
     earlier = league(before, compare=False) if before is not None else None
     groups: dict[str, list[LeagueRow]] = {}
     # Groups in the order an announcement lists them: departments, then districts.
-    for group in sorted(scores, key=lambda g: (min(_kind(a) for a, _score in scores[g]), g)):
+    for group in sorted(scores, key=lambda g: (min(a.kind_order for a, _s in scores[g]), g)):
         members = scores[group]
         ranks = rank_with_ties({a.code: s.reform_index for a, s in members})
         rows = []
@@ -342,7 +343,3 @@ def league(campaign: Campaign, run: AnalysisRun | None = None, *, compare=True) 
             )
         groups[group] = sorted(rows, key=lambda r: (r.rank, r.agency.code))
     return League(campaign, framework, run, groups, before)
-
-
-def _kind(agency: Agency) -> int:
-    return AGENCY_KINDS.index(agency.kind)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from survey.agencies.models import AGENCY_KINDS, Agency
+from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.dashboard import services as dashboard
 from survey.extensions import db
@@ -120,7 +120,7 @@ def _grouped(run: AnalysisRun, code: str) -> dict[str, list[AgencyLine]]:
         sorted(
             groups.items(),
             key=lambda item: (
-                min(AGENCY_KINDS.index(line.agency.kind) for line in item[1]),
+                min(line.agency.kind_order for line in item[1]),
                 item[0],
             ),
         )

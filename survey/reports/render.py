@@ -78,10 +78,6 @@ def agency_html(campaign: Campaign, agency: Agency, run: AnalysisRun, language="
         )
 
 
-def _name(agency: Agency, language: str) -> str:
-    return agency.name_vi if language == "vi" else agency.name_en
-
-
 def _line(label: str, entry) -> Interval:
     bounds = content.interval(entry)
     return Interval(
