@@ -13,44 +13,61 @@ Numbers agree with R's survey package (see tests/analysis/results/).
 
 from analysis.compare import (
     Comparison,
+    Precision,
     RankInterval,
     compare_to_mean,
     compare_to_previous,
     design_degrees_of_freedom,
     holm,
+    precision,
     precision_flags,
     rank_intervals,
+    rank_intervals_of,
 )
 from analysis.design import LONELY_PSU_RULES, Calibration, Design
-from analysis.drivers import Driver, key_drivers
+from analysis.drivers import Driver, DriverModel, key_drivers
 from analysis.errors import AnalysisError, DesignError, WeightingError
 from analysis.indices import (
     breakdowns,
     estimate_indices,
     estimate_means,
     option_shares,
-    to_hundred,
 )
 from analysis.reliability import cronbach_alpha
 from analysis.results import Estimate, IndexTable
 from analysis.scheme import IndexScheme
-from analysis.weights import base_weights, rake, trim_and_rake
+from analysis.weights import (
+    MISSING_LEVEL,
+    CellWeights,
+    CollapsedCell,
+    base_weights,
+    cell_weights,
+    margins_with_missing,
+    rake,
+    trim_and_rake,
+)
 
 __all__ = [
     "LONELY_PSU_RULES",
+    "MISSING_LEVEL",
     "AnalysisError",
     "Calibration",
+    "CellWeights",
+    "CollapsedCell",
     "Comparison",
     "Design",
     "DesignError",
     "Driver",
+    "DriverModel",
     "Estimate",
     "IndexScheme",
     "IndexTable",
+    "Precision",
     "RankInterval",
     "WeightingError",
     "base_weights",
     "breakdowns",
+    "cell_weights",
     "compare_to_mean",
     "compare_to_previous",
     "cronbach_alpha",
@@ -59,10 +76,12 @@ __all__ = [
     "estimate_means",
     "holm",
     "key_drivers",
+    "margins_with_missing",
     "option_shares",
+    "precision",
     "precision_flags",
     "rake",
     "rank_intervals",
-    "to_hundred",
+    "rank_intervals_of",
     "trim_and_rake",
 ]

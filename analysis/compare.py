@@ -1,9 +1,9 @@
-"""Comparisons, rank intervals and precision flags for agency estimates.
+"""Comparisons, rank intervals and the publication rules for agency estimates.
 
-Agencies are compared with the mean of all agencies using the covariance of their
-estimates (they share strata and sometimes PSUs), and with their own previous campaign
-(an independent sample). p-values are Holm-adjusted within each table. Ranks are only
-ever shown with their interval.
+Agencies are compared with the plain mean of their ranking group using the covariance of
+their estimates (they share strata), and with their own previous campaign (an
+independent sample). p-values are Holm-adjusted within each table. Ranks are only ever
+shown with their interval, drawn with each estimate's degrees of freedom.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from scipy import special
 from analysis.results import IndexTable
 
 LOW_PRECISION_N = 30
+LOW_PRECISION_DF = 10
+HALF_WIDTH = 0.10  # of a proportion: 10 percentage points
 SUPPRESS_N = 5
 
 
@@ -51,32 +53,39 @@ def _two_sided(t, df) -> np.ndarray:
         return np.where(df > 0, 2 * special.stdtr(df, -np.abs(t)), np.nan)
 
 
-def compare_to_mean(table: IndexTable, code: str, *, design_df: float) -> list[Comparison]:
-    """Each domain's estimate minus the plain mean of all domains' estimates.
+def compare_to_mean(
+    table: IndexTable,
+    code: str,
+    *,
+    design_df: float,
+    domains: Sequence[str] | None = None,
+) -> list[Comparison]:
+    """Each domain's estimate minus the plain mean of the domains compared (a ranking
+    group: in a league each agency counts once, whatever its size).
 
-    The SE uses the full covariance matrix: Var(a'x) with a = e_d − 1/D. `design_df` is the
-    whole design's PSUs minus strata, since the contrast involves every domain.
+    The difference is the contrast a'x with a = e_d − 1/k over the k domains whose
+    variance is estimable, and its SE √(a'Va) with the full covariance matrix V, as R's
+    `svycontrast` computes them; t is referred to the whole design's degrees of freedom
+    `design_df`, since the contrast involves every domain. A domain left out (not in
+    `domains`, or its variance not estimable) gets NaNs. p-values are Holm-adjusted over
+    the domains compared.
     """
     column = table.column(code)
     estimate = table.estimate[:, column]
     covariance = table.covariance(code)
-    defined = ~np.isnan(estimate)
-    k = int(defined.sum())
-    results = []
-    for d in range(len(table.domains)):
-        if not defined[d]:
-            results.append((np.nan, np.nan))
-            continue
-        contrast = np.where(defined, -1.0 / k, 0.0)
-        contrast[d] += 1.0
-        results.append(
-            (
-                contrast @ np.nan_to_num(estimate),
-                np.sqrt(contrast @ np.nan_to_num(covariance) @ contrast),
-            )
-        )
-    difference = np.array([r[0] for r in results])
-    se = np.array([r[1] for r in results])
+    chosen = np.ones(len(table.domains), dtype=bool)
+    if domains is not None:
+        chosen = np.isin(np.array(table.domains), list(domains))
+    compared = chosen & ~np.isnan(estimate) & ~np.isnan(np.diag(covariance))
+    k = int(compared.sum())
+    difference = np.full(len(table.domains), np.nan)
+    se = np.full(len(table.domains), np.nan)
+    if k >= 2:
+        inside = np.flatnonzero(compared)
+        block = covariance[np.ix_(inside, inside)]
+        contrasts = np.eye(k) - 1.0 / k
+        difference[inside] = contrasts @ estimate[inside]
+        se[inside] = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", contrasts, block, contrasts), 0))
     with np.errstate(invalid="ignore", divide="ignore"):
         t = difference / se
     p = _two_sided(t, np.full(t.shape, design_df))
@@ -92,6 +101,7 @@ def compare_to_mean(table: IndexTable, code: str, *, design_df: float) -> list[C
             float(adjusted[i]),
         )
         for i, domain in enumerate(table.domains)
+        if chosen[i]
     ]
 
 
@@ -146,46 +156,165 @@ def rank_intervals(
     coverage: float = 0.95,
     domains: Sequence[str] | None = None,
 ) -> list[RankInterval]:
-    """Rank of each domain (1 = best) with the central `coverage` interval of its rank over
-    draws from the multivariate normal of the estimates (fixed seed: reproducible).
+    """Rank of each domain (1 = best) with the central `coverage` interval of its rank.
 
     `domains` ranks a subset (departments among themselves, say), with their covariances.
+    Domains whose variance is not estimable are left out: they get no rank.
+    See `rank_intervals_of` for the method.
     """
-    if draws < 1000:
-        raise ValueError("use at least 1,000 draws for a rank interval")
     column = table.column(code)
     chosen = np.ones(len(table.domains), dtype=bool)
     if domains is not None:
         chosen = np.isin(np.array(table.domains), list(domains))
-    defined = np.flatnonzero(~np.isnan(table.estimate[:, column]) & chosen)
-    if defined.size == 0:
+    ranked = np.flatnonzero(
+        ~np.isnan(table.estimate[:, column]) & ~np.isnan(table.se[:, column]) & chosen
+    )
+    if ranked.size == 0:
         return []
-    estimate = table.estimate[defined, column]
-    covariance = table.covariance(code)[np.ix_(defined, defined)]
-    rng = np.random.default_rng(seed)
-    sample = rng.multivariate_normal(estimate, covariance, size=draws, method="eigh")
-    ranks = (-sample).argsort(axis=1).argsort(axis=1) + 1
-    tail = (1 - coverage) / 2
-    low = np.quantile(ranks, tail, axis=0, method="inverted_cdf")
-    high = np.quantile(ranks, 1 - tail, axis=0, method="inverted_cdf")
-    point = (-estimate).argsort().argsort() + 1
+    intervals = rank_intervals_of(
+        table.estimate[ranked, column],
+        table.covariance(code)[np.ix_(ranked, ranked)],
+        table.df[ranked],
+        ci=(table.ci_low[ranked, column], table.ci_high[ranked, column]),
+        draws=draws,
+        seed=seed,
+        coverage=coverage,
+    )
     return [
-        RankInterval(table.domains[d], int(point[i]), int(low[i]), int(high[i]))
-        for i, d in enumerate(defined)
+        RankInterval(table.domains[d], rank, low, high)
+        for d, (rank, low, high) in zip(ranked, intervals, strict=True)
     ]
 
 
+def rank_intervals_of(
+    estimate: np.ndarray,
+    covariance: np.ndarray,
+    df: np.ndarray,
+    *,
+    ci: tuple[np.ndarray, np.ndarray] | None = None,
+    draws: int = 10_000,
+    seed: int = 20261126,
+    coverage: float = 0.95,
+) -> list[tuple[int, int, int]]:
+    """(rank, low, high) of each estimate, 1 = highest, by simulation.
+
+    Draws are a scaled multivariate t: a joint normal with the estimates' covariance,
+    each domain's deviation divided by its own √(χ²_df/df), so that every estimate moves
+    as far as its t interval allows (few degrees of freedom, wide tails) while the
+    correlations between domains are kept. Each draw is ranked; the interval is the
+    central `coverage` of the ranks (fixed seed: the same answer every time).
+
+    `ci` (the published interval of each estimate) widens a rank interval that came out
+    narrower than the intervals allow: at its upper limit an estimate would rank
+    1 + (estimates above that limit), at its lower limit 1 + (estimates above that).
+    """
+    if draws < 1000:
+        raise ValueError("use at least 1,000 draws for a rank interval")
+    estimate = np.asarray(estimate, dtype=float)
+    df = np.asarray(df, dtype=float)
+    if (df < 1).any():
+        raise ValueError("every ranked estimate needs at least one degree of freedom")
+    rng = np.random.default_rng(seed)
+    k = estimate.size
+    deviation = rng.multivariate_normal(np.zeros(k), covariance, size=draws, method="eigh")
+    deviation /= np.sqrt(rng.chisquare(df, size=(draws, k)) / df)
+    ranks = (-(estimate + deviation)).argsort(axis=1).argsort(axis=1) + 1
+    tail = (1 - coverage) / 2
+    low = np.quantile(ranks, tail, axis=0, method="inverted_cdf").astype(int)
+    high = np.quantile(ranks, 1 - tail, axis=0, method="inverted_cdf").astype(int)
+    point = (-estimate).argsort(kind="stable").argsort() + 1
+    if ci is not None:
+        ci_low, ci_high = (np.asarray(v, dtype=float) for v in ci)
+        others = ~np.eye(k, dtype=bool)
+        at_best = 1 + ((estimate[None, :] > ci_high[:, None]) & others).sum(axis=1)
+        at_worst = 1 + ((estimate[None, :] > ci_low[:, None]) & others).sum(axis=1)
+        low = np.minimum(low, np.where(np.isnan(ci_high), low, at_best))
+        high = np.maximum(high, np.where(np.isnan(ci_low), high, at_worst))
+    return [(int(point[i]), int(low[i]), int(high[i])) for i in range(k)]
+
+
+@dataclass(frozen=True)
+class Precision:
+    """Why an estimate is published with a mark, or not at all.
+
+    `reasons` are (rule, value) pairs: ("n", 12), ("effective_n", 21.4), ("df", 2),
+    ("half_width", 0.124) (as a proportion), or ("not_estimable", None).
+    """
+
+    low_precision: bool
+    suppressed: bool
+    not_estimable: bool
+    reasons: tuple[tuple[str, float | int | None], ...]
+
+
+def precision(
+    *,
+    n: float,
+    deff: float,
+    df: float,
+    estimate: float,
+    se: float,
+    ci_low: float,
+    ci_high: float,
+) -> Precision:
+    """The publication rules of one estimate (METHODS.md, "Flags").
+
+    Low precision: n < 30, effective n (n/deff) < 30, df < 10, or a 95% half-width above
+    10 points. Suppressed (not published): n < 5, or a variance that cannot be estimated.
+    """
+    reasons: list[tuple[str, float | int | None]] = []
+    not_estimable = estimate == estimate and se != se
+    if not_estimable:
+        reasons.append(("not_estimable", None))
+    if n < LOW_PRECISION_N:
+        reasons.append(("n", int(n)))
+    effective = n / deff if deff == deff and deff > 0 else float("nan")
+    if effective == effective and effective < LOW_PRECISION_N and n >= LOW_PRECISION_N:
+        reasons.append(("effective_n", round(float(effective), 1)))
+    if df < LOW_PRECISION_DF:
+        reasons.append(("df", int(df)))
+    if ci_low == ci_low and ci_high == ci_high:
+        half = max(ci_high - estimate, estimate - ci_low)
+        if half > HALF_WIDTH:
+            reasons.append(("half_width", round(float(half), 4)))
+    suppressed = n < SUPPRESS_N or not_estimable
+    return Precision(
+        low_precision=bool(reasons) and not suppressed,
+        suppressed=bool(suppressed),
+        not_estimable=bool(not_estimable),
+        reasons=tuple(reasons),
+    )
+
+
 def precision_flags(table: IndexTable) -> Mapping[str, np.ndarray]:
-    """Per domain and statistic: "low precision" (n or effective n below 30) and
-    "suppressed" (n below 5: not published, shown to evaluators with a warning)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        effective = np.where(table.deff > 0, table.n / table.deff, table.n)
-    return {
-        "low_precision": (table.n < LOW_PRECISION_N) | (effective < LOW_PRECISION_N),
-        "suppressed": table.n < SUPPRESS_N,
+    """Per domain and statistic: "low_precision", "suppressed", "not_estimable" (booleans)
+    and "reasons" (objects: tuples of (rule, value)), by `precision`."""
+    shape = table.estimate.shape
+    flags = {
+        "low_precision": np.zeros(shape, dtype=bool),
+        "suppressed": np.zeros(shape, dtype=bool),
+        "not_estimable": np.zeros(shape, dtype=bool),
+        "reasons": np.empty(shape, dtype=object),
     }
+    for d in range(shape[0]):
+        for c in range(shape[1]):
+            verdict = precision(
+                n=float(table.n[d, c]),
+                deff=float(table.deff[d, c]),
+                df=float(table.df[d]),
+                estimate=float(table.estimate[d, c]),
+                se=float(table.se[d, c]),
+                ci_low=float(table.ci_low[d, c]),
+                ci_high=float(table.ci_high[d, c]),
+            )
+            flags["low_precision"][d, c] = verdict.low_precision
+            flags["suppressed"][d, c] = verdict.suppressed
+            flags["not_estimable"][d, c] = verdict.not_estimable
+            flags["reasons"][d, c] = verdict.reasons
+    return flags
 
 
 def design_degrees_of_freedom(design) -> int:
-    """PSUs minus strata of the whole design."""
-    return design.n_psu - design.n_strata
+    """PSUs minus strata of the whole design (among rows with positive weight, R's degf)."""
+    active = design.weights > 0
+    return int(np.unique(design.psu[active]).size - np.unique(design.stratum[active]).size)

@@ -88,6 +88,10 @@ class Design:
             )
         weights = _weights(weights)
         n = weights.size
+        if n == 0:
+            raise DesignError("there are no responses to estimate from")
+        if not weights.any():
+            raise DesignError("every weight is zero: no response counts in any estimate")
         psu = _labels(psu, "PSU")
         strata = np.zeros(n, dtype=np.int64) if strata is None else _labels(strata, "stratum")
         if psu.size != n or strata.size != n:

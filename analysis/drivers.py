@@ -1,14 +1,17 @@
 """Key drivers: which components move overall satisfaction most.
 
-Weighted least squares of each respondent's overall score (mean of all satisfaction
-items answered) on the component scores (mean of each component's items), with standard
-errors clustered by PSU (statsmodels). The importance of a component is its standardised
-coefficient, shares summing to 1; plotted against the component's index it gives the
-priority matrix (high importance, low performance = fix first).
+The outcome is each respondent's answer to a global satisfaction item that is not part
+of the index (HL: "overall, how satisfied are you with how your procedure was handled?").
+It is regressed on the component scores (the mean of each component's answered items)
+by weighted least squares; standard errors are design-based, from the linearised
+estimating functions summed by PSU within strata (R's `svyglm`, gaussian family), and
+t-tests use the complete cases' design degrees of freedom + 1 − the coefficients, as
+`svyglm` does.
 
-Because the overall score is built from the components, coefficients partly reflect how
-many items each component has; a questionnaire with its own global satisfaction item can
-pass it as `outcome` instead.
+The importance of a component is its standardised coefficient's share of the total;
+plotted against the component's index it gives the priority matrix (high importance, low
+performance: fix first). The index itself is never the outcome: it is built from the
+components, so regressing it on them only returns each component's share of the items.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 
 from analysis.design import Design
 from analysis.errors import AnalysisError
 from analysis.indices import answer_matrix
 from analysis.scheme import IndexScheme
+from analysis.variance import influence_covariance
 
 
 @dataclass(frozen=True)
@@ -33,21 +38,34 @@ class Driver:
     importance: float
 
 
+@dataclass(frozen=True)
+class DriverModel:
+    """The fitted regression: drivers, the intercept, fit and what was left out."""
+
+    drivers: list[Driver]
+    intercept: float
+    intercept_se: float
+    df: int
+    n: int
+    r_squared: float
+    left_out: list[str]
+
+
 def key_drivers(
     design: Design,
     answers: Mapping[str, Sequence],
     scheme: IndexScheme,
     *,
-    outcome: Sequence | None = None,
+    outcome: Sequence,
     min_coverage: float = 0.5,
-) -> tuple[list[Driver], list[str]]:
-    """Drivers of the components answered by at least `min_coverage` of respondents.
+) -> DriverModel:
+    """Regress `outcome` (the global item, 1–5, NaN when not answered) on the scores of
+    the components answered by at least `min_coverage` of respondents.
 
-    Returns the drivers and the components left out for low coverage (such as feedback
-    handling, asked only of people who gave feedback).
+    Components below that coverage (feedback handling, asked only of people who gave
+    feedback) are left out and listed. Respondents missing the outcome or a score stay in
+    the design with zero estimating functions, as R's `svyglm` treats missing rows.
     """
-    import statsmodels.api as sm
-
     matrix = answer_matrix(answers, scheme, design.n).astype(float)
     matrix[matrix == 0] = np.nan
     scores = {}
@@ -61,28 +79,54 @@ def key_drivers(
         scores[component] = score
     if len(scores) < 2:
         raise AnalysisError("key drivers need at least two components with enough answers")
-    y = np.asarray(outcome, dtype=float) if outcome is not None else _row_mean(matrix)
-    X = np.column_stack(list(scores.values()))
+    y = np.asarray(outcome, dtype=float)
+    if y.size != design.n:
+        raise AnalysisError(f"the outcome has {y.size} values, not {design.n}")
+    X = np.column_stack([np.ones(design.n), *scores.values()])
     usable = ~np.isnan(X).any(axis=1) & ~np.isnan(y) & (design.weights > 0)
-    if usable.sum() <= X.shape[1] + 1:
+    if usable.sum() <= X.shape[1]:
         raise AnalysisError("too few complete responses for the key-driver regression")
-    model = sm.WLS(y[usable], sm.add_constant(X[usable]), weights=design.weights[usable])
-    fit = model.fit(cov_type="cluster", cov_kwds={"groups": design.psu[usable]})
-    coefficients = np.asarray(fit.params)[1:]
-    w = design.weights[usable]
-    spread = np.sqrt(np.array([_weighted_var(X[usable, j], w) for j in range(X.shape[1])]))
-    standardised = np.abs(coefficients * spread)
-    importance = standardised / standardised.sum()
-    return [
-        Driver(
-            component,
-            float(coefficients[j]),
-            float(np.asarray(fit.bse)[j + 1]),
-            float(np.asarray(fit.pvalues)[j + 1]),
-            float(importance[j]),
-        )
-        for j, component in enumerate(scores)
-    ], left_out
+    w = np.where(usable, design.weights, 0.0)
+    Xu, yu = np.where(usable[:, None], X, 0.0), np.where(usable, y, 0.0)
+    information = Xu.T @ (Xu * w[:, None])
+    if np.linalg.matrix_rank(information) < X.shape[1]:
+        raise AnalysisError("the component scores are collinear: no key drivers")
+    inverse = np.linalg.inv(information)
+    coefficients = inverse @ (Xu.T @ (w * yu))
+    residual = np.where(usable, yu - Xu @ coefficients, 0.0)
+    influence = (Xu * (w * residual)[:, None]) @ inverse
+    covariance = influence_covariance(design, influence)
+    se = np.sqrt(np.diag(covariance))
+    # R's svyglm drops incomplete rows from the design before counting its df.
+    design_df = np.unique(design.psu[usable]).size - np.unique(design.stratum[usable]).size
+    df = design_df + 1 - X.shape[1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = coefficients / se
+        p = 2 * special.stdtr(df, -np.abs(t)) if df > 0 else np.full(t.shape, np.nan)
+    mean_y = np.average(yu[usable], weights=w[usable])
+    r_squared = 1 - np.sum(w * residual**2) / np.sum(w * (yu - mean_y) ** 2 * usable)
+    spread = np.sqrt([_weighted_var(X[usable, j], w[usable]) for j in range(1, X.shape[1])])
+    standardised = np.abs(coefficients[1:] * spread)
+    total = standardised.sum()
+    importance = standardised / total if total > 0 else np.full(standardised.shape, np.nan)
+    return DriverModel(
+        drivers=[
+            Driver(
+                component,
+                float(coefficients[j + 1]),
+                float(se[j + 1]),
+                float(p[j + 1]),
+                float(importance[j]),
+            )
+            for j, component in enumerate(scores)
+        ],
+        intercept=float(coefficients[0]),
+        intercept_se=float(se[0]),
+        df=int(df),
+        n=int(usable.sum()),
+        r_squared=float(r_squared),
+        left_out=left_out,
+    )
 
 
 def _row_mean(block: np.ndarray) -> np.ndarray:

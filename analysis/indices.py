@@ -24,9 +24,6 @@ from analysis.factorize import factorize
 from analysis.results import IndexTable
 from analysis.scheme import IndexScheme
 
-# Keep a domain chunk's dense PSU-total block under this many numbers (memory bound).
-BLOCK = 4_000_000
-
 
 def answer_matrix(answers: Mapping[str, Sequence], scheme: IndexScheme, n: int) -> np.ndarray:
     """Items as an int8 matrix (rows × items), 0 for no answer; bad values name their cell."""
@@ -97,18 +94,12 @@ ALL = "all"
 
 def _layout(design: Design, by: Sequence | None) -> _Layout:
     # No domain column: the whole population is one domain.
-    labels = np.full(design.n, ALL) if by is None else np.asarray(by)
+    if by is None:
+        labels, missing = np.full(design.n, ALL), np.zeros(design.n, dtype=bool)
+    else:
+        labels, missing = _domain_labels(by)
     if labels.size != design.n:
         raise AnalysisError(f"the domain column has {labels.size} values, not {design.n}")
-    if labels.dtype.kind == "f":
-        missing = np.isnan(labels)
-    elif labels.dtype.kind == "O":
-        missing = np.array([v is None or v == "" or v != v for v in labels], dtype=bool)
-        labels = np.where(missing, "", labels).astype(str)
-    elif labels.dtype.kind in "US":
-        missing = labels == labels.dtype.type()
-    else:
-        missing = np.zeros(labels.size, dtype=bool)
     kept = np.flatnonzero(~missing & (design.weights > 0))
     domain_labels, code = factorize(labels[kept])
     n_domains = domain_labels.size
@@ -127,6 +118,21 @@ def _layout(design: Design, by: Sequence | None) -> _Layout:
         pair_psu=pair_keys % design.n_psu,
         domain_pair_starts=np.searchsorted(pair_domain, np.arange(n_domains)),
     )
+
+
+def _domain_labels(by) -> tuple[np.ndarray, np.ndarray]:
+    """Domain labels (objects as text, "" where missing) and which are missing."""
+    labels = np.asarray(by)
+    if labels.dtype.kind == "f":
+        missing = np.isnan(labels)
+    elif labels.dtype.kind == "O":
+        missing = np.array([v is None or v == "" or v != v for v in labels], dtype=bool)
+        labels = np.where(missing, "", labels).astype(str)
+    elif labels.dtype.kind in "US":
+        missing = labels == labels.dtype.type()
+    else:
+        missing = np.zeros(labels.size, dtype=bool)
+    return labels, missing
 
 
 def estimate_indices(
@@ -173,10 +179,7 @@ def estimate_means(
     *,
     level: float = 0.95,
 ) -> IndexTable:
-    """Mean answer (on the 1–5 scale) per item, component and overall, with t intervals.
-
-    `to_hundred` turns a mean score into 0–100: 100·(ȳ − 1)/4.
-    """
+    """Mean answer (on the 1–5 scale) per item, component and overall, with t intervals."""
     matrix = answer_matrix(answers, scheme, design.n)
     value_of = np.arange(scheme.scale[1] + 1, dtype=float)
     return _estimate(design, matrix, value_of, scheme, by, "mean", "t", level)
@@ -231,13 +234,6 @@ def option_shares(
     return shares
 
 
-def to_hundred(table: IndexTable) -> tuple[np.ndarray, np.ndarray]:
-    """Mean scores and their SEs on a 0–100 scale."""
-    low, high = 1, 5
-    factor = 100 / (high - low)
-    return (table.estimate - low) * factor, table.se * factor
-
-
 @dataclass
 class _Statistics:
     """Everything the variance needs, per (domain, PSU) pair and per domain."""
@@ -263,12 +259,17 @@ def _estimate(design, matrix, value_of, scheme, by, statistic, ci, level) -> Ind
     # A domain whose PSU totals are all alike has variance 0, which rounding can leave a
     # hair below zero (-1e-18); that is 0, not a missing standard error.
     var = np.where(var < 0, 0.0, var)
+    df, rows = _degrees_of_freedom(design, layout, by)
+    estimate = stats.estimate
+    # Without two PSUs in some stratum of the domain (one respondent, or everyone met in
+    # one cluster) the variance cannot be estimated from the data: it is missing, never 0.
+    # Nor has an estimate that does not exist (nobody in the domain answered) an SE.
+    estimable = (df[:, None] >= 1) & ~np.isnan(estimate) & ~np.isnan(var)
+    var = np.where(estimable, var, np.nan)
     se = np.sqrt(var)
     n = stats.n
     with np.errstate(invalid="ignore", divide="ignore"):
         deff = var / (stats.contributing_weight * stats.weighted_squares / (n - 1))
-    df, rows = _degrees_of_freedom(design, layout)
-    estimate = stats.estimate
     if statistic == "satisfied":
         low, high = intervals.proportion_interval(
             estimate, se, df[:, None], rows[:, None], n, ci, level
@@ -281,7 +282,7 @@ def _estimate(design, matrix, value_of, scheme, by, statistic, ci, level) -> Ind
     levels = ("item",) * len(scheme.items) + ("component",) * n_components + ("overall",)
 
     def covariance_of(column: int) -> np.ndarray:
-        return _covariance(
+        covariance = _covariance(
             design,
             layout,
             stats,
@@ -290,6 +291,10 @@ def _estimate(design, matrix, value_of, scheme, by, statistic, ci, level) -> Ind
             column,
             None if present is None else present[:, :, column],
         )
+        unknown = ~estimable[:, column]
+        covariance[unknown, :] = np.nan
+        covariance[:, unknown] = np.nan
+        return covariance
 
     return IndexTable(
         statistic=statistic,
@@ -536,12 +541,18 @@ def _covariance(design, layout, stats, beta, psu_margins, column, present) -> np
     return variance.covariance(design, totals, present)
 
 
-def _degrees_of_freedom(design, layout):
+def _degrees_of_freedom(design, layout, by):
     """PSUs minus strata among each domain's rows with positive weight (R's `degf`), and
-    the domain's rows (R's `nrow` of the domain subset)."""
+    the domain's rows including those of weight zero (R's `nrow` of the domain subset,
+    which the Korn–Graubard interval uses)."""
     D = layout.n_domains
     psus = np.bincount(layout.pair_domain, minlength=D)
     strata_key = layout.pair_domain * design.n_strata + design.psu_stratum[layout.pair_psu]
     strata = np.bincount(np.unique(strata_key) // design.n_strata, minlength=D)
-    rows = np.bincount(layout.row_domain, minlength=D + 1)[:D]
+    if by is None:
+        return psus - strata, np.full(D, design.n)
+    labels, missing = _domain_labels(by)
+    labels, counts = np.unique(labels[~missing], return_counts=True)
+    per_label = {str(label): int(count) for label, count in zip(labels, counts, strict=True)}
+    rows = np.array([per_label.get(d, 0) for d in layout.domain_labels], dtype=np.int64)
     return psus - strata, rows

@@ -62,9 +62,32 @@ def average_rescaling(rule: StratumRule, present: np.ndarray) -> np.ndarray:
     """R's "average" rule: strata counted over strata with a usable variance.
 
     `present` (strata × ...) marks the strata an estimate's rows fall in; R counts only
-    those (for a calibrated design, every stratum).
+    those (for a calibrated design, every stratum). An estimate whose strata all have a
+    single PSU has no usable stratum: its variance is unknown (NaN), as in R.
     """
     lonely = rule.lonely.reshape((-1,) + (1,) * (present.ndim - 1))
     counted = present.sum(axis=0)
     usable = (present & ~lonely).sum(axis=0)
-    return np.divide(counted, usable, out=np.ones(counted.shape), where=usable > 0)
+    unknown = np.where(counted > 0, np.nan, 1.0)
+    return np.divide(counted, usable, out=unknown, where=usable > 0)
+
+
+def influence_covariance(design: Design, scores: np.ndarray) -> np.ndarray:
+    """Design covariance of the totals of row-level scores (rows × k, already weighted:
+    w_k·z_k), as R's `svyrecvar`: after raking each score is first residualised on the
+    margins with the weights before raking (the calibration form), then summed by PSU.
+    """
+    scores = np.asarray(scores, dtype=float).reshape(design.n, -1)
+    calibration = design.calibration
+    if calibration is not None:
+        X = calibration.model_matrix
+        d = calibration.base_weights
+        active = design.weights > 0
+        z = np.zeros_like(scores)
+        z[active] = scores[active] / design.weights[active, None]
+        beta = np.linalg.solve(X.T @ (X * d[:, None]), X.T @ (z * d[:, None]))
+        scores = design.weights[:, None] * (z - X @ beta)
+    totals = np.column_stack(
+        [np.bincount(design.psu, weights=column, minlength=design.n_psu) for column in scores.T]
+    )
+    return covariance(design, totals)

@@ -1,14 +1,16 @@
 """Weights: base weights from frame counts, raking to population margins, trimming.
 
 Base weight of a response in weighting cell s (by default agency × service field) is
-N_s / n_s: the dossiers the cell handled over the responses it got. Raking adjusts base
-weights by iterative proportional fitting until every margin matches its population
-total; the result carries what the calibration (GREG) variance needs.
+N_s / n_s: the dossiers the cell handled over the responses it got; a cell with dossiers
+but no respondents is collapsed into the rest of its agency (`cell_weights`). Raking
+adjusts base weights by iterative proportional fitting until every margin matches its
+population total; the result carries what the calibration (GREG) variance needs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -16,30 +18,142 @@ from analysis.design import Calibration, Design
 from analysis.errors import WeightingError
 
 
-def base_weights(cells: Sequence[Hashable], frame_counts: Mapping[Hashable, float]) -> np.ndarray:
+def base_weights(
+    cells: Sequence[Hashable],
+    frame_counts: Mapping[Hashable, float],
+    *,
+    checked: Mapping[Hashable, float] | None = None,
+) -> np.ndarray:
     """N_s / n_s for each response, from the cell it falls in.
 
     Raises WeightingError naming every cell that has responses but no frame count, or a
-    frame count of zero or below its number of responses.
+    frame count of zero or below its number of responses (in `checked`, the counts as
+    entered, when `frame_counts` were adjusted from them).
     """
     labels, code, counts = np.unique(np.asarray(cells), return_inverse=True, return_counts=True)
-    missing = [str(label) for label in labels if label not in frame_counts]
+    checked = frame_counts if checked is None else checked
+    missing = [str(label) for label in labels if label not in checked]
     if missing:
         raise WeightingError(
             f"no frame count for weighting cell(s) {', '.join(missing)}: enter the number "
             "of dossiers each cell handled"
         )
-    totals = np.array([float(frame_counts[label]) for label in labels])
+    entered = np.array([float(checked[label]) for label in labels])
     short = [
         f"{label} ({total:g} dossiers, {n} responses)"
-        for label, total, n in zip(labels, totals, counts, strict=True)
+        for label, total, n in zip(labels, entered, counts, strict=True)
         if not total >= n
     ]
     if short:
         raise WeightingError(
             f"frame count below the number of responses in cell(s) {', '.join(short)}"
         )
+    totals = np.array([float(frame_counts[label]) for label in labels])
     return (totals / counts)[code]
+
+
+@dataclass(frozen=True)
+class CollapsedCell:
+    """A weighting cell with dossiers but no respondents, and where its dossiers went."""
+
+    cell: str
+    group: str
+    dossiers: float
+
+
+@dataclass(frozen=True)
+class CellWeights:
+    weights: np.ndarray
+    collapsed: tuple[CollapsedCell, ...]  # empty cells folded into their group's others
+    unrepresented: dict[str, float]  # groups with dossiers but no respondent at all
+
+
+def cell_weights(
+    cells: Sequence[Hashable],
+    frame_counts: Mapping[Hashable, float],
+    group_of: Mapping[Hashable, Hashable],
+) -> CellWeights:
+    """Base weights N_s / n_s, with empty cells collapsed into the rest of their group.
+
+    A cell s of group g (an agency) with dossiers but no respondents cannot stand for
+    itself; its dossiers are spread over g's responding cells in proportion to their own
+    frame counts: N'_s = N_s · N_g / Σ_{responding s' in g} N_s'. The group's total
+    stays N_g, so an agency keeps its frame count whatever cells went unanswered. A group
+    with no respondent at all cannot be collapsed into another (it is a domain of its
+    own) and is listed as unrepresented.
+    """
+    labels, counts = np.unique(np.asarray(cells), return_counts=True)
+    responding = {label: int(n) for label, n in zip(labels.tolist(), counts.tolist(), strict=True)}
+    group_totals: dict[Hashable, float] = {}
+    answered_totals: dict[Hashable, float] = {}
+    for cell, dossiers in frame_counts.items():
+        group = group_of[cell]
+        group_totals[group] = group_totals.get(group, 0.0) + float(dossiers)
+        if cell in responding:
+            answered_totals[group] = answered_totals.get(group, 0.0) + float(dossiers)
+    collapsed = tuple(
+        CollapsedCell(str(cell), str(group_of[cell]), float(dossiers))
+        for cell, dossiers in sorted(frame_counts.items(), key=lambda item: str(item[0]))
+        if dossiers > 0 and cell not in responding and group_of[cell] in answered_totals
+    )
+    unrepresented = {
+        str(group): total
+        for group, total in sorted(group_totals.items(), key=lambda item: str(item[0]))
+        if total > 0 and not answered_totals.get(group)
+    }
+    scaled = {}
+    for cell in responding:
+        if cell in frame_counts:
+            group = group_of[cell]
+            share = answered_totals[group]
+            factor = group_totals[group] / share if share > 0 else 1.0
+            scaled[cell] = float(frame_counts[cell]) * factor
+    weights = base_weights(cells, scaled, checked=frame_counts)
+    return CellWeights(weights=weights, collapsed=collapsed, unrepresented=unrepresented)
+
+
+MISSING_LEVEL = "missing"
+
+
+def margins_with_missing(
+    variables: Mapping[str, Sequence[Hashable]],
+    targets: Mapping[str, Mapping[Hashable, float]],
+    weights: np.ndarray,
+) -> tuple[dict[str, np.ndarray], dict[str, dict[str, float]]]:
+    """Margins as shares of the weights' total, with a level for missing answers.
+
+    Population margins (gender, age band) are known as shares; they are scaled to the
+    total of `weights` (the dossiers the base weights stand for), so that they agree with
+    an agency margin in dossiers. Respondents who left a margin variable unanswered (None,
+    "" or NaN) form a level "missing" whose target is their share before raking; the other
+    levels share the rest in the population's proportions.
+    """
+    active = weights > 0
+    total = float(weights[active].sum())
+    out_variables: dict[str, np.ndarray] = {}
+    out_targets: dict[str, dict[str, float]] = {}
+    for variable, levels in targets.items():
+        if variable not in variables:
+            raise WeightingError(f"margin variable(s) {variable} have no column")
+        raw = np.asarray(variables[variable], dtype=object)
+        missing = np.array([v is None or v == "" or v != v for v in raw], dtype=bool)
+        values = np.where(missing, MISSING_LEVEL, raw).astype(str)
+        given = {str(level): float(t) for level, t in levels.items()}
+        if MISSING_LEVEL in given:
+            raise WeightingError(
+                f"margin {variable} has a level named {MISSING_LEVEL!r}; it is reserved for "
+                "respondents who did not answer"
+            )
+        given_sum = sum(given.values())
+        if not given_sum > 0:
+            raise WeightingError(f"the targets of margin {variable} add up to {given_sum:g}")
+        missing_weight = float(weights[active & missing].sum())
+        scale = (total - missing_weight) / given_sum
+        out_targets[variable] = {level: t * scale for level, t in given.items()}
+        if missing_weight > 0:
+            out_targets[variable][MISSING_LEVEL] = missing_weight
+        out_variables[variable] = values
+    return out_variables, out_targets
 
 
 def rake(

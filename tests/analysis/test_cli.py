@@ -12,7 +12,7 @@ import pytest
 
 from analysis import estimate_indices
 from analysis.cli import COLUMNS, main
-from tests.analysis.conftest import QUESTIONNAIRE, RESULTS, make_design
+from tests.analysis.conftest import QUESTIONNAIRE, RESULTS, make_design, read_reference
 
 RESPONSES = RESULTS / "responses.csv"
 MARGINS = RESULTS / "margins.csv"
@@ -234,3 +234,83 @@ def test_arguments_are_checked(capsys):
         main([*BASE, "--lonely-psu", "sometimes"])
     assert exit_info.value.code == 2
     assert "invalid choice: 'sometimes'" in capsys.readouterr().err
+
+
+def _copy_with(tmp_path: Path, change) -> Path:
+    """responses.csv with `change(row, index)` applied to every row (index from 1)."""
+    rows = _read(RESPONSES)
+    for index, row in enumerate(rows, start=1):
+        change(row, index)
+    path = tmp_path / "changed.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _run(path: Path, tmp_path: Path, *extra: str) -> list[dict[str, str]]:
+    out = tmp_path / "out.csv"
+    args = [*BASE, *extra, "--output", str(out)]
+    args[2] = str(path)
+    assert main(args) == 0
+    return _read(out)
+
+
+def test_average_rule_leaves_a_domain_in_single_psu_strata_without_se_as_r(tmp_path):
+    def lone(row, _):
+        row["lone"] = "single" if row["stratum"] in ("9", "10") else "rest"
+
+    path = _copy_with(tmp_path, lone)
+    rows = _run(path, tmp_path, "--lonely-psu", "average", "--domain", "lone")
+    ours = {r["agency"]: r for r in rows if r["code"] == "TC1"}
+    for reference in read_reference("average_single"):
+        row = ours[reference["domain"]]
+        assert float(row["estimate"]) == pytest.approx(100 * float(reference["estimate"]))
+        if reference["se"] == "NaN":
+            assert row["se"] == ""
+            assert row["ci_low"] == ""
+            assert row["ci_high"] == ""
+        else:
+            assert float(row["se"]) == pytest.approx(100 * float(reference["se"]), rel=1e-7)
+    assert any(r["se"] == "" for r in ours.values()), "R's NaN case is in the file"
+
+
+def test_beta_intervals_count_zero_weight_rows_in_n_as_r(tmp_path):
+    def zero(row, index):
+        if index % 10 == 0:
+            row["weight"] = "0"
+
+    rows = _run(_copy_with(tmp_path, zero), tmp_path, "--ci", "beta")
+    ours = {r["agency"]: r for r in rows if r["code"] == "TC1"}
+    for reference in read_reference("beta_zero_weights"):
+        row = ours[reference["agency"]]
+        assert float(row["estimate"]) == pytest.approx(100 * float(reference["estimate"]))
+        assert float(row["ci_low"]) == pytest.approx(100 * float(reference["ci_low"]), rel=1e-7)
+        assert float(row["ci_high"]) == pytest.approx(100 * float(reference["ci_high"]), rel=1e-7)
+
+
+def test_all_weights_zero_is_one_line(tmp_path, capsys):
+    def zero(row, _):
+        row["weight"] = "0"
+
+    args = [*BASE, "--output", str(tmp_path / "out.csv")]
+    args[2] = str(_copy_with(tmp_path, zero))
+    assert main(args) == 1
+    error = capsys.readouterr().err.strip()
+    assert error == "error: every weight is zero: no response counts in any estimate"
+
+
+def test_an_estimate_nobody_could_give_has_no_se(tmp_path):
+    def no_feedback_in_h(row, _):
+        if row["agency"] == "H":
+            row["PA1"] = row["PA2"] = row["PA3"] = ""
+
+    rows = _run(_copy_with(tmp_path, no_feedback_in_h), tmp_path)
+    pa = [r for r in rows if r["agency"] == "H" and r["code"] in ("PA1", "PA")]
+    assert len(pa) == 2
+    for row in pa:
+        assert row["estimate"] == row["se"] == row["ci_low"] == row["ci_high"] == ""
+        assert row["n"] == "0"
+    overall = next(r for r in rows if r["agency"] == "H" and r["code"] == "SIPAS")
+    assert float(overall["se"]) > 0, "the overall index averages the components answered"

@@ -9,6 +9,7 @@ from analysis import (
     estimate_indices,
     holm,
     key_drivers,
+    precision,
     precision_flags,
     rank_intervals,
 )
@@ -62,7 +63,67 @@ def test_rank_intervals_are_reproducible_and_contain_the_rank(table):
 def test_precision_flags_follow_the_sample_sizes(table):
     flags = precision_flags(table)
     assert (flags["suppressed"] == (table.n < 5)).all()
-    assert flags["low_precision"][table.n < 30].all()
+    small = (table.n < 30) & (table.n >= 5)
+    assert flags["low_precision"][small].all()
+    for d, c in zip(*np.nonzero(small), strict=True):
+        assert ("n", int(table.n[d, c])) in flags["reasons"][d, c]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"n": 400, "deff": 1.0, "df": 300}, (False, False, ())),
+        ({"n": 12, "deff": 1.0, "df": 11}, (True, False, (("n", 12),))),
+        ({"n": 40, "deff": 2.0, "df": 39}, (True, False, (("effective_n", 20.0),))),
+        ({"n": 400, "deff": 1.0, "df": 2}, (True, False, (("df", 2),))),
+        ({"n": 3, "deff": 1.0, "df": 2}, (False, True, (("n", 3), ("df", 2)))),
+        ({"n": 400, "deff": 1.0, "df": 300, "ci": (0.6, 0.95)}, (True, False, None)),
+        ({"n": 80, "deff": float("nan"), "df": 0, "se": float("nan")}, (False, True, None)),
+    ],
+    ids=["precise", "few answers", "design effect", "few df", "suppressed", "wide", "no variance"],
+)
+def test_publication_rules_say_why(values, expected):
+    ci = values.get("ci", (0.78, 0.82))
+    verdict = precision(
+        n=values["n"],
+        deff=values["deff"],
+        df=values["df"],
+        estimate=0.8,
+        se=values.get("se", 0.01),
+        ci_low=ci[0],
+        ci_high=ci[1],
+    )
+    low, suppressed, reasons = expected
+    assert (verdict.low_precision, verdict.suppressed) == (low, suppressed)
+    if reasons is not None:
+        assert verdict.reasons == reasons
+    if "ci" in values:
+        assert verdict.reasons == (("half_width", 0.2),)
+    if values.get("se") != values.get("se"):
+        assert verdict.not_estimable
+        assert ("not_estimable", None) in verdict.reasons
+
+
+def test_a_domain_met_in_one_psu_has_no_variance_and_is_suppressed(sample, scheme):
+    """Everyone of agency Z answered at one point: under points-as-PSUs its variance
+    cannot be estimated (df 0) and must not come out as an SE of 0."""
+    agency = sample["agency"].copy()
+    agency[sample["psu"] == 1] = "Z"
+    table = estimate_indices(make_design(sample), sample, scheme, agency)
+    z = table.domain_index("Z")
+    assert table.df[z] == 0
+    assert np.isnan(table.se[z]).all()
+    assert np.isnan(table.ci_low[z]).all()
+    assert not np.isnan(table.estimate[z, table.column("SIPAS")])
+    flags = precision_flags(table)
+    assert flags["suppressed"][z].all()
+    assert flags["not_estimable"][z].all()
+    ranked = {r.domain for r in rank_intervals(table, "SIPAS")}
+    assert "Z" not in ranked
+    assert "A" in ranked
+    compared = {c.domain: c for c in compare_to_mean(table, "SIPAS", design_df=30)}
+    assert np.isnan(compared["Z"].se)
+    assert not np.isnan(compared["A"].se)
 
 
 def test_cronbach_alpha_equals_the_textbook_formula_with_equal_weights(sample, scheme):
@@ -77,9 +138,20 @@ def test_cronbach_alpha_equals_the_textbook_formula_with_equal_weights(sample, s
     assert 0 < alphas["CC"] < 1
 
 
-def test_key_drivers_leave_out_components_few_answered(sample, scheme):
-    drivers, left_out = key_drivers(make_design(sample), sample, scheme)
-    assert left_out == ["PA"]
-    assert [d.component for d in drivers] == ["TC", "TT", "CC", "KQ"]
-    assert sum(d.importance for d in drivers) == pytest.approx(1.0)
-    assert all(d.coefficient > 0 and d.se > 0 for d in drivers)
+def test_key_drivers_need_an_outcome_outside_the_index(sample, scheme):
+    model = key_drivers(make_design(sample), sample, scheme, outcome=sample["HL"])
+    assert model.left_out == ["PA"]
+    assert [d.component for d in model.drivers] == ["TC", "TT", "CC", "KQ"]
+    assert sum(d.importance for d in model.drivers) == pytest.approx(1.0)
+    assert all(d.coefficient > 0 and d.se > 0 for d in model.drivers)
+
+
+def test_comparisons_within_a_group_use_only_the_group(table):
+    group = ["A", "B", "C"]
+    rows = compare_to_mean(table, "SIPAS", design_df=30, domains=group)
+    assert [r.domain for r in rows] == group
+    estimate = {d: table.get(d, "SIPAS").estimate for d in group}
+    mean = sum(estimate.values()) / 3
+    for row in rows:
+        assert row.difference == pytest.approx(estimate[row.domain] - mean)
+    assert sum(r.difference for r in rows) == pytest.approx(0, abs=1e-12)

@@ -1,7 +1,15 @@
 import numpy as np
 import pytest
 
-from analysis import Design, WeightingError, base_weights, rake, trim_and_rake
+from analysis import (
+    Design,
+    WeightingError,
+    base_weights,
+    cell_weights,
+    margins_with_missing,
+    rake,
+    trim_and_rake,
+)
 
 
 def test_base_weights_are_dossiers_over_responses_per_cell():
@@ -103,3 +111,41 @@ def test_impossible_trimming_is_refused(small):
             upper=1.001,
             max_iterations=50,
         )
+
+
+def test_an_empty_cell_is_collapsed_into_the_rest_of_its_agency():
+    cells = ["A|land"] * 4 + ["A|civil"] * 2 + ["B|land"] * 5
+    frames = {"A|land": 400, "A|civil": 100, "A|post": 500, "B|land": 50, "B|civil": 0, "C|x": 70}
+    group = {cell: cell.split("|")[0] for cell in frames}
+    result = cell_weights(cells, frames, group)
+    # A's 500 post dossiers go to land and civil in proportion 4:1; A still totals 1,000.
+    assert result.weights[:4] == pytest.approx([(400 + 400) / 4] * 4)
+    assert result.weights[4:6] == pytest.approx([(100 + 100) / 2] * 2)
+    assert result.weights[:6].sum() == pytest.approx(1000)
+    assert result.weights[6:].sum() == pytest.approx(50)
+    assert [(c.cell, c.group, c.dossiers) for c in result.collapsed] == [("A|post", "A", 500)]
+    assert result.unrepresented == {"C": 70}
+
+
+def test_collapsing_still_refuses_cells_without_frame_counts_or_with_too_few():
+    with pytest.raises(WeightingError, match="no frame count for weighting cell"):
+        cell_weights(["A|land", "A|x"], {"A|land": 10}, {"A|land": "A"})
+    with pytest.raises(WeightingError, match="below the number of responses"):
+        cell_weights(["A|land"] * 3, {"A|land": 2, "A|civil": 100}, {"A|land": "A", "A|civil": "A"})
+
+
+def test_missing_answers_to_a_margin_become_a_level_at_their_share():
+    weights = np.array([1.0, 1.0, 2.0, 4.0, 2.0])
+    gender = np.array(["F", "M", "", None, "F"], dtype=object)
+    variables, targets = margins_with_missing(
+        {"gender": gender}, {"gender": {"F": 51, "M": 49}}, weights
+    )
+    assert variables["gender"].tolist() == ["F", "M", "missing", "missing", "F"]
+    assert targets["gender"]["missing"] == pytest.approx(6.0)
+    assert targets["gender"]["F"] == pytest.approx(0.51 * 4)
+    assert sum(targets["gender"].values()) == pytest.approx(weights.sum())
+
+
+def test_a_margin_level_called_missing_is_refused():
+    with pytest.raises(WeightingError, match="reserved"):
+        margins_with_missing({"g": np.array(["a"])}, {"g": {"missing": 1, "a": 1}}, np.ones(1))

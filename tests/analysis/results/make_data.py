@@ -9,6 +9,7 @@ items asked of a minority, unequal weights, finite-population sizes and raking m
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -67,12 +68,30 @@ def main(seed: int = 20261126) -> None:
             cell = (agency == a) & (field == f)
             dossiers = rng.integers(300, 3000)
             weight[cell] = dossiers / cell.sum()
+    # The global satisfaction item (HL), outside the index: driven by the same latent
+    # satisfaction, more by the civil servant (CC) than by access (TC); drawn last so that
+    # the columns above stay as they were.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows with no answer: NaN
+        component_mean = {
+            c: np.nanmean(np.column_stack([answers[i] for i in items]), axis=1)
+            for c, items in ITEMS.items()
+            if c != "PA"
+        }
+    drive = (
+        0.15 * component_mean["TC"]
+        + 0.2 * component_mean["TT"]
+        + 0.45 * component_mean["CC"]
+        + 0.3 * component_mean["KQ"]
+    )
+    overall = np.clip(np.round(drive - 0.3 + rng.normal(0, 0.6, n)), 1, 5)
+    overall[rng.random(n) < 0.04] = np.nan
     population = {s: c * 4 for s, c in psus_per_stratum.items()}
     population[10] = 1  # a self-representing stratum (its only PSU is the population)
     fpc = np.array([population[s] for s in stratum])
 
     header = ["agency", "stratum", "psu", "weight", "fpc", "field", "gender", "age_band"]
-    header += [c for items in ITEMS.values() for c in items]
+    header += [c for items in ITEMS.values() for c in items] + ["HL"]
     with (HERE / "responses.csv").open("w", encoding="utf-8") as out:
         out.write(",".join(header) + "\n")
         for k in range(n):
@@ -90,6 +109,7 @@ def main(seed: int = 20261126) -> None:
                 for code in items:
                     v = answers[code][k]
                     values.append("" if np.isnan(v) else str(int(v)))
+            values.append("" if np.isnan(overall[k]) else str(int(overall[k])))
             out.write(",".join(values) + "\n")
 
     # Raking targets: the weighted sample margins, moved a little.

@@ -165,3 +165,118 @@ out(overall_covariance(raked), "overall_covariance_raked")
 # Holm's adjustment, for the comparison tables.
 p <- c(0.01, 0.04, 0.03, 0.005, 0.2, NA, 0.0001)
 out(data.frame(p = p, holm = p.adjust(p, method = "holm")), "holm")
+
+# ---------------------------------------------------------------------------------------
+# The element design (METHODS.md §1): respondents (dossiers) are the sampled units, the
+# strata are the weighting cells agency × field, every service point is covered (a
+# census, so never a PSU). R: ids = ~1, strata = ~cell.
+options(survey.lonely.psu = "adjust")
+d$cell <- paste(d$agency, d$field, sep = "|")
+element <- svydesign(ids = ~1, strata = ~cell, weights = ~weight, data = d)
+out(item_table(element), "items_element")
+out(component_table(element), "components_element")
+
+# Each agency against the plain mean of its ranking group, as svycontrast computes it:
+# an item through svyby(covmat = TRUE), the overall index through svytotal of the
+# agencies' influence values; t on the design's degrees of freedom, Holm within a group.
+groups <- list(departments = c("A", "B", "C", "D"), districts = c("E", "F", "G", "H"))
+group_contrasts <- function(des) {
+  # svyby(covmat = TRUE) cannot take na.rm; the subset of answerers is the same domain
+  # (the subset keeps the full design's PSU counts).
+  by_item <- svyby(~s_TC1, ~agency, subset(des, !is.na(TC1)), svymean, covmat = TRUE)
+  z <- influence_columns(des)
+  columns <- sapply(agencies, function(a) z[[a]]$overall$z)
+  colnames(columns) <- paste0("z_", agencies)
+  des2 <- des
+  for (name in colnames(columns)) des2$variables[[name]] <- columns[, name]
+  totals <- svytotal(as.formula(paste("~", paste(colnames(columns), collapse = "+"))), des2)
+  overall <- sapply(agencies, function(a) z[[a]]$overall$p)
+  rows <- list()
+  for (g in names(groups)) {
+    members <- groups[[g]]
+    for (code in c("TC1", "SIPAS")) {
+      block <- list()
+      for (a in members) {
+        a_vec <- setNames(ifelse(agencies %in% members, -1 / length(members), 0), agencies)
+        a_vec[a] <- a_vec[a] + 1
+        if (code == "TC1") {
+          k <- svycontrast(by_item, a_vec)
+        } else {
+          k <- svycontrast(totals, setNames(a_vec, colnames(columns)))
+        }
+        difference <- if (code == "TC1") coef(k)[[1]] else sum(a_vec * overall)
+        se <- SE(k)[[1]]
+        block[[length(block) + 1]] <- data.frame(
+          group = g, agency = a, code = code, difference = difference, se = se,
+          df = degf(des), p = 2 * pt(-abs(difference / se), degf(des)))
+      }
+      block <- do.call(rbind, block)
+      block$holm <- p.adjust(block$p, method = "holm")
+      rows[[length(rows) + 1]] <- block
+    }
+  }
+  do.call(rbind, rows)
+}
+options(survey.lonely.psu = "adjust")
+out(group_contrasts(make_design()), "contrasts_clustered")
+out(group_contrasts(element), "contrasts_element")
+
+# Key drivers: the global item HL on the component scores (mean of each component's
+# answered items), svyglm with design-based standard errors.
+score <- function(codes) {
+  s <- rowMeans(as.matrix(d[, codes]), na.rm = TRUE)
+  s[is.nan(s)] <- NA
+  s
+}
+for (cc in c("TC", "TT", "CC", "KQ")) d[[paste0("score_", cc)]] <- score(components[[cc]])
+drivers <- function(des) {
+  fit <- svyglm(HL ~ score_TC + score_TT + score_CC + score_KQ, design = des)
+  s <- summary(fit)$coefficients
+  data.frame(term = rownames(s), estimate = s[, 1], se = s[, 2], p = s[, 4],
+             df = fit$df.residual)
+}
+options(survey.lonely.psu = "adjust")
+out(drivers(make_design()), "drivers_clustered")
+element <- svydesign(ids = ~1, strata = ~cell, weights = ~weight, data = d)
+out(drivers(element), "drivers_element")
+
+# Raking that keeps agencies whole: the agency is a margin (its targets are the frame
+# totals, i.e. the base weights' agency totals), and gender has a "missing" level (every
+# seventh respondent here) whose target is its share before raking; the given gender
+# shares (51/49) split the rest.
+d$gender_m <- ifelse(seq_len(nrow(d)) %% 7 == 0, "missing", as.character(d$gender))
+d$gender_m <- factor(d$gender_m, levels = c("F", "M", "missing"))
+d$agency_f <- factor(d$agency, levels = agencies)
+total <- sum(d$weight)
+missing_weight <- sum(d$weight[d$gender_m == "missing"])
+agency_totals <- tapply(d$weight, d$agency_f, sum)
+population <- c(`(Intercept)` = total,
+                setNames(agency_totals[-1], paste0("agency_f", agencies[-1])),
+                gender_mM = 0.49 * (total - missing_weight), gender_mmissing = missing_weight)
+element <- svydesign(ids = ~1, strata = ~cell, weights = ~weight, data = d)
+raked_element <- calibrate(element, ~agency_f + gender_m, population, calfun = "raking",
+                           epsilon = 1e-13, maxit = 200)
+out(data.frame(weight = weights(raked_element)), "raked_agency_weights")
+out(item_table(raked_element, with_ci = FALSE), "items_raked_agency")
+out(component_table(raked_element), "components_raked_agency")
+out(drivers(raked_element), "drivers_raked_agency")
+
+# Command-line edge cases.
+# 1. "average" with a domain that lies wholly in single-PSU strata (9 and 10): R gives NaN.
+options(survey.lonely.psu = "average")
+d$lone <- ifelse(d$stratum %in% c(9, 10), "single", "rest")
+lone <- svyby(~s_TC1, ~lone, make_design(), svymean, na.rm = TRUE)
+out(data.frame(domain = lone$lone, estimate = lone$s_TC1, se = lone$se), "average_single")
+# 2. Korn-Graubard intervals when some rows weigh zero (R keeps them in the subset's n).
+options(survey.lonely.psu = "adjust")
+dz <- d
+dz$weight[seq_len(nrow(dz)) %% 10 == 0] <- 0
+zero <- svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, nest = TRUE, data = dz)
+rows <- list()
+for (a in agencies) {
+  sub <- subset(zero, agency == a)
+  beta <- svyciprop(~I(TC1 >= 4), sub, method = "beta", na.rm = TRUE)
+  rows[[length(rows) + 1]] <- data.frame(agency = a, estimate = coef(beta)[[1]],
+    ci_low = attr(beta, "ci")[1], ci_high = attr(beta, "ci")[2])
+}
+out(do.call(rbind, rows), "beta_zero_weights")
