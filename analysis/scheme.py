@@ -49,10 +49,11 @@ class IndexScheme:
             raise AnalysisError(f"{path}: not a readable questionnaire ({error})") from None
         try:
             index = content["index"]
+            global_item = index.get("global_item")
             components = {c["code"]: [] for c in index["components"]}
             for section in content["sections"]:
                 for item in section["items"]:
-                    if item.get("type") == "satisfaction":
+                    if item.get("type") == "satisfaction" and item.get("code") != global_item:
                         if item.get("component") not in components:
                             raise AnalysisError(
                                 f"{path}: item {item.get('code')} belongs to undeclared "

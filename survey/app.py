@@ -182,6 +182,11 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.filters["localized"] = localized
 
+    from survey.labels import code_label, precision_reason
+
+    app.jinja_env.globals["code_label"] = code_label
+    app.jinja_env.globals["precision_reason"] = precision_reason
+
     from survey.permissions import can
 
     app.jinja_env.globals["can"] = can

@@ -24,6 +24,8 @@ def by_code(model, code: str, option: str, *, column=None, thing: str | None = N
 def write_whole(path: Path | str, data: bytes) -> None:
     """Write to a temporary name and rename: a crash never leaves half a file behind."""
     path = Path(path)
+    if not path.parent.is_dir():
+        raise click.ClickException(f"the folder {path.parent} does not exist; create it first")
     temporary = path.with_name(path.name + ".part")
     temporary.write_bytes(data)
     temporary.replace(path)

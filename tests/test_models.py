@@ -31,28 +31,36 @@ def test_agency_codes_are_unique(db):
         factories.agency(code="SXD")
 
 
-def test_a_submission_cannot_be_flagged_without_a_reason(db):
+def test_a_decision_about_a_submission_needs_a_known_decision_and_a_reason(db):
     submission = factories.submission()
-    _violates(db, "UPDATE submission SET status = 'excluded' WHERE id = :id", id=submission.id)
-    db.session.execute(
-        text(
-            "UPDATE submission SET status = 'excluded', status_reason = 'duplicate' WHERE id = :id"
-        ),
-        {"id": submission.id},
+    insert = (
+        "INSERT INTO submission_review (submission_id, decision, reason, actor, decided_at) "
+        "VALUES (:id, :decision, :reason, 'test', CURRENT_TIMESTAMP)"
     )
+    _violates(db, insert, id=submission.id, decision="exclude", reason="")
+    _violates(db, insert, id=submission.id, decision="delete", reason="duplicate")
+    db.session.execute(text(insert), {"id": submission.id, "decision": "keep", "reason": "ok"})
 
 
-@pytest.mark.parametrize(
-    ("column", "value"),
-    [("channel", "fax"), ("respondent_type", "tourist"), ("status", "deleted")],
-)
+@pytest.mark.parametrize(("column", "value"), [("channel", "fax"), ("respondent_type", "tourist")])
 def test_submission_enumerations_are_checked(db, column, value):
     submission = factories.submission()
     _violates(
         db,
-        f"UPDATE submission SET {column} = :value, status_reason = 'x' WHERE id = :id",  # noqa: S608
+        f"UPDATE submission SET {column} = :value WHERE id = :id",  # noqa: S608
         value=value,
         id=submission.id,
+    )
+
+
+def test_a_campaign_design_needs_clusters_exactly_when_clustered(db):
+    campaign = factories.campaign()
+    update = "UPDATE campaign SET design = :design, design_cluster = :cluster WHERE id = :id"
+    _violates(db, update, design="clustered", cluster=None, id=campaign.id)
+    _violates(db, update, design="element", cluster="day_point", id=campaign.id)
+    _violates(db, update, design="census", cluster=None, id=campaign.id)
+    db.session.execute(
+        text(update), {"design": "clustered", "cluster": "day_point", "id": campaign.id}
     )
 
 

@@ -22,6 +22,29 @@ class CampaignForm(FlaskForm):
     period_start = DateField(_l("First day"), validators=[DataRequired()])
     period_end = DateField(_l("Last day"), validators=[DataRequired()])
     agency_ids = MultiCheckboxField(_l("Agencies"), coerce=int, choices=[])
+    # How respondents were selected; the analysis declares it (METHODS.md §1).
+    design = SelectField(
+        _l("Sampling design"),
+        choices=[
+            ("element", _l("Element: respondents sampled within weighting cells (post-service)")),
+            ("clustered", _l("Clustered: respondents reached in sampled clusters")),
+        ],
+        default="element",
+    )
+    design_strata = SelectField(
+        _l("Strata"),
+        choices=[
+            ("cell", _l("agency × service field")),
+            ("cell_channel", _l("agency × service field × channel")),
+            ("agency", _l("agency")),
+        ],
+        default="cell",
+    )
+    design_cluster = SelectField(
+        _l("Clusters (clustered design only)"),
+        choices=[("", "—"), ("day_point", _l("interview day × service point"))],
+        default="",
+    )
 
 
 class FrameImportForm(FlaskForm):

@@ -28,6 +28,12 @@ if TYPE_CHECKING:
     from survey.reform.models import ReformFramework
 
 CAMPAIGN_STATUSES = ("draft", "open", "closed")
+# How respondents were selected (METHODS.md §1). "element": the service users (dossiers)
+# are the sampled units, strata are weighting cells; "clustered": they were reached in
+# sampled clusters (interview day × service point for intercept fieldwork).
+DESIGNS = ("element", "clustered")
+DESIGN_STRATA = ("cell", "cell_channel", "agency")
+DESIGN_CLUSTERS = ("day_point",)
 
 campaign_agency = Table(
     "campaign_agency",
@@ -44,6 +50,13 @@ class Campaign(db.Model):
         CheckConstraint("period_end >= period_start", name="period_order"),
         CheckConstraint(
             "paper_verify_share >= 0 AND paper_verify_share <= 1", name="paper_verify_share"
+        ),
+        one_of("design", DESIGNS),
+        one_of("design_strata", DESIGN_STRATA),
+        CheckConstraint(
+            "(design = 'element' AND design_cluster IS NULL) OR "
+            "(design = 'clustered' AND design_cluster IN ('day_point'))",
+            name="design_cluster",
         ),
     )
 
@@ -63,6 +76,10 @@ class Campaign(db.Model):
     # Share of paper forms keyed twice by different surveyors (1 = full double entry);
     # the sample is drawn from the serials, so it is the same every time it is asked.
     paper_verify_share: Mapped[float] = mapped_column(Float, default=1.0, server_default="1")
+    # The sampling design the runs declare; copied into every run and report.
+    design: Mapped[str] = enum_column(DESIGNS, default="element", server_default="element")
+    design_strata: Mapped[str] = enum_column(DESIGN_STRATA, default="cell", server_default="cell")
+    design_cluster: Mapped[str | None] = enum_column(DESIGN_CLUSTERS)
     # The reform-score framework the campaign's indices feed (optional).
     framework_id: Mapped[int | None] = mapped_column(ForeignKey("reform_framework.id"))
 

@@ -37,6 +37,7 @@ def snapshot(campaign: Campaign) -> dict:
         "period": [campaign.period_start.isoformat(), campaign.period_end.isoformat()],
         "status": campaign.status,
         "agencies": [a.code for a in campaign.agencies],
+        "design": [campaign.design, campaign.design_strata, campaign.design_cluster],
     }
 
 
@@ -51,7 +52,13 @@ def save_campaign(
     agencies: Sequence[Agency],
     actor: str,
     user_id: int | None,
+    design: tuple[str, str, str | None] = ("element", "cell", None),
 ) -> Campaign:
+    kind, strata, cluster = design
+    if kind == "clustered" and not cluster:
+        raise CampaignError(_("a clustered design needs its clusters (interview day × point)"))
+    if kind == "element" and cluster:
+        raise CampaignError(_("an element design has no clusters: leave clusters empty"))
     if version.published_at is None:
         raise CampaignError("only a published questionnaire version can be used")
     if period[1] < period[0]:
@@ -71,6 +78,7 @@ def save_campaign(
     campaign.questionnaire_version = version
     campaign.period_start, campaign.period_end = period
     campaign.agencies = list(agencies)
+    campaign.design, campaign.design_strata, campaign.design_cluster = kind, strata, cluster or None
     db.session.flush()
     audit.record(
         "campaign.create" if before is None else "campaign.update",

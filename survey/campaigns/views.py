@@ -65,6 +65,7 @@ def _save(form: CampaignForm, campaign: Campaign | None):
             version=version,
             period=(form.period_start.data, form.period_end.data),
             agencies=agencies,
+            design=(form.design.data, form.design_strata.data, form.design_cluster.data or None),
             **actor(),
         )
     except services.CampaignError as error:
@@ -95,6 +96,7 @@ def edit_campaign(campaign_id: int):
         obj=campaign,
         version_id=campaign.questionnaire_version_id,
         agency_ids=[a.id for a in campaign.agencies],
+        design_cluster=campaign.design_cluster or "",
     )
     _prepare(form)
     if form.validate_on_submit() and _save(form, campaign) is not None:

@@ -18,8 +18,8 @@ from survey.charts import Interval
 from survey.extensions import db
 from survey.questionnaires.definition import Definition
 from survey.reform.services import latest_run
-from survey.responses.models import CHANNELS, Submission
-from survey.runs.models import AnalysisRun
+from survey.responses.models import CHANNELS, Submission, SubmissionReview
+from survey.runs.models import AnalysisRun, RunFlag
 
 # The margin of error planned for each agency (Yamane's n = N / (1 + N e²), as the
 # provincial survey plans state it).
@@ -48,27 +48,44 @@ class AgencyProgress:
 
 
 def progress(campaign: Campaign) -> list[AgencyProgress]:
-    """Submissions by agency and status against the planned sample, from live data."""
-    counts: dict[int, dict[str, int]] = {}
-    for agency_id, status, n in db.session.execute(
-        select(Submission.agency_id, Submission.status, func.count())
-        .where(Submission.campaign_id == campaign.id)
-        .group_by(Submission.agency_id, Submission.status)
-    ):
-        counts.setdefault(agency_id, {})[status] = n
+    """Submissions by agency against the planned sample: received (live), set aside by
+    the latest run's screening rules, excluded by people (live), and the rest."""
+
+    def per_agency(query) -> dict[int, int]:
+        return dict(db.session.execute(query.group_by(Submission.agency_id)).all())
+
+    in_campaign = Submission.campaign_id == campaign.id
+    received = per_agency(select(Submission.agency_id, func.count()).where(in_campaign))
+    excluded = per_agency(
+        select(Submission.agency_id, func.count())
+        .join(SubmissionReview, SubmissionReview.submission_id == Submission.id)
+        .where(in_campaign, SubmissionReview.decision == "exclude")
+    )
+    run = latest_run(campaign)
+    flagged: dict[int, int] = {}
+    if run is not None:
+        flagged = per_agency(
+            select(Submission.agency_id, func.count())
+            .join(RunFlag, RunFlag.submission_id == Submission.id)
+            .outerjoin(SubmissionReview, SubmissionReview.submission_id == Submission.id)
+            .where(
+                RunFlag.run_id == run.id, RunFlag.rules != "", SubmissionReview.decision.is_(None)
+            )
+        )
     dossiers: dict[int, int] = {}
     for frame in campaign.frame_counts:
         dossiers[frame.agency_id] = dossiers.get(frame.agency_id, 0) + frame.dossiers
     rows = []
     for agency in campaign.agencies:
-        by_status = counts.get(agency.id, {})
+        total = received.get(agency.id, 0)
+        set_aside = flagged.get(agency.id, 0) + excluded.get(agency.id, 0)
         rows.append(
             AgencyProgress(
                 agency,
-                sum(by_status.values()),
-                by_status.get("valid", 0),
-                by_status.get("flagged", 0),
-                by_status.get("excluded", 0),
+                total,
+                total - set_aside,
+                flagged.get(agency.id, 0),
+                excluded.get(agency.id, 0),
                 planned_sample(dossiers.get(agency.id, 0)),
             )
         )

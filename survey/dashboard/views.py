@@ -225,7 +225,8 @@ def create_run(code: str):
     db.session.commit()
     flash(
         _(
-            "Analysis run %(id)s stored: %(used)s submissions used, %(flagged)s flagged.",
+            "Analysis run %(id)s stored: %(used)s submissions used, %(flagged)s flagged by "
+            "screening.",
             id=made.id,
             used=made.screening["used"],
             flagged=made.screening["flagged"],

@@ -30,6 +30,8 @@ CHANNEL_SHARES = [0.45, 0.25, 0.30]
 # close to the national SIPAS of recent years.
 CUTS = np.array([-4.2, -3.2, -1.9, 1.2])
 FIELD_EFFECTS = {"DD": -0.45, "XD": -0.25, "DT": -0.15}
+# How much each component's aspect moves overall satisfaction (HL) in the demo.
+DRIVER_WEIGHTS = {"CC": 0.8, "KQ": 0.6, "TT": 0.35, "TC": 0.2, "PA": 0.1}
 
 COMMENTS = [
     "Cán bộ hướng dẫn nhiệt tình, chu đáo.",
@@ -107,6 +109,10 @@ def generate(
     paper = channel == "paper"
     submitted_at, started_at = _times(period, paper, rng)
 
+    # Each respondent rates some aspects better than others: a shift per component, on
+    # top of their overall latent satisfaction. The global item (HL) weighs them as the
+    # driver weights say, so the key-driver analysis has something true to find.
+    shift = {c.code: rng.normal(0.0, 0.6, n) for c in definition.index.components}
     answers: list = []
     values: dict[str, np.ndarray] = {}
     given: dict[str, np.ndarray] = {}
@@ -117,7 +123,11 @@ def generate(
         if question.show_if is not None:
             shown = _shown(question.show_if, values, given, n)
         if isinstance(question, SatisfactionQuestion):
-            item_latent = latent + rng.normal(0.0, 0.25) + rng.logistic(0.0, 1.0, n) * 0.9
+            if question.component:
+                aspect = shift[question.component]
+            else:
+                aspect = sum(DRIVER_WEIGHTS.get(c, 0.0) * v for c, v in shift.items())
+            item_latent = latent + aspect + rng.normal(0.0, 0.25) + rng.logistic(0.0, 1.0, n) * 0.9
             value = 1 + np.searchsorted(CUTS, item_latent)
             missing_rate = np.where(paper, 0.04, 0.0 if question.required else 0.03)
         elif isinstance(question, SingleChoiceQuestion) and not question.multiple:

@@ -96,7 +96,6 @@ def seed(responses: int, seed: int, *, progress=None) -> SeedOutcome:
             definition.respondent_type,
             generated.started_at[i],
             generated.submitted_at[i],
-            "valid",
             None
             if generated.started_at[i] is None
             else int((generated.submitted_at[i] - generated.started_at[i]).total_seconds()),

@@ -29,7 +29,12 @@ def validate_command(files: tuple[str, ...]) -> None:
             click.echo(
                 f"{name}: ok ({definition.code}, {len(definition.items)} items, "
                 f"{len(definition.satisfaction_items)} satisfaction items in "
-                f"{len(definition.index.components)} components)"
+                f"{len(definition.index.components)} components"
+                + (
+                    f", global item {definition.index.global_item})"
+                    if definition.index.global_item
+                    else ")"
+                )
             )
     if failed:
         raise SystemExit(1)

@@ -53,6 +53,8 @@ class IndexSpec:
     name: Mapping[str, str]
     threshold: int
     components: tuple[Component, ...]
+    # The overall-satisfaction item outside the index (key drivers' outcome), if any.
+    global_item: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ class Definition:
                 name=raw_index["name"],
                 threshold=raw_index["threshold"],
                 components=components,
+                global_item=raw_index.get("global_item"),
             ),
             sections=sections,
             content=content,
@@ -132,7 +135,14 @@ class Definition:
 
     @cached_property
     def satisfaction_items(self) -> tuple[SatisfactionQuestion, ...]:
-        return tuple(q for q in self.items if isinstance(q, SatisfactionQuestion))
+        """The index's items (every satisfaction item in a component)."""
+        return tuple(q for q in self.items if isinstance(q, SatisfactionQuestion) and q.component)
+
+    @property
+    def global_item(self) -> SatisfactionQuestion | None:
+        """The overall-satisfaction item outside the index (the drivers' outcome)."""
+        code = self.index.global_item
+        return None if code is None else self.item(code)  # type: ignore[return-value]
 
     @property
     def expectation_items(self) -> tuple[SingleChoiceQuestion, ...]:
@@ -243,6 +253,8 @@ def _check_references(content: Mapping[str, Any]) -> Iterable[Problem]:
     for code in {c for c in components if components.count(c) > 1}:
         yield Problem("index", f"component {code} is declared twice")
 
+    global_item = content["index"].get("global_item")
+    global_found = False
     section_codes: set[str] = set()
     earlier: dict[str, Mapping[str, Any]] = {}
     used_components: set[str] = set()
@@ -258,7 +270,18 @@ def _check_references(content: Mapping[str, Any]) -> Iterable[Problem]:
             if item["code"] in components or item["code"] == content["index"]["code"]:
                 yield Problem(where, "item code is also an index or component code")
             kind = item["type"]
-            if kind == "satisfaction":
+            if kind == "satisfaction" and item["code"] == global_item:
+                if "component" in item:
+                    yield Problem(
+                        where, "the global item stands outside the index: give it no component"
+                    )
+                global_found = True
+            elif kind == "satisfaction" and "component" not in item:
+                yield Problem(
+                    where,
+                    "a satisfaction item needs a component, unless it is the index's global_item",
+                )
+            elif kind == "satisfaction":
                 if item["component"] not in components:
                     yield Problem(
                         where,
@@ -284,6 +307,8 @@ def _check_references(content: Mapping[str, Any]) -> Iterable[Problem]:
         yield Problem(
             "expectations", f"section {expectations['section']} is not a section of the file"
         )
+    if global_item and not global_found:
+        yield Problem("index", f"global_item {global_item} is not a satisfaction item of the file")
     for code in components:
         if code not in used_components:
             yield Problem(f"component {code}", "no satisfaction item belongs to it")

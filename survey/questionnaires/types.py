@@ -165,11 +165,11 @@ class SatisfactionQuestion(Question):
 
     type_name: ClassVar[str] = "satisfaction"
     LEVELS: ClassVar[tuple[int, ...]] = (1, 2, 3, 4, 5)
-    component: str = ""
+    component: str = ""  # empty for the global item, which is outside the index
 
     @classmethod
     def settings_from_raw(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
-        return {"component": raw["component"]}
+        return {"component": raw.get("component", "")}
 
     def allowed_values(self) -> Sequence[int]:
         return self.LEVELS

@@ -111,3 +111,29 @@ def export_results_command(campaign_code, run_id, fmt, output):
     _campaign, run = _campaign_and_run(campaign_code, run_id)
     write_whole(output, exports.results_bytes(run, fmt))
     click.echo(f"results of run {run.id} written to {output}")
+
+
+@export_cli.command("run-data")
+@click.option("--run", "run_id", type=int, help="Run id.")
+@click.option("--campaign", "campaign_code", help="Campaign code (its latest run).")
+@output_option
+def export_run_data_command(run_id, campaign_code, output):
+    """A run's microdata with its design: FILE.csv and FILE.design.json, for R, Stata, SPSS."""
+    from survey.runs.microdata import MicrodataError, design_json, run_data
+
+    if (run_id is None) == (campaign_code is None):
+        raise click.UsageError("give either --run ID or --campaign CODE")
+    if run_id is not None:
+        run = db.session.get(AnalysisRun, run_id)
+        if run is None:
+            raise click.BadParameter(f"no analysis run {run_id}", param_hint="--run")
+    else:
+        _campaign, run = _campaign_and_run(campaign_code, None)
+    try:
+        text, description = run_data(run)
+    except MicrodataError as error:
+        raise click.ClickException(str(error)) from None
+    side = output.with_name(output.stem + ".design.json")
+    write_whole(output, text.encode("utf-8"))
+    write_whole(side, design_json(description))
+    click.echo(f"{description['rows']} rows of run {run.id} written to {output}; design in {side}")

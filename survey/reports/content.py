@@ -23,6 +23,7 @@ from survey.questionnaires.types import LongTextQuestion
 from survey.reform import services as reform
 from survey.responses.models import Answer, Submission
 from survey.runs.models import AnalysisRun
+from survey.runs.services import used_by
 
 COMMENTS_SHOWN = 10
 
@@ -245,10 +246,8 @@ def comments(run: AnalysisRun, agency: Agency, definition: Definition) -> list[s
         select(Answer.value_text)
         .join(Submission, Submission.id == Answer.submission_id)
         .where(
-            Submission.campaign_id == run.campaign_id,
+            used_by(run),
             Submission.agency_id == agency.id,
-            Submission.status == "valid",
-            Submission.submitted_at <= run.cutoff_at,
             Answer.item_code.in_(codes),
             Answer.value_text.is_not(None),
         )

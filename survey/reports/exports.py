@@ -31,7 +31,7 @@ from survey.questionnaires.types import (
     SingleChoiceQuestion,
 )
 from survey.responses import coded
-from survey.responses.models import Answer, Submission
+from survey.responses.models import Answer, Submission, SubmissionReview
 from survey.runs.models import AnalysisRun
 
 FORMATS = ("csv", "xlsx", "sav")
@@ -44,7 +44,10 @@ DESIGN_COLUMNS = {
     "channel": ("Channel: web-qr, web-link, paper, kiosk", "Kênh trả lời"),
     "respondent_type": ("Respondent type", "Loại người trả lời"),
     "submitted_at": ("Submitted at (UTC)", "Thời điểm gửi (UTC)"),
-    "status": ("Status: valid, flagged, excluded", "Trạng thái"),
+    "decision": (
+        "Evaluator's decision: exclude, keep (despite a screening flag), or empty",
+        "Quyết định của người đánh giá: exclude (loại), keep (giữ dù bị gắn cờ), hoặc trống",
+    ),
 }
 
 
@@ -66,7 +69,8 @@ class Codebook:
 
 
 def responses(campaign: Campaign, language: str = "vi") -> tuple[pd.DataFrame, Codebook]:
-    """Every submission of the campaign (with its status), one column per answer."""
+    """Every submission of the campaign (with any evaluator's decision), one column per
+    answer."""
     definition = campaign.questionnaire_version.definition()
     frame = _submissions(campaign)
     codes = coded.coded_items(definition)
@@ -137,13 +141,14 @@ def _submissions(campaign: Campaign) -> pd.DataFrame:
             Submission.channel,
             Submission.respondent_type,
             Submission.submitted_at,
-            Submission.status,
+            SubmissionReview.decision,
             Submission.coded_answers,
         )
         .join(Agency, Agency.id == Submission.agency_id)
         .outerjoin(ServicePoint, ServicePoint.id == Submission.service_point_id)
         .outerjoin(Service, Service.id == Submission.service_id)
         .outerjoin(ServiceField, ServiceField.id == Service.field_id)
+        .outerjoin(SubmissionReview, SubmissionReview.submission_id == Submission.id)
         .where(Submission.campaign_id == campaign.id)
         .order_by(Submission.id)
     )

@@ -27,7 +27,6 @@ SUBMISSION_COLUMNS = (
     "respondent_type",
     "started_at",
     "submitted_at",
-    "status",
     "duration_seconds",
     "coded_answers",
 )

@@ -14,7 +14,8 @@ from survey.extensions import db
 from survey.questionnaires.models import RESPONDENT_TYPES, QuestionnaireVersion
 
 CHANNELS = ("web-qr", "web-link", "paper", "kiosk")
-SUBMISSION_STATUSES = ("valid", "flagged", "excluded")
+# What an evaluator decided about a submission: leave it out, or keep it despite a flag.
+REVIEW_DECISIONS = ("exclude", "keep")
 
 
 class Submission(db.Model):
@@ -24,11 +25,6 @@ class Submission(db.Model):
     __table_args__ = (
         one_of("channel", CHANNELS),
         one_of("respondent_type", RESPONDENT_TYPES),
-        one_of("status", SUBMISSION_STATUSES),
-        # A flag or exclusion must say why, so reviewers can reverse it knowingly.
-        CheckConstraint(
-            "status = 'valid' OR status_reason IS NOT NULL", name="status_reason_given"
-        ),
         # The analysis reads a campaign's submissions agency by agency.
         Index("ix_submission_campaign_agency", "campaign_id", "agency_id"),
     )
@@ -45,8 +41,6 @@ class Submission(db.Model):
     respondent_type: Mapped[str] = enum_column(RESPONDENT_TYPES)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    status: Mapped[str] = enum_column(SUBMISSION_STATUSES, default="valid")
-    status_reason: Mapped[str | None] = mapped_column(String(400))
     # Signals for data-quality screening, none of which identifies anyone: how long the
     # form took, a keyed hash of the client (address and browser) that changes with each
     # campaign, and a hash of the one-time key of the form page (repeat posts of the same
@@ -70,7 +64,7 @@ class Submission(db.Model):
     )
 
     def __repr__(self) -> str:
-        return f"<Submission {self.id} {self.status}>"
+        return f"<Submission {self.id}>"
 
 
 class Answer(db.Model):
@@ -115,3 +109,29 @@ class Participation(db.Model):
     channel: Mapped[str] = enum_column(CHANNELS)
     recorded_on: Mapped[date] = mapped_column(Date)
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"), unique=True)
+
+
+class SubmissionReview(db.Model):
+    """A person's decision about one submission, which every later run honours.
+
+    Screening rules flag; people decide. "exclude" leaves the submission out of every
+    run whatever the rules say; "keep" keeps it in although a rule flags it. The
+    submission itself is never rewritten, and every change is audited.
+    """
+
+    __tablename__ = "submission_review"
+    __table_args__ = (
+        one_of("decision", REVIEW_DECISIONS),
+        CheckConstraint("length(reason) > 0", name="reason_given"),
+    )
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True
+    )
+    decision: Mapped[str] = enum_column(REVIEW_DECISIONS)
+    reason: Mapped[str] = mapped_column(String(400))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    submission: Mapped[Submission] = relationship()

@@ -147,7 +147,6 @@ def insert_submission(
             "client_hash": client_hash,
             "form_key": form_key,
             "dossier_hash": dossier_hash,
-            "status": "valid",
             "coded_answers": coded.encode(coded.coded_items(definition), values),
         },
     ).scalar_one()

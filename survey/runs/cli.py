@@ -36,18 +36,40 @@ def run_command(code: str, margins_file: str | None) -> None:
     db.session.commit()
     index = campaign.questionnaire_version.definition().index.code
     counts = result.screening
+    design = result.parameters["design"]
     click.echo(
-        f"run {result.id} of campaign {campaign.code}: {counts['used']} submissions used, "
-        f"{counts['flagged']} flagged by screening {counts['counts']}"
+        f"run {result.id} of campaign {campaign.code}: {counts['used']} submissions used; "
+        f"this run's screening flagged {counts['flagged']}, evaluators kept "
+        f"{counts['kept_despite_flag']} of them and excluded {counts['excluded_by_decision']}"
     )
+    click.echo("flags: " + ", ".join(f"{rule} {n}" for rule, n in counts["counts"].items()))
+    click.echo(
+        f"design: {design['kind']}, strata {design['strata']}, PSU {design['psu']}"
+        + (f", raked to {', '.join(design['margins'])}" if design["raked"] else "")
+    )
+    for cell in design["collapsed_cells"]:
+        click.echo(
+            f"collapsed empty cell {cell['cell']}: {cell['dossiers']:g} dossiers moved to the "
+            f"rest of {cell['group']}"
+        )
+    for agency, dossiers in design["unrepresented_agencies"].items():
+        click.echo(f"agency {agency} has {dossiers:g} dossiers and no respondent")
     click.echo(f"data hash {result.data_hash}")
-    click.echo(f"{'agency':12} {'n':>6} {index:>8} {'95% CI':>17}")
+    click.echo(f"{'agency':12} {'n':>6} {index:>8} {'95% CI':>17}  flags")
     for agency, rows in sorted(result.results["agencies"].items()):
         overall = rows[index]
         estimate = "—" if overall["estimate"] is None else f"{100 * overall['estimate']:.2f}"
-        low = overall["ci_low"]
-        high = overall["ci_high"]
-        interval = "" if low is None or high is None else f"{100 * low:.2f}–{100 * high:.2f}"
-        click.echo(f"{agency:12} {overall['n']:>6} {estimate:>8} {interval:>17}")
+        low, high = overall["ci_low"], overall["ci_high"]
+        interval = "—" if low is None or high is None else f"{100 * low:.2f}–{100 * high:.2f}"
+        reasons = ", ".join(_reason(rule, value) for rule, value in overall.get("precision", []))
+        click.echo(f"{agency:12} {overall['n']:>6} {estimate:>8} {interval:>17}  {reasons}")
     province = result.results["province"][index]
     click.echo(f"{'province':12} {province['n']:>6} {100 * province['estimate']:>8.2f}")
+
+
+def _reason(rule: str, value) -> str:
+    if rule == "not_estimable":
+        return "variance not estimable"
+    if rule == "half_width":
+        return f"±{100 * value:.1f} points"
+    return f"{rule} = {value}"

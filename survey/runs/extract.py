@@ -68,7 +68,8 @@ COLUMNS = (
 
 
 def load(campaign_id: int, definition: Definition, cutoff: datetime) -> RunInput:
-    """The run's rows in submission order, with their coded answers.
+    """Every submission of the campaign up to the cut-off, in submission order, with its
+    coded answers (screening and people's decisions are applied by the run).
 
     Answers come from each submission's coded text (decoded by numpy); the few
     submissions stored before that column existed are read from their answer rows. On
@@ -77,7 +78,6 @@ def load(campaign_id: int, definition: Definition, cutoff: datetime) -> RunInput
     codes = coded_items(definition)
     query = select(*COLUMNS).where(
         Submission.campaign_id == campaign_id,
-        Submission.status == "valid",
         Submission.submitted_at <= cutoff,
     )
     width = len(codes) * coded.WIDTH

@@ -35,11 +35,36 @@ class AnalysisRun(db.Model):
     campaign: Mapped[Campaign] = relationship()
 
 
+class RunFlag(db.Model):
+    """A submission a run set aside or flagged, and why: its screening rules and the
+    person's decision it honoured. Stored with the run (never on the submission), so
+    each run's verdict stays as it was and its inputs can be listed exactly: a run used
+    every submission up to its cut-off except those here with decision "exclude", or
+    with rules and no "keep"."""
+
+    __tablename__ = "run_flag"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("analysis_run.id", ondelete="CASCADE"), primary_key=True
+    )
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    rules: Mapped[str] = mapped_column(String(200), default="")  # comma-separated
+    decision: Mapped[str | None] = mapped_column(String(7))  # "exclude", "keep" or none
+
+    @property
+    def set_aside(self) -> bool:
+        return self.decision == "exclude" or (bool(self.rules) and self.decision != "keep")
+
+
 class ImmutableRunError(Exception):
     pass
 
 
 @event.listens_for(AnalysisRun, "before_update")
 @event.listens_for(AnalysisRun, "before_delete")
-def _refuse_changes(mapper, connection, target: AnalysisRun) -> None:
-    raise ImmutableRunError(f"analysis run {target.id} is immutable")
+@event.listens_for(RunFlag, "before_update")
+@event.listens_for(RunFlag, "before_delete")
+def _refuse_changes(mapper, connection, target) -> None:
+    raise ImmutableRunError(f"{target.__tablename__} rows of a run are immutable")

@@ -11,14 +11,13 @@ from importlib.metadata import version
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import and_, insert, or_, select
 
 from analysis import (
     AnalysisError,
     Design,
     IndexScheme,
     IndexTable,
-    base_weights,
     breakdowns,
     compare_to_mean,
     compare_to_previous,
@@ -29,7 +28,6 @@ from analysis import (
     key_drivers,
     option_shares,
     precision_flags,
-    rake,
     rank_intervals,
 )
 from survey.agencies.models import Agency
@@ -40,11 +38,10 @@ from survey.extensions import db
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.questionnaires.types import SingleChoiceQuestion
-from survey.responses.models import Submission
+from survey.responses.models import Submission, SubmissionReview
 from survey.runs import extract, screening
-from survey.runs.models import AnalysisRun
-
-LONELY_PSU = "adjust"
+from survey.runs.design import DesignDeclarationError, make_design
+from survey.runs.models import AnalysisRun, RunFlag
 
 
 class RunError(Exception):
@@ -66,49 +63,42 @@ def run(
     user_id: int | None = None,
     margins: Mapping[str, Mapping[str, float]] | None = None,
 ) -> AnalysisRun:
-    """Screen the campaign's valid submissions, estimate every index, store the run.
+    """Screen the campaign's submissions, estimate every index, store the run.
 
-    Flushes the run and the screening flags; the caller commits.
+    The run never writes its inputs: its screening verdicts are stored with it (run_flag),
+    and people's decisions (exclude, keep despite a flag) are read and honoured. Flushes
+    the run and its flags; the caller commits.
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     cutoff = utcnow()
     definition = campaign.questionnaire_version.definition()
     data = extract.load(campaign.id, definition, cutoff)
+    ids_seen = data.ids.copy()
     timings["load"] = time.perf_counter() - clock
 
+    decisions = _decisions(campaign)
+    excluded = np.isin(data.ids, [i for i, d in decisions.items() if d == "exclude"])
+    data.keep_only(~excluded)
     screened = screening.screen(data, definition, (campaign.period_start, campaign.period_end))
-    by_reason: dict[str, list[int]] = {}
-    for submission_id, reasons in screened.reasons.items():
-        by_reason.setdefault("screening: " + ", ".join(reasons), []).append(submission_id)
-    for reason, ids in by_reason.items():
-        for start in range(0, len(ids), 10_000):
-            db.session.execute(
-                update(Submission)
-                .where(Submission.id.in_(ids[start : start + 10_000]))
-                .values(status="flagged", status_reason=reason)
-            )
-    keep = ~np.isin(data.ids, list(screened.flagged))
-    data.keep_only(keep)
+    kept = {i for i, d in decisions.items() if d == "keep"}
+    set_aside = screened.flagged - kept
+    data.keep_only(~np.isin(data.ids, list(set_aside)))
     if len(data) == 0:
         raise RunError("no valid submissions to analyse")
     timings["screen"] = time.perf_counter() - clock
 
     try:
-        design = make_design(campaign, data, margins)
-        results = estimate(design, data, definition, previous=previous_run(campaign))
-    except AnalysisError as error:
+        made = make_design(campaign, data, margins)
+        results = estimate(made.design, data, definition, previous=previous_run(campaign))
+    except (AnalysisError, DesignDeclarationError) as error:
         raise RunError(str(error)) from None
     timings["estimate"] = time.perf_counter() - clock
 
     parameters = {
-        "lonely_psu": LONELY_PSU,
+        "design": made.parameters,
         "ci": "logit",
         "level": 0.95,
-        "strata": "agency",
-        "psu": "service point",
-        "weighting_cell": "agency × service field",
-        "margins": {k: dict(v) for k, v in (margins or {}).items()},
         "threshold": definition.index.threshold,
     }
     analysis_run = AnalysisRun(
@@ -121,11 +111,18 @@ def run(
         parameters=parameters,
         versions={name: version(name) for name in ("numpy", "scipy", "statsmodels")},
         timings={k: round(v, 3) for k, v in timings.items()},
-        screening={"counts": screened.counts, "flagged": len(screened.flagged), "used": len(data)},
+        screening={
+            "counts": screened.counts,
+            "flagged": len(screened.flagged),
+            "kept_despite_flag": len(screened.flagged & kept),
+            "excluded_by_decision": int(excluded.sum()),
+            "used": len(data),
+        },
         results=_clean(results),
     )
     db.session.add(analysis_run)
     db.session.flush()
+    _store_flags(analysis_run, screened, _decisions_in(decisions, ids_seen))
     audit.record(
         "analysis.run",
         "analysis_run",
@@ -137,22 +134,54 @@ def run(
     return analysis_run
 
 
-def make_design(campaign: Campaign, data: extract.RunInput, margins=None) -> Design:
-    frames = {f"{f.agency.code}|{f.service_field.code}": f.dossiers for f in campaign.frame_counts}
-    cells = np.char.add(np.char.add(data.agency.astype(str), "|"), data.field.astype(str))
-    weights = base_weights(cells, frames)
-    design = Design.from_columns(
-        strata=data.agency, psu=data.point, weights=weights, lonely_psu=LONELY_PSU
+def used_by(analysis_run: AnalysisRun):
+    """A condition on Submission: the submissions the run used (its inputs, exactly)."""
+    set_aside = select(RunFlag.submission_id).where(
+        RunFlag.run_id == analysis_run.id,
+        or_(
+            RunFlag.decision == "exclude",
+            and_(RunFlag.rules != "", or_(RunFlag.decision.is_(None), RunFlag.decision != "keep")),
+        ),
     )
-    if margins:
-        variables = {}
-        for variable in margins:
-            if variable not in data.answers:
-                raise RunError(f"margin variable {variable} is not a coded item")
-            values = data.answers[variable]
-            variables[variable] = np.where(np.isnan(values), "", values.astype(int).astype(str))
-        design = rake(design, variables, margins)
-    return design
+    return and_(
+        Submission.campaign_id == analysis_run.campaign_id,
+        Submission.submitted_at <= analysis_run.cutoff_at,
+        Submission.id.not_in(set_aside),
+    )
+
+
+def _decisions_in(decisions: dict[int, str], ids: np.ndarray) -> dict[int, str]:
+    """The decisions about submissions the run read (not those after its cut-off)."""
+    seen = set(np.asarray(ids).tolist())
+    return {i: d for i, d in decisions.items() if i in seen}
+
+
+def _decisions(campaign: Campaign) -> dict[int, str]:
+    return dict(
+        db.session.execute(
+            select(SubmissionReview.submission_id, SubmissionReview.decision)
+            .join(Submission, Submission.id == SubmissionReview.submission_id)
+            .where(Submission.campaign_id == campaign.id)
+        ).all()
+    )
+
+
+def _store_flags(
+    analysis_run: AnalysisRun, screened: screening.Screening, decisions: dict[int, str]
+) -> None:
+    """What the run set aside or flagged, and the decisions it honoured, with the run."""
+    listed = sorted(set(screened.reasons) | set(decisions))
+    rows = [
+        {
+            "run_id": analysis_run.id,
+            "submission_id": submission_id,
+            "rules": ",".join(screened.reasons.get(submission_id, ())),
+            "decision": decisions.get(submission_id),
+        }
+        for submission_id in listed
+    ]
+    for start in range(0, len(rows), 10_000):
+        db.session.execute(insert(RunFlag), rows[start : start + 10_000])
 
 
 def estimate(
@@ -166,30 +195,27 @@ def estimate(
     table = estimate_indices(design, answers, scheme, data.agency)
     province = estimate_indices(design, answers, scheme, None)
     means = estimate_means(design, answers, scheme, data.agency)
-    flags = precision_flags(table)
     groups = dict(db.session.execute(select(Agency.code, Agency.ranking_group)).all())
-    ranks = {}
-    for group in sorted({groups.get(d, "") for d in table.domains}):
-        members = [d for d in table.domains if groups.get(d, "") == group]
-        ranks[group] = [r.__dict__ for r in rank_intervals(table, scheme.code, domains=members)]
-    alphas = cronbach_alpha(design, answers, scheme)
-    try:
-        drivers, left_out = key_drivers(design, answers, scheme)
-        driver_rows = [d.__dict__ for d in drivers]
-    except AnalysisError:
-        driver_rows, left_out = [], list(scheme.components)
+    members_of: dict[str, list[str]] = {}
+    for domain in table.domains:
+        members_of.setdefault(groups.get(domain) or "", []).append(domain)
+    ranks = {
+        group: [r.__dict__ for r in rank_intervals(table, scheme.code, domains=members)]
+        for group, members in sorted(members_of.items())
+    }
+    design_df = design_degrees_of_freedom(design)
+    comparisons = [
+        {**c.__dict__, "group": group, "reference": "group_mean"}
+        for group, members in sorted(members_of.items())
+        for c in compare_to_mean(table, scheme.code, design_df=design_df, domains=members)
+    ]
     return {
-        "agencies": _table_rows(table, means, flags),
+        "agencies": _table_rows(table, means, precision_flags(table)),
         "province": _table_rows(
             province, estimate_means(design, answers, scheme, None), precision_flags(province)
         )["all"],
         "ranks": ranks,
-        "comparisons": [
-            c.__dict__
-            for c in compare_to_mean(
-                table, scheme.code, design_df=design_degrees_of_freedom(design)
-            )
-        ],
+        "comparisons": comparisons,
         "breakdowns": {
             name: _table_rows(t, None, precision_flags(t))
             for name, t in breakdowns(
@@ -206,9 +232,33 @@ def estimate(
         # Profiles and what respondents want improved: shares of each answer value of
         # the single-choice items, per agency and for the province ("all").
         "options": _option_shares(design, data, definition),
-        "reliability": alphas,
-        "drivers": {"components": driver_rows, "left_out": left_out},
+        "reliability": cronbach_alpha(design, answers, scheme),
+        "drivers": _drivers(design, data, definition, scheme),
         "design": design.describe(),
+    }
+
+
+def _drivers(design: Design, data: extract.RunInput, definition: Definition, scheme):
+    """Key drivers of the global item (HL), or why there are none."""
+    global_item = definition.global_item
+    if global_item is None or global_item.code not in data.answers:
+        return {"components": [], "left_out": list(scheme.components), "outcome": None}
+    try:
+        model = key_drivers(design, data.answers, scheme, outcome=data.answers[global_item.code])
+    except AnalysisError as error:
+        return {
+            "components": [],
+            "left_out": list(scheme.components),
+            "outcome": global_item.code,
+            "error": str(error),
+        }
+    return {
+        "components": [d.__dict__ for d in model.drivers],
+        "left_out": model.left_out,
+        "outcome": global_item.code,
+        "n": model.n,
+        "df": model.df,
+        "r_squared": model.r_squared,
     }
 
 
@@ -299,6 +349,9 @@ def _table_rows(table, means, flags) -> dict[str, Any]:
                 "df": int(table.df[d]),
                 "low_precision": bool(flags["low_precision"][d, c]),
                 "suppressed": bool(flags["suppressed"][d, c]),
+                "not_estimable": bool(flags["not_estimable"][d, c]),
+                # Why it is marked or withheld: [["n", 12], ["df", 2], ...]
+                "precision": [list(reason) for reason in flags["reasons"][d, c]],
             }
             if means is not None:
                 m = means.domain_index(domain)

@@ -141,7 +141,17 @@ BROKEN = [
     (
         "satisfaction item without a component",
         lambda c: _item(c, "KQ1").pop("component"),
-        ["item KQ1", "'component' is a required property"],
+        ["item KQ1", "a satisfaction item needs a component, unless it is the index's global_item"],
+    ),
+    (
+        "global item inside a component",
+        lambda c: _item(c, "HL").__setitem__("component", "KQ"),
+        ["item HL", "the global item stands outside the index: give it no component"],
+    ),
+    (
+        "global item that is not there",
+        lambda c: c["index"].__setitem__("global_item", "ZZ9"),
+        ["index", "global_item ZZ9 is not a satisfaction item of the file"],
     ),
     (
         "unknown key on an item",

@@ -65,7 +65,7 @@ def test_csv_comes_with_a_codebook_and_xlsx_with_a_codebook_sheet(runner, demo, 
     data = pd.read_csv(csv_path, encoding="utf-8-sig")
     assert list(data.columns[:9]) == [
         "submission", "agency", "service_point", "service", "field", "channel",
-        "respondent_type", "submitted_at", "status",
+        "respondent_type", "submitted_at", "decision",
     ]  # fmt: skip
     codebook = pd.read_csv(tmp_path / "responses.codebook.csv", encoding="utf-8-sig")
     tc1 = codebook[codebook["variable"] == "TC1"].iloc[0]

@@ -23,9 +23,11 @@ def form_fields(page: str) -> dict[str, str]:
 
 
 def always_asked_criteria() -> list[str]:
-    """The shipped citizen questionnaire's satisfaction items that no skip rule hides."""
+    """The shipped citizen questionnaire's satisfaction items that no skip rule hides,
+    with the global item (overall satisfaction) outside the index."""
     definition = load_file(QUESTIONNAIRE_DIR / "sipas-citizen.yaml")
-    return [q.code for q in definition.satisfaction_items if q.show_if is None]
+    items = [*definition.satisfaction_items, definition.global_item]
+    return [q.code for q in items if q is not None and q.show_if is None]
 
 
 def complete_answers(service_id: int, **overrides) -> dict:

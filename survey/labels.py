@@ -1,0 +1,62 @@
+"""Labels, in the reader's language, for codes the database stores.
+
+A page never shows a stored code (a channel, a screening rule, a design) as it is kept:
+it shows `code_label(kind, code)`. An unknown code falls back to itself, so a new value
+is visible rather than hidden, and the translation test catches it on Vietnamese pages.
+"""
+
+from __future__ import annotations
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+LABELS = {
+    "channel": {
+        "web-qr": _l("web (QR code)"),
+        "web-link": _l("web (invitation link)"),
+        "paper": _l("paper"),
+        "kiosk": _l("kiosk"),
+    },
+    "rule": {
+        "speeder": _l("answered too fast"),
+        "straight_line": _l("same answer to every item"),
+        "repeated_dossier": _l("dossier already answered"),
+        "burst": _l("many forms from one device in minutes"),
+        "outside_period": _l("outside the campaign period"),
+    },
+    "design": {
+        "element": _l("element design (respondents sampled within weighting cells)"),
+        "clustered": _l("clustered design (respondents reached in sampled clusters)"),
+    },
+    "design_strata": {
+        "cell": _l("agency × service field"),
+        "cell_channel": _l("agency × service field × channel"),
+        "agency": _l("agency"),
+    },
+    "design_cluster": {
+        "day_point": _l("interview day × service point"),
+    },
+}
+
+
+def code_label(kind: str, code: str | None) -> str:
+    if code is None or code == "":
+        return "—"
+    label = LABELS.get(kind, {}).get(code)
+    return str(label) if label is not None else str(code)
+
+
+def precision_reason(rule: str, value) -> str:
+    """One reason an estimate is marked or withheld, in words: "n = 12", "df = 2"."""
+    if rule == "not_estimable":
+        return _("variance not estimable")
+    if rule == "n":
+        return _("n = %(n)s", n=format_decimal(value, format="0"))
+    if rule == "effective_n":
+        return _("effective n = %(n)s", n=format_decimal(value, format="0.0"))
+    if rule == "df":
+        return _("df = %(df)s", df=format_decimal(value, format="0"))
+    if rule == "half_width":
+        return _("± %(points)s points", points=format_decimal(100 * value, format="0.0"))
+    return str(rule)

@@ -1,0 +1,135 @@
+"""The design a run declares: how the campaign's respondents were selected.
+
+The campaign states it (METHODS.md §1) and every run copies it into its parameters:
+- element (default): respondents (dossiers) are the sampled units. Strata are the
+  weighting cells (agency × service field, optionally × channel, or the agency alone),
+  the PSU is the respondent. Service points are where people are met, all of them
+  covered: a census, never a cluster.
+- clustered: respondents were reached in sampled clusters, interview day × service point
+  (intercept fieldwork); strata as declared.
+
+Weights are frame counts over respondents per agency × service field, with empty cells
+collapsed into the rest of their agency; raking always keeps the agency as a margin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+
+from analysis import Design, cell_weights, margins_with_missing, rake
+from survey.campaigns.models import Campaign
+from survey.runs.extract import RunInput
+
+LONELY_PSU = "adjust"
+# Interview days are local days; Vietnam keeps UTC+7 all year.
+LOCAL_OFFSET = timedelta(hours=7)
+
+
+class DesignDeclarationError(Exception):
+    pass
+
+
+@dataclass
+class RunDesign:
+    design: Design
+    strata: np.ndarray
+    psu: np.ndarray
+    parameters: dict[str, Any]
+    collapsed: list[dict[str, Any]] = field(default_factory=list)
+    unrepresented: dict[str, float] = field(default_factory=dict)
+
+
+def declared(campaign: Campaign) -> dict[str, Any]:
+    """The campaign's declaration, as runs and reports record it."""
+    return {
+        "kind": campaign.design,
+        "strata": campaign.design_strata,
+        "cluster": campaign.design_cluster,
+    }
+
+
+def make_design(
+    campaign: Campaign,
+    data: RunInput,
+    margins: Mapping[str, Mapping[str, float]] | None = None,
+    declaration: Mapping[str, Any] | None = None,
+) -> RunDesign:
+    """Weights, strata and PSUs for the run's rows, as the campaign declares them (or as
+    `declaration` says: a stored run's own, to rebuild exactly what it used)."""
+    declaration = dict(declaration or declared(campaign))
+    kind, strata_kind, cluster = (
+        declaration["kind"],
+        declaration["strata"],
+        declaration["cluster"],
+    )
+    frames = {f"{f.agency.code}|{f.service_field.code}": f.dossiers for f in campaign.frame_counts}
+    group_of = {cell: cell.split("|", 1)[0] for cell in frames}
+    cells = np.char.add(np.char.add(data.agency.astype(str), "|"), data.field.astype(str))
+    weighting = cell_weights(cells, frames, group_of)
+
+    strata = {
+        "cell": cells,
+        "cell_channel": np.char.add(np.char.add(cells, "|"), data.channel.astype(str)),
+        "agency": data.agency.astype(str),
+    }[strata_kind]
+    if kind == "element":
+        psu = data.ids  # each respondent is a unit of its own
+    elif cluster == "day_point":
+        local_days = (data.submitted_at + np.timedelta64(LOCAL_OFFSET)).astype("datetime64[D]")
+        psu = np.char.add(np.char.add(data.point.astype(str), "|"), local_days.astype(str))
+    else:
+        raise DesignDeclarationError(
+            f"campaign {campaign.code} declares a clustered design without a cluster"
+        )
+    design = Design.from_columns(
+        strata=strata, psu=psu, weights=weighting.weights, lonely_psu=LONELY_PSU
+    )
+    raked_to: dict[str, Any] = {}
+    if margins:
+        design, raked_to = _rake(design, data, margins)
+    parameters = {
+        "kind": kind,
+        "strata": strata_kind,
+        "cluster": cluster,
+        "psu": "respondent" if kind == "element" else cluster,
+        "weighting_cell": "agency × service field",
+        "lonely_psu": LONELY_PSU,
+        "raked": bool(margins),
+        # As given (population shares), and as raked to (totals, with "missing" levels).
+        "margins_given": {k: dict(v) for k, v in (margins or {}).items()},
+        "margins": raked_to,
+        "collapsed_cells": [c.__dict__ for c in weighting.collapsed],
+        "unrepresented_agencies": weighting.unrepresented,
+    }
+    return RunDesign(
+        design=design,
+        strata=strata,
+        psu=psu,
+        parameters=parameters,
+        collapsed=[c.__dict__ for c in weighting.collapsed],
+        unrepresented=weighting.unrepresented,
+    )
+
+
+def _rake(design: Design, data: RunInput, margins):
+    """Rake to the agency (frame totals) and the given population shares, with a
+    "missing" level for respondents who left a margin item unanswered."""
+    variables = {}
+    for variable in margins:
+        if variable not in data.answers:
+            raise DesignDeclarationError(f"margin variable {variable} is not a coded item")
+        values = data.answers[variable]
+        coded = np.where(np.isnan(values), 0, values).astype(int).astype(str)
+        variables[variable] = np.where(np.isnan(values), None, coded).astype(object)
+    shares, targets = margins_with_missing(variables, margins, design.weights)
+    agency_totals = {
+        agency: float(design.weights[data.agency == agency].sum())
+        for agency in np.unique(data.agency)
+    }
+    raked = rake(design, {"agency": data.agency, **shares}, {"agency": agency_totals, **targets})
+    return raked, {"agency": "frame totals", **{k: dict(v) for k, v in targets.items()}}
