@@ -1,5 +1,4 @@
-"""Declared sampling design per campaign; screening flags stored with runs; people's
-decisions about submissions stored apart from the submissions.
+"""Declared design per campaign; screening flags with runs; people's decisions apart.
 
 Submissions lose their status: a run used to write its flags onto them, so the next run
 saw its own verdicts as exclusions and no evaluator's "restore" survived a rerun.
@@ -40,7 +39,7 @@ def upgrade():
         batch_op.create_check_constraint(
             op.f("ck_campaign_design_cluster"),
             "(design = 'element' AND design_cluster IS NULL) OR "
-            "(design = 'clustered' AND design_cluster IN ('day_point'))",
+            "(design = 'clustered' AND design_cluster IS NOT NULL AND design_cluster IN ('day_point'))",
         )
 
     op.create_table(

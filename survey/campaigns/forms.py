@@ -4,6 +4,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from survey.choices import choices
 from survey.questionnaires.types import MultiCheckboxField
 
 
@@ -25,24 +26,31 @@ class CampaignForm(FlaskForm):
     # How respondents were selected; the analysis declares it (METHODS.md §1).
     design = SelectField(
         _l("Sampling design"),
-        choices=[
-            ("element", _l("Element: respondents sampled within weighting cells (post-service)")),
-            ("clustered", _l("Clustered: respondents reached in sampled clusters")),
-        ],
+        choices=choices(
+            [
+                (
+                    "element",
+                    _l("Element: respondents sampled within weighting cells (post-service)"),
+                ),
+                ("clustered", _l("Clustered: respondents reached in sampled clusters")),
+            ]
+        ),
         default="element",
     )
     design_strata = SelectField(
         _l("Strata"),
-        choices=[
-            ("cell", _l("agency × service field")),
-            ("cell_channel", _l("agency × service field × channel")),
-            ("agency", _l("agency")),
-        ],
+        choices=choices(
+            [
+                ("cell", _l("agency × service field")),
+                ("cell_channel", _l("agency × service field × channel")),
+                ("agency", _l("agency")),
+            ]
+        ),
         default="cell",
     )
     design_cluster = SelectField(
         _l("Clusters (clustered design only)"),
-        choices=[("", "—"), ("day_point", _l("interview day × service point"))],
+        choices=choices([("", "—"), ("day_point", _l("interview day × service point"))]),
         default="",
     )
 

@@ -191,6 +191,7 @@ class AgencyReport:
     reform: reform.LeagueRow | None = None
     framework: Any = None
     versus_previous: Mapping[str, Any] | None = None
+    versus_group: Mapping[str, Any] | None = None
     items: list[dashboard.ItemResult] = field(default_factory=list)
 
     @property
@@ -233,6 +234,7 @@ def agency_report(campaign: Campaign, agency: Agency, run: AnalysisRun) -> Agenc
         reform=league.row(agency.code) if league else None,
         framework=league.framework if league else None,
         versus_previous=dashboard.previous_comparison_for(run, agency),
+        versus_group=dashboard.comparison_for(run, agency),
         items=dashboard.item_results(rows, definition) if rows else [],
     )
 

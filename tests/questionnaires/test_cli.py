@@ -18,8 +18,8 @@ def test_validate_accepts_both_shipped_questionnaires(runner):
     result = runner.invoke(args=["questionnaires", "validate", CITIZEN, ORGANISATION])
     assert result.exit_code == 0, result.output
     assert (
-        "sipas-citizen.yaml: ok (sipas-citizen, 40 items, 19 satisfaction items in 5 components, global item HL)"
-        in result.output
+        "sipas-citizen.yaml: ok (sipas-citizen, 40 items, 19 satisfaction items in 5 "
+        "components, global item HL)" in result.output
     )
     assert "sipas-organisation.yaml: ok" in result.output
 

@@ -5,12 +5,16 @@ import pytest
 from sqlalchemy import select, update
 
 from analysis.cli import main as analysis_main
+from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign, FrameCount
 from survey.responses import coded
+from survey.responses import services as reviews
 from survey.responses.models import Answer, Submission
 from survey.runs import extract
-from survey.runs.models import ImmutableRunError
-from survey.runs.services import RunError, make_design, run, scheme_of
+from survey.runs.design import make_design
+from survey.runs.microdata import run_data
+from survey.runs.models import ImmutableRunError, RunFlag
+from survey.runs.services import RunError, run, scheme_of, used_by
 from tests import factories
 from tests.respond.conftest import always_asked_criteria
 
@@ -22,50 +26,20 @@ def demo(runner, db):
     return db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
 
 
-def test_a_run_stores_what_the_command_line_computes_from_the_same_data(demo, db, tmp_path):
+def test_a_run_stores_what_the_command_line_computes_from_its_exported_data(demo, db, tmp_path):
     stored = run(demo, actor="test")
     db.session.flush()
     definition = demo.questionnaire_version.definition()
-    data = extract.load(demo.id, definition, stored.cutoff_at)
-    assert len(data) == stored.screening["used"]
-    design = make_design(demo, data)
-    items = [q.code for q in definition.satisfaction_items]
+    text, design = run_data(stored)
+    assert design["rows"] == stored.screening["used"]
     path = tmp_path / "input.csv"
-    with path.open("w", encoding="utf-8") as out:
-        out.write("agency,stratum,psu,weight," + ",".join(items) + "\n")
-        for k in range(len(data)):
-            answers = [
-                "" if np.isnan(data.answers[c][k]) else str(int(data.answers[c][k])) for c in items
-            ]
-            out.write(
-                f"{data.agency[k]},{data.agency[k]},{data.point[k]},"
-                f"{float(design.weights[k])!r}," + ",".join(answers) + "\n"
-            )
+    path.write_text(text, encoding="utf-8")
     questionnaire = tmp_path / "q.yaml"
     questionnaire.write_text(demo.questionnaire_version.source_yaml, encoding="utf-8")
     output = tmp_path / "out.csv"
-    assert (
-        analysis_main(
-            [
-                "indices",
-                "--input",
-                str(path),
-                "--questionnaire",
-                str(questionnaire),
-                "--domain",
-                "agency",
-                "--strata",
-                "stratum",
-                "--psu",
-                "psu",
-                "--weight",
-                "weight",
-                "--output",
-                str(output),
-            ]
-        )
-        == 0
-    )
+    arguments = ["indices", "--input", str(path), "--questionnaire", str(questionnaire)]
+    arguments += ["--domain", "agency", "--strata", "stratum", "--psu", "psu"]
+    assert analysis_main([*arguments, "--weight", "weight", "--output", str(output)]) == 0
     import csv
 
     checked = 0
@@ -74,6 +48,7 @@ def test_a_run_stores_what_the_command_line_computes_from_the_same_data(demo, db
     for row in rows:
         entry = stored.results["agencies"][row["agency"]][row["code"]]
         assert entry["n"] == int(row["n"])
+        assert entry["df"] == int(row["df"])
         for name in ("estimate", "se", "ci_low", "ci_high"):
             if row[name] == "":
                 assert entry[name] is None, (row, name)
@@ -91,12 +66,14 @@ def test_the_same_data_gives_the_same_hash_and_one_changed_answer_another(demo, 
     db.session.flush()
     assert second.data_hash == first.data_hash
     assert second.results == first.results
-    assert second.screening["flagged"] == 0, "the first run flagged them already"
+    assert second.screening == first.screening, "each run screens the data afresh"
+    assert first.screening["flagged"] > 0
     # One answer changes (in its row and in the coded copy, as any correction must).
     answer = db.session.scalar(
         select(Answer)
         .join(Submission)
-        .where(Answer.item_code == "TC1", Submission.status == "valid")
+        .where(Answer.item_code == "TC1", used_by(first))
+        .order_by(Answer.submission_id)
         .limit(1)
     )
     changed = 1 if answer.value_int != 1 else 5
@@ -112,6 +89,98 @@ def test_the_same_data_gives_the_same_hash_and_one_changed_answer_another(demo, 
     db.session.flush()
     third = run(demo, actor="test")
     assert third.data_hash != first.data_hash
+
+
+def test_a_run_never_writes_its_inputs(demo, db):
+    columns = list(Submission.__table__.columns)
+    before = db.session.execute(select(*columns).order_by(Submission.id)).all()
+    run(demo, actor="test")
+    db.session.flush()
+    assert db.session.execute(select(*columns).order_by(Submission.id)).all() == before
+
+
+def test_decisions_survive_every_later_run(demo, db):
+    first = run(demo, actor="test")
+    db.session.flush()
+    flagged = db.session.scalars(
+        select(RunFlag).where(RunFlag.run_id == first.id).order_by(RunFlag.submission_id)
+    ).all()
+    ordinary = db.session.scalar(select(Submission.id).where(used_by(first)).limit(1))
+    first_flagged = db.session.get(Submission, flagged[0].submission_id)
+    reviews.decide(first_flagged, "keep", "checked by phone", actor="t", user_id=None)
+    reviews.decide(
+        db.session.get(Submission, ordinary), "exclude", "test form", actor="t", user_id=None
+    )
+    db.session.flush()
+    for _ in range(2):  # and again: a decision is never undone by a run
+        later = run(demo, actor="test")
+        db.session.flush()
+        assert later.screening["flagged"] == first.screening["flagged"]
+        assert later.screening["kept_despite_flag"] == 1
+        assert later.screening["excluded_by_decision"] == 1
+        assert later.screening["used"] == first.screening["used"]  # one in, one out
+        used = set(db.session.scalars(select(Submission.id).where(used_by(later))))
+        assert flagged[0].submission_id in used
+        assert ordinary not in used
+    assert later.data_hash != first.data_hash
+    again = run(demo, actor="test")
+    assert again.data_hash == later.data_hash
+    assert again.results == later.results
+
+
+def test_an_empty_cell_is_collapsed_into_its_agency_and_listed(demo, db):
+    agency = db.session.scalar(select(Agency).where(Agency.code == "SXD"))
+    empty = factories.service_field(code="ZZ")
+    demo.frame_counts.append(FrameCount(agency=agency, service_field=empty, dossiers=777))
+    db.session.flush()
+    stored = run(demo, actor="test")
+    design = stored.parameters["design"]
+    assert {"cell": "SXD|ZZ", "group": "SXD", "dossiers": 777.0} in design["collapsed_cells"]
+
+
+def test_a_clustered_design_uses_interview_days_at_points(demo, db):
+    element = run(demo, actor="test")
+    demo.design, demo.design_strata, demo.design_cluster = "clustered", "agency", "day_point"
+    db.session.flush()
+    clustered = run(demo, actor="test")
+    assert clustered.parameters["design"]["kind"] == "clustered"
+    assert clustered.parameters["design"]["psu"] == "day_point"
+    a = element.results["agencies"]["BMT"]["SIPAS"]
+    b = clustered.results["agencies"]["BMT"]["SIPAS"]
+    assert a["estimate"] == pytest.approx(b["estimate"])
+    # Element: respondents less cells; clustered: point-days less the one stratum (agency).
+    data = extract.load(demo.id, demo.questionnaire_version.definition(), clustered.cutoff_at)
+    set_aside = db.session.scalars(
+        select(RunFlag.submission_id).where(RunFlag.run_id == clustered.id)
+    ).all()
+    data.keep_only(~np.isin(data.ids, list(set_aside)) & (data.agency == "BMT"))
+    local_day = (data.submitted_at + np.timedelta64(7, "h")).astype("datetime64[D]")
+    clusters = {(p, d) for p, d in zip(data.point, local_day.astype(str), strict=True)}
+    assert b["df"] == len(clusters) - 1
+    assert a["df"] == len(data) - np.unique(data.field).size
+    assert clustered.data_hash != element.data_hash
+
+
+def test_raking_keeps_agency_totals_and_takes_missing_answers(demo, db):
+    """A1 (gender) is missing on some paper forms: a "missing" level, not a failure."""
+    stored = run(demo, actor="test", margins={"A1": {"1": 0.49, "2": 0.51}})
+    design = stored.parameters["design"]
+    assert design["raked"]
+    assert "missing" in design["margins"]["A1"]
+    assert design["margins"]["agency"] == "frame totals"
+    definition = demo.questionnaire_version.definition()
+    data = extract.load(demo.id, definition, stored.cutoff_at)
+    set_aside = db.session.scalars(
+        select(RunFlag.submission_id).where(RunFlag.run_id == stored.id)
+    ).all()
+    data.keep_only(~np.isin(data.ids, list(set_aside)))
+    made = make_design(demo, data, {"A1": {"1": 0.49, "2": 0.51}})
+    frames = {}
+    for frame in demo.frame_counts:
+        frames[frame.agency.code] = frames.get(frame.agency.code, 0) + frame.dossiers
+    for agency in np.unique(data.agency):
+        total = made.design.weights[data.agency == agency].sum()
+        assert total == pytest.approx(frames[agency], rel=1e-9)
 
 
 def test_coded_texts_say_what_the_answer_rows_say(demo, db):
@@ -170,7 +239,7 @@ def planted(db):
     cases = {}
 
     def add(name, *, levels=None, duration=300, client=None, when=None, at=point, dossier=None):
-        levels = levels if levels is not None else rng.integers(2, 6, 16)
+        levels = levels if levels is not None else rng.integers(2, 6, 17)
         answers = dict(
             zip(
                 always_asked_criteria(),
@@ -194,7 +263,7 @@ def planted(db):
     for k in range(12):
         add("ordinary", client=f"c{k}", when=moment + timedelta(hours=k))
     add("speeder", duration=20, client="s")
-    add("straight_line", levels=[4] * 16, client="l")
+    add("straight_line", levels=[4] * 17, client="l")
     for k in range(5):
         add("burst", client="b", when=moment + timedelta(minutes=2 * k))
     for k in range(4):  # a busy counter, but slower than a burst
@@ -220,12 +289,16 @@ def test_each_screening_rule_catches_its_planted_case_and_nothing_else(planted, 
         "burst": 5,
         "outside_period": 1,
     }
-    statuses = dict(db.session.execute(select(Submission.id, Submission.status_reason)).all())
+    rules = dict(
+        db.session.execute(
+            select(RunFlag.submission_id, RunFlag.rules).where(RunFlag.run_id == stored.id)
+        ).all()
+    )
     for rule in ("speeder", "straight_line", "repeated_dossier", "burst", "outside_period"):
         for submission_id in cases[rule]:
-            assert statuses[submission_id] == f"screening: {rule}"
+            assert rules[submission_id] == rule
     for submission_id in cases["ordinary"]:
-        assert statuses[submission_id] is None
+        assert submission_id not in rules
     assert stored.screening["used"] == len(cases["ordinary"])
 
 

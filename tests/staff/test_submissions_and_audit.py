@@ -2,6 +2,7 @@ import pytest
 from sqlalchemy import select
 
 from survey.audit.models import AuditEvent
+from survey.responses.models import SubmissionReview
 from tests import factories
 
 
@@ -10,23 +11,60 @@ def evaluator(login_as):
     return login_as("evaluator")
 
 
-def test_a_submission_is_excluded_with_a_reason_and_restored(client, evaluator, db):
+def test_a_submission_is_excluded_with_a_reason_and_the_decision_withdrawn(client, evaluator, db):
     submission = factories.submission()
     db.session.commit()
-    refused = client.post(f"/admin/submissions/{submission.id}/exclude", data={"reason": " "})
+    url = f"/admin/submissions/{submission.id}"
+    refused = client.post(f"{url}/decide", data={"decision": "exclude", "reason": " "})
     assert refused.status_code == 303
-    db.session.refresh(submission)
-    assert submission.status == "valid"
-    client.post(f"/admin/submissions/{submission.id}/exclude", data={"reason": "duplicate dossier"})
-    db.session.refresh(submission)
-    assert (submission.status, submission.status_reason) == ("excluded", "duplicate dossier")
-    client.post(f"/admin/submissions/{submission.id}/restore")
-    db.session.refresh(submission)
-    assert submission.status == "valid"
+    assert db.session.get(SubmissionReview, submission.id) is None
+    odd = client.post(f"{url}/decide", data={"decision": "delete", "reason": "x"})
+    assert odd.status_code == 303
+    assert db.session.get(SubmissionReview, submission.id) is None
+    client.post(f"{url}/decide", data={"decision": "exclude", "reason": "duplicate dossier"})
+    review = db.session.get(SubmissionReview, submission.id)
+    assert (review.decision, review.reason) == ("exclude", "duplicate dossier")
+    page = client.get("/admin/submissions/?review=excluded").get_data(as_text=True)
+    assert f"<td>{submission.id}</td>" in page
+    assert "duplicate dossier" in page
+    client.post(f"{url}/withdraw")
+    db.session.expire_all()
+    assert db.session.get(SubmissionReview, submission.id) is None
     actions = db.session.scalars(
         select(AuditEvent.action).where(AuditEvent.entity_type == "submission")
     ).all()
-    assert actions == ["submission.exclude", "submission.restore"]
+    assert actions == ["submission.exclude", "submission.withdraw_decision"]
+    assert client.get("/admin/submissions/?review=nonsense").status_code == 400
+
+
+def test_a_flagged_submission_can_be_kept_and_the_list_shows_the_rule(client, evaluator, db):
+    from survey.runs.models import AnalysisRun, RunFlag
+
+    submission = factories.submission()
+    stored = AnalysisRun(
+        campaign_id=submission.campaign_id,
+        questionnaire_version_id=submission.questionnaire_version_id,
+        cutoff_at=submission.submitted_at,
+        actor="test",
+        data_hash="0" * 64,
+        parameters={},
+        versions={},
+        timings={},
+        screening={},
+        results={},
+    )
+    db.session.add(stored)
+    db.session.flush()
+    db.session.add(RunFlag(run_id=stored.id, submission_id=submission.id, rules="speeder"))
+    db.session.commit()
+    page = client.get("/admin/submissions/?review=flagged").get_data(as_text=True)
+    assert f"<td>{submission.id}</td>" in page
+    assert "trả lời quá nhanh" in page  # the rule's label, never its code
+    client.post(
+        f"/admin/submissions/{submission.id}/decide",
+        data={"decision": "keep", "reason": "timed on paper"},
+    )
+    assert db.session.get(SubmissionReview, submission.id).decision == "keep"
 
 
 def test_submissions_are_filtered(client, evaluator, db):
