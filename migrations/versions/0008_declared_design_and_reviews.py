@@ -39,7 +39,8 @@ def upgrade():
         batch_op.create_check_constraint(
             op.f("ck_campaign_design_cluster"),
             "(design = 'element' AND design_cluster IS NULL) OR "
-            "(design = 'clustered' AND design_cluster IS NOT NULL AND design_cluster IN ('day_point'))",
+            "(design = 'clustered' AND design_cluster IS NOT NULL "
+            "AND design_cluster IN ('day_point'))",
         )
 
     op.create_table(

@@ -55,7 +55,8 @@ class Campaign(db.Model):
         one_of("design_strata", DESIGN_STRATA),
         CheckConstraint(
             "(design = 'element' AND design_cluster IS NULL) OR "
-            "(design = 'clustered' AND design_cluster IS NOT NULL AND design_cluster IN ('day_point'))",
+            "(design = 'clustered' AND design_cluster IS NOT NULL "
+            "AND design_cluster IN ('day_point'))",
             name="design_cluster",
         ),
     )
