@@ -13,10 +13,10 @@ from flask_babel import lazy_gettext as _l
 
 LABELS = {
     "channel": {
-        "web-qr": _l("web (QR code)"),
-        "web-link": _l("web (invitation link)"),
-        "paper": _l("paper"),
-        "kiosk": _l("kiosk"),
+        "web-qr": _l("Web, QR code"),
+        "web-link": _l("Web, invitation link"),
+        "paper": _l("Paper"),
+        "kiosk": _l("Kiosk"),
     },
     "rule": {
         "speeder": _l("answered too fast"),

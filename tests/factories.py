@@ -112,3 +112,29 @@ def submission(answers: dict[str, int | str] | None = None, **values) -> Submiss
     db.session.add(instance)
     db.session.flush()
     return instance
+
+
+def analysis_run(campaign: Campaign, results: dict | None = None, **values):
+    """A stored run with only what a test gives it (results, a cut-off, ...)."""
+    from datetime import datetime
+
+    from survey.runs.models import AnalysisRun
+
+    instance = AnalysisRun(
+        **{
+            "campaign_id": campaign.id,
+            "questionnaire_version_id": campaign.questionnaire_version_id,
+            "cutoff_at": datetime(2026, 12, 31),
+            "actor": "test",
+            "data_hash": "0" * 64,
+            "parameters": {},
+            "versions": {},
+            "timings": {},
+            "screening": {},
+            "results": results or {},
+            **values,
+        }
+    )
+    db.session.add(instance)
+    db.session.flush()
+    return instance

@@ -18,6 +18,7 @@ from survey.csv_files import CsvError, write_rows
 from survey.dashboard import services
 from survey.extensions import db
 from survey.i18n import localized
+from survey.labels import code_label
 from survey.permissions import requires
 from survey.reform import services as reform
 from survey.reform.models import ReformFramework
@@ -86,7 +87,7 @@ def show_campaign(code: str):
         "progress": progress,
         "channels": channels,
         "channel_chart": bar_chart(
-            [(_channel_label(c), n) for c, n in channels.items()],
+            [(code_label("channel", c), n) for c, n in channels.items()],
             title=_("Submissions by channel"),
         ),
         "league": reform.league(campaign, chosen),
@@ -131,15 +132,6 @@ def _driver_chart(chosen: AnalysisRun, definition):
     )
 
 
-def _channel_label(channel: str) -> str:
-    return {
-        "web-qr": _("Web, QR code"),
-        "web-link": _("Web, invitation link"),
-        "paper": _("Paper"),
-        "kiosk": _("Kiosk"),
-    }[channel]
-
-
 @blueprint.get("/<code>/agencies/<agency_code>")
 @requires(*VIEWERS)
 def show_agency(code: str, agency_code: str):
@@ -154,7 +146,8 @@ def show_agency(code: str, agency_code: str):
         "run": chosen,
         "definition": definition,
         "channels": {
-            _channel_label(c): n for c, n in services.channel_counts(campaign, agency).items()
+            code_label("channel", channel): n
+            for channel, n in services.channel_counts(campaign, agency).items()
         },
     }
     trend = services.trend(agency, index.code)

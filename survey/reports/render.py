@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.charts import Interval, bar_chart, heat_map, interval_chart, priority_matrix
+from survey.labels import code_label
 from survey.pdf import html_to_pdf
 from survey.reports import content
 from survey.runs.models import AnalysisRun
@@ -101,7 +102,10 @@ def _province_charts(report: content.ProvinceReport) -> dict:
             reference_label=_("Province"),
         ),
         "heat": heat_map(*report.heat, title=_("Components by agency")),
-        "channels": bar_chart(list(report.channels.items()), title=_("Submissions by channel")),
+        "channels": bar_chart(
+            [(code_label("channel", c), n) for c, n in report.channels.items()],
+            title=_("Submissions by channel"),
+        ),
     }
     if report.drivers:
         charts["drivers"] = priority_matrix(

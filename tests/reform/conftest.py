@@ -1,8 +1,7 @@
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 
-from survey.extensions import db as _db
 from survey.reform import services
 from survey.runs.models import AnalysisRun
 from tests import factories
@@ -27,22 +26,10 @@ fields:
 
 def store_run(campaign, indices: dict[str, float | None]) -> AnalysisRun:
     """A stored run whose agencies have these SIPAS estimates (0–1)."""
-    run = AnalysisRun(
-        campaign_id=campaign.id,
-        questionnaire_version_id=campaign.questionnaire_version_id,
-        cutoff_at=datetime(2026, 12, 31),
-        actor="test",
-        data_hash="0" * 64,
-        parameters={},
-        versions={},
-        timings={},
-        screening={},
-        results={
-            "agencies": {code: {"SIPAS": {"estimate": value}} for code, value in indices.items()}
-        },
+    run = factories.analysis_run(
+        campaign,
+        {"agencies": {code: {"SIPAS": {"estimate": value}} for code, value in indices.items()}},
     )
-    _db.session.add(run)
-    _db.session.flush()
     return run
 
 

@@ -307,8 +307,6 @@ def test_a_run_compares_each_agency_with_the_previous_campaigns_run(demo, db):
 
     import numpy as np
 
-    from survey.runs.models import AnalysisRun
-
     earlier = factories.campaign(
         questionnaire_version=demo.questionnaire_version,
         agencies=list(demo.agencies),
@@ -316,21 +314,9 @@ def test_a_run_compares_each_agency_with_the_previous_campaigns_run(demo, db):
         period_end=date(2025, 10, 31),
     )
     before = {"estimate": 0.70, "se": 0.02, "df": 12}
-    db.session.add(
-        AnalysisRun(
-            campaign_id=earlier.id,
-            questionnaire_version_id=earlier.questionnaire_version_id,
-            cutoff_at=datetime(2025, 11, 1),
-            actor="test",
-            data_hash="0" * 64,
-            parameters={},
-            versions={},
-            timings={},
-            screening={},
-            results={"agencies": {"SXD": {"SIPAS": before}}},
-        )
+    factories.analysis_run(
+        earlier, {"agencies": {"SXD": {"SIPAS": before}}}, cutoff_at=datetime(2025, 11, 1)
     )
-    db.session.flush()
     stored = run(demo, actor="test")
     previous = stored.results["previous"]
     assert previous["campaign"] == earlier.code

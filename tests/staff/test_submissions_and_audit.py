@@ -38,23 +38,10 @@ def test_a_submission_is_excluded_with_a_reason_and_the_decision_withdrawn(clien
 
 
 def test_a_flagged_submission_can_be_kept_and_the_list_shows_the_rule(client, evaluator, db):
-    from survey.runs.models import AnalysisRun, RunFlag
+    from survey.runs.models import RunFlag
 
     submission = factories.submission()
-    stored = AnalysisRun(
-        campaign_id=submission.campaign_id,
-        questionnaire_version_id=submission.questionnaire_version_id,
-        cutoff_at=submission.submitted_at,
-        actor="test",
-        data_hash="0" * 64,
-        parameters={},
-        versions={},
-        timings={},
-        screening={},
-        results={},
-    )
-    db.session.add(stored)
-    db.session.flush()
+    stored = factories.analysis_run(submission.campaign, cutoff_at=submission.submitted_at)
     db.session.add(RunFlag(run_id=stored.id, submission_id=submission.id, rules="speeder"))
     db.session.commit()
     page = client.get("/admin/submissions/?review=flagged").get_data(as_text=True)
