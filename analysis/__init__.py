@@ -3,7 +3,7 @@
 The web app, the command line (`python -m analysis`) and evaluators' own scripts call the
 same functions::
 
-    design = Design.from_columns(strata=..., psu=..., weights=...)
+    design = Design.from_columns(strata=cells, psu=respondents, weights=weights)
     design = rake(design, {"gender": gender}, {"gender": {"F": 51_000, "M": 49_000}})
     table = estimate_indices(design, answers, IndexScheme.from_questionnaire(path), by=agency)
     table.get("SXD", "SIPAS").ci_low

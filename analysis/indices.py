@@ -281,7 +281,13 @@ def _estimate(design, matrix, value_of, scheme, by, statistic, ci, level) -> Ind
     codes = scheme.items + tuple(scheme.components) + (scheme.code,)
     levels = ("item",) * len(scheme.items) + ("component",) * n_components + ("overall",)
 
+    computed: dict[int, np.ndarray] = {}
+
     def covariance_of(column: int) -> np.ndarray:
+        # Each is a pass over every PSU: rank intervals and comparisons of each ranking
+        # group ask for the same one.
+        if column in computed:
+            return computed[column].copy()
         covariance = _covariance(
             design,
             layout,
@@ -294,7 +300,8 @@ def _estimate(design, matrix, value_of, scheme, by, statistic, ci, level) -> Ind
         unknown = ~estimable[:, column]
         covariance[unknown, :] = np.nan
         covariance[:, unknown] = np.nan
-        return covariance
+        computed[column] = covariance
+        return covariance.copy()
 
     return IndexTable(
         statistic=statistic,
@@ -318,28 +325,28 @@ def _estimate(design, matrix, value_of, scheme, by, statistic, ci, level) -> Ind
 
 
 def _statistics(design, layout, matrix, value_of, scheme) -> _Statistics:
-    """Sufficient statistics: weighted counts per pair, item and answer code.
+    """Sufficient statistics: weighted counts per domain, item and answer code, and the
+    PSU totals of every statistic.
 
-    An item's PSU total is (Σ w·value − p Σ w)/W over the pair's answers, so one weighted
-    bincount per item gives every item total; components and the overall index are linear
-    combinations of item totals. Only their n and Σ w z² need a pass over rows.
+    An item's z is (value − p)/W, a lookup by (domain, answer code); one weighted
+    bincount of the looked-up z per item gives every PSU total, and components and the
+    overall index are linear combinations of item totals. Nothing is kept per PSU and
+    answer code, so memory grows with PSUs × items, not × codes: an element design has a
+    PSU per respondent.
     """
     n_rows, n_items = matrix.shape
     bins = value_of.size
     P, D = layout.n_pairs, layout.n_domains
     w = design.weights
-    weighted = np.empty((P, n_items, bins))
-    counted = np.empty((P, n_items, bins))
-    base = layout.row_pair * bins
+    by_domain = np.empty((D, n_items, bins))
+    answered = np.empty((P, n_items))
+    domain_key = layout.row_domain * bins
     for j in range(n_items):
-        key = base + matrix[:, j]
-        weighted[:, j] = np.bincount(key, weights=w, minlength=(P + 1) * bins)[: P * bins].reshape(
-            P, bins
-        )
-        counted[:, j] = np.bincount(key, minlength=(P + 1) * bins)[: P * bins].reshape(P, bins)
+        counts = np.bincount(domain_key + matrix[:, j], weights=w, minlength=(D + 1) * bins)
+        by_domain[:, j] = counts[: D * bins].reshape(D, bins)
+        answered[:, j] = np.bincount(layout.row_pair, weights=matrix[:, j] > 0, minlength=P + 1)[:P]
 
     starts = layout.domain_pair_starts
-    by_domain = np.add.reduceat(weighted, starts, axis=0) if P else weighted[:0]
     W = by_domain[:, :, 1:].sum(axis=2)
     defined = W > 0
     safe_W = np.where(defined, W, 1.0)
@@ -377,12 +384,20 @@ def _statistics(design, layout, matrix, value_of, scheme) -> _Statistics:
     )
     estimate = np.column_stack([p, component_estimate, overall_estimate])
 
-    # PSU totals of w·z for every statistic: item totals, then their combinations.
-    item_totals = (weighted * item_scale[layout.pair_domain]).sum(axis=2)
-    pair_totals = np.einsum("pj,pjm->pm", item_totals, combine[layout.pair_domain])
+    # PSU totals of w·z for every statistic: item totals, then their combinations
+    # (domain by domain: a domain's pairs are contiguous and share its combination).
+    scale_of = np.concatenate([item_scale, np.zeros((1, n_items, bins))])
+    item_totals = np.empty((P, n_items))
+    for j in range(n_items):
+        z = scale_of[layout.row_domain, j, matrix[:, j]]
+        item_totals[:, j] = np.bincount(layout.row_pair, weights=w * z, minlength=P + 1)[:P]
+    pair_totals = np.empty((P, m))
+    ends = np.append(starts[1:], P)
+    for d in range(D):
+        pair_totals[starts[d] : ends[d]] = item_totals[starts[d] : ends[d]] @ combine[d]
+    del item_totals
 
     # Rows that contribute (answered at least one item of the statistic), and Σ w z².
-    answered = counted[:, :, 1:].sum(axis=2)
     pair_counts = np.zeros((P, m))
     pair_counts[:, :n_items] = answered
     n = np.zeros((D, m))
