@@ -316,5 +316,11 @@ def precision_flags(table: IndexTable) -> Mapping[str, np.ndarray]:
 
 def design_degrees_of_freedom(design) -> int:
     """PSUs minus strata of the whole design (among rows with positive weight, R's degf)."""
-    active = design.weights > 0
-    return int(np.unique(design.psu[active]).size - np.unique(design.stratum[active]).size)
+    return units_less_strata(design, design.weights > 0)
+
+
+def units_less_strata(design, rows: np.ndarray) -> int:
+    """PSUs minus strata among `rows` (a boolean mask): counted, not sorted."""
+    psus = np.count_nonzero(np.bincount(design.psu[rows], minlength=design.n_psu))
+    strata = np.count_nonzero(np.bincount(design.stratum[rows], minlength=design.n_strata))
+    return int(psus - strata)

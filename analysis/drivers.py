@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from analysis.compare import units_less_strata
 from analysis.design import Design
 from analysis.errors import AnalysisError
 from analysis.indices import answer_matrix
@@ -98,8 +99,7 @@ def key_drivers(
     covariance = influence_covariance(design, influence)
     se = np.sqrt(np.diag(covariance))
     # R's svyglm drops incomplete rows from the design before counting its df.
-    design_df = np.unique(design.psu[usable]).size - np.unique(design.stratum[usable]).size
-    df = design_df + 1 - X.shape[1]
+    df = units_less_strata(design, usable) + 1 - X.shape[1]
     with np.errstate(invalid="ignore", divide="ignore"):
         t = coefficients / se
         p = 2 * special.stdtr(df, -np.abs(t)) if df > 0 else np.full(t.shape, np.nan)

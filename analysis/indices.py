@@ -240,7 +240,7 @@ class _Statistics:
 
     estimate: np.ndarray  # domains × statistics
     pair_totals: np.ndarray  # pairs × statistics: PSU totals of w·z
-    pair_counts: np.ndarray  # pairs × statistics: contributing rows
+    pair_counts: np.ndarray | None  # pairs × statistics: contributing rows ("average" only)
     n: np.ndarray  # domains × statistics
     contributing_weight: np.ndarray
     weighted_squares: np.ndarray  # Σ w z² per domain and statistic
@@ -338,15 +338,21 @@ def _statistics(design, layout, matrix, value_of, scheme) -> _Statistics:
     bins = value_of.size
     P, D = layout.n_pairs, layout.n_domains
     w = design.weights
+    # Which rows answered, per (domain, PSU) pair, is only needed by the "average"
+    # lonely-PSU rule; an element design has as many pairs as rows.
+    track = design.lonely_psu == "average"
     by_domain = np.empty((D, n_items, bins))
-    answered = np.empty((P, n_items))
+    answered_in_domain = np.empty((D, n_items))
+    pair_counts = np.zeros((P, n_items + len(scheme.components) + 1)) if track else None
     domain_key = layout.row_domain * bins
     for j in range(n_items):
         counts = np.bincount(domain_key + matrix[:, j], weights=w, minlength=(D + 1) * bins)
         by_domain[:, j] = counts[: D * bins].reshape(D, bins)
-        answered[:, j] = np.bincount(layout.row_pair, weights=matrix[:, j] > 0, minlength=P + 1)[:P]
+        given = matrix[:, j] > 0
+        answered_in_domain[:, j] = np.bincount(layout.row_domain[given], minlength=D + 1)[:D]
+        if track:
+            pair_counts[:, j] = np.bincount(layout.row_pair[given], minlength=P + 1)[:P]
 
-    starts = layout.domain_pair_starts
     W = by_domain[:, :, 1:].sum(axis=2)
     defined = W > 0
     safe_W = np.where(defined, W, 1.0)
@@ -384,32 +390,26 @@ def _statistics(design, layout, matrix, value_of, scheme) -> _Statistics:
     )
     estimate = np.column_stack([p, component_estimate, overall_estimate])
 
-    # PSU totals of w·z for every statistic: item totals, then their combinations
-    # (domain by domain: a domain's pairs are contiguous and share its combination).
-    scale_of = np.concatenate([item_scale, np.zeros((1, n_items, bins))])
-    item_totals = np.empty((P, n_items))
-    for j in range(n_items):
-        z = scale_of[layout.row_domain, j, matrix[:, j]]
-        item_totals[:, j] = np.bincount(layout.row_pair, weights=w * z, minlength=P + 1)[:P]
+    # PSU totals of w·z of every item: a lookup of each row's z in a flat (domain, item,
+    # answer code) table, whose dummy domain D is zero, summed by pair. Components and the
+    # overall index get theirs from their own row-level z below.
+    row_offset = layout.row_domain * (n_items * bins)
+    flat_scale = np.concatenate([item_scale, np.zeros((1, n_items, bins))]).reshape(-1)
     pair_totals = np.empty((P, m))
-    ends = np.append(starts[1:], P)
-    for d in range(D):
-        pair_totals[starts[d] : ends[d]] = item_totals[starts[d] : ends[d]] @ combine[d]
-    del item_totals
+    for j in range(n_items):
+        z = flat_scale[row_offset + (j * bins + matrix[:, j])]
+        pair_totals[:, j] = np.bincount(layout.row_pair, weights=w * z, minlength=P + 1)[:P]
 
     # Rows that contribute (answered at least one item of the statistic), and Σ w z².
-    pair_counts = np.zeros((P, m))
-    pair_counts[:, :n_items] = answered
     n = np.zeros((D, m))
     contributing_weight = np.zeros((D, m))
-    n[:, :n_items] = np.add.reduceat(answered, starts, axis=0) if P else 0
+    n[:, :n_items] = answered_in_domain
     contributing_weight[:, :n_items] = W
     weighted_squares = np.zeros((D, m))
     weighted_squares[:, :n_items] = (by_domain * item_scale**2).sum(axis=2)
 
     # Row-level z of each component: a lookup of (domain, item, answer code) in a table
     # that already holds the component's share of each item; the dummy domain D is zero.
-    row_offset = layout.row_domain * (n_items * bins)
     overall_share_of = np.append(
         component_defined * overall_share[:, None], np.zeros((1, C)), axis=0
     )
@@ -431,13 +431,23 @@ def _statistics(design, layout, matrix, value_of, scheme) -> _Statistics:
             answered_any,
             z,
             n_items + c,
+            pair_totals,
             pair_counts,
             n,
             contributing_weight,
             weighted_squares,
         )
     _row_sums(
-        layout, w, any_item, z_overall, m - 1, pair_counts, n, contributing_weight, weighted_squares
+        layout,
+        w,
+        any_item,
+        z_overall,
+        m - 1,
+        pair_totals,
+        pair_counts,
+        n,
+        contributing_weight,
+        weighted_squares,
     )
     return _Statistics(
         estimate=estimate,
@@ -452,10 +462,21 @@ def _statistics(design, layout, matrix, value_of, scheme) -> _Statistics:
 
 
 def _row_sums(
-    layout, w, answered, z, column, pair_counts, n, contributing_weight, weighted_squares
+    layout,
+    w,
+    answered,
+    z,
+    column,
+    pair_totals,
+    pair_counts,
+    n,
+    contributing_weight,
+    weighted_squares,
 ) -> None:
     P, D = layout.n_pairs, layout.n_domains
-    pair_counts[:, column] = np.bincount(layout.row_pair, weights=answered, minlength=P + 1)[:P]
+    pair_totals[:, column] = np.bincount(layout.row_pair, weights=w * z, minlength=P + 1)[:P]
+    if pair_counts is not None:
+        pair_counts[:, column] = np.bincount(layout.row_pair[answered], minlength=P + 1)[:P]
     n[:, column] = np.bincount(layout.row_domain, weights=answered, minlength=D + 1)[:D]
     contributing_weight[:, column] = np.bincount(
         layout.row_domain, weights=w * answered, minlength=D + 1
@@ -509,8 +530,13 @@ def _variances(design, layout, stats, beta, psu_margins):
     scale = rule.scale[group_stratum][:, None]
     centre = (rule.centred / n_h)[group_stratum][:, None]
     T = stats.pair_totals
-    S = np.add.reduceat(T, group_starts, axis=0)
-    Q = np.add.reduceat(T * T, group_starts, axis=0)
+    # Sums over each group's contiguous pairs, column by column: reduceat along the rows
+    # of a million-row matrix is far slower than a bincount per column.
+    group_of_pair = np.repeat(
+        np.arange(group_starts.size), np.diff(np.append(group_starts, len(T)))
+    )
+    S = _group_sums(T, group_of_pair, group_starts.size)
+    Q = _group_sums(T, group_of_pair, group_starts.size, squared=True)
     contribution = scale * (Q - centre * S * S)
     D = layout.n_domains
     result = _by_domain(contribution, group_domain, D)
@@ -539,6 +565,16 @@ def _variances(design, layout, stats, beta, psu_margins):
             present = np.ones((design.n_strata, D, T.shape[1]), dtype=bool)
         result = result * variance.average_rescaling(rule, present)
     return result, present
+
+
+def _group_sums(values: np.ndarray, group: np.ndarray, groups: int, squared: bool = False):
+    out = np.empty((groups, values.shape[1]))
+    for k in range(values.shape[1]):
+        column = values[:, k]
+        out[:, k] = np.bincount(
+            group, weights=column * column if squared else column, minlength=groups
+        )
+    return out
 
 
 def _by_domain(values: np.ndarray, group_domain: np.ndarray, domains: int) -> np.ndarray:

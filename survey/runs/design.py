@@ -15,7 +15,7 @@ collapsed into the rest of their agency; raking always keeps the agency as a mar
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -39,9 +39,7 @@ class RunDesign:
     design: Design
     strata: np.ndarray
     psu: np.ndarray
-    parameters: dict[str, Any]
-    collapsed: list[dict[str, Any]] = field(default_factory=list)
-    unrepresented: dict[str, float] = field(default_factory=dict)
+    parameters: dict[str, Any]  # the declaration and what weighting did, for the run
 
 
 def declared(campaign: Campaign) -> dict[str, Any]:
@@ -106,14 +104,7 @@ def make_design(
         "collapsed_cells": [c.__dict__ for c in weighting.collapsed],
         "unrepresented_agencies": weighting.unrepresented,
     }
-    return RunDesign(
-        design=design,
-        strata=strata,
-        psu=psu,
-        parameters=parameters,
-        collapsed=[c.__dict__ for c in weighting.collapsed],
-        unrepresented=weighting.unrepresented,
-    )
+    return RunDesign(design=design, strata=strata, psu=psu, parameters=parameters)
 
 
 def _rake(design: Design, data: RunInput, margins):

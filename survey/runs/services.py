@@ -152,8 +152,9 @@ def used_by(analysis_run: AnalysisRun):
 
 def _decisions_in(decisions: dict[int, str], ids: np.ndarray) -> dict[int, str]:
     """The decisions about submissions the run read (not those after its cut-off)."""
-    seen = set(np.asarray(ids).tolist())
-    return {i: d for i, d in decisions.items() if i in seen}
+    decided = np.fromiter(decisions, dtype=np.int64, count=len(decisions))
+    read = decided[np.isin(decided, ids)]
+    return {int(i): decisions[int(i)] for i in read}
 
 
 def _decisions(campaign: Campaign) -> dict[int, str]:
