@@ -187,7 +187,8 @@ def _copy(query, width: int) -> tuple[dict[str, np.ndarray], bytes]:
                 "duration_seconds": pa.float64(),
                 "submitted_at": pa.timestamp("us"),
             },
-            timestamp_parsers=["%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S"],
+            # Arrow's default ISO 8601 parser reads both "…:06" and "…:06.542302"; its
+            # strptime has no %f, so web submissions (with microseconds) failed there.
             strings_can_be_null=True,
         ),
     )

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select, update
 
 from analysis.cli import main as analysis_main
-from survey.agencies.models import Agency
+from survey.agencies.models import Agency, Service, ServicePoint
 from survey.campaigns.models import Campaign, FrameCount
 from survey.responses import coded
 from survey.responses import services as reviews
@@ -332,3 +332,25 @@ def test_a_run_compares_each_agency_with_the_previous_campaigns_run(demo, db):
 
 def test_a_run_without_an_earlier_campaign_has_no_comparison(demo):
     assert run(demo, actor="test").results["previous"] is None
+
+
+def test_a_run_reads_submission_times_with_microseconds(planted, db):
+    """Web submissions are stamped to the microsecond; PostgreSQL's COPY path must read
+    them (it once parsed only whole seconds, so any real web answer broke the run)."""
+    campaign, _cases = planted
+    before = run(campaign, actor="test").screening["used"]
+    answers = dict.fromkeys(always_asked_criteria(), 4)
+    answers["TC1"] = 5
+    when = datetime(2026, 6, 3, 3, 4, 5, 542302)
+    factories.submission(
+        {"A1": 1, "B4": 3, **answers},
+        campaign=campaign,
+        service=db.session.scalar(select(Service)),
+        service_point=db.session.scalar(select(ServicePoint).where(ServicePoint.code == "sxd-1")),
+        duration_seconds=300,
+        client_hash="micro",
+        submitted_at=when,
+        started_at=when - timedelta(seconds=300),
+    )
+    db.session.flush()
+    assert run(campaign, actor="test").screening["used"] == before + 1
