@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from analysis.errors import DesignError
-from analysis.factorize import factorize
+from analysis.factorize import factorize, missing_labels
 
 LONELY_PSU_RULES = ("adjust", "remove", "certainty", "average", "fail")
 
@@ -195,17 +195,7 @@ def _weights(values) -> np.ndarray:
 
 def _labels(values, what: str) -> np.ndarray:
     """Labels as a sortable array; missing labels (None, NaN, "") are refused by row."""
-    labels = np.asarray(values)
-    if labels.dtype.kind == "f":
-        missing = np.isnan(labels)
-    elif labels.dtype.kind in "US":
-        missing = labels == labels.dtype.type()
-    elif labels.dtype.kind == "O":
-        missing = np.array([v is None or v == "" or v != v for v in labels], dtype=bool)
-        if not missing.any():
-            labels = labels.astype(str)
-    else:
-        missing = np.zeros(labels.size, dtype=bool)
+    labels, missing = missing_labels(values)
     if missing.any():
         raise DesignError(f"{what} in row {int(np.flatnonzero(missing)[0]) + 1} is missing")
     return labels

@@ -36,3 +36,17 @@ def factorize(values) -> tuple[np.ndarray, np.ndarray]:
             rank[order] = np.arange(order.size)
             return labels[order], rank[np.asarray(encoded.indices)]
     return np.unique(values, return_inverse=True)
+
+
+def missing_labels(values) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, which are missing): None, "" and NaN are missing. Object arrays come back
+    as text ("" where missing), so they can be sorted and factorized."""
+    labels = np.asarray(values)
+    if labels.dtype.kind == "f":
+        return labels, np.isnan(labels)
+    if labels.dtype.kind == "O":
+        missing = np.array([v is None or v == "" or v != v for v in labels], dtype=bool)
+        return np.where(missing, "", labels).astype(str), missing
+    if labels.dtype.kind in "US":
+        return labels, labels == labels.dtype.type()
+    return labels, np.zeros(labels.size, dtype=bool)

@@ -20,7 +20,7 @@ import numpy as np
 from analysis import intervals, variance
 from analysis.design import Design
 from analysis.errors import AnalysisError
-from analysis.factorize import factorize
+from analysis.factorize import factorize, missing_labels
 from analysis.results import IndexTable
 from analysis.scheme import IndexScheme
 
@@ -74,6 +74,7 @@ class _Layout:
     point at a dummy domain (D) and a dummy pair (P) that are dropped from every sum."""
 
     domain_labels: tuple[str, ...]
+    domain_rows: np.ndarray  # rows of each domain, weight zero included
     row_domain: np.ndarray  # domain code of each row, D for none
     row_pair: np.ndarray  # pair code of each row, P for none
     pair_domain: np.ndarray  # sorted by domain, then PSU (so also by stratum)
@@ -97,7 +98,7 @@ def _layout(design: Design, by: Sequence | None) -> _Layout:
     if by is None:
         labels, missing = np.full(design.n, ALL), np.zeros(design.n, dtype=bool)
     else:
-        labels, missing = _domain_labels(by)
+        labels, missing = missing_labels(by)
     if labels.size != design.n:
         raise AnalysisError(f"the domain column has {labels.size} values, not {design.n}")
     kept = np.flatnonzero(~missing & (design.weights > 0))
@@ -110,7 +111,11 @@ def _layout(design: Design, by: Sequence | None) -> _Layout:
     row_pair = np.full(design.n, pair_keys.size, dtype=np.int64)
     row_pair[kept] = pair
     pair_domain = pair_keys // design.n_psu
+    # Rows of each domain including those of weight zero (R's nrow of the domain subset).
+    named, named_rows = np.unique(labels[~missing], return_counts=True)
+    rows_of = {str(label): int(count) for label, count in zip(named, named_rows, strict=True)}
     return _Layout(
+        domain_rows=np.array([rows_of.get(str(d), 0) for d in domain_labels], dtype=np.int64),
         domain_labels=tuple(str(d) for d in domain_labels),
         row_domain=row_domain,
         row_pair=row_pair,
@@ -118,21 +123,6 @@ def _layout(design: Design, by: Sequence | None) -> _Layout:
         pair_psu=pair_keys % design.n_psu,
         domain_pair_starts=np.searchsorted(pair_domain, np.arange(n_domains)),
     )
-
-
-def _domain_labels(by) -> tuple[np.ndarray, np.ndarray]:
-    """Domain labels (objects as text, "" where missing) and which are missing."""
-    labels = np.asarray(by)
-    if labels.dtype.kind == "f":
-        missing = np.isnan(labels)
-    elif labels.dtype.kind == "O":
-        missing = np.array([v is None or v == "" or v != v for v in labels], dtype=bool)
-        labels = np.where(missing, "", labels).astype(str)
-    elif labels.dtype.kind in "US":
-        missing = labels == labels.dtype.type()
-    else:
-        missing = np.zeros(labels.size, dtype=bool)
-    return labels, missing
 
 
 def estimate_indices(
@@ -259,7 +249,7 @@ def _estimate(design, matrix, value_of, scheme, by, statistic, ci, level) -> Ind
     # A domain whose PSU totals are all alike has variance 0, which rounding can leave a
     # hair below zero (-1e-18); that is 0, not a missing standard error.
     var = np.where(var < 0, 0.0, var)
-    df, rows = _degrees_of_freedom(design, layout, by)
+    df, rows = _degrees_of_freedom(design, layout)
     estimate = stats.estimate
     # Without two PSUs in some stratum of the domain (one respondent, or everyone met in
     # one cluster) the variance cannot be estimated from the data: it is missing, never 0.
@@ -592,7 +582,7 @@ def _covariance(design, layout, stats, beta, psu_margins, column, present) -> np
     return variance.covariance(design, totals, present)
 
 
-def _degrees_of_freedom(design, layout, by):
+def _degrees_of_freedom(design, layout):
     """PSUs minus strata among each domain's rows with positive weight (R's `degf`), and
     the domain's rows including those of weight zero (R's `nrow` of the domain subset,
     which the Korn–Graubard interval uses)."""
@@ -600,10 +590,4 @@ def _degrees_of_freedom(design, layout, by):
     psus = np.bincount(layout.pair_domain, minlength=D)
     strata_key = layout.pair_domain * design.n_strata + design.psu_stratum[layout.pair_psu]
     strata = np.bincount(np.unique(strata_key) // design.n_strata, minlength=D)
-    if by is None:
-        return psus - strata, np.full(D, design.n)
-    labels, missing = _domain_labels(by)
-    labels, counts = np.unique(labels[~missing], return_counts=True)
-    per_label = {str(label): int(count) for label, count in zip(labels, counts, strict=True)}
-    rows = np.array([per_label.get(d, 0) for d in layout.domain_labels], dtype=np.int64)
-    return psus - strata, rows
+    return psus - strata, layout.domain_rows

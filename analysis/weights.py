@@ -16,6 +16,7 @@ import numpy as np
 
 from analysis.design import Calibration, Design
 from analysis.errors import WeightingError
+from analysis.factorize import missing_labels
 
 
 def base_weights(
@@ -135,9 +136,8 @@ def margins_with_missing(
     for variable, levels in targets.items():
         if variable not in variables:
             raise WeightingError(f"margin variable(s) {variable} have no column")
-        raw = np.asarray(variables[variable], dtype=object)
-        missing = np.array([v is None or v == "" or v != v for v in raw], dtype=bool)
-        values = np.where(missing, MISSING_LEVEL, raw).astype(str)
+        raw, missing = missing_labels(np.asarray(variables[variable], dtype=object))
+        values = np.where(missing, MISSING_LEVEL, raw)
         given = {str(level): float(t) for level, t in levels.items()}
         if MISSING_LEVEL in given:
             raise WeightingError(
