@@ -45,15 +45,15 @@ def run_data(analysis_run: AnalysisRun) -> tuple[str, dict[str, Any]]:
             "run the analysis again to export its data"
         )
     data = extract.load(campaign.id, definition, analysis_run.cutoff_at)
-    set_aside = [
-        flag.submission_id
-        for flag in db.session.scalars(select(RunFlag).where(RunFlag.run_id == analysis_run.id))
-        if flag.set_aside
-    ]
+    set_aside = db.session.scalars(
+        select(RunFlag.submission_id).where(RunFlag.run_id == analysis_run.id, RunFlag.set_aside)
+    ).all()
     data.keep_only(~np.isin(data.ids, set_aside))
+    # The run's own record of what it set aside is used, so later decisions do not count;
+    # changed answers or frame counts do, and change the hash.
     if data_hash(data, campaign, parameters) != analysis_run.data_hash:
         raise MicrodataError(
-            f"answers, decisions or frame counts changed since run {analysis_run.id}; "
+            f"answers or frame counts changed since run {analysis_run.id}; "
             "run the analysis again and export the new run"
         )
     declared = parameters["design"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, event
+from sqlalchemy import JSON, DateTime, ForeignKey, String, and_, event, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.campaigns.models import Campaign
@@ -53,9 +54,18 @@ class RunFlag(db.Model):
     rules: Mapped[str] = mapped_column(String(200), default="")  # comma-separated
     decision: Mapped[str | None] = mapped_column(String(7))  # "exclude", "keep" or none
 
-    @property
+    # One definition of "the run did not use it", in Python and in SQL.
+    @hybrid_property
     def set_aside(self) -> bool:
         return self.decision == "exclude" or (bool(self.rules) and self.decision != "keep")
+
+    @set_aside.inplace.expression
+    @classmethod
+    def _set_aside_expression(cls):
+        return or_(
+            cls.decision == "exclude",
+            and_(cls.rules != "", or_(cls.decision.is_(None), cls.decision != "keep")),
+        )
 
 
 class ImmutableRunError(Exception):

@@ -11,7 +11,7 @@ from importlib.metadata import version
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, insert, select
 
 from analysis import (
     AnalysisError,
@@ -137,11 +137,7 @@ def run(
 def used_by(analysis_run: AnalysisRun):
     """A condition on Submission: the submissions the run used (its inputs, exactly)."""
     set_aside = select(RunFlag.submission_id).where(
-        RunFlag.run_id == analysis_run.id,
-        or_(
-            RunFlag.decision == "exclude",
-            and_(RunFlag.rules != "", or_(RunFlag.decision.is_(None), RunFlag.decision != "keep")),
-        ),
+        RunFlag.run_id == analysis_run.id, RunFlag.set_aside
     )
     return and_(
         Submission.campaign_id == analysis_run.campaign_id,
