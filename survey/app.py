@@ -147,7 +147,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 def register_security(app: Flask) -> None:
     from survey.permissions import check_declared
+    from survey.privacy import keep_survey_visitors_out_of_logs
 
+    keep_survey_visitors_out_of_logs(app.logger)
     app.before_request(check_declared)
 
     @app.after_request
@@ -200,6 +202,7 @@ def register_commands(app: Flask) -> None:
     from survey.campaigns.cli import invitations_cli, points_cli
     from survey.demo.cli import demo_cli
     from survey.paper.cli import paper_cli
+    from survey.privacy import privacy_cli
     from survey.questionnaires.cli import questionnaires_cli
     from survey.reform.cli import reform_cli
     from survey.reports.cli import export_cli, reports_cli
@@ -216,3 +219,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(export_cli)
     app.cli.add_command(points_cli)
     app.cli.add_command(analysis_cli)
+    app.cli.add_command(privacy_cli)

@@ -78,17 +78,38 @@ def read_rows(
         for number, row in enumerate(reader, start=2):
             if None in row:
                 raise CsvError([CsvProblem(number, None, _("more values than columns"))])
-            yield number, {k: (v or "").strip() for k, v in row.items()}
+            yield number, {k: _unescape((v or "").strip()) for k, v in row.items()}
     except csv.Error as error:
         raise CsvError(
             [CsvProblem(reader.line_num, None, _("not valid CSV (%(error)s)", error=str(error)))]
         ) from None
 
 
+# A cell that begins with one of these is a formula to Excel and LibreOffice: a comment
+# "=HYPERLINK(...)" would become a live link that sends the sheet's data elsewhere.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """Text that a spreadsheet shows as text: a leading apostrophe before formula starts
+    (OWASP's advice); numbers and other values pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _unescape(value: str) -> str:
+    """The inverse of spreadsheet_safe for files we wrote and people send back."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def write_rows(columns: Sequence[str], rows: Sequence[dict[str, str]]) -> str:
-    """CSV text with a byte-order mark, so spreadsheet programs read Vietnamese correctly."""
+    """CSV text with a byte-order mark, so spreadsheet programs read Vietnamese correctly,
+    and no cell a spreadsheet would run as a formula."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
     return "\ufeff" + buffer.getvalue()

@@ -6,7 +6,7 @@ from survey.campaigns.models import Campaign, FrameCount, Invitation, campaign_a
 from survey.paper.models import Batch, PaperEntry, PaperForm, PaperResolution
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.reform.models import ReformFramework, ReformPoints
-from survey.responses.models import Answer, Participation, Submission
+from survey.responses.models import Answer, Submission
 from survey.runs.models import AnalysisRun
 from survey.users.models import User
 
@@ -22,7 +22,6 @@ __all__ = [
     "PaperEntry",
     "PaperForm",
     "PaperResolution",
-    "Participation",
     "Questionnaire",
     "QuestionnaireVersion",
     "ReformFramework",

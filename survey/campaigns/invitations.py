@@ -177,7 +177,7 @@ def links(campaign: Campaign, base_url: str) -> Iterator[dict[str, str]]:
     )
     for invitation in invitations:
         yield {
-            "dossier_code": invitation.dossier_code,
+            "dossier_code": invitation.dossier_code or "",
             "phone": invitation.phone or "",
             "link": f"{base_url.rstrip('/')}/s/{invitation.token}",
         }

@@ -74,6 +74,8 @@ class Campaign(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the invitations' phone numbers and dossier codes were erased (survey/privacy.py).
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Share of paper forms keyed twice by different surveyors (1 = full double entry);
     # the sample is drawn from the serials, so it is the same every time it is asked.
     paper_verify_share: Mapped[float] = mapped_column(Float, default=1.0, server_default="1")
@@ -114,9 +116,10 @@ class FrameCount(db.Model):
 class Invitation(db.Model):
     """A single-use survey link for one dossier, from the one-stop shop's export.
 
-    The phone number is the only personal data the platform holds; it lives here and never
-    travels with answers. Use is recorded as a date, not a time, so that it cannot be
-    matched against a submission's timestamp.
+    The phone number and the dossier code are the only personal data the platform holds;
+    they live here, never travel with answers, and are erased when the campaign closes
+    (counts stay: the rows do). Use is recorded as a local date, never a time, and nothing
+    on a submission points back here (README.md, "Privacy").
     """
 
     __tablename__ = "invitation"
@@ -125,7 +128,7 @@ class Invitation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
-    dossier_code: Mapped[str] = mapped_column(String(64))
+    dossier_code: Mapped[str | None] = mapped_column(String(64))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
     returned_on: Mapped[date | None] = mapped_column(Date)

@@ -13,6 +13,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from survey import privacy
 from survey.agencies.models import Agency, ServiceField
 from survey.audit import services as audit
 from survey.campaigns.models import Campaign, FrameCount
@@ -112,6 +113,9 @@ def change_status(campaign: Campaign, status: str, *, actor: str, user_id: int |
         before=before,
         after=snapshot(campaign),
     )
+    if status == "closed":
+        # The links have done their work: phones and dossier codes go, counts stay.
+        privacy.erase_personal_data(campaign, actor=actor, user_id=user_id)
 
 
 def accepting_answers(campaign: Campaign) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
 from survey.audit import services as audit
 from survey.campaigns.models import Campaign, FrameCount
-from survey.db import utcnow
+from survey.db import to_the_minute, utcnow
 from survey.demo import province
 from survey.demo.responses import Stratum, generate
 from survey.extensions import db
@@ -94,8 +94,7 @@ def seed(responses: int, seed: int, *, progress=None) -> SeedOutcome:
             int(generated.point_id[i]),
             str(generated.channel[i]),
             definition.respondent_type,
-            generated.started_at[i],
-            generated.submitted_at[i],
+            to_the_minute(generated.submitted_at[i]),
             None
             if generated.started_at[i] is None
             else int((generated.submitted_at[i] - generated.started_at[i]).total_seconds()),

@@ -216,6 +216,7 @@ def record_entry(
 ) -> Keyed:
     """Store one keyer's entry of one form (PaperError when the form may not be keyed by
     them now; a reading with problems, storing nothing, when a value is wrong)."""
+    _require_open(batch.campaign)
     form = find_form(batch, typed_serial, lock=True)
     if any(entry.keyer_id == keyer.id for entry in form.entries):
         form.duplicate_attempts += 1
@@ -291,6 +292,7 @@ def resolve(
     Returns the reading of the resolved form; when it has problems nothing is stored.
     """
     form = db.session.scalar(select(PaperForm).where(PaperForm.id == form.id).with_for_update())
+    _require_open(form.batch.campaign)
     if form.status != "adjudication":
         raise PaperError(_("Form %(serial)s is not waiting for adjudication.", serial=form.serial))
     batch = form.batch
@@ -344,7 +346,19 @@ def resolve(
     return reading
 
 
+def _require_open(campaign: Campaign) -> None:
+    """Nothing enters a closed campaign, by any channel: its runs and reports are final."""
+    if campaign.status != "open":
+        raise PaperError(
+            _(
+                "The campaign %(code)s is closed; its forms can no longer be keyed.",
+                code=campaign.code,
+            )
+        )
+
+
 def _make_submission(form: PaperForm, definition: Definition, values: Mapping[str, str]):
+    _require_open(form.batch.campaign)
     batch = form.batch
     typed = {k: v for k, v in values.items() if k != DOSSIER}
     reading = keying.read(definition, typed, paper_context(batch, definition))

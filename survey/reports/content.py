@@ -6,7 +6,6 @@ marked as of low precision."""
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.dashboard import services as dashboard
 from survey.extensions import db
+from survey.privacy import mask_personal_data
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.questionnaires.types import LongTextQuestion
@@ -26,18 +26,6 @@ from survey.runs.models import AnalysisRun
 from survey.runs.services import used_by
 
 COMMENTS_SHOWN = 10
-
-# Personal data people write into comments despite the note asking them not to.
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<![\w])(?:\+?84|0)(?:[\s.-]?\d){8,10}(?!\d)")
-_NUMBER = re.compile(r"(?<!\d)\d{9,12}(?!\d)")  # identity-card and dossier-like numbers
-
-
-def mask_personal_data(text: str) -> str:
-    """Replace e-mail addresses, phone numbers and long digit runs with placeholders."""
-    text = _EMAIL.sub("[e-mail]", text)
-    text = _PHONE.sub("[số điện thoại]", text)
-    return _NUMBER.sub("[số]", text)
 
 
 def published(entry: Mapping[str, Any] | None) -> float | None:
@@ -188,6 +176,7 @@ class AgencyReport:
     trend: list[dashboard.TrendPoint]
     expectations: list[tuple[str, Mapping[str, str], float]]
     comments: list[str]
+    comments_withheld: bool
     reform: reform.LeagueRow | None = None
     framework: Any = None
     versus_previous: Mapping[str, Any] | None = None
@@ -218,6 +207,7 @@ def agency_report(campaign: Campaign, agency: Agency, run: AnalysisRun) -> Agenc
         key=lambda e: -e[2],
     )
     league = reform.league(campaign, run)
+    publishable = published(line.entry if line else rows.get(code)) is not None
     return AgencyReport(
         campaign=campaign,
         run=run,
@@ -230,7 +220,10 @@ def agency_report(campaign: Campaign, agency: Agency, run: AnalysisRun) -> Agenc
         rank=line.rank if line else None,
         trend=dashboard.trend(agency, code),
         expectations=expectations,
-        comments=comments(run, agency, definition),
+        # Where the index may not be published, neither may what its few respondents
+        # wrote: with fewer than five answers a comment points at a person.
+        comments=comments(run, agency, definition) if publishable else [],
+        comments_withheld=not publishable,
         reform=league.row(agency.code) if league else None,
         framework=league.framework if league else None,
         versus_previous=dashboard.previous_comparison_for(run, agency),

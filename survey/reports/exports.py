@@ -2,7 +2,8 @@
 and a run's results (CSV, Excel).
 
 Responses carry what was answered and the design columns, never who took part: no
-participation, invitation, client hash, form key or dossier hash ever leaves this way.
+invitation, client hash, form key or dossier hash ever leaves this way, what people wrote
+is masked (survey/privacy.py), and no cell is a formula a spreadsheet would run.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from sqlalchemy import or_, select
 
 from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
 from survey.campaigns.models import Campaign
+from survey.csv_files import spreadsheet_safe
 from survey.extensions import db
 from survey.i18n import localized
+from survey.privacy import mask_personal_data
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.types import (
     MultipleChoiceQuestion,
@@ -127,7 +130,24 @@ def responses(campaign: Campaign, language: str = "vi") -> tuple[pd.DataFrame, C
             columns[question.code] = series.to_numpy()
             codebook.variables[question.code] = label
     data = pd.concat([frame.reset_index(drop=True), pd.DataFrame(columns)], axis=1)
-    return data, codebook
+    written = [q.code for q in definition.items if isinstance(q, ShortTextQuestion)]
+    return safe_frame(data, masked=written), codebook
+
+
+def safe_frame(frame: pd.DataFrame, masked: Iterable[str] = ()) -> pd.DataFrame:
+    """No cell a spreadsheet would run as a formula, and personal data masked in the
+    `masked` columns (what respondents wrote)."""
+    masked = set(masked)
+    for column in frame.columns:
+        if frame[column].dtype != object:
+            continue
+        if column in masked:
+            frame[column] = frame[column].map(
+                lambda v: spreadsheet_safe(mask_personal_data(v)) if isinstance(v, str) else v
+            )
+        else:
+            frame[column] = frame[column].map(spreadsheet_safe)
+    return frame
 
 
 def _submissions(campaign: Campaign) -> pd.DataFrame:
@@ -155,7 +175,7 @@ def _submissions(campaign: Campaign) -> pd.DataFrame:
     rows = db.session.execute(query).all()
     frame = pd.DataFrame(rows, columns=[c.key for c in query.selected_columns])
     frame["legacy"] = frame["coded_answers"].isna()
-    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"]).dt.strftime("%Y-%m-%d %H:%M")
     return frame
 
 
@@ -201,12 +221,16 @@ def write_responses(campaign: Campaign, fmt: str, output: Path, language: str = 
     if fmt == "csv":
         data.to_csv(output, index=False, encoding="utf-8-sig")
         book = output.with_name(output.stem + ".codebook.csv")
-        pd.DataFrame(list(codebook.rows())).to_csv(book, index=False, encoding="utf-8-sig")
+        safe_frame(pd.DataFrame(list(codebook.rows()))).to_csv(
+            book, index=False, encoding="utf-8-sig"
+        )
         return book
     if fmt == "xlsx":
         with pd.ExcelWriter(output, engine="openpyxl") as writer:
             data.to_excel(writer, sheet_name="responses", index=False)
-            pd.DataFrame(list(codebook.rows())).to_excel(writer, sheet_name="codebook", index=False)
+            safe_frame(pd.DataFrame(list(codebook.rows()))).to_excel(
+                writer, sheet_name="codebook", index=False
+            )
         return output
     if fmt == "sav":
         pyreadstat.write_sav(
@@ -257,7 +281,7 @@ def result_rows(run: AnalysisRun) -> list[dict[str, Any]]:
 
 
 def results_bytes(run: AnalysisRun, fmt: str) -> bytes:
-    frame = pd.DataFrame(result_rows(run), columns=list(RESULT_COLUMNS))
+    frame = safe_frame(pd.DataFrame(result_rows(run), columns=list(RESULT_COLUMNS)))
     if fmt == "csv":
         return ("\ufeff" + frame.to_csv(index=False)).encode("utf-8")
     if fmt == "xlsx":
@@ -281,10 +305,10 @@ def results_bytes(run: AnalysisRun, fmt: str) -> bytes:
         )
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
             frame.to_excel(writer, sheet_name="estimates", index=False)
-            pd.DataFrame(ranks).to_excel(writer, sheet_name="ranks", index=False)
-            pd.DataFrame(run.results.get("comparisons", [])).to_excel(
+            safe_frame(pd.DataFrame(ranks)).to_excel(writer, sheet_name="ranks", index=False)
+            safe_frame(pd.DataFrame(run.results.get("comparisons", []))).to_excel(
                 writer, sheet_name="comparisons", index=False
             )
-            about.to_excel(writer, sheet_name="run", index=False)
+            safe_frame(about).to_excel(writer, sheet_name="run", index=False)
         return buffer.getvalue()
     raise ValueError(f"unknown format {fmt!r}; use csv or xlsx")

@@ -25,7 +25,6 @@ SUBMISSION_COLUMNS = (
     "service_point_id",
     "channel",
     "respondent_type",
-    "started_at",
     "submitted_at",
     "duration_seconds",
     "coded_answers",

@@ -1,10 +1,13 @@
-"""Submissions and their answers; participation records live apart and cannot be joined."""
+"""Submissions and their answers, and the decisions people take about them.
+
+Nothing here points at an invitation or a person; see "Privacy" in README.md for what a
+database reader can and cannot learn."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.agencies.models import Agency, Service, ServicePoint
@@ -39,8 +42,9 @@ class Submission(db.Model):
     service_point_id: Mapped[int | None] = mapped_column(ForeignKey("service_point.id"), index=True)
     channel: Mapped[str] = enum_column(CHANNELS)
     respondent_type: Mapped[str] = enum_column(RESPONDENT_TYPES)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime)
-    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # To the minute (see submit.submission_time): the analysis needs days for the period
+    # and minutes for bursts, and finer times would pair answers with access-log lines.
+    submitted_at: Mapped[datetime] = mapped_column(DateTime)
     # Signals for data-quality screening, none of which identifies anyone: how long the
     # form took, a keyed hash of the client (address and browser) that changes with each
     # campaign, and a hash of the one-time key of the form page (repeat posts of the same
@@ -91,24 +95,6 @@ class Answer(db.Model):
     @property
     def value(self) -> int | str | None:
         return self.value_int if self.value_int is not None else self.value_text
-
-
-class Participation(db.Model):
-    """That someone took part, for response counts and single use; never which answers.
-
-    There is deliberately no foreign key to `submission`, and only the day is kept, so
-    neither a join nor a timestamp can link a dossier to its answers.
-    """
-
-    __tablename__ = "participation"
-    __table_args__ = (one_of("channel", CHANNELS),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
-    channel: Mapped[str] = enum_column(CHANNELS)
-    recorded_on: Mapped[date] = mapped_column(Date)
-    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"), unique=True)
 
 
 class SubmissionReview(db.Model):

@@ -193,7 +193,7 @@ def _survey(entry: submit.Entry):
     form = form_class()
     if request.form.get("website"):
         # The honeypot: people never see this field, form-filling robots fill it in.
-        current_app.logger.info("honeypot filled at %s; nothing stored", request.path)
+        current_app.logger.info("honeypot filled (%s); nothing stored", request.endpoint)
         return redirect(url_for(".show_thanks"), code=303)
     token = request.form.get("form_token", "")
     try:

@@ -1,5 +1,12 @@
-"""Storing one citizen's answers: submission, answers, participation and the invitation's
-use in one transaction, stored exactly once however often the page is posted."""
+"""Storing one citizen's answers: submission, answers and the invitation's use in one
+transaction, stored exactly once however often the page is posted.
+
+Nothing written here lets a database reader pair a submission with the invitation it
+came through (README.md, "Privacy"): the invitation keeps only the local day of its use,
+the submission keeps no invitation, no start time and its time only to the minute, and
+after each use the day's used invitations of the agency are rewritten together so that
+PostgreSQL's row versions (xmin) do not say which was used in which transaction.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +18,16 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import insert, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from survey.agencies.models import Agency, ServicePoint
 from survey.campaigns.models import Campaign, Invitation
-from survey.db import utcnow
+from survey.db import local_today, to_the_minute, utcnow
 from survey.extensions import db
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.types import ServiceQuestion
 from survey.responses import coded
-from survey.responses.models import Answer, Participation, Submission
+from survey.responses.models import Answer, Submission
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,7 @@ def record(
     or a second tab of the same link, ends with exactly one stored submission.
     """
     now = utcnow()
+    today = local_today()
     try:
         if entry.invitation is not None:
             # Claim the link first: the row lock makes concurrent posts wait, and only
@@ -75,7 +83,7 @@ def record(
             claimed = db.session.execute(
                 update(Invitation)
                 .where(Invitation.id == entry.invitation.id, Invitation.used_on.is_(None))
-                .values(used_on=now.date())
+                .values(used_on=today)
             ).rowcount
             if claimed != 1:
                 db.session.rollback()
@@ -98,7 +106,6 @@ def record(
             submitted_at=now,
             client_hash=client,
             form_key=form_key_hash(nonce),
-            invitation_id=entry.invitation.id if entry.invitation else None,
         )
         db.session.commit()
     except IntegrityError:
@@ -106,7 +113,34 @@ def record(
         # one is stored; this one is not.
         db.session.rollback()
         return None
+    if entry.invitation is not None:
+        blend_invitation_uses(entry.campaign.id, entry.agency.id, today)
     return submission_id
+
+
+def blend_invitation_uses(campaign_id: int, agency_id: int, day) -> None:
+    """Rewrite the agency's invitations used on `day` in one transaction of their own.
+
+    The claim above shares its transaction with the submission, and PostgreSQL stamps
+    every row version with its transaction's id (xmin), which any SQL reader can select.
+    After this, every invitation used that day by the agency carries the same stamp, so
+    the stamps pair no submission with any one of them. A failure here (a deadlock with
+    a concurrent blend) is harmless: the next use of the day blends them again.
+    """
+    try:
+        db.session.execute(
+            update(Invitation)
+            .where(
+                Invitation.campaign_id == campaign_id,
+                Invitation.agency_id == agency_id,
+                Invitation.used_on == day,
+            )
+            .values(used_on=Invitation.used_on)
+        )
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+        current_app.logger.warning("could not blend the day's invitation uses; retried later")
 
 
 def insert_submission(
@@ -123,11 +157,11 @@ def insert_submission(
     client_hash: str | None = None,
     form_key: str | None = None,
     dossier_hash: str | None = None,
-    invitation_id: int | None = None,
 ) -> int:
-    """Write a submission, its answer rows and its participation; the caller commits.
+    """Write a submission and its answer rows; the caller commits.
 
-    `values` are coerced answers by item code (the service goes in `service_id`).
+    `values` are coerced answers by item code (the service goes in `service_id`). Only
+    the duration is kept of `started_at`, and `submitted_at` only to the minute.
     """
     submission_id = db.session.execute(
         insert(Submission).returning(Submission.id),
@@ -139,8 +173,7 @@ def insert_submission(
             "service_point_id": service_point_id,
             "channel": channel,
             "respondent_type": definition.respondent_type,
-            "started_at": started_at,
-            "submitted_at": submitted_at,
+            "submitted_at": to_the_minute(submitted_at),
             "duration_seconds": (
                 int((submitted_at - started_at).total_seconds()) if started_at else None
             ),
@@ -168,14 +201,4 @@ def insert_submission(
             )
     if rows:
         db.session.execute(insert(Answer.__table__), rows)
-    db.session.execute(
-        insert(Participation),
-        {
-            "campaign_id": campaign.id,
-            "agency_id": agency.id,
-            "channel": channel,
-            "recorded_on": submitted_at.date(),
-            "invitation_id": invitation_id,
-        },
-    )
     return submission_id

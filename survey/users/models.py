@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.agencies.models import Agency
@@ -35,13 +35,14 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    # Changing the password changes this, which signs the account out everywhere.
-    session_token: Mapped[str] = mapped_column(String(64))
-
     agency: Mapped[Agency | None] = relationship()
 
+    # The secret of the staff session this request runs in (set by the session loader):
+    # Flask-Login keeps get_id() in the signed cookie, and the session row decides.
+    session_secret: str | None = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        return f"{self.id}:{self.session_secret or ''}"
 
     @property
     def is_active(self) -> bool:
@@ -51,19 +52,34 @@ class User(UserMixin, db.Model):
         return f"<User {self.username} {self.role}>"
 
 
-class SignInFailure(db.Model):
-    """A failed sign-in, for throttling per account and per client across processes.
+class StaffSession(db.Model):
+    """One signed-in browser. The cookie holds its secret; only a hash is stored here.
 
-    Only salted hashes of the account name and the client address are kept.
+    Signing out, changing the password or idling past the timeout ends it, so a copied
+    cookie stops working at once instead of living as long as the cookie.
     """
 
-    __tablename__ = "sign_in_failure"
-    __table_args__ = (
-        Index("ix_sign_in_failure_account_at", "account_key", "occurred_at"),
-        Index("ix_sign_in_failure_client_at", "client_key", "occurred_at"),
-    )
+    __tablename__ = "staff_session"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    account_key: Mapped[str] = mapped_column(String(64))
-    client_key: Mapped[str] = mapped_column(String(64))
+    secret_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SignInThrottle(db.Model):
+    """Recent failed sign-ins of one account from one client, or of one client overall.
+
+    Attempts are claimed with one conditional UPDATE before the password is checked, so
+    parallel tries cannot all slip under the limit. Only keyed hashes are stored.
+    """
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    allowed_from: Mapped[datetime] = mapped_column(DateTime)
+    last_attempt_at: Mapped[datetime] = mapped_column(DateTime)

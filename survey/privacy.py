@@ -1,0 +1,267 @@
+"""What the platform does so that answers stay anonymous (README.md, "Privacy"):
+personal data masked in comments wherever they leave, the invitations' phone numbers and
+dossier codes erased when a campaign closes, and survey visitors kept out of log lines.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select, update
+
+from survey.audit import services as audit
+from survey.campaigns.models import Campaign, Invitation
+from survey.db import utcnow
+from survey.extensions import db
+
+# --- Comments --------------------------------------------------------------------------
+# People write their phone number, e-mail or name into comments despite the note asking
+# them not to, in every spelling there is. The masks err on the side of hiding: a date
+# with a time or a street named after a person may be masked too, never the reverse.
+
+_SEPARATOR = r"[ \t.\-/·_]{0,3}"
+# A run of digits and separators long enough to be a phone or identity number, with an
+# optional country code written any way people write it: +84, (+84), 0084, (84), 84.
+_NUMBER_RUN = re.compile(
+    rf"(?:(?:(?:\(\s*)?(?:\+|00)\s*84(?:\s*\))?|\(\s*84\s*\)){_SEPARATOR})?"
+    rf"\(?\d(?:\)?{_SEPARATOR}\(?\d){{7,}}\)?"
+)
+_EMAIL = re.compile(
+    r"[\w.+\-]+\s*"
+    r"(?:@|[(\[{<]\s*(?:at|a còng|@)\s*[)\]}>]|\s(?:at|a còng|acong|a móc)\s)"
+    r"\s*[\w\-]+"
+    r"(?:\s*(?:\.|[(\[{<]\s*(?:dot|chấm|\.)\s*[)\]}>]|\s(?:dot|chấm)\s)\s*[\w\-]+)*",
+    re.IGNORECASE,
+)
+# "gmail.com", "yahoo com.vn"... left after an address written across words.
+_MAIL_DOMAIN = re.compile(
+    r"\b(?:gmail|yahoo|hotmail|outlook|icloud|gmai)\s*(?:\.|\s(?:dot|chấm)\s)\s*"
+    r"(?:com|vn)(?:\s*\.\s*vn)?\b",
+    re.IGNORECASE,
+)
+_UPPER = "".join(
+    c for c in map(chr, range(0x41, 0x1EFF + 1)) if c.isupper() and unicodedata.category(c) == "Lu"
+)
+_NAME_WORD = rf"[{_UPPER}][^\W\d_]*(?:'[^\W\d_]+)?"
+_NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
+# How a person is named in Vietnamese: after a form of address, or by a family name.
+_ADDRESSED = re.compile(
+    r"(?<![^\W\d_])(?i:tên (?:tôi |em |cháu |mình )?là|tôi là|em là|tên|"
+    r"anh|chị|ông|bà|cô|chú|em|bác|cháu|cậu|dì|thím|mợ|cán bộ|công chức|"
+    r"chuyên viên|đồng chí|đ/c|a\.|c\.|ô\.|b\.)"
+    rf"\s+({_NAME})"
+)
+_SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Đinh",
+    "Trương",
+    "Đào",
+    "Lâm",
+    "Lương",
+    "Trịnh",
+    "Châu",
+    "Quách",
+    "Kiều",
+    "Triệu",
+    "Lưu",
+    "Đoàn",
+    "Vương",
+    "Tăng",
+    "Phùng",
+    "Hứa",
+    "Thân",
+    "La",
+    "Tạ",
+    "Mạc",
+    "Ninh",
+    "Khổng",
+    "Văn",
+    "Lại",
+    "Nông",
+    "Hà",
+    "Mai",
+    "Cao",
+    "Tô",
+    "Thái",
+    "Âu",
+    "Diệp",
+    "Giang",
+    "Kim",
+    "Lục",
+    "Quan",
+    "Tiêu",
+]
+_BY_FAMILY_NAME = re.compile(rf"(?<![^\W\d_])(?:{'|'.join(_SURNAMES)})(?:\s+{_NAME_WORD}){{1,3}}")
+# Places that begin with a family name: not people.
+_PLACES = {
+    "Hà Nội",
+    "Hà Giang",
+    "Hà Tĩnh",
+    "Hà Nam",
+    "Hồ Chí Minh",
+    "Thành phố Hồ Chí Minh",
+    "Cao Bằng",
+    "Lâm Đồng",
+    "Thái Bình",
+    "Thái Nguyên",
+    "Phan Thiết",
+    "Phan Rang",
+    "Kim Bôi",
+    "Mai Châu",
+    "Giang Nam",
+    "Tô Hiệu",
+}
+PHONE_MASK, EMAIL_MASK, NAME_MASK, NUMBER_MASK = "[số điện thoại]", "[e-mail]", "[tên]", "[số]"
+
+
+def mask_personal_data(text: str) -> str:
+    """Replace e-mail addresses, phone and identity numbers and people's names."""
+    text = unicodedata.normalize("NFC", text)
+    text = _EMAIL.sub(EMAIL_MASK, text)
+    text = _MAIL_DOMAIN.sub(EMAIL_MASK, text)
+    text = _NUMBER_RUN.sub(_number_mask, text)
+    text = _ADDRESSED.sub(_name_mask, text)
+    return _BY_FAMILY_NAME.sub(lambda m: m[0] if _is_place(m[0]) else NAME_MASK, text)
+
+
+def _number_mask(match: re.Match) -> str:
+    digits = re.sub(r"\D", "", match[0])
+    if len(digits) < 9:
+        return match[0]
+    national = digits.removeprefix("00")
+    if national.startswith("84") and len(national) >= 11:
+        national = national[2:]
+    return PHONE_MASK if 9 <= len(national.lstrip("0")) <= 10 else NUMBER_MASK
+
+
+def _name_mask(match: re.Match) -> str:
+    name = match[1]
+    if _is_place(name):
+        return match[0]
+    return match[0][: match.start(1) - match.start(0)] + NAME_MASK
+
+
+def _is_place(words: str) -> bool:
+    return any(words.startswith(place) for place in _PLACES)
+
+
+# --- Invitations -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Erased:
+    invitations: int
+    used: int
+    phones: int
+    dossier_codes: int
+
+
+def erase_personal_data(campaign: Campaign, *, actor: str, user_id: int | None) -> Erased:
+    """Erase the phone numbers and dossier codes of a campaign's invitations; the rows
+    stay, so the counts (links sent, links used) stay. The caller commits."""
+    counts = db.session.execute(
+        select(
+            func.count(),
+            func.count(Invitation.used_on),
+            func.count(Invitation.phone),
+            func.count(Invitation.dossier_code),
+        ).where(Invitation.campaign_id == campaign.id)
+    ).one()
+    erased = Erased(*counts)
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.campaign_id == campaign.id)
+        .values(phone=None, dossier_code=None)
+    )
+    campaign.personal_data_erased_at = utcnow()
+    audit.record(
+        "privacy.erase",
+        "campaign",
+        campaign.id,
+        actor=actor,
+        user_id=user_id,
+        after={
+            "invitations": erased.invitations,
+            "used": erased.used,
+            "phones_erased": erased.phones,
+            "dossier_codes_erased": erased.dossier_codes,
+        },
+    )
+    return erased
+
+
+# --- Logs ------------------------------------------------------------------------------
+
+# The citizen's ways in: a single-use token in the path, and a service point whose
+# log line, with its time and address, would sit beside a stored answer.
+_SURVEY_PATH = re.compile(r"/(s|p)/[^\s?\"']+")
+_ADDRESS = re.compile(
+    r"(?<![\w.:])(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7})(?![\w.:])"
+)
+
+
+class SurveyVisitorsOutOfLogs(logging.Filter):
+    """Rewrites log lines about the survey: tokens and point codes become "…", and the
+    client's address is dropped, so access logs cannot be joined with answers."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        if not _SURVEY_PATH.search(message):
+            return True
+        message = _SURVEY_PATH.sub(lambda m: f"/{m[1]}/…", message)
+        record.msg, record.args = _ADDRESS.sub("-", message), ()
+        return True
+
+
+LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "survey")
+
+
+def keep_survey_visitors_out_of_logs(app_logger: logging.Logger) -> None:
+    survey_filter = SurveyVisitorsOutOfLogs()
+    for logger in [app_logger, *map(logging.getLogger, LOGGERS)]:
+        if not any(isinstance(f, SurveyVisitorsOutOfLogs) for f in logger.filters):
+            logger.addFilter(survey_filter)
+
+
+# --- Command line ----------------------------------------------------------------------
+
+privacy_cli = AppGroup("privacy", help="Personal data the platform holds, and erasing it.")
+
+
+@privacy_cli.command("purge")
+@click.option("--campaign", "code", required=True, help="Campaign code.")
+def purge_command(code: str) -> None:
+    """Erase the phone numbers and dossier codes of the campaign's invitations now
+    (closing a campaign does this too); the counts of links sent and used stay."""
+    from survey.cli_support import by_code
+
+    campaign = by_code(Campaign, code, "--campaign")
+    erased = erase_personal_data(campaign, actor="cli", user_id=None)
+    db.session.commit()
+    click.echo(
+        f"{campaign.code}: erased {erased.phones} phone numbers and {erased.dossier_codes} "
+        f"dossier codes; kept the counts ({erased.invitations} invitations, {erased.used} used)"
+    )
