@@ -29,6 +29,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     # Audit values and exports are Vietnamese: keep them readable.
     app.json.ensure_ascii = False
+    from survey.inputs import IdConverter
+
+    # Before any route is added: ids in URLs stay within the database's integer range.
+    app.url_map.converters["int"] = IdConverter
     register_extensions(app)
     register_blueprints(app)
     register_security(app)
@@ -70,7 +74,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "users.sign_in"
     login_manager.login_message = None
 
-    from survey.users.services import load_user
+    from survey.users.sessions import load_user
 
     login_manager.user_loader(load_user)
 
@@ -150,6 +154,15 @@ def register_security(app: Flask) -> None:
     from survey.privacy import keep_survey_visitors_out_of_logs
 
     keep_survey_visitors_out_of_logs(app.logger)
+    app.before_request(refuse_nul_bytes)
+    proxies = app.config.get("SURVEY_TRUSTED_PROXIES", 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind a proxy every request comes from the proxy's address: without this,
+        # all citizens would share one rate-limit counter and one client hash. Only as
+        # many hops as configured are believed, so a client cannot forge its address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.before_request(check_declared)
 
     @app.after_request
@@ -165,6 +178,18 @@ def register_security(app: Flask) -> None:
         if request.endpoint != "static":
             headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def refuse_nul_bytes():
+    """A NUL byte is never meaningful input, and PostgreSQL refuses it in text: answer
+    400 before anything reaches the database."""
+    from flask import abort
+
+    values = [request.path, *request.args.keys(), *request.args.values()]
+    if request.method in ("POST", "PUT", "PATCH"):
+        values += [*request.form.keys(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400)
 
 
 def register_errorhandlers(app: Flask) -> None:

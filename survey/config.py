@@ -22,6 +22,8 @@ VARIABLES = {
     "SURVEY_RATELIMIT_STORAGE_URL": "where rate-limit counters live: memory:// or redis://host",
     "SURVEY_RATE_LIMIT_CLIENT": "survey posts allowed per client, e.g. 20/minute;200/hour",
     "SURVEY_RATE_LIMIT_POINT": "survey posts allowed per service point, e.g. 120/minute",
+    "SURVEY_TRUSTED_PROXIES": "reverse proxies in front of the app (0 = none, the default)",
+    "SURVEY_IDLE_TIMEOUT_MINUTES": "staff are signed out after this many idle minutes (30)",
 }
 
 
@@ -35,6 +37,31 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(plain):
             return "postgresql+psycopg://" + url[len(plain) :]
     return url
+
+
+def _rate_limit(environ: Mapping[str, str], name: str, default: str) -> str:
+    """A limit string Flask-Limiter understands; a malformed one would silently mean
+    "no limit", so it stops the start instead."""
+    from limits import parse_many
+
+    value = environ.get(name, default).strip()
+    try:
+        if not parse_many(value):
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            f"{name}={value!r} is not a rate limit; write e.g. 20/minute;200/hour"
+        ) from None
+    return value
+
+
+def _whole_number(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+        raise ConfigError(f"{name}={text!r} must be a whole number from {low} to {high}")
+    return int(text)
 
 
 def load_config(
@@ -88,18 +115,38 @@ def load_config(
     if secure not in ("0", "1"):
         raise ConfigError(f"SURVEY_SECURE_COOKIES={secure!r} must be 1 or 0")
 
-    storage = environ.get("SURVEY_RATELIMIT_STORAGE_URL", "memory://").strip()
+    storage = environ.get("SURVEY_RATELIMIT_STORAGE_URL", "").strip()
+    if not storage:
+        if env == "production":
+            # memory:// counts per worker process: four workers let four times the
+            # limit through, so production says where the shared counters live.
+            raise ConfigError(
+                "SURVEY_RATELIMIT_STORAGE_URL is not set; production keeps rate-limit "
+                "counters in Redis (e.g. redis://127.0.0.1:6379/0), or memory:// when the "
+                "app runs as a single process"
+            )
+        storage = "memory://"
     if not storage.startswith(("memory://", "redis://", "rediss://")):
         raise ConfigError(
             f"SURVEY_RATELIMIT_STORAGE_URL={storage!r} must be memory:// or a redis:// URL"
         )
+    limits = {
+        name: _rate_limit(environ, name, default)
+        for name, default in (
+            ("SURVEY_RATE_LIMIT_CLIENT", "20/minute;200/hour"),
+            ("SURVEY_RATE_LIMIT_POINT", "120/minute"),
+        )
+    }
+    proxies = _whole_number(environ, "SURVEY_TRUSTED_PROXIES", 0, 0, 5)
+    idle = _whole_number(environ, "SURVEY_IDLE_TIMEOUT_MINUTES", 30, 1, 24 * 60)
 
     return {
         "SURVEY_ENV": env,
         "RATELIMIT_STORAGE_URI": storage,
         "RATELIMIT_HEADERS_ENABLED": True,
-        "SURVEY_RATE_LIMIT_CLIENT": environ.get("SURVEY_RATE_LIMIT_CLIENT", "20/minute;200/hour"),
-        "SURVEY_RATE_LIMIT_POINT": environ.get("SURVEY_RATE_LIMIT_POINT", "120/minute"),
+        **limits,
+        "SURVEY_TRUSTED_PROXIES": proxies,
+        "SURVEY_IDLE_TIMEOUT_MINUTES": idle,
         "SURVEY_PUBLIC_URL": public_url or None,
         "DEBUG": env == "development",
         "TESTING": env == "test",

@@ -9,6 +9,7 @@ from flask import request
 from sqlalchemy import Select, func, select
 
 from survey.extensions import db
+from survey.inputs import whole_number
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Page:
 
 def paginate(query: Select, *order_by, size: int = 25) -> Page:
     """The page of `query` named by ?page= (1 when absent or nonsense)."""
-    number = max(request.args.get("page", 1, type=int), 1)
+    number = max(whole_number(request.args.get("page"), maximum=10**6) or 1, 1)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = db.session.scalars(
         query.order_by(*order_by).limit(size).offset((number - 1) * size)

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
@@ -68,6 +68,9 @@ class Resource:
     check: Callable[[FlaskForm], None] = lambda form: None
     extra_actions: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
     key: tuple[str, ...] = ("code",)  # the columns that identify a record in a CSV file
+    # After an import is applied (not committed): a message when the result is not
+    # allowed, so the whole import is refused.
+    verify_import: Callable[[], str | None] = lambda: None
 
     def new(self):
         return (self.model or _user_model())()
@@ -343,13 +346,22 @@ def _user_apply(user, data: dict) -> None:
         # An imported account gets no usable password: an administrator resets it and
         # hands it over, so no password ever travels in a spreadsheet.
         user.password_hash = hash_password(secrets.token_urlsafe(32))
-        user.session_token = secrets.token_hex(16)
 
 
 def _user_check(form: UserImportForm) -> None:
     if form.role.data == "agency-viewer" and not form.agency_code.data:
         form.agency_code.errors.append(_l("An agency viewer needs an agency."))
         raise ValidationError
+
+
+def _users_keep_an_administrator() -> str | None:
+    User = _user_model()
+    active_admins = db.session.scalar(
+        select(func.count()).select_from(User).where(User.role == "admin", User.active)
+    )
+    if not active_admins:
+        return str(_l("the import would leave no active administrator; keep at least one"))
+    return None
 
 
 def _user_model():
@@ -383,4 +395,5 @@ USERS = Resource(
     prepare=lambda form: setattr(form.agency_code, "choices", agency_choices(blank=True)),
     check=_user_check,
     key=("username",),
+    verify_import=_users_keep_an_administrator,
 )

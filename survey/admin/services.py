@@ -97,4 +97,8 @@ def import_csv(resource: Resource, data: bytes, *, actor: str, user_id: int | No
     for existing, values in accepted:
         save(resource, existing, values, actor=actor, user_id=user_id)
         counts["updated" if existing is not None else "created"] += 1
+    db.session.flush()
+    refusal = resource.verify_import()
+    if refusal:
+        raise CsvError([CsvProblem(None, None, refusal)])
     return counts

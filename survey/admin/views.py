@@ -12,6 +12,7 @@ from sqlalchemy import select
 from survey.admin import services
 from survey.admin.resources import RESOURCES, Resource
 from survey.csv_files import CsvError, write_rows
+from survey.downloads import attachment
 from survey.extensions import db
 from survey.pagination import paginate
 from survey.permissions import requires
@@ -131,7 +132,7 @@ def make_blueprint(resource: Resource) -> Blueprint:
         return Response(
             body,
             mimetype="text/csv",
-            headers={"Content-Disposition": f"attachment; filename={resource.name}.csv"},
+            headers=attachment(f"{resource.name}.csv"),
         )
 
     blueprint.add_url_rule("/", f"list_{plural}", list_records)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from survey.agencies.models import Agency, ServicePoint
 from survey.agencies.posters import posters_pdf
+from survey.downloads import attachment
 from survey.extensions import db
 from survey.permissions import requires
 
@@ -27,7 +28,7 @@ def download_poster(point_id: int):
     return Response(
         pdf,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f"attachment; filename=poster-{point.code}.pdf"},
+        headers=attachment(f"poster-{point.code}.pdf"),
     )
 
 
@@ -41,5 +42,5 @@ def download_agency_posters(agency_code: str):
     return Response(
         posters_pdf(points, public_base_url()),
         mimetype="application/pdf",
-        headers={"Content-Disposition": f"attachment; filename=posters-{agency.code}.pdf"},
+        headers=attachment(f"posters-{agency.code}.pdf"),
     )

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from survey.audit.models import AuditEvent
 from survey.csv_files import write_rows
+from survey.downloads import attachment
 from survey.extensions import db
 from survey.pagination import paginate
 from survey.permissions import requires
@@ -73,5 +74,5 @@ def export_events():
     return Response(
         write_rows(COLUMNS, rows),
         mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=audit.csv"},
+        headers=attachment("audit.csv"),
     )

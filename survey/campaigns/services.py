@@ -20,6 +20,7 @@ from survey.campaigns.models import Campaign, FrameCount
 from survey.csv_files import CsvError, CsvProblem, read_rows
 from survey.db import utcnow
 from survey.extensions import db
+from survey.inputs import whole_number
 from survey.questionnaires.models import QuestionnaireVersion
 
 TRANSITIONS = {"open": ("draft",), "closed": ("open",)}
@@ -189,7 +190,8 @@ def import_frame_counts(campaign: Campaign, data: bytes, *, actor: str, user_id:
                     _("unknown service field %(code)s", code=row["field_code"]),
                 )
             )
-        if not row["dossiers"].isdigit():
+        dossiers = whole_number(row["dossiers"])
+        if dossiers is None:
             problems.append(
                 CsvProblem(
                     number,
@@ -197,7 +199,7 @@ def import_frame_counts(campaign: Campaign, data: bytes, *, actor: str, user_id:
                     _("%(value)s is not a whole number ≥ 0", value=row["dossiers"]),
                 )
             )
-        if agency is None or field is None or not row["dossiers"].isdigit():
+        if agency is None or field is None or dossiers is None:
             continue
         key = (agency.code, field.code)
         if key in seen:
@@ -206,7 +208,7 @@ def import_frame_counts(campaign: Campaign, data: bytes, *, actor: str, user_id:
             )
             continue
         seen[key] = number
-        counts[(agency, field)] = int(row["dossiers"])
+        counts[(agency, field)] = dossiers
     if problems:
         raise CsvError(problems)
     if not counts:

@@ -14,6 +14,7 @@ from survey.campaigns.models import Campaign
 from survey.choices import choices
 from survey.csv_files import CsvError
 from survey.extensions import db
+from survey.inputs import whole_number
 from survey.permissions import requires
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.responses.models import Submission
@@ -157,17 +158,18 @@ def save_frame_counts(campaign_id: int):
         if not name.startswith("count-"):
             continue
         _prefix, agency_id, field_id = [*name.split("-"), "", ""][:3]
-        agency = agencies.get(int(agency_id)) if agency_id.isdigit() else None
-        field = fields.get(int(field_id)) if field_id.isdigit() else None
+        agency = agencies.get(whole_number(agency_id))
+        field = fields.get(whole_number(field_id))
         value = value.strip()
         if agency is None or field is None:
             abort(400)
         if value == "":
             continue
-        if not value.isdigit():
+        dossiers = whole_number(value)
+        if dossiers is None:
             bad.append(f"{agency.code} × {field.code}: {value!r}")
             continue
-        counts[(agency, field)] = int(value)
+        counts[(agency, field)] = dossiers
     if bad:
         flash(
             _("Not saved; these are not whole numbers ≥ 0: %(cells)s", cells="; ".join(bad)),

@@ -16,8 +16,10 @@ from survey.campaigns.models import Campaign
 from survey.charts import bar_chart, interval_chart, priority_matrix
 from survey.csv_files import CsvError, write_rows
 from survey.dashboard import services
+from survey.downloads import attachment
 from survey.extensions import db
 from survey.i18n import localized
+from survey.inputs import record_id
 from survey.labels import code_label
 from survey.permissions import requires
 from survey.reform import services as reform
@@ -44,7 +46,7 @@ def _agency(campaign: Campaign, code: str) -> Agency:
 
 def _run(campaign: Campaign) -> AnalysisRun | None:
     """The run asked for (?run=ID, one of this campaign's), else the latest."""
-    run_id = request.args.get("run", type=int)
+    run_id = request.args.get("run", type=record_id)
     if run_id is None:
         return reform.latest_run(campaign)
     chosen = db.session.get(AnalysisRun, run_id)
@@ -235,7 +237,9 @@ def choose_framework(code: str):
     campaign = _campaign(code)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    framework = db.session.get(ReformFramework, request.form.get("framework_id", type=int) or 0)
+    framework = db.session.get(
+        ReformFramework, request.form.get("framework_id", type=record_id) or 0
+    )
     if framework is None:
         flash(_("Choose a framework."), "error")
         return redirect(url_for(".show_campaign", code=code))
@@ -349,7 +353,7 @@ def export_points(code: str):
     return Response(
         write_rows(reform.POINT_COLUMNS, rows),
         mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={campaign.code}-points.csv"},
+        headers=attachment(f"{campaign.code}-points.csv"),
     )
 
 
@@ -363,9 +367,7 @@ def _language() -> str:
 
 
 def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    return Response(
-        data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"}
-    )
+    return Response(data, mimetype=mimetype, headers=attachment(filename))
 
 
 @blueprint.get("/<code>/report.pdf")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from survey.demo.services import (
@@ -16,7 +18,23 @@ from survey.demo.services import (
 )
 from survey.extensions import db
 
-demo_cli = AppGroup("demo", help="The demo province.")
+demo_cli = AppGroup("demo", help="The demo province (development and test only).")
+
+
+def _development_only(command):
+    """The demo creates accounts whose password is published: never on a real province."""
+
+    @functools.wraps(command)
+    def checked(*args, **kwargs):
+        env = current_app.config.get("SURVEY_ENV")
+        if env not in ("development", "test"):
+            raise click.ClickException(
+                f"demo commands run only with SURVEY_ENV=development or test (this is {env}): "
+                "they create accounts whose password is published"
+            )
+        return command(*args, **kwargs)
+
+    return checked
 
 
 @demo_cli.command("seed")
@@ -40,6 +58,7 @@ demo_cli = AppGroup("demo", help="The demo province.")
     is_flag=True,
     help="Do nothing when the database already has agencies (used by make run).",
 )
+@_development_only
 def seed_command(responses: int, random_seed: int, if_empty: bool) -> None:
     """Create the demo province (Đắk Lắk) with a campaign 'demo' and synthetic responses."""
     if if_empty and province_exists():
@@ -59,6 +78,7 @@ def seed_command(responses: int, random_seed: int, if_empty: bool) -> None:
 
 
 @demo_cli.command("accounts")
+@_development_only
 def accounts_command() -> None:
     """Print the demo accounts (one per role) and their password."""
     from flask import current_app

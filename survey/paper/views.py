@@ -20,7 +20,9 @@ from survey.campaigns.models import Campaign
 from survey.choices import choices
 from survey.csv_files import write_rows
 from survey.db import utcnow
+from survey.downloads import attachment
 from survey.extensions import db
+from survey.inputs import record_id, whole_number
 from survey.paper import services
 from survey.paper.models import Batch, PaperForm
 from survey.paper.printing import forms_pdf, numbering, skip_instruction
@@ -154,17 +156,17 @@ def update_batch(batch_id: int):
     batch = _batch(batch_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    surveyor_id = request.form.get("surveyor_id", type=int) or 0
+    surveyor_id = request.form.get("surveyor_id", type=record_id) or 0
     surveyor = db.session.get(User, surveyor_id) if surveyor_id else None
     returned_text = request.form.get("returned_count", "").strip()
-    if returned_text and not returned_text.isdigit():
+    if returned_text and whole_number(returned_text) is None:
         flash(_("Returned forms must be a whole number."), "error")
         return redirect(url_for(".show_batch", batch_id=batch.id)), 303
     try:
         services.update_batch(
             batch,
             surveyor=surveyor,
-            returned_count=int(returned_text) if returned_text else None,
+            returned_count=whole_number(returned_text) if returned_text else None,
             **actor(),
         )
     except services.PaperError as error:
@@ -186,7 +188,7 @@ def download_forms(batch_id: int):
     return Response(
         forms_pdf(batch, language=language),
         mimetype="application/pdf",
-        headers={"Content-Disposition": f"attachment; filename=batch-{batch.id}-forms.pdf"},
+        headers=attachment(f"batch-{batch.id}-forms.pdf"),
     )
 
 
@@ -337,7 +339,9 @@ def _latest_campaign() -> Campaign | None:
 def export_quality():
     campaign = _campaign_filter() or abort(404)
     keyers, batches = services.quality(campaign)
-    if request.args.get("table") == "batches":
+    # The file is named from the table shown, never from the parameter's text.
+    table = "batches" if request.args.get("table") == "batches" else "keyers"
+    if table == "batches":
         columns = (
             "batch", "agency", "surveyor", "issued", "returned", "keyed_once", "keyed_twice",
             "verified", "adjudication", "missing", "duplicates",
@@ -371,11 +375,11 @@ def export_quality():
             }
             for k in keyers
         ]
-    name = f"{campaign.code}-paper-{request.args.get('table', 'keyers')}.csv"
+    name = f"{campaign.code}-paper-{table}.csv"
     return Response(
         write_rows(columns, rows),
         mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={name}"},
+        headers=attachment(name),
     )
 
 

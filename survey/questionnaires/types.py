@@ -21,7 +21,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey.choices import choices
@@ -154,8 +154,12 @@ def _as_int(value: Any) -> int:
         raise InvalidAnswer(f"{value!r} is not a whole number")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text.removeprefix("-")
+        # ASCII digits only: "²".isdigit() is true, and int() then fails.
+        if digits and digits.isascii() and digits.isdigit() and len(digits) <= 9:
+            return int(text)
     raise InvalidAnswer(f"{value!r} is not a whole number")
 
 
@@ -262,12 +266,23 @@ class MultipleChoiceQuestion(SingleChoiceQuestion):
         return choices
 
     def make_field(self, context: FieldContext) -> Field:
+        validators = self._presence()
+        if self.max_choices is not None:
+            validators.append(_at_most(self.max_choices))
         return MultiCheckboxField(
             choices=self.choices(context),
             coerce=int,
-            validators=self._presence(),
+            validators=validators,
             **self._labels(context),
         )
+
+
+def _at_most(limit: int):
+    def check(form, field) -> None:
+        if field.data and len(field.data) > limit:
+            raise ValidationError(_l("Choose at most %(count)s.", count=limit))
+
+    return check
 
 
 @dataclass(frozen=True)

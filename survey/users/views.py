@@ -13,10 +13,11 @@ from survey.admin.resources import USERS, agency_by_code, agency_choices
 from survey.admin.views import PAGE_SIZE, ConfirmForm, actor, import_page
 from survey.audit import services as audit
 from survey.csv_files import write_rows
+from survey.downloads import attachment
 from survey.extensions import db
 from survey.pagination import paginate
 from survey.permissions import STAFF, public, requires
-from survey.users import services
+from survey.users import services, sessions
 from survey.users.forms import PasswordForm, SignInForm, UserForm
 from survey.users.models import User
 
@@ -45,14 +46,23 @@ def sign_in():
         )
         try:
             user = services.authenticate(credentials)
-        except services.Throttled:
-            db.session.commit()
-            flash(_("Too many failed attempts. Wait 15 minutes and try again."), "error")
-            return render_template("users/sign_in.html", form=form), 429
-        db.session.commit()
+        except services.Throttled as throttled:
+            flash(
+                _(
+                    "Too many failed attempts from this device. Wait %(seconds)s seconds "
+                    "and try again.",
+                    seconds=throttled.wait_seconds,
+                ),
+                "error",
+            )
+            response = render_template("users/sign_in.html", form=form), 429
+            return (*response, {"Retry-After": str(throttled.wait_seconds)})
         if user is not None:
+            sessions.start(user)
+            db.session.commit()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
+        db.session.commit()
         flash(_("The user name or password is not right."), "error")
         status = 401
     return render_template("users/sign_in.html", form=form), status
@@ -63,6 +73,9 @@ def sign_in():
 def sign_out():
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    # The session row ends, so a copy of the cookie signs nobody in any more.
+    sessions.end(current_user)
+    db.session.commit()
     logout_user()
     flash(_("You are signed out."), "success")
     return redirect(url_for("main.show_home"))
@@ -82,7 +95,6 @@ def change_password():
                 form.new.errors.append(_("Password: %(problem)s.", problem=str(error)))
             else:
                 db.session.commit()
-                login_user(current_user)  # the session token changed: keep this session
                 flash(_("Your password is changed; other sessions are signed out."), "success")
                 return redirect(url_for("main.show_home"))
     return render_template("users/password.html", form=form)
@@ -120,7 +132,7 @@ def export_users():
     return Response(
         write_rows(USERS.fields, [USERS.row(u) for u in users]),
         mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=users.csv"},
+        headers=attachment("users.csv"),
     )
 
 
@@ -189,7 +201,7 @@ def reset_password(user_id: int):
         abort(400)
     import secrets
 
-    password = secrets.token_urlsafe(12)
+    password = secrets.token_urlsafe(15)
     services.set_password(user, password, **actor())
     db.session.commit()
     return render_template("users/password_shown.html", user=user, password=password)
