@@ -8,6 +8,8 @@ from survey import create_app
 from survey.config import ConfigError, load_config
 
 SECRET = "x" * 40
+# What production needs at least: a secret key and where rate-limit counters live.
+PRODUCTION = {"SURVEY_SECRET_KEY": SECRET, "SURVEY_RATELIMIT_STORAGE_URL": "memory://"}
 
 
 @pytest.mark.parametrize(
@@ -34,20 +36,20 @@ def test_development_and_test_run_without_a_secret_key(env, tmp_path):
 
 
 def test_default_database_is_an_sqlite_file_in_the_instance_folder(tmp_path):
-    config = load_config({"SURVEY_SECRET_KEY": SECRET}, tmp_path)
+    config = load_config(PRODUCTION, tmp_path)
     assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/survey.sqlite3"
 
 
 @pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
 def test_plain_postgresql_urls_use_psycopg_3(scheme, tmp_path):
     config = load_config(
-        {"SURVEY_SECRET_KEY": SECRET, "SURVEY_DATABASE_URL": f"{scheme}://u@h/db"}, tmp_path
+        {**PRODUCTION, "SURVEY_DATABASE_URL": f"{scheme}://u@h/db"}, tmp_path
     )
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
 
 
 def test_production_defaults_are_safe(tmp_path):
-    config = load_config({"SURVEY_SECRET_KEY": SECRET}, tmp_path)
+    config = load_config(PRODUCTION, tmp_path)
     assert config["SURVEY_ENV"] == "production"
     assert config["DEBUG"] is False
     assert config["SESSION_COOKIE_SECURE"] is True
@@ -72,3 +74,61 @@ def test_importing_the_packages_reads_no_environment():
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("SURVEY_RATE_LIMIT_CLIENT", "20 per fortnight", "is not a rate limit"),
+        ("SURVEY_RATE_LIMIT_POINT", "lots", "is not a rate limit"),
+        ("SURVEY_TRUSTED_PROXIES", "two", "whole number from 0 to 5"),
+        ("SURVEY_TRUSTED_PROXIES", "²", "whole number from 0 to 5"),
+        ("SURVEY_IDLE_TIMEOUT_MINUTES", "0", "whole number from 1 to 1440"),
+        ("SURVEY_RATELIMIT_STORAGE_URL", "mongodb://x", "must be memory:// or a redis://"),
+    ],
+)
+def test_malformed_limits_stop_the_start(setting, value, message, tmp_path):
+    """A limit that Flask-Limiter cannot read would silently mean "no limit"."""
+    with pytest.raises(ConfigError, match=message):
+        load_config({**PRODUCTION, setting: value}, tmp_path)
+
+
+def test_production_names_where_rate_limit_counters_live(tmp_path):
+    with pytest.raises(ConfigError, match="SURVEY_RATELIMIT_STORAGE_URL is not set"):
+        load_config({"SURVEY_SECRET_KEY": SECRET}, tmp_path)
+
+
+def test_redis_counters_are_shared_by_every_worker(tmp_path):
+    """Two apps (two workers) on one Redis count against one limit."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    from survey.extensions import limiter
+
+    settings = {"RATELIMIT_STORAGE_URI": url, "RATELIMIT_ENABLED": True}
+    apps = [create_app({**settings, "SECRET_KEY": SECRET}) for _ in range(2)]
+    from limits import parse
+
+    hits = []
+    for app in apps * 3:
+        with app.test_request_context("/p/x", method="POST"):
+            hits.append(limiter.limiter.hit(parse("2/minute"), "shared-test"))
+    assert hits.count(True) == 2
+    redis.Redis.from_url(url).flushdb()
+
+
+def test_trusted_proxies_give_each_client_its_own_address(tmp_path):
+    from flask import request
+
+    from survey.permissions import public
+
+    app = create_app({"SECRET_KEY": SECRET, "SURVEY_TRUSTED_PROXIES": 1})
+    app.add_url_rule("/whoami", "whoami", public(lambda: request.remote_addr))
+    client = app.test_client()
+    headers = {"X-Forwarded-For": "198.51.100.7"}
+    seen = client.get("/whoami", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert seen.get_data(as_text=True) == "198.51.100.7"

@@ -123,13 +123,18 @@ def test_the_audit_trail_cannot_be_edited_or_deleted(db):
         db.session.flush()
 
 
-def test_participation_has_no_way_to_reach_a_submission(app):
-    from survey.responses.models import Participation
+def test_nothing_on_a_submission_reaches_an_invitation_or_a_person(app):
+    from survey.extensions import db
 
-    columns = {c.name for c in Participation.__table__.columns}
-    assert "submission_id" not in columns
+    assert "participation" not in db.metadata.tables
     assert not any(
-        fk.column.table.name == "submission" for fk in Participation.__table__.foreign_keys
+        fk.column.table.name in ("invitation", "submission")
+        for table in ("submission", "answer", "invitation")
+        for fk in db.metadata.tables[table].foreign_keys
+        if fk.parent.table.name != fk.column.table.name
+        and {fk.parent.table.name, fk.column.table.name} == {"submission", "invitation"}
     )
     submission_columns = {c.name for c in factories.Submission.__table__.columns}
-    assert not submission_columns & {"invitation_id", "phone", "ip", "dossier_code", "name"}
+    assert not submission_columns & {
+        "invitation_id", "phone", "ip", "dossier_code", "name", "started_at"
+    }

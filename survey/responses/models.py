@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.agencies.models import Agency, Service, ServicePoint
 from survey.campaigns.models import Campaign
-from survey.db import enum_column, one_of, utcnow
+from survey.db import enum_column, one_of, to_the_minute, utcnow
 from survey.extensions import db
 from survey.questionnaires.models import RESPONDENT_TYPES, QuestionnaireVersion
 
@@ -44,7 +44,9 @@ class Submission(db.Model):
     respondent_type: Mapped[str] = enum_column(RESPONDENT_TYPES)
     # To the minute (see submit.submission_time): the analysis needs days for the period
     # and minutes for bursts, and finer times would pair answers with access-log lines.
-    submitted_at: Mapped[datetime] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime] = mapped_column(
+        DateTime, default=lambda: to_the_minute(utcnow())
+    )
     # Signals for data-quality screening, none of which identifies anyone: how long the
     # form took, a keyed hash of the client (address and browser) that changes with each
     # campaign, and a hash of the one-time key of the form page (repeat posts of the same

@@ -39,7 +39,7 @@ class User(UserMixin, db.Model):
 
     # The secret of the staff session this request runs in (set by the session loader):
     # Flask-Login keeps get_id() in the signed cookie, and the session row decides.
-    session_secret: str | None = None
+    session_secret = None  # str | None; not a column
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_secret or ''}"

@@ -2,8 +2,9 @@ import pytest
 from sqlalchemy import select
 
 from survey.audit.models import AuditEvent
-from survey.users.models import SignInFailure, User
-from survey.users.services import MAX_ACCOUNT_FAILURES, create_user
+from survey.users.models import SignInThrottle, User
+from survey.users.services import create_user
+from survey.users.throttle import FREE_ATTEMPTS
 
 
 @pytest.fixture
@@ -44,20 +45,30 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(client, account):
     assert message in unknown.get_data(as_text=True)
 
 
-def test_repeated_failures_throttle_the_account(client, account, db):
-    for _ in range(MAX_ACCOUNT_FAILURES):
-        _sign_in(client, "nguyen.van.a", "wrong password")
-    response = _sign_in(client, "nguyen.van.a", "correct horse battery")
-    assert response.status_code == 429
-    stored = db.session.scalars(select(SignInFailure)).all()
-    assert len(stored) == MAX_ACCOUNT_FAILURES
-    assert all("nguyen" not in f.account_key and "127.0.0.1" not in f.client_key for f in stored)
+ATTACKER = {"REMOTE_ADDR": "203.0.113.9"}
+COLLEAGUE = {"REMOTE_ADDR": "198.51.100.7"}
 
 
-def test_a_successful_sign_in_clears_the_account_failures(client, account, db):
+def test_failures_slow_down_that_client_for_that_account_only(client, account, db):
+    for _ in range(FREE_ATTEMPTS["pair"]):
+        assert _sign_in(client, "nguyen.van.a", "wrong", environ_base=ATTACKER).status_code == 401
+    refused = _sign_in(client, "nguyen.van.a", "correct horse battery", environ_base=ATTACKER)
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    # The account's owner, on another device, is not locked out by the attacker.
+    owner = _sign_in(client, "nguyen.van.a", "correct horse battery", environ_base=COLLEAGUE)
+    assert owner.status_code == 302
+    stored = db.session.scalars(select(SignInThrottle)).all()
+    assert stored and all("nguyen" not in row.key and "203.0" not in row.key for row in stored)
+
+
+def test_a_successful_sign_in_starts_the_pair_afresh(client, account, db):
     _sign_in(client, "nguyen.van.a", "wrong password")
-    _sign_in(client, "nguyen.van.a", "correct horse battery")
-    assert db.session.scalars(select(SignInFailure)).all() == []
+    _sign_in(client, "nguyen.van.a", "wrong password")
+    assert _sign_in(client, "nguyen.van.a", "correct horse battery").status_code == 302
+    client.post("/sign-out")
+    for _ in range(FREE_ATTEMPTS["pair"]):
+        assert _sign_in(client, "nguyen.van.a", "wrong password").status_code == 401
 
 
 def test_a_deactivated_account_cannot_sign_in(client, account, db):
@@ -85,8 +96,8 @@ def test_changing_the_password_signs_out_other_sessions(app, client, account, db
         "/account/password",
         data={
             "current": "correct horse battery",
-            "new": "a brand new secret",
-            "confirm": "a brand new secret",
+            "new": "a brand new secret 7",
+            "confirm": "a brand new secret 7",
         },
     )
     assert response.status_code == 302
