@@ -1,0 +1,191 @@
+"""Every route, as every role, fed what an attacker or a broken client sends: NUL bytes,
+integers beyond any column, digits that are not ASCII, values far too long. None of it
+may end in a 500, and none of it may store anything.
+
+The URL map is walked, so a route added later is fuzzed without anyone remembering to.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from survey.extensions import db as _db
+from survey.users.services import create_user
+from tests import factories
+
+ROLES = (None, "admin", "surveyor", "evaluator", "agency-viewer")
+# Values that no field of the platform accepts: each must be refused, storing nothing.
+NEVER_VALID = ("\x00", "a\x00b", "x" * 5000, "Đ" * 300)
+# Values that are wrong where a number or an id is expected (and may be fine text in a
+# name): they must never break anything.
+ODD = (
+    str(2**31),
+    str(2**63),
+    "9" * 40,
+    "²",
+    "١٢",
+    "𝟗",
+    "-1",
+    "\r\nX-Injected: 1",
+    "' OR 1=1 --",
+    "../../etc/passwd",
+    "=cmd|' /C calc'!A0",
+)
+# Tables whose row counts must not move. (Actions that need no values, such as starting
+# an analysis run or switching an agency off, change state by design and are not counted.)
+COUNTED = (
+    "agency",
+    "service",
+    "service_field",
+    "service_point",
+    "campaign",
+    "frame_count",
+    "invitation",
+    "submission",
+    "answer",
+    "user_account",
+    "questionnaire",
+    "questionnaire_version",
+    "paper_batch",
+    "paper_form",
+    "paper_entry",
+    "submission_review",
+    "reform_points",
+)
+PARAMETER = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
+
+
+@pytest.fixture
+def world(app, db):
+    """One of everything a route may name, and a signed-in client per role."""
+    agency = factories.agency(code="SXD")
+    factories.service(agency=agency)
+    point = factories.service_point(code="sxd-1", agency=agency)
+    campaign = factories.campaign(agencies=[agency], status="open", code="C1")
+    factories.submission(campaign=campaign, agency=agency, answers={"TC1": 4})
+    valid = {
+        "code": campaign.code,
+        "agency_code": agency.code,
+        "token": "t" * 22,
+        "fmt": "csv",
+        "point_id": str(point.id),
+        "record_id": str(agency.id),
+        "campaign_id": str(campaign.id),
+        "user_id": "1",
+        "version_id": str(campaign.questionnaire_version_id),
+        "submission_id": "1",
+        "batch_id": "1",
+        "form_id": "1",
+    }
+    clients = {}
+    for role in ROLES:
+        client = app.test_client()
+        if role is not None:
+            extra = {"agency_code": agency.code} if role == "agency-viewer" else {}
+            user, password = create_user(
+                username=f"fuzz-{role}",
+                role=role,
+                password="fuzzing is fun 123",
+                actor="t",
+                **extra,
+            )
+            db.session.commit()
+            client.post("/sign-in", data={"login": user.username, "password": password})
+        clients[role] = client
+    rules = sorted(
+        (r for r in app.url_map.iter_rules() if r.endpoint != "static"), key=lambda r: r.rule
+    )
+    return clients, rules, valid
+
+
+def _counts() -> dict[str, int]:
+    return {
+        table: _db.session.scalar(select(func.count()).select_from(_db.metadata.tables[table]))
+        for table in COUNTED
+    }
+
+
+def _path(rule, values: dict[str, str]) -> str:
+    return PARAMETER.sub(lambda m: quote(values[m[1]], safe=""), rule.rule)
+
+
+_fields_seen: dict[tuple, list[str]] = {}
+
+
+def _field_names(client, rule, valid, role) -> list[str]:
+    """The names of the form fields the route's own page offers (so posts reach the
+    validators, not just the "missing field" path)."""
+    key = (role, rule.rule)
+    if key not in _fields_seen:
+        names: list[str] = []
+        if "GET" in rule.methods:
+            response = client.get(_path(rule, valid))
+            if response.mimetype == "text/html":
+                page = response.get_data(as_text=True)
+                names = sorted(set(re.findall(r'name="([^"]+)"', page)) - {"csrf_token"})
+        _fields_seen[key] = names or ["name", "code", "value", "login", "password", "file"]
+    return _fields_seen[key]
+
+
+def _check(client, rule, method, path, data):
+    response = client.open(path, method=method, data=data)
+    assert response.status_code < 500, f"{method} {path} gave {response.status_code}"
+    return response
+
+
+def test_every_route_refuses_hostile_values_as_an_administrator(world, db):
+    """Deterministic sweep: each hostile value in each URL parameter and each form
+    field of each route, as the role that reaches every route."""
+    clients, rules, valid = world
+    client = clients["admin"]
+    before = _counts()
+    for rule in rules:
+        names = _field_names(client, rule, valid, "admin")
+        for hostile in (*NEVER_VALID, *ODD):
+            for argument in rule.arguments:
+                path = _path(rule, {**valid, argument: hostile})
+                for method in sorted(rule.methods & {"GET", "POST"}):
+                    _check(client, rule, method, path, {})
+            if (
+                hostile in NEVER_VALID
+                and "POST" in rule.methods
+                and rule.endpoint != "users.sign_out"
+            ):
+                _check(client, rule, "POST", _path(rule, valid), dict.fromkeys(names, hostile))
+    db.session.rollback()
+    assert _counts() == before
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_any_role_any_route_any_value_never_fails(world, db, data):
+    clients, rules, valid = world
+    role = data.draw(st.sampled_from(ROLES), label="role")
+    rule = data.draw(st.sampled_from(rules), label="route")
+    value = st.sampled_from(NEVER_VALID)
+    if data.draw(st.booleans(), label="odd or arbitrary text (may be stored)"):
+        value = st.one_of(st.sampled_from(ODD), st.text(max_size=40))
+        counted = False
+    else:
+        counted = True
+    values = {a: data.draw(st.one_of(st.just(valid[a]), value), label=a) for a in rule.arguments}
+    method = data.draw(st.sampled_from(sorted(rule.methods & {"GET", "POST"})), label="method")
+    form = {}
+    if method == "POST" and rule.endpoint != "users.sign_out":
+        names = _field_names(clients[role], rule, valid, role)
+        form = {name: data.draw(value, label=name) for name in names}
+    before = _counts()
+    _check(clients[role], rule, method, _path(rule, values), form)
+    db.session.rollback()
+    if counted:
+        assert _counts() == before
