@@ -78,7 +78,7 @@ def read_rows(
         for number, row in enumerate(reader, start=2):
             if None in row:
                 raise CsvError([CsvProblem(number, None, _("more values than columns"))])
-            yield number, {k: _unescape((v or "").strip()) for k, v in row.items()}
+            yield number, {k: _unescape((v or "").strip()).strip() for k, v in row.items()}
     except csv.Error as error:
         raise CsvError(
             [CsvProblem(reader.line_num, None, _("not valid CSV (%(error)s)", error=str(error)))]

@@ -148,10 +148,15 @@ def _number_mask(match: re.Match) -> str:
     digits = re.sub(r"\D", "", match[0])
     if len(digits) < 9:
         return match[0]
-    national = digits.removeprefix("00")
-    if national.startswith("84") and len(national) >= 11:
-        national = national[2:]
-    return PHONE_MASK if 9 <= len(national.lstrip("0")) <= 10 else NUMBER_MASK
+    # Vietnamese numbers: 0 and 9 digits (mobile) or 10 (landline), or the same without
+    # the 0 after the country code 84. Twelve digits from 0 is an identity card number.
+    if digits.startswith("0084"):
+        phone = 9 <= len(digits) - 4 <= 10
+    elif digits.startswith("84"):
+        phone = len(digits) in (11, 12)
+    else:
+        phone = digits.startswith("0") and not digits.startswith("00") and len(digits) in (10, 11)
+    return PHONE_MASK if phone else NUMBER_MASK
 
 
 def _name_mask(match: re.Match) -> str:

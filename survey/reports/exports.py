@@ -139,7 +139,7 @@ def safe_frame(frame: pd.DataFrame, masked: Iterable[str] = ()) -> pd.DataFrame:
     `masked` columns (what respondents wrote)."""
     masked = set(masked)
     for column in frame.columns:
-        if frame[column].dtype != object:
+        if frame[column].dtype != object and not pd.api.types.is_string_dtype(frame[column]):
             continue
         if column in masked:
             frame[column] = frame[column].map(

@@ -100,6 +100,13 @@ def fixed_run(db):
         submitted_at=datetime(2026, 3, 1),
     )
     assert submission.id
+    # Four answers in Lắk, one of them a comment: too few to publish either.
+    factories.submission(
+        {"E10": "Chị Mai ở quầy 2 làm chậm"},
+        campaign=campaign,
+        service_point=factories.service_point(agency=agencies[2]),
+        submitted_at=datetime(2026, 3, 2),
+    )
     stored = AnalysisRun(
         id=9001,
         campaign_id=campaign.id,
@@ -190,6 +197,15 @@ def test_the_agency_report_html_matches_its_snapshot(app, fixed_run):
     _check_snapshot("agency-SXD-vi.html", html)
     assert "0912345678" not in html
     assert "[số điện thoại]" in html
+
+
+def test_comments_are_withheld_where_the_index_is_not_published(app, fixed_run):
+    campaign, stored = fixed_run
+    agency = next(a for a in campaign.agencies if a.code == "LAK")
+    with app.test_request_context():
+        html = render.agency_html(campaign, agency, stored, "en")
+    assert "quầy 2" not in html and "Mai" not in html
+    assert "Comments are not shown where the index is not published" in html
 
 
 def test_small_cells_are_not_published(app, fixed_run):

@@ -1,3 +1,4 @@
+import functools
 import re
 
 import pytest
@@ -22,12 +23,13 @@ def form_fields(page: str) -> dict[str, str]:
     return {"form_token": re.search(r'name="form_token" value="([^"]+)"', page).group(1)}
 
 
-def always_asked_criteria() -> list[str]:
+@functools.cache
+def always_asked_criteria() -> tuple[str, ...]:
     """The shipped citizen questionnaire's satisfaction items that no skip rule hides,
     with the global item (overall satisfaction) outside the index."""
     definition = load_file(QUESTIONNAIRE_DIR / "sipas-citizen.yaml")
     items = [*definition.satisfaction_items, definition.global_item]
-    return [q.code for q in items if q is not None and q.show_if is None]
+    return tuple(q.code for q in items if q is not None and q.show_if is None)
 
 
 def complete_answers(service_id: int, **overrides) -> dict:
