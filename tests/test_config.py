@@ -42,9 +42,7 @@ def test_default_database_is_an_sqlite_file_in_the_instance_folder(tmp_path):
 
 @pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
 def test_plain_postgresql_urls_use_psycopg_3(scheme, tmp_path):
-    config = load_config(
-        {**PRODUCTION, "SURVEY_DATABASE_URL": f"{scheme}://u@h/db"}, tmp_path
-    )
+    config = load_config({**PRODUCTION, "SURVEY_DATABASE_URL": f"{scheme}://u@h/db"}, tmp_path)
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
 
 

@@ -136,5 +136,10 @@ def test_nothing_on_a_submission_reaches_an_invitation_or_a_person(app):
     )
     submission_columns = {c.name for c in factories.Submission.__table__.columns}
     assert not submission_columns & {
-        "invitation_id", "phone", "ip", "dossier_code", "name", "started_at"
+        "invitation_id",
+        "phone",
+        "ip",
+        "dossier_code",
+        "name",
+        "started_at",
     }

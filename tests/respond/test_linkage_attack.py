@@ -87,12 +87,9 @@ def test_no_ordering_or_time_pairs_invitations_with_answers(province):
     random.Random(7).shuffle(order)
     truth = {}  # invitation token -> submission id: what only the test knows
     with app.app_context():
-        tokens = {
-            n: token
-            for n, token in enumerate(
-                db.session.scalars(select(Invitation.token).order_by(Invitation.id))
-            )
-        }
+        tokens = dict(
+            enumerate(db.session.scalars(select(Invitation.token).order_by(Invitation.id)))
+        )
     for n in order:
         _answer(app, "/p/sxd-1", service_id)  # someone at the counter
         _answer(app, f"/s/{tokens[n]}", service_id)  # a citizen from their SMS
@@ -111,7 +108,7 @@ def test_no_ordering_or_time_pairs_invitations_with_answers(province):
             dict(row._mapping)
             for row in db.session.execute(
                 text(
-                    "SELECT id, token, created_at, expires_at, used_on"
+                    "SELECT id, token, created_at, expires_at, used_on"  # noqa: S608 - constant
                     f"{version} FROM invitation WHERE used_on IS NOT NULL"
                 )
             )
@@ -120,7 +117,7 @@ def test_no_ordering_or_time_pairs_invitations_with_answers(province):
             dict(row._mapping)
             for row in db.session.execute(
                 text(
-                    f"SELECT id, submitted_at, duration_seconds{version} "
+                    f"SELECT id, submitted_at, duration_seconds{version} "  # noqa: S608 - constant
                     "FROM submission WHERE channel = 'web-link'"
                 )
             )

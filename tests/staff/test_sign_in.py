@@ -59,7 +59,8 @@ def test_failures_slow_down_that_client_for_that_account_only(client, account, d
     owner = _sign_in(client, "nguyen.van.a", "correct horse battery", environ_base=COLLEAGUE)
     assert owner.status_code == 302
     stored = db.session.scalars(select(SignInThrottle)).all()
-    assert stored and all("nguyen" not in row.key and "203.0" not in row.key for row in stored)
+    assert stored
+    assert all("nguyen" not in row.key and "203.0" not in row.key for row in stored)
 
 
 def test_a_successful_sign_in_starts_the_pair_afresh(client, account, db):
