@@ -41,7 +41,8 @@ def _criteria() -> list[str]:
     from survey.questionnaires.definition import QUESTIONNAIRE_DIR, load_file
 
     definition = load_file(QUESTIONNAIRE_DIR / "sipas-citizen.yaml")
-    return [q.code for q in definition.satisfaction_items if q.show_if is None]
+    asked = [*definition.satisfaction_items, definition.global_item]
+    return [q.code for q in asked if q is not None and q.show_if is None]
 
 
 CRITERIA = _criteria()
@@ -55,6 +56,7 @@ def _env(database_url: str) -> dict[str, str]:
         "SURVEY_SECRET_KEY": "bench-" + "x" * 40,
         "SURVEY_SECURE_COOKIES": "0",  # plain HTTP on loopback
         # One machine plays every client: rate limits would measure themselves.
+        "SURVEY_RATELIMIT_STORAGE_URL": "memory://",
         "SURVEY_RATE_LIMIT_CLIENT": "1000000/minute",
         "SURVEY_RATE_LIMIT_POINT": "1000000/minute",
     }
@@ -62,7 +64,8 @@ def _env(database_url: str) -> dict[str, str]:
 
 def _prepare(database_url: str) -> None:
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    env = _env(database_url)
+    # The demo province is seeded as development: demo commands refuse production.
+    env = {**_env(database_url), "SURVEY_ENV": "development"}
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run(
         [*flask, "demo", "seed", "--if-empty", "--responses", "0"],

@@ -44,7 +44,8 @@ def upload_questionnaire():
     problems = []
     if form.validate_on_submit():
         upload = form.file.data
-        raw = upload.read()
+        with upload.stream:  # a large upload is a temporary file: close it now
+            raw = upload.read()
         try:
             source = raw.decode("utf-8")
             definition = load_text(source, upload.filename or "upload.yaml")

@@ -51,6 +51,14 @@ def test_a_closed_campaign_issues_no_forms(paper_campaign, db):
         services.create_batch(campaign, agency, 2, actor="test", user_id=None)
 
 
+def test_a_closed_campaign_takes_no_keyed_forms(batch, keyers, db):
+    """Nothing enters a closed campaign by any channel: not even forms already printed."""
+    batch.campaign.status = "closed"
+    with pytest.raises(services.PaperError, match="closed"):
+        _key(batch, batch.forms[0].serial, keyers[0])
+    assert _count(db, Submission) == 0
+
+
 def test_two_agreeing_entries_make_one_paper_submission(batch, keyers, db):
     first, second, _ = keyers
     serial = batch.forms[0].serial

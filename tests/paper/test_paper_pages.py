@@ -123,3 +123,10 @@ def test_the_quality_report_downloads_as_csv(client, login_as, batch, keyers, db
     assert db.session.scalar(select(func.count()).select_from(Submission)) == 1
     page = client.get(f"/paper/quality?campaign={campaign}")
     assert page.status_code == 200
+    bent = client.get(
+        f"/paper/quality.csv?campaign={campaign}&table=x%0D%0ASet-Cookie:a=b;filename*=update.bat"
+    )
+    assert (
+        bent.headers["Content-Disposition"] == f'attachment; filename="{campaign}-paper-keyers.csv"'
+    )
+    assert "Set-Cookie" not in bent.headers

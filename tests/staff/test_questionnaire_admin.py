@@ -52,3 +52,30 @@ def test_evaluators_may_read_but_not_upload(client, login_as, db):
     login_as("evaluator")
     assert client.get("/admin/questionnaires/").status_code == 200
     assert _upload(client, "x: 1").status_code == 403
+
+
+BOMB = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n"
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (BOMB, "values once aliases expand"),
+        ("[" * 3000 + "]" * 3000, "nested more than 40 levels"),
+        ("a: " + "x" * 1_000_001, "larger than 1,000,000 characters"),
+    ],
+)
+def test_hostile_yaml_is_refused_cheaply_with_a_message(client, admin, db, text, problem):
+    """A 500-byte alias bomb once cost 1.2 GB and a 398 MB error string."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    response = _upload(client, text, "bomb.yaml")
+    assert response.status_code == 400
+    assert problem in response.get_data(as_text=True)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 100
+    assert db.session.scalar(select(QuestionnaireVersion)) is None
