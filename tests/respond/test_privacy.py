@@ -121,6 +121,8 @@ def _record(logger, msg, *args):
             },
         ),
         _record("survey", "Exception on /p/sxd-1 [POST] from 198.51.100.7"),
+        _record("gunicorn.access", "2001:db8:0:0:0:0:0:7 GET /p/sxd-1 at 10:37:12"),
+        _record("gunicorn.access", "::ffff:203.0.113.9 GET /s/abc at 10:37:12"),
     ],
 )
 def test_survey_log_lines_carry_neither_token_nor_address(record):
@@ -129,6 +131,7 @@ def test_survey_log_lines_carry_neither_token_nor_address(record):
     for secret in ("Zk3v9Qx2LmN8pR4tW6yB", "203.0.113.9", "2001:db8::7", "198.51.100.7", "sxd-1"):
         assert secret not in line
     assert "/s/…" in line or "/p/…" in line
+    assert "10:37:12" in line or "Exception" in line, "the time stays: it says nothing alone"
 
 
 def test_staff_log_lines_are_left_as_they_are():
