@@ -220,8 +220,8 @@ def erase_personal_data(campaign: Campaign, *, actor: str, user_id: int | None) 
 # The citizen's ways in: a single-use token in the path, and a service point whose
 # log line, with its time and address, would sit beside a stored answer.
 _SURVEY_PATH = re.compile(r"/(s|p)/[^\s?\"']+")
-# IPv4 (also IPv4-mapped IPv6), and IPv6 written in full (seven colons) or shortened with "::" (a time such as
-# 10:37:12 is neither).
+# IPv4 (also IPv4-mapped IPv6), and IPv6 written in full (seven colons) or shortened
+# with "::" (a time such as 10:37:12 is neither).
 _ADDRESS = re.compile(
     r"(?<![\w.:])(?:(?:[0-9a-fA-F]{0,4}:)*\d{1,3}(?:\.\d{1,3}){3}"
     r"|(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}"

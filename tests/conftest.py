@@ -20,6 +20,8 @@ TEST_SETTINGS = {
     "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_ENABLED": False,
+    # Scrypt at a test's strength: hundreds of accounts are made and signed in.
+    "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
 }
 
 
@@ -34,11 +36,20 @@ def pytest_report_header(config):
     return f"database: {'PostgreSQL ' + postgres_url() if postgres_url() else 'SQLite'}"
 
 
+# Tests that never open a database: the PostgreSQL pass would only repeat them.
+NO_DATABASE = ("tests/analysis/", "tests/questionnaires/test_definition.py", "tests/test_config.py")
+
+
 def pytest_collection_modifyitems(config, items):
     if postgres_url() is None:
         skip = pytest.mark.skip(reason="needs PostgreSQL (set SURVEY_TEST_DATABASE_URL)")
         for item in items:
             if item.get_closest_marker("postgres"):
+                item.add_marker(skip)
+    else:
+        skip = pytest.mark.skip(reason="uses no database: run in the SQLite pass")
+        for item in items:
+            if item.nodeid.startswith(NO_DATABASE):
                 item.add_marker(skip)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -37,7 +38,10 @@ class Credentials:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    # Werkzeug's scrypt (2^15 rounds, ~50 ms). Only the test suite lowers the cost, through
+    # the PASSWORD_HASH_METHOD setting, which no SURVEY_* variable reaches.
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    return generate_password_hash(password, method=method)
 
 
 def authenticate(credentials: Credentials) -> User | None:
