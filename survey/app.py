@@ -16,11 +16,14 @@ from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Create the app from `SURVEY_*` variables, then apply `test_config` on top."""
+def create_app(
+    test_config: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Flask:
+    """Create the app from `SURVEY_*` variables (of `environ`, default the process's),
+    then apply `test_config` on top."""
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
-    environ = dict(os.environ)
+    environ = dict(os.environ if environ is None else environ)
     if test_config is not None:
         environ.setdefault("SURVEY_ENV", "test")
     app.config.update(load_config(environ, app.instance_path))

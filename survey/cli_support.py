@@ -21,6 +21,23 @@ def by_code(model, code: str, option: str, *, column=None, thing: str | None = N
     return found
 
 
+def _folder_exists(_ctx, _param, value: Path | None) -> Path | None:
+    if value is not None and not value.parent.is_dir():
+        raise click.BadParameter(f"the folder {value.parent} does not exist; create it first")
+    return value
+
+
+# Every command that writes a file takes it this way: a missing folder is a usage error
+# before any work is done, not an OSError after it.
+output_option = click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    callback=_folder_exists,
+    help="File to write (its folder must exist).",
+)
+
+
 def write_whole(path: Path | str, data: bytes) -> None:
     """Write to a temporary name and rename: a crash never leaves half a file behind."""
     path = Path(path)

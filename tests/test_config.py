@@ -130,3 +130,41 @@ def test_trusted_proxies_give_each_client_its_own_address(tmp_path):
     headers = {"X-Forwarded-For": "198.51.100.7"}
     seen = client.get("/whoami", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"})
     assert seen.get_data(as_text=True) == "198.51.100.7"
+
+
+def _flask(*arguments: str, **environ: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *arguments],
+        env={**clean, **environ},
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+    )
+
+
+def test_the_command_line_helps_without_configuration():
+    listed = _flask("--help")
+    assert listed.returncode == 0, listed.stderr
+    for command in ("analysis", "demo", "privacy", "reports", "paper", "users"):
+        assert f"  {command} " in listed.stdout
+    assert "Traceback" not in listed.stderr
+
+
+def test_a_command_without_configuration_says_what_to_set_in_one_line():
+    result = _flask("users", "create", "x", "--role", "admin")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "SURVEY_SECRET_KEY is not set" in result.stderr
+    assert "SURVEY_ENV=development" in result.stderr
+
+
+def test_output_into_a_missing_folder_is_a_usage_error(runner, db, tmp_path):
+    missing = tmp_path / "no" / "such" / "report.pdf"
+    result = runner.invoke(
+        args=["reports", "province", "--campaign", "x", "--output", str(missing)]
+    )
+    assert result.exit_code == 2
+    assert "does not exist; create it first" in result.output
+    assert "Traceback" not in result.output

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from survey.agencies.models import Agency
 from survey.campaigns import invitations
 from survey.campaigns.models import Campaign
-from survey.cli_support import by_code
+from survey.cli_support import by_code, output_option
 from survey.csv_files import CsvError, write_rows
 from survey.extensions import db
 
@@ -62,7 +62,7 @@ def import_command(file: str, code: str, valid_days: int) -> None:
 
 @invitations_cli.command("export")
 @click.option("--campaign", "code", required=True)
-@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True))
+@output_option
 @click.option("--base-url", help="Public address of the app (default: SURVEY_PUBLIC_URL).")
 def export_command(code: str, output: str, base_url: str | None) -> None:
     """Write dossier code, phone and link of every unused, unexpired invitation."""
@@ -74,7 +74,7 @@ def export_command(code: str, output: str, base_url: str | None) -> None:
 
 @points_cli.command("posters")
 @click.option("--agency", "agency_code", required=True, help="Agency code.")
-@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True))
+@output_option
 @click.option("--base-url", help="Public address of the app (default: SURVEY_PUBLIC_URL).")
 def posters_command(agency_code: str, output: str, base_url: str | None) -> None:
     """One A4 QR poster per active service point of the agency, in one PDF."""

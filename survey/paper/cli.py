@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from flask.cli import AppGroup
 
 from survey.agencies.models import Agency, ServicePoint
 from survey.campaigns.models import Campaign
-from survey.cli_support import by_code, write_whole
+from survey.cli_support import by_code, output_option, write_whole
 from survey.extensions import db
 from survey.paper import services
 from survey.paper.printing import forms_pdf
@@ -22,9 +20,7 @@ paper_cli = AppGroup("paper", help="Paper questionnaires.")
 @click.option("--campaign", "campaign_code", required=True, help="Campaign code.")
 @click.option("--agency", "agency_code", required=True, help="Agency code.")
 @click.option("--count", required=True, type=click.IntRange(1, services.MAX_BATCH))
-@click.option(
-    "--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path)
-)
+@output_option
 @click.option("--surveyor", help="User name of the surveyor taking the forms out.")
 @click.option("--point", "point_code", help="Service point where the forms are handed out.")
 @click.option("--language", type=click.Choice(["vi", "en"]), default="vi", show_default=True)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
-from survey.cli_support import by_code, write_whole
+from survey.cli_support import by_code, output_option, write_whole
 from survey.extensions import db
 from survey.reform.services import latest_run
 from survey.reports import exports, render
@@ -22,9 +20,6 @@ campaign_option = click.option("--campaign", "campaign_code", required=True, hel
 run_option = click.option("--run", "run_id", type=int, help="Run id (default: the latest).")
 language_option = click.option(
     "--language", type=click.Choice(render.LANGUAGES), default="vi", show_default=True
-)
-output_option = click.option(
-    "--output", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path)
 )
 
 
