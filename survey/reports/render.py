@@ -1,7 +1,11 @@
-"""Reports as PDF: HTML from templates, WeasyPrint, and a cache keyed by the run.
+"""Reports as PDF: HTML from templates, WeasyPrint, and a cache keyed by what they show.
 
-A run never changes, so a report made from it never needs making again; the cache key also
-carries a digest of the report templates, so a new release does not serve old layouts.
+A report shows more than its run: reform points edited later, trends from other
+campaigns, comments and the labels of the day. So the cache key is a digest of the very
+HTML the PDF is made from (self-contained: styles and charts are inline) and of the
+WeasyPrint version. Rendering the HTML is cheap; the PDF is what costs. Any change to
+anything shown makes a new PDF, and a new database whose run ids start again at 1 is
+never served another database's report.
 """
 
 from __future__ import annotations
@@ -10,7 +14,6 @@ import hashlib
 import io
 import os
 import zipfile
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -27,17 +30,7 @@ from survey.pdf import html_to_pdf
 from survey.reports import content
 from survey.runs.models import AnalysisRun
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "reports"
 LANGUAGES = ("vi", "en")
-
-
-@cache
-def templates_digest() -> str:
-    digest = hashlib.sha256()
-    for path in sorted(TEMPLATES.glob("*.html")):
-        digest.update(path.read_bytes())
-    digest.update(Path(__file__).read_bytes())
-    return digest.hexdigest()[:10]
 
 
 def number(value: float | None, digits: int = 2, language: str = "vi") -> str:
@@ -134,34 +127,39 @@ def _agency_charts(report: content.AgencyReport) -> dict:
     return charts
 
 
-def cached(name: str, run: AnalysisRun, build: Callable[[], bytes]) -> bytes:
-    """The report `name` of `run` from the cache, made (and kept) when missing."""
-    folder = Path(current_app.instance_path) / "reports" / f"run-{run.id}-{templates_digest()}"
-    path = folder / name
+@cache
+def _renderer() -> str:
+    from importlib.metadata import version
+
+    return f"weasyprint {version('weasyprint')}"
+
+
+def cache_key(html: str) -> str:
+    """A digest of everything the PDF shows: the HTML it is made from, and the renderer."""
+    return hashlib.sha256(f"{_renderer()}\n{html}".encode()).hexdigest()
+
+
+def cached_pdf(html: str) -> bytes:
+    """The PDF of `html` from the cache, made (and kept) when missing."""
+    key = cache_key(html)
+    folder = Path(current_app.instance_path) / "reports" / key[:2]
+    path = folder / f"{key}.pdf"
     if path.is_file():
         return path.read_bytes()
-    data = build()
+    data = html_to_pdf(html)
     folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{name}.{os.getpid()}"
+    temporary = folder / f".{key}.{os.getpid()}"
     temporary.write_bytes(data)
     temporary.replace(path)
     return data
 
 
 def province_pdf(campaign: Campaign, run: AnalysisRun, language: str = "vi") -> bytes:
-    return cached(
-        f"province-{language}.pdf",
-        run,
-        lambda: html_to_pdf(province_html(campaign, run, language)),
-    )
+    return cached_pdf(province_html(campaign, run, language))
 
 
 def agency_pdf(campaign: Campaign, agency: Agency, run: AnalysisRun, language="vi") -> bytes:
-    return cached(
-        f"agency-{agency.code}-{language}.pdf",
-        run,
-        lambda: html_to_pdf(agency_html(campaign, agency, run, language)),
-    )
+    return cached_pdf(agency_html(campaign, agency, run, language))
 
 
 def agencies_zip(campaign: Campaign, run: AnalysisRun, language: str = "vi") -> bytes:

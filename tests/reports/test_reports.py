@@ -296,6 +296,24 @@ def test_downloads_come_from_the_runs_cache(app, client, login_as, demo_run, tmp
     assert client.get("/results/demo/report.pdf?language=xx").status_code == 400
 
 
+def test_points_edited_after_a_download_reach_the_next_download(
+    app, client, login_as, demo_run, tmp_path, db
+):
+    """The cache key is what the report shows, not the run: the run is the same, the
+    reform points are not."""
+    campaign, stored = demo_run
+    app.instance_path = str(tmp_path)
+    login_as("evaluator")
+    before = client.get(f"/results/demo/report.pdf?run={stored.id}&lang=en")
+    agency = next(a for a in campaign.agencies if a.code == "SXD")
+    reform.save_points(campaign, {(agency, "1.1"): ("0", "0")}, actor="test", user_id=None)
+    db.session.commit()
+    after = client.get(f"/results/demo/report.pdf?run={stored.id}&lang=en")
+    assert before.status_code == after.status_code == 200
+    assert before.data != after.data, "the edited points are in the new PDF"
+    assert len(list(tmp_path.glob("reports/*/*.pdf"))) == 2
+
+
 def test_an_agency_viewer_downloads_only_their_agencys_report(
     client, login_as, demo_run, app, tmp_path
 ):
