@@ -81,6 +81,8 @@ def save_campaign(
     campaign.period_start, campaign.period_end = period
     campaign.agencies = list(agencies)
     campaign.design, campaign.design_strata, campaign.design_cluster = kind, strata, cluster or None
+    if campaign.status == "open":
+        _refuse_overlap(campaign)
     db.session.flush()
     audit.record(
         "campaign.create" if before is None else "campaign.update",
@@ -98,6 +100,8 @@ def change_status(campaign: Campaign, status: str, *, actor: str, user_id: int |
     allowed_from = TRANSITIONS.get(status)
     if allowed_from is None or campaign.status not in allowed_from:
         raise CampaignError(f"a {campaign.status} campaign cannot become {status}")
+    if status == "open":
+        _refuse_overlap(campaign)
     before = snapshot(campaign)
     campaign.status = status
     if status == "open":
@@ -117,6 +121,32 @@ def change_status(campaign: Campaign, status: str, *, actor: str, user_id: int |
     if status == "closed":
         # The links have done their work: phones and dossier codes go, counts stay.
         privacy.erase_personal_data(campaign, actor=actor, user_id=user_id)
+
+
+def _refuse_overlap(campaign: Campaign) -> None:
+    """A service point's QR code leads to the one open campaign of its agency: a second
+    open campaign over the same agency and days would silently take its answers."""
+    agency_ids = {a.id for a in campaign.agencies}
+    clashes = []
+    for other in db.session.scalars(
+        select(Campaign).where(
+            Campaign.status == "open",
+            Campaign.id != campaign.id,
+            Campaign.period_start <= campaign.period_end,
+            Campaign.period_end >= campaign.period_start,
+        )
+    ):
+        shared = sorted(a.code for a in other.agencies if a.id in agency_ids)
+        if shared:
+            clashes.append(f"{other.code} ({', '.join(shared)})")
+    if clashes:
+        raise CampaignError(
+            _(
+                "another open campaign covers the same agencies in the same days: %(clashes)s; "
+                "close it or change the period or the agencies",
+                clashes="; ".join(clashes),
+            )
+        )
 
 
 def accepting_answers(campaign: Campaign) -> bool:

@@ -102,6 +102,27 @@ def test_the_version_and_agencies_are_fixed_once_opened(db):
         )
 
 
+def test_two_open_campaigns_may_not_share_an_agency_and_days(db, app):
+    """The second would silently take the first one's QR answers."""
+    from datetime import date
+
+    shared, other = factories.agency(code="SXD"), factories.agency(code="STP")
+    first = factories.campaign(code="first", agencies=[shared, other])
+    services.change_status(first, "open", actor="t", user_id=None)
+    second = factories.campaign(code="second", agencies=[shared, factories.agency()])
+    with (
+        app.test_request_context("/?lang=en"),
+        pytest.raises(services.CampaignError, match=r"first \(SXD\)"),
+    ):
+        services.change_status(second, "open", actor="t", user_id=None)
+    assert second.status == "draft"
+    later = factories.campaign(
+        code="later", agencies=[shared], period_start=date(2027, 1, 1), period_end=date(2027, 6, 30)
+    )
+    services.change_status(later, "open", actor="t", user_id=None)
+    assert later.status == "open", "different days do not clash"
+
+
 def _campaign_with_services(db):
     agency = factories.agency(code="SXD")
     land = factories.service_field(code="DD")
