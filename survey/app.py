@@ -211,6 +211,10 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "vi")
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.filters["localized"] = localized
+    from survey.local_time import shown
+
+    # Stored times are UTC: every one is shown in the province's zone, zone named.
+    app.jinja_env.filters["local_time"] = shown
 
     from survey.labels import code_label, precision_reason
 

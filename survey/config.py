@@ -24,6 +24,7 @@ VARIABLES = {
     "SURVEY_RATE_LIMIT_POINT": "survey posts allowed per service point, e.g. 120/minute",
     "SURVEY_TRUSTED_PROXIES": "reverse proxies in front of the app (0 = none, the default)",
     "SURVEY_IDLE_TIMEOUT_MINUTES": "staff are signed out after this many idle minutes (30)",
+    "SURVEY_TIMEZONE": "the province's time zone for showing times and dating answers",
 }
 
 
@@ -139,6 +140,15 @@ def load_config(
     }
     proxies = _whole_number(environ, "SURVEY_TRUSTED_PROXIES", 0, 0, 5)
     idle = _whole_number(environ, "SURVEY_IDLE_TIMEOUT_MINUTES", 30, 1, 24 * 60)
+    timezone = environ.get("SURVEY_TIMEZONE", "Asia/Ho_Chi_Minh").strip()
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(timezone)
+    except (ValueError, KeyError, OSError):
+        raise ConfigError(
+            f"SURVEY_TIMEZONE={timezone!r} is not a time zone; write e.g. Asia/Ho_Chi_Minh"
+        ) from None
 
     return {
         "SURVEY_ENV": env,
@@ -154,7 +164,7 @@ def load_config(
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BABEL_DEFAULT_LOCALE": language,
-        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "BABEL_DEFAULT_TIMEZONE": timezone,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure == "1",

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import mapped_column
@@ -12,13 +11,6 @@ from sqlalchemy.orm import mapped_column
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def local_today() -> date:
-    """Today in the province's time zone (the one Babel shows times in)."""
-    from flask import current_app
-
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def to_the_minute(moment: datetime) -> datetime:

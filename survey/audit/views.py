@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
 
+from survey import local_time
 from survey.audit.models import AuditEvent
 from survey.csv_files import write_rows
 from survey.downloads import attachment
@@ -61,7 +62,7 @@ def export_events():
     rows = [
         {
             "id": e.id,
-            "occurred_at": e.occurred_at.isoformat(sep=" ", timespec="seconds"),
+            "occurred_at": local_time.local(e.occurred_at).isoformat(sep=" ", timespec="seconds"),
             "actor": e.actor,
             "action": e.action,
             "entity_type": e.entity_type,

@@ -373,7 +373,7 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 @blueprint.get("/<code>/report.pdf")
 @requires("evaluator")
 def download_province_report(code: str):
-    """The province report of the run (cached: a run never changes)."""
+    """The province report of the run (cached by a digest of what it shows)."""
     campaign = _campaign(code)
     run_ = _report_run(campaign)
     language = _language()

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import or_, select
 
+from survey import local_time
 from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
 from survey.campaigns.models import Campaign
 from survey.csv_files import spreadsheet_safe
@@ -46,7 +47,7 @@ DESIGN_COLUMNS = {
     "field": ("Service field code", "Mã lĩnh vực"),
     "channel": ("Channel: web-qr, web-link, paper, kiosk", "Kênh trả lời"),
     "respondent_type": ("Respondent type", "Loại người trả lời"),
-    "submitted_at": ("Submitted at (UTC)", "Thời điểm gửi (UTC)"),
+    "submitted_at": ("Submitted at (local time)", "Thời điểm gửi (giờ địa phương)"),
     "decision": (
         "Evaluator's decision: exclude, keep (despite a screening flag), or empty",
         "Quyết định của người đánh giá: exclude (loại), keep (giữ dù bị gắn cờ), hoặc trống",
@@ -175,7 +176,12 @@ def _submissions(campaign: Campaign) -> pd.DataFrame:
     rows = db.session.execute(query).all()
     frame = pd.DataFrame(rows, columns=[c.key for c in query.selected_columns])
     frame["legacy"] = frame["coded_answers"].isna()
-    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"]).dt.strftime("%Y-%m-%d %H:%M")
+    frame["submitted_at"] = (
+        pd.to_datetime(frame["submitted_at"])
+        .dt.tz_localize("UTC")
+        .dt.tz_convert(local_time.zone())
+        .dt.strftime("%Y-%m-%d %H:%M")
+    )
     return frame
 
 
@@ -295,8 +301,8 @@ def results_bytes(run: AnalysisRun, fmt: str) -> bytes:
             [
                 ("run", run.id),
                 ("campaign", run.campaign.code),
-                ("created_at", run.created_at.isoformat()),
-                ("cutoff_at", run.cutoff_at.isoformat()),
+                ("created_at", local_time.local(run.created_at).isoformat()),
+                ("cutoff_at", local_time.local(run.cutoff_at).isoformat()),
                 ("data_hash", run.data_hash),
                 *((f"parameter {k}", str(v)) for k, v in run.parameters.items()),
                 *((f"version {k}", v) for k, v in run.versions.items()),

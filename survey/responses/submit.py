@@ -20,9 +20,10 @@ from flask import current_app
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from survey import local_time
 from survey.agencies.models import Agency, ServicePoint
 from survey.campaigns.models import Campaign, Invitation
-from survey.db import local_today, to_the_minute, utcnow
+from survey.db import to_the_minute, utcnow
 from survey.extensions import db
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.types import ServiceQuestion
@@ -75,7 +76,7 @@ def record(
     or a second tab of the same link, ends with exactly one stored submission.
     """
     now = utcnow()
-    today = local_today()
+    today = local_time.today()
     try:
         if entry.invitation is not None:
             # Claim the link first: the row lock makes concurrent posts wait, and only

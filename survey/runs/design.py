@@ -16,18 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import numpy as np
 
 from analysis import Design, cell_weights, margins_with_missing, rake
+from survey import local_time
 from survey.campaigns.models import Campaign
 from survey.runs.extract import RunInput
 
 LONELY_PSU = "adjust"
-# Interview days are local days; Vietnam keeps UTC+7 all year.
-LOCAL_OFFSET = timedelta(hours=7)
 
 
 class DesignDeclarationError(Exception):
@@ -78,7 +76,7 @@ def make_design(
     if kind == "element":
         psu = data.ids  # each respondent is a unit of its own
     elif cluster == "day_point":
-        local_days = (data.submitted_at + np.timedelta64(LOCAL_OFFSET)).astype("datetime64[D]")
+        local_days = local_time.local_days(data.submitted_at)
         psu = np.char.add(np.char.add(data.point.astype(str), "|"), local_days.astype(str))
     else:
         raise DesignDeclarationError(

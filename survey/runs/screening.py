@@ -33,13 +33,19 @@ class Screening:
         return set(self.reasons)
 
 
-def screen(data: RunInput, definition: Definition, period: tuple[date, date]) -> Screening:
+def screen(
+    data: RunInput,
+    definition: Definition,
+    period: tuple[date, date],
+    local_days: np.ndarray | None = None,
+) -> Screening:
+    """`local_days`: each row's day in the province's zone (default: the UTC day)."""
     rules = {
         "speeder": _speeders(data, definition),
         "straight_line": _straight_lines(data, definition),
         "repeated_dossier": _repeated_dossiers(data),
         "burst": _bursts(data),
-        "outside_period": _outside(data, period),
+        "outside_period": _outside(data, period, local_days),
     }
     reasons: dict[int, list[str]] = {}
     for rule, mask in rules.items():
@@ -106,7 +112,8 @@ def _bursts(data: RunInput) -> np.ndarray:
     return flagged
 
 
-def _outside(data: RunInput, period: tuple[date, date]) -> np.ndarray:
+def _outside(data: RunInput, period: tuple[date, date], days: np.ndarray | None) -> np.ndarray:
     first, last = period
-    days = data.submitted_at.astype("datetime64[D]")
+    if days is None:
+        days = data.submitted_at.astype("datetime64[D]")
     return (days < np.datetime64(first)) | (days > np.datetime64(last))

@@ -30,6 +30,7 @@ from analysis import (
     precision_flags,
     rank_intervals,
 )
+from survey import local_time
 from survey.agencies.models import Agency
 from survey.audit import services as audit
 from survey.campaigns.models import Campaign
@@ -80,7 +81,12 @@ def run(
     decisions = _decisions(campaign)
     excluded = np.isin(data.ids, [i for i, d in decisions.items() if d == "exclude"])
     data.keep_only(~excluded)
-    screened = screening.screen(data, definition, (campaign.period_start, campaign.period_end))
+    screened = screening.screen(
+        data,
+        definition,
+        (campaign.period_start, campaign.period_end),
+        local_days=local_time.local_days(data.submitted_at),
+    )
     kept = {i for i, d in decisions.items() if d == "keep"}
     set_aside = screened.flagged - kept
     data.keep_only(~np.isin(data.ids, list(set_aside)))
