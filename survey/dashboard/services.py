@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign, campaign_agency
@@ -105,7 +106,23 @@ def campaigns_for(agency: Agency | None) -> list[tuple[Campaign, AnalysisRun | N
     query = select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc())
     if agency is not None:
         query = query.join(campaign_agency).where(campaign_agency.c.agency_id == agency.id)
-    return [(c, latest_run(c)) for c in db.session.scalars(query)]
+    campaigns = db.session.scalars(query).all()
+    # The latest run of every campaign in one query, without its results (list pages
+    # print the run's id and date only).
+    latest = (
+        select(func.max(AnalysisRun.id))
+        .where(AnalysisRun.campaign_id.in_([c.id for c in campaigns]))
+        .group_by(AnalysisRun.campaign_id)
+    )
+    runs = {
+        run.campaign_id: run
+        for run in db.session.scalars(
+            select(AnalysisRun)
+            .options(defer(AnalysisRun.results), defer(AnalysisRun.screening))
+            .where(AnalysisRun.id.in_(latest))
+        )
+    }
+    return [(c, runs.get(c.id)) for c in campaigns]
 
 
 @dataclass(frozen=True)

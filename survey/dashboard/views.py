@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from survey.admin.views import ConfirmForm, ImportForm, actor
 from survey.agencies.models import Agency
@@ -80,8 +81,10 @@ def show_campaign(code: str):
     page = {
         "campaign": campaign,
         "run": chosen,
+        # Only the ids are printed: not every run's results.
         "runs": db.session.scalars(
             select(AnalysisRun)
+            .options(load_only(AnalysisRun.id, AnalysisRun.campaign_id))
             .where(AnalysisRun.campaign_id == campaign.id)
             .order_by(AnalysisRun.id.desc())
         ).all(),

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from survey.agencies.models import Agency, Service, ServicePoint
 from survey.audit import services as audit
@@ -21,7 +22,7 @@ from survey.db import utcnow
 from survey.extensions import db
 from survey.paper import keying
 from survey.paper.compare import Difference, attribute, differences
-from survey.paper.models import Batch, PaperEntry, PaperForm, PaperResolution
+from survey.paper.models import FORM_STATUSES, Batch, PaperEntry, PaperForm, PaperResolution
 from survey.paper.serials import (
     is_well_formed,
     make_serial,
@@ -415,18 +416,23 @@ class BatchQuality:
 def quality(campaign: Campaign) -> tuple[list[KeyerQuality], list[BatchQuality]]:
     """Per keyer: forms, fields, attributed errors per 1,000 fields, median seconds per
     form; per batch: where every issued serial stands."""
+    # A fixed number of queries whatever the number of batches, forms and entries.
     entries = db.session.scalars(
         select(PaperEntry)
         .join(PaperForm)
+        .options(selectinload(PaperEntry.keyer))
         .where(PaperForm.campaign_id == campaign.id)
         .order_by(PaperEntry.id)
     ).all()
+    keyers_of: dict[int, list[int]] = {}
+    for entry in entries:
+        keyers_of.setdefault(entry.form_id, []).append(entry.keyer_id)
     errors: dict[int, int] = {}
     resolutions = db.session.scalars(
         select(PaperResolution).join(PaperForm).where(PaperForm.campaign_id == campaign.id)
     ).all()
     for resolution in resolutions:
-        first, second = (e.keyer_id for e in db.session.get(PaperForm, resolution.form_id).entries)
+        first, second = keyers_of[resolution.form_id][:2]
         errors[first] = errors.get(first, 0) + resolution.first_wrong
         errors[second] = errors.get(second, 0) + resolution.second_wrong
     by_keyer: dict[int, list[PaperEntry]] = {}
@@ -446,12 +452,22 @@ def quality(campaign: Campaign) -> tuple[list[KeyerQuality], list[BatchQuality]]
                 statistics.median(seconds) if seconds else None,
             )
         )
+    forms_of: dict[int, list[tuple[int, str, int]]] = {}
+    for form_id, batch_id, status, duplicates in db.session.execute(
+        select(
+            PaperForm.id, PaperForm.batch_id, PaperForm.status, PaperForm.duplicate_attempts
+        ).where(PaperForm.campaign_id == campaign.id)
+    ):
+        forms_of.setdefault(batch_id, []).append((form_id, status, duplicates))
     batches = []
     for batch in db.session.scalars(
-        select(Batch).where(Batch.campaign_id == campaign.id).order_by(Batch.id)
+        select(Batch)
+        .options(joinedload(Batch.agency), joinedload(Batch.surveyor))
+        .where(Batch.campaign_id == campaign.id)
+        .order_by(Batch.id)
     ):
-        forms = batch.forms
-        keyed = [len(f.entries) for f in forms]
+        forms = forms_of.get(batch.id, [])
+        keyed = [len(keyers_of.get(form_id, ())) for form_id, _status, _dup in forms]
         batches.append(
             BatchQuality(
                 batch,
@@ -459,13 +475,26 @@ def quality(campaign: Campaign) -> tuple[list[KeyerQuality], list[BatchQuality]]
                 returned=batch.returned_count,
                 keyed_once=sum(1 for k in keyed if k == 1),
                 keyed_twice=sum(1 for k in keyed if k == 2),
-                verified=sum(1 for f in forms if f.status == "verified"),
-                adjudication=sum(1 for f in forms if f.status == "adjudication"),
+                verified=sum(1 for _f, status, _d in forms if status == "verified"),
+                adjudication=sum(1 for _f, status, _d in forms if status == "adjudication"),
                 missing=sum(1 for k in keyed if k == 0),
-                duplicates=sum(f.duplicate_attempts for f in forms),
+                duplicates=sum(d for _f, _s, d in forms),
             )
         )
     return sorted(keyers, key=lambda k: k.keyer.username), batches
+
+
+def counts_by_batch(batch_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Forms by status for many batches in one query (list pages)."""
+    counts = {b: dict.fromkeys(FORM_STATUSES, 0) for b in batch_ids}
+    if batch_ids:
+        for batch_id, status, n in db.session.execute(
+            select(PaperForm.batch_id, PaperForm.status, func.count())
+            .where(PaperForm.batch_id.in_(batch_ids))
+            .group_by(PaperForm.batch_id, PaperForm.status)
+        ):
+            counts[batch_id][status] = n
+    return counts
 
 
 def batch_counts(batch: Batch) -> dict[str, int]:

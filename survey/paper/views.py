@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
@@ -77,11 +78,15 @@ def _batch(batch_id: int) -> Batch:
 @requires(*KEYERS)
 def list_batches():
     campaign = _campaign_filter()
-    query = select(Batch).order_by(Batch.id.desc())
+    query = (
+        select(Batch)
+        .options(joinedload(Batch.campaign), joinedload(Batch.agency), joinedload(Batch.surveyor))
+        .order_by(Batch.id.desc())
+    )
     if campaign is not None:
         query = query.where(Batch.campaign_id == campaign.id)
     batches = db.session.scalars(query).all()
-    counts = {b.id: services.batch_counts(b) for b in batches}
+    counts = services.counts_by_batch([b.id for b in batches])
     waiting = db.session.scalar(
         select(func.count()).select_from(PaperForm).where(PaperForm.status == "adjudication")
     )
@@ -276,7 +281,10 @@ def _outcome(form: PaperForm) -> str:
 @requires("evaluator")
 def list_adjudication():
     forms = db.session.scalars(
-        select(PaperForm).where(PaperForm.status == "adjudication").order_by(PaperForm.id)
+        select(PaperForm)
+        .options(joinedload(PaperForm.batch).joinedload(Batch.campaign))
+        .where(PaperForm.status == "adjudication")
+        .order_by(PaperForm.id)
     ).all()
     return render_template("paper/adjudication.html", forms=forms)
 
