@@ -17,8 +17,10 @@ run: $(VENV)/.installed translations
 	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) db upgrade
 	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) demo seed --if-empty --responses $(DEMO_RESPONSES)
 	@SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) demo accounts
-	@echo "Serving the platform on http://127.0.0.1:$(PORT)"
-	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "Serving the platform on http://127.0.0.1:$(PORT), with a job worker beside it"
+	export SURVEY_ENV=$${SURVEY_ENV:-development}; \
+	  $(FLASK) jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.installed translations lint
 	@scripts/system-packages test

@@ -81,6 +81,10 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
 
+    from survey.jobs.queue import make_huey
+
+    app.extensions["huey"] = make_huey(app)
+
 
 def configure_sqlite(engine) -> None:
     """Make SQLite enforce foreign keys, honour SAVEPOINTs and serialise writers safely.
@@ -112,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.audit.views import blueprint as audit
     from survey.campaigns.views import blueprint as campaigns
     from survey.dashboard.views import blueprint as dashboard
+    from survey.jobs.views import blueprint as jobs
     from survey.main.views import blueprint as main
     from survey.paper.views import blueprint as paper
     from survey.questionnaires.admin import blueprint as questionnaire_admin
@@ -132,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
         audit,
         dashboard,
         paper,
+        jobs,
         *admin_blueprints(),
     ):
         app.register_blueprint(blueprint)
@@ -233,6 +239,7 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from survey.campaigns.cli import invitations_cli, points_cli
     from survey.demo.cli import demo_cli
+    from survey.jobs.cli import jobs_cli
     from survey.paper.cli import paper_cli
     from survey.privacy import privacy_cli
     from survey.questionnaires.cli import questionnaires_cli
@@ -252,3 +259,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(points_cli)
     app.cli.add_command(analysis_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(jobs_cli)

@@ -25,6 +25,7 @@ VARIABLES = {
     "SURVEY_TRUSTED_PROXIES": "reverse proxies in front of the app (0 = none, the default)",
     "SURVEY_IDLE_TIMEOUT_MINUTES": "staff are signed out after this many idle minutes (30)",
     "SURVEY_TIMEZONE": "the province's time zone for showing times and dating answers",
+    "SURVEY_JOBS_URL": "where queued jobs wait: sqlite:///PATH (default) or redis://host",
 }
 
 
@@ -140,6 +141,11 @@ def load_config(
     }
     proxies = _whole_number(environ, "SURVEY_TRUSTED_PROXIES", 0, 0, 5)
     idle = _whole_number(environ, "SURVEY_IDLE_TIMEOUT_MINUTES", 30, 1, 24 * 60)
+    jobs_url = environ.get("SURVEY_JOBS_URL", "").strip() or "sqlite:///" + str(
+        Path(instance_path) / "jobs.sqlite3"
+    )
+    if not jobs_url.startswith(("sqlite:///", "redis://", "rediss://")):
+        raise ConfigError(f"SURVEY_JOBS_URL={jobs_url!r} must be sqlite:///PATH or a redis:// URL")
     timezone = environ.get("SURVEY_TIMEZONE", "Asia/Ho_Chi_Minh").strip()
     try:
         from zoneinfo import ZoneInfo
@@ -157,6 +163,7 @@ def load_config(
         **limits,
         "SURVEY_TRUSTED_PROXIES": proxies,
         "SURVEY_IDLE_TIMEOUT_MINUTES": idle,
+        "SURVEY_JOBS_URL": jobs_url,
         "SURVEY_PUBLIC_URL": public_url or None,
         "DEBUG": env == "development",
         "TESTING": env == "test",

@@ -37,6 +37,12 @@ LABELS = {
     "design_cluster": {
         "day_point": _l("interview day × service point"),
     },
+    "job_step": {
+        "reading": _l("reading the submissions"),
+        "screening": _l("screening"),
+        "estimating": _l("estimating the indices"),
+        "storing": _l("storing the run"),
+    },
 }
 
 

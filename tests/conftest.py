@@ -22,6 +22,8 @@ TEST_SETTINGS = {
     "RATELIMIT_ENABLED": False,
     # Scrypt at a test's strength: hundreds of accounts are made and signed in.
     "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+    # Jobs run at once inside the request; tests/test_jobs.py runs a real worker.
+    "SURVEY_JOBS_IMMEDIATE": True,
 }
 
 

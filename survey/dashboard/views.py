@@ -21,13 +21,13 @@ from survey.downloads import attachment
 from survey.extensions import db
 from survey.i18n import localized
 from survey.inputs import record_id
+from survey.jobs.views import start_analysis
 from survey.labels import code_label
 from survey.permissions import requires
 from survey.reform import services as reform
 from survey.reform.models import ReformFramework
 from survey.reports import exports, render
 from survey.runs.models import AnalysisRun
-from survey.runs.services import RunError, run
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/results")
 
@@ -214,24 +214,8 @@ def create_run(code: str):
     campaign = _campaign(code)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        made = run(campaign, **actor())
-    except RunError as error:
-        db.session.rollback()
-        flash(_("The analysis could not run: %(reason)s", reason=str(error)), "error")
-        return redirect(url_for(".show_campaign", code=code))
-    db.session.commit()
-    flash(
-        _(
-            "Analysis run %(id)s stored: %(used)s submissions used, %(flagged)s flagged by "
-            "screening.",
-            id=made.id,
-            used=made.screening["used"],
-            flagged=made.screening["flagged"],
-        ),
-        "success",
-    )
-    return redirect(url_for(".show_campaign", code=code, run=made.id))
+    # A job: a run takes seconds to minutes. A second click while one runs joins it.
+    return start_analysis(campaign)
 
 
 @blueprint.post("/<code>/framework")

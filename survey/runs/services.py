@@ -6,7 +6,7 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib.metadata import version
 from typing import Any
 
@@ -63,13 +63,16 @@ def run(
     actor: str,
     user_id: int | None = None,
     margins: Mapping[str, Mapping[str, float]] | None = None,
+    progress: Callable[[str, int], None] = lambda step, percent: None,
 ) -> AnalysisRun:
     """Screen the campaign's submissions, estimate every index, store the run.
 
     The run never writes its inputs: its screening verdicts are stored with it (run_flag),
     and people's decisions (exclude, keep despite a flag) are read and honoured. Flushes
-    the run and its flags; the caller commits.
+    the run and its flags; the caller commits. `progress(step, percent)` is told each
+    step as it starts (a job shows it; it is called before anything is written).
     """
+    progress("reading", 5)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     cutoff = utcnow()
@@ -78,6 +81,7 @@ def run(
     ids_seen = data.ids.copy()
     timings["load"] = time.perf_counter() - clock
 
+    progress("screening", 30)
     decisions = _decisions(campaign)
     excluded = np.isin(data.ids, [i for i, d in decisions.items() if d == "exclude"])
     data.keep_only(~excluded)
@@ -94,6 +98,7 @@ def run(
         raise RunError("no valid submissions to analyse")
     timings["screen"] = time.perf_counter() - clock
 
+    progress("estimating", 45)
     try:
         made = make_design(campaign, data, margins)
         results = estimate(made.design, data, definition, previous=previous_run(campaign))
@@ -101,6 +106,7 @@ def run(
         raise RunError(str(error)) from None
     timings["estimate"] = time.perf_counter() - clock
 
+    progress("storing", 90)
     parameters = {
         "design": made.parameters,
         "ci": "logit",

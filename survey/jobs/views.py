@@ -1,0 +1,69 @@
+"""A job's page: where it stands (queued, running with its step, done, failed with the
+reason), refreshed by the browser until it ends; done analysis runs lead to their run."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from survey.admin.views import ConfirmForm
+from survey.campaigns.models import Campaign
+from survey.extensions import db
+from survey.jobs import services
+from survey.jobs.models import Job
+from survey.permissions import requires
+
+blueprint = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+
+def _job(job_id: str) -> Job:
+    job = db.session.get(Job, job_id) if len(job_id) == 32 else None
+    if job is None:
+        abort(404)
+    return job
+
+
+@blueprint.get("/<job_id>")
+@requires("evaluator")
+def show_job(job_id: str):
+    job = _job(job_id)
+    if job.status == "done" and job.kind == "analysis_run":
+        campaign = db.session.get(Campaign, job.arguments["campaign_id"])
+        flash(
+            _(
+                "Analysis run %(id)s stored: %(used)s submissions used, %(flagged)s flagged by "
+                "screening.",
+                id=job.result["run_id"],
+                used=job.result["used"],
+                flagged=job.result["flagged"],
+            ),
+            "success",
+        )
+        return redirect(
+            url_for("dashboard.show_campaign", code=campaign.code, run=job.result["run_id"])
+        )
+    return render_template("jobs/show.html", job=job, stalled=services.is_stalled(job))
+
+
+@blueprint.post("/<job_id>/retry")
+@requires("evaluator")
+def retry_job(job_id: str):
+    job = _job(job_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if job.status == "failed" or services.is_stalled(job):
+        services.retry(job)
+    return redirect(url_for(".show_job", job_id=job.id), code=303)
+
+
+def start_analysis(campaign: Campaign):
+    """From the run button: the campaign's unfinished analysis, or a new one."""
+    job = services.start(
+        "analysis_run",
+        f"analysis_run:campaign:{campaign.id}",
+        {"campaign_id": campaign.id},
+        actor=current_user.username,
+        user_id=current_user.id,
+    )
+    return redirect(url_for("jobs.show_job", job_id=job.id), code=303)
