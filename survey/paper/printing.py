@@ -1,20 +1,27 @@
 """Printable A4 forms: the questionnaire version as the web shows it (same numbering and
 codes), tick boxes with the codes surveyors key, skip instructions in words, and the
-serial with its QR code on every page of every form."""
+serial with its QR code on every page of every form.
+
+The body of a form is the same for every serial, so it is rendered once; what differs
+(serial and QR code) is rendered for all serials in one light document of "stamps", and
+each stamp page is laid over the body page it belongs to, the body kept once in the PDF
+as a shared form XObject. A batch of 2,000 forms is then one layout of the
+questionnaire instead of 2,000 (bench/paper_forms_bench.py).
+"""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 
-import segno
+from flask import render_template
 from sqlalchemy import select
 
 from survey.agencies.models import Service
 from survey.extensions import db
 from survey.i18n import localized
+from survey.paper import stamp
 from survey.paper.models import Batch, PaperForm
-from survey.pdf import render_pdf
+from survey.pdf import laid_out
 from survey.questionnaires.conditions import Condition
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.types import SatisfactionQuestion, SingleChoiceQuestion
@@ -99,18 +106,46 @@ def forms_pdf(batch: Batch, forms: Sequence[PaperForm] | None = None, language="
         if q.show_if is not None
     }
     forms = list(forms if forms is not None else batch.forms)
-    return render_pdf(
-        "paper/forms.html",
-        batch=batch,
-        forms=[{"serial": f.serial, "qr": _small_qr(f.serial)} for f in forms],
-        definition=definition,
-        numbers=numbering(definition),
-        instructions=instructions,
-        services=printed_services,
-        language=language,
+    document = laid_out(
+        render_template(
+            "paper/forms.html",
+            batch=batch,
+            forms=[{"serial": "", "qr": BLANK_IMAGE}],
+            definition=definition,
+            numbers=numbering(definition),
+            instructions=instructions,
+            services=printed_services,
+            language=language,
+        )
     )
+    slots = _slots(document.pages[0])
+    return stamp.stamped(document.write_pdf(), [f.serial for f in forms], slots)
 
 
-def _small_qr(serial: str) -> str:
-    svg = segno.make(serial, error="m").svg_inline(scale=4, border=1)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+# A transparent pixel: the body keeps the QR code's place, the stamp fills it.
+BLANK_IMAGE = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
+PX = 0.75  # WeasyPrint lays out in CSS pixels; PDF counts points
+
+
+def _slots(page) -> stamp.Slots:
+    """Where the first page of the body left room for the QR code and the serial."""
+    found = {}
+    stack = [page._page_box]
+    while stack:
+        box = stack.pop()
+        element = getattr(box, "element", None)
+        name = element.get("class") if element is not None else None
+        if name in ("qr-slot", "serial-slot"):
+            found[name] = (
+                box.content_box_x() * PX,
+                page.height * PX - (box.content_box_y() + box.height) * PX,
+                box.width * PX,
+                box.height * PX,
+            )
+        stack.extend(getattr(box, "children", None) or [])
+    return stamp.Slots(
+        page_width=page.width * PX,
+        page_height=page.height * PX,
+        qr=found["qr-slot"],
+        serial=found["serial-slot"],
+    )

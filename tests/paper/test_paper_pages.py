@@ -31,6 +31,21 @@ def test_the_printed_forms_hold_every_item_and_every_serial(client, login_as, ba
         assert f"[{question.code}]" in text
     for form in batch.forms:
         assert text.count(form.serial) >= 2, "on the form and in each page's header"
+    # The body is rendered once and stamped: every page names its own form's serial.
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    pages = PdfReader(BytesIO(response.data)).pages
+    per_form = len(pages) // len(batch.forms)
+    assert per_form >= 2
+    assert len(pages) == per_form * len(batch.forms)
+    for number, page in enumerate(pages):
+        own = batch.forms[number // per_form].serial
+        others = [f.serial for f in batch.forms if f.serial != own]
+        page_text = page.extract_text()
+        assert own in page_text, number
+        assert not any(serial in page_text for serial in others), number
     assert "Chỉ trả lời nếu câu 10 (B4) là 1" in text  # a skip rule in words
     services_on_form = [s.name_vi for s in batch.agency.services]
     assert all(name in text for name in services_on_form)
