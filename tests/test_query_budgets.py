@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date, datetime
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, select
 
 from survey.audit.models import AuditEvent
 from survey.campaigns.models import Campaign, campaign_agency
@@ -19,6 +19,7 @@ from survey.paper.models import Batch, PaperEntry, PaperForm, PaperResolution
 from survey.responses.models import Submission
 from survey.runs.models import AnalysisRun
 from survey.users.models import User
+from survey.users.services import create_user
 from tests import factories
 
 PAGES = (
@@ -74,7 +75,7 @@ def _grow(world, start: int, stop: int) -> None:
         ],
     )
     old = dict(
-        session.execute(_select(Campaign.code, Campaign.id).where(Campaign.code.like("old%"))).all()
+        session.execute(select(Campaign.code, Campaign.id).where(Campaign.code.like("old%"))).all()
     )
     session.execute(
         insert(campaign_agency),
@@ -137,7 +138,7 @@ def _grow(world, start: int, stop: int) -> None:
             for n in numbers
         ],
     )
-    batches = session.scalars(_select(Batch.id).order_by(Batch.id)).all()[start:stop]
+    batches = session.scalars(select(Batch.id).order_by(Batch.id)).all()[start:stop]
     session.execute(
         insert(PaperForm),
         [
@@ -153,7 +154,7 @@ def _grow(world, start: int, stop: int) -> None:
         ],
     )
     forms = session.scalars(
-        _select(PaperForm.id).where(PaperForm.batch_id.in_(batches), PaperForm.status != "issued")
+        select(PaperForm.id).where(PaperForm.batch_id.in_(batches), PaperForm.status != "issued")
     ).all()
     session.execute(
         insert(PaperEntry),
@@ -185,12 +186,6 @@ def _grow(world, start: int, stop: int) -> None:
     session.commit()
 
 
-def _select(*what):
-    from sqlalchemy import select
-
-    return select(*what)
-
-
 def _queries(client) -> dict[str, int]:
     counts = {}
     for page in PAGES:
@@ -206,7 +201,7 @@ def test_list_pages_cost_the_same_queries_for_10_and_1000_rows(client, login_as,
     agency = factories.agency(code="SXD")
     point = factories.service_point(agency=agency)
     campaign = factories.campaign(code="qb", agencies=[agency])
-    keyers = [factories_user(db, name) for name in ("keyer.a", "keyer.b")]
+    keyers = [_keyer(name) for name in ("keyer.a", "keyer.b")]
     db.session.commit()
     world = (campaign.questionnaire_version_id, agency.id, point.id, keyers, campaign.id)
     _grow(world, 0, 10)
@@ -217,8 +212,6 @@ def test_list_pages_cost_the_same_queries_for_10_and_1000_rows(client, login_as,
     assert not grown, f"queries grew with the rows (10 rows, 1,000 rows): {grown}"
 
 
-def factories_user(db, name: str) -> int:
-    from survey.users.services import create_user
-
+def _keyer(name: str) -> int:
     user, _ = create_user(username=name, role="surveyor", password="keying all day 1", actor="t")
     return user.id
