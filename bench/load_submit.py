@@ -10,7 +10,8 @@ until K submissions are acknowledged (303 to the thank-you page). A POST that fa
 killed worker, a reset connection) is retried with the same body: the form token makes a
 retry of a stored answer come back as acknowledged without storing it twice. The same
 clients then hit a bare Flask endpoint under the same gunicorn setup for the baseline.
-The last line printed is one JSON object.
+The last line printed is one JSON object, with `server_cpu_ms`: CPU time of the gunicorn
+workers per acknowledged submission.
 """
 
 from __future__ import annotations
@@ -221,6 +222,40 @@ def _baseline(base: str, clients: int, seconds: float = 5.0) -> float:
     return sum(counts) / seconds
 
 
+class WorkerCpu:
+    """CPU seconds the gunicorn workers spend during the run, sampled from /proc every
+    0.2 s (so a worker killed mid-run still counts what it used until its last sample)."""
+
+    def __init__(self, server: subprocess.Popen):
+        self.server = server
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.seen: dict[int, float] = {}
+        self.start = {pid: self._cpu(pid) for pid in _workers_of(server)}
+        self.running = True
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _cpu(self, pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return self.seen.get(pid, 0.0)
+        return (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+
+    def _sample(self) -> None:
+        while self.running:
+            for pid in _workers_of(self.server):
+                self.seen[pid] = max(self.seen.get(pid, 0.0), self._cpu(pid))
+            time.sleep(0.2)
+
+    def stop(self) -> float:
+        self.running = False
+        self.thread.join()
+        for pid in _workers_of(self.server):
+            self.seen[pid] = max(self.seen.get(pid, 0.0), self._cpu(pid))
+        return sum(cpu - self.start.get(pid, 0.0) for pid, cpu in self.seen.items())
+
+
 def _percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else float("nan")
 
@@ -246,6 +281,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     counters = Counters(args.submissions)
     killed = None
+    cpu = WorkerCpu(server)
     try:
         started = time.perf_counter()
         threads = [
@@ -264,6 +300,7 @@ def main() -> None:
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - started
+        worker_seconds = cpu.stop()
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -292,6 +329,8 @@ def main() -> None:
         "p95_ms": round(_percentile(counters.latencies, 95), 1),
         "p99_ms": round(_percentile(counters.latencies, 99), 1),
         "baseline_rps": round(baseline, 1),
+        # CPU of the gunicorn workers per stored submission (GET of the form + POST).
+        "server_cpu_ms": round(1000 * worker_seconds / max(counters.acknowledged, 1), 2),
     }
     print(json.dumps(summary))
 
