@@ -37,7 +37,12 @@ LABELS = {
     "design_cluster": {
         "day_point": _l("interview day × service point"),
     },
+    "job_kind": {
+        "analysis_run": _l("Analysis run"),
+        "agency_reports": _l("All agency reports (ZIP)"),
+    },
     "job_step": {
+        "agency_reports": _l("writing the agency reports"),
         "reading": _l("reading the submissions"),
         "screening": _l("screening"),
         "estimating": _l("estimating the indices"),

@@ -146,5 +146,5 @@ def test_a_job_that_cannot_run_says_why(province, worker):
     assert job.status == "failed"
     assert "no valid submissions" in job.error
     page = client.get(f"/jobs/{job.id}?lang=en").get_data(as_text=True)
-    assert "could not run" in page
+    assert "could not be done" in page
     assert "Try again" in page

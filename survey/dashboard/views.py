@@ -21,7 +21,7 @@ from survey.downloads import attachment
 from survey.extensions import db
 from survey.i18n import localized
 from survey.inputs import record_id
-from survey.jobs.views import start_analysis
+from survey.jobs.views import start_agency_reports, start_analysis
 from survey.labels import code_label
 from survey.permissions import requires
 from survey.reform import services as reform
@@ -385,17 +385,15 @@ def download_agency_report(code: str, agency_code: str):
     )
 
 
-@blueprint.get("/<code>/agency-reports.zip")
+@blueprint.post("/<code>/agency-reports")
 @requires("evaluator")
-def download_agency_reports(code: str):
+def prepare_agency_reports(code: str):
+    """Every agency's report in one zip, made by a job (a second or two per agency)."""
     campaign = _campaign(code)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
     run_ = _report_run(campaign)
-    language = _language()
-    return _download(
-        render.agencies_zip(campaign, run_, language),
-        "application/zip",
-        f"{campaign.code}-agencies-run{run_.id}-{language}.zip",
-    )
+    return start_agency_reports(campaign, run_.id, _language())
 
 
 @blueprint.get("/<code>/results.<fmt>")

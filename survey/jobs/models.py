@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey.db import enum_column, one_of, utcnow
 from survey.extensions import db
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
-JOB_KINDS = ("analysis_run",)
+JOB_KINDS = ("analysis_run", "agency_reports")
 
 
 class Job(db.Model):
@@ -44,3 +44,15 @@ class Job(db.Model):
     # Written at every step: a running job whose worker died stops beating.
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class JobFile(db.Model):
+    """The file a job made, kept in the database so that whichever machine ran the job,
+    the web server can hand it out."""
+
+    __tablename__ = "job_file"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("job.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    mimetype: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)

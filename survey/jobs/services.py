@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from survey.db import utcnow
 from survey.extensions import db
-from survey.jobs.models import Job
+from survey.jobs.models import Job, JobFile
 from survey.jobs.queue import huey
 
 STALLED = timedelta(minutes=5)
@@ -124,4 +124,38 @@ def analysis_run(job: Job) -> dict[str, Any]:
     }
 
 
-WORK: dict[str, Callable[[Job], dict[str, Any]]] = {"analysis_run": analysis_run}
+def agency_reports(job: Job) -> dict[str, Any]:
+    """Every agency's report of a run in one zip, one PDF after the other."""
+    import io
+    import zipfile
+
+    from survey.campaigns.models import Campaign
+    from survey.reports import render
+    from survey.runs.models import AnalysisRun
+
+    campaign = db.session.get(Campaign, job.arguments["campaign_id"])
+    run = db.session.get(AnalysisRun, job.arguments["run_id"])
+    if campaign is None or run is None:
+        raise JobFailed("the campaign or its run no longer exists")
+    language = job.arguments["language"]
+    agencies = [a for a in campaign.agencies if a.code in run.results["agencies"]]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number, agency in enumerate(agencies):
+            progress(job, "agency_reports", int(100 * number / max(len(agencies), 1)))
+            archive.writestr(
+                f"{campaign.code}-{agency.code}-{language}.pdf",
+                render.agency_pdf(campaign, agency, run, language),
+            )
+    name = f"{campaign.code}-agencies-run{run.id}-{language}.zip"
+    db.session.merge(
+        JobFile(job_id=job.id, name=name, mimetype="application/zip", content=buffer.getvalue())
+    )
+    db.session.commit()
+    return {"file": name, "agencies": len(agencies)}
+
+
+WORK: dict[str, Callable[[Job], dict[str, Any]]] = {
+    "analysis_run": analysis_run,
+    "agency_reports": agency_reports,
+}

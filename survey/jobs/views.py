@@ -3,15 +3,16 @@ reason), refreshed by the browser until it ends; done analysis runs lead to thei
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from survey.admin.views import ConfirmForm
 from survey.campaigns.models import Campaign
+from survey.downloads import attachment
 from survey.extensions import db
 from survey.jobs import services
-from survey.jobs.models import Job
+from survey.jobs.models import Job, JobFile
 from survey.permissions import requires
 
 blueprint = Blueprint("jobs", __name__, url_prefix="/jobs")
@@ -46,6 +47,14 @@ def show_job(job_id: str):
     return render_template("jobs/show.html", job=job, stalled=services.is_stalled(job))
 
 
+@blueprint.get("/<job_id>/file")
+@requires("evaluator")
+def download_file(job_id: str):
+    """The file a finished job made, as many times as it is asked for."""
+    stored = db.session.get(JobFile, _job(job_id).id) or abort(404)
+    return Response(stored.content, mimetype=stored.mimetype, headers=attachment(stored.name))
+
+
 @blueprint.post("/<job_id>/retry")
 @requires("evaluator")
 def retry_job(job_id: str):
@@ -55,6 +64,18 @@ def retry_job(job_id: str):
     if job.status == "failed" or services.is_stalled(job):
         services.retry(job)
     return redirect(url_for(".show_job", job_id=job.id), code=303)
+
+
+def start_agency_reports(campaign: Campaign, run_id: int, language: str):
+    """Every agency's report of a run as a zip: a job (about two seconds per agency)."""
+    job = services.start(
+        "agency_reports",
+        f"agency_reports:run:{run_id}:{language}",
+        {"campaign_id": campaign.id, "run_id": run_id, "language": language},
+        actor=current_user.username,
+        user_id=current_user.id,
+    )
+    return redirect(url_for("jobs.show_job", job_id=job.id), code=303)
 
 
 def start_analysis(campaign: Campaign):

@@ -209,6 +209,30 @@ def test_comments_are_withheld_where_the_index_is_not_published(app, fixed_run):
     assert "Comments are not shown where the index is not published" in html
 
 
+def test_all_agency_reports_are_a_job_whose_zip_is_downloaded(
+    app, client, login_as, fixed_run, tmp_path
+):
+    """The zip is made by a job (run at once in tests) and kept with it, so the page that
+    follows the job offers it for download as often as needed."""
+    import zipfile
+
+    campaign, stored = fixed_run
+    app.instance_path = str(tmp_path)
+    login_as("evaluator")
+    started = client.post(f"/results/{campaign.code}/agency-reports?run={stored.id}&language=en")
+    assert started.status_code == 303
+    page = client.get(started.headers["Location"] + "?lang=en").get_data(as_text=True)
+    assert "Ready." in page
+    link = re.search(r'href="(/jobs/[0-9a-f]{32}/file)"', page)[1]
+    for _ in range(2):
+        download = client.get(link)
+        assert download.status_code == 200
+        assert download.mimetype == "application/zip"
+        assert f"snap-agencies-run{stored.id}-en.zip" in download.headers["Content-Disposition"]
+    names = zipfile.ZipFile(io.BytesIO(download.data)).namelist()
+    assert sorted(names) == ["snap-LAK-en.pdf", "snap-STP-en.pdf", "snap-SXD-en.pdf"]
+
+
 def test_small_cells_are_not_published(app, fixed_run):
     campaign, stored = fixed_run
     with app.test_request_context():
@@ -322,4 +346,4 @@ def test_an_agency_viewer_downloads_only_their_agencys_report(
     assert client.get("/results/demo/agencies/SXD/report.pdf").status_code == 200
     assert client.get("/results/demo/agencies/SCT/report.pdf").status_code == 403
     assert client.get("/results/demo/report.pdf").status_code == 403
-    assert client.get("/results/demo/agency-reports.zip").status_code == 403
+    assert client.post("/results/demo/agency-reports").status_code == 403
