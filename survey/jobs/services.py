@@ -126,9 +126,6 @@ def analysis_run(job: Job) -> dict[str, Any]:
 
 def agency_reports(job: Job) -> dict[str, Any]:
     """Every agency's report of a run in one zip, one PDF after the other."""
-    import io
-    import zipfile
-
     from survey.campaigns.models import Campaign
     from survey.reports import render
     from survey.runs.models import AnalysisRun
@@ -138,21 +135,16 @@ def agency_reports(job: Job) -> dict[str, Any]:
     if campaign is None or run is None:
         raise JobFailed("the campaign or its run no longer exists")
     language = job.arguments["language"]
-    agencies = [a for a in campaign.agencies if a.code in run.results["agencies"]]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for number, agency in enumerate(agencies):
-            progress(job, "agency_reports", int(100 * number / max(len(agencies), 1)))
-            archive.writestr(
-                f"{campaign.code}-{agency.code}-{language}.pdf",
-                render.agency_pdf(campaign, agency, run, language),
-            )
-    name = f"{campaign.code}-agencies-run{run.id}-{language}.zip"
-    db.session.merge(
-        JobFile(job_id=job.id, name=name, mimetype="application/zip", content=buffer.getvalue())
+    content = render.agencies_zip(
+        campaign,
+        run,
+        language,
+        progress=lambda done, total: progress(job, "agency_reports", 100 * done // total),
     )
+    name = f"{campaign.code}-agencies-run{run.id}-{language}.zip"
+    db.session.merge(JobFile(job_id=job.id, name=name, mimetype="application/zip", content=content))
     db.session.commit()
-    return {"file": name, "agencies": len(agencies)}
+    return {"file": name, "agencies": len(render.reported_agencies(campaign, run))}
 
 
 WORK: dict[str, Callable[[Job], dict[str, Any]]] = {

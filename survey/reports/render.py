@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 import zipfile
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -162,14 +163,25 @@ def agency_pdf(campaign: Campaign, agency: Agency, run: AnalysisRun, language="v
     return cached_pdf(agency_html(campaign, agency, run, language))
 
 
-def agencies_zip(campaign: Campaign, run: AnalysisRun, language: str = "vi") -> bytes:
-    """Every agency's report in one zip, as a province hands them out."""
+def reported_agencies(campaign: Campaign, run: AnalysisRun) -> list[Agency]:
+    return [a for a in campaign.agencies if a.code in run.results["agencies"]]
+
+
+def agencies_zip(
+    campaign: Campaign,
+    run: AnalysisRun,
+    language: str = "vi",
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> bytes:
+    """Every agency's report in one zip, as a province hands them out; `progress(done,
+    total)` is told before each agency (a job shows it)."""
+    agencies = reported_agencies(campaign, run)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for agency in campaign.agencies:
-            if agency.code in run.results["agencies"]:
-                archive.writestr(
-                    f"{campaign.code}-{agency.code}-{language}.pdf",
-                    agency_pdf(campaign, agency, run, language),
-                )
+        for done, agency in enumerate(agencies):
+            progress(done, len(agencies))
+            archive.writestr(
+                f"{campaign.code}-{agency.code}-{language}.pdf",
+                agency_pdf(campaign, agency, run, language),
+            )
     return buffer.getvalue()
