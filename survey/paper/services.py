@@ -499,13 +499,4 @@ def counts_by_batch(batch_ids: list[int]) -> dict[int, dict[str, int]]:
 
 def batch_counts(batch: Batch) -> dict[str, int]:
     """Forms of a batch by status, for the running count on the entry screen."""
-    counts = dict(
-        db.session.execute(
-            select(PaperForm.status, func.count())
-            .where(PaperForm.batch_id == batch.id)
-            .group_by(PaperForm.status)
-        ).all()
-    )
-    return {
-        status: counts.get(status, 0) for status in ("issued", "keyed", "adjudication", "verified")
-    }
+    return counts_by_batch([batch.id])[batch.id]
