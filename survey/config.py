@@ -58,12 +58,15 @@ def _rate_limit(environ: Mapping[str, str], name: str, default: str) -> str:
 
 
 def _whole_number(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    from survey.inputs import whole_number
+
     text = environ.get(name, "").strip()
     if not text:
         return default
-    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+    number = whole_number(text, maximum=high)
+    if number is None or number < low:
         raise ConfigError(f"{name}={text!r} must be a whole number from {low} to {high}")
-    return int(text)
+    return number
 
 
 def load_config(
