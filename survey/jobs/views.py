@@ -68,23 +68,23 @@ def retry_job(job_id: str):
 
 def start_agency_reports(campaign: Campaign, run_id: int, language: str):
     """Every agency's report of a run as a zip: a job (about two seconds per agency)."""
-    job = services.start(
+    return _start(
         "agency_reports",
         f"agency_reports:run:{run_id}:{language}",
         {"campaign_id": campaign.id, "run_id": run_id, "language": language},
-        actor=current_user.username,
-        user_id=current_user.id,
     )
-    return redirect(url_for("jobs.show_job", job_id=job.id), code=303)
 
 
 def start_analysis(campaign: Campaign):
     """From the run button: the campaign's unfinished analysis, or a new one."""
+    return _start(
+        "analysis_run", f"analysis_run:campaign:{campaign.id}", {"campaign_id": campaign.id}
+    )
+
+
+def _start(kind: str, work: str, arguments: dict):
+    """The signed-in user's request for `work`, joined or queued; its page follows it."""
     job = services.start(
-        "analysis_run",
-        f"analysis_run:campaign:{campaign.id}",
-        {"campaign_id": campaign.id},
-        actor=current_user.username,
-        user_id=current_user.id,
+        kind, work, arguments, actor=current_user.username, user_id=current_user.id
     )
     return redirect(url_for("jobs.show_job", job_id=job.id), code=303)
