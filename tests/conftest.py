@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+from contextlib import contextmanager
 
 import pytest
 from flask.testing import FlaskClient
@@ -57,6 +58,22 @@ def pytest_collection_modifyitems(config, items):
 
 def make_app(database_url: str, **settings):
     return create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database_url, **settings})
+
+
+@contextmanager
+def migrated_app(directory, **settings):
+    """An app on a migrated database of its own, where commits are real and other
+    connections (threads, a job worker) see them; dropped afterwards."""
+    with throwaway_database(directory) as url:
+        app = make_app(url, **settings)
+        with app.app_context():
+            upgrade()
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                _db.session.remove()
+                _db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

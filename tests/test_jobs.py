@@ -9,7 +9,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import func, select, text
 
 from survey.db import utcnow
@@ -18,21 +17,17 @@ from survey.jobs import services
 from survey.jobs.models import Job
 from survey.runs.models import AnalysisRun
 from survey.users.services import create_user
-from tests.conftest import make_app
-from tests.databases import throwaway_database
+from tests.conftest import migrated_app
 
 
 @pytest.fixture
 def province(tmp_path):
     """A committed database with the demo province and a queue on disk, no immediate mode."""
-    with throwaway_database(tmp_path) as url:
-        app = make_app(
-            url,
-            SURVEY_JOBS_IMMEDIATE=False,
-            SURVEY_JOBS_URL=f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
-        )
-        with app.app_context():
-            upgrade()
+    with migrated_app(
+        tmp_path,
+        SURVEY_JOBS_IMMEDIATE=False,
+        SURVEY_JOBS_URL=f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
+    ) as app:
         result = app.test_cli_runner().invoke(args=["demo", "seed", "--responses", "300"])
         assert result.exit_code == 0, result.output
         with app.app_context():
@@ -43,9 +38,6 @@ def province(tmp_path):
         client = app.test_client()
         client.post("/sign-in", data={"login": "evaluator", "password": "jobs run elsewhere 1"})
         yield app, client
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import threading
 
 import pytest
 from flask_babel import force_locale
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from survey.extensions import db
@@ -13,8 +12,7 @@ from survey.paper import services
 from survey.paper.models import Batch, PaperEntry, PaperForm
 from survey.responses.models import Submission
 from tests import factories
-from tests.conftest import make_app
-from tests.databases import throwaway_database
+from tests.conftest import migrated_app
 from tests.paper.conftest import make_user, paper_answers
 
 KEYERS = 6
@@ -22,10 +20,8 @@ KEYERS = 6
 
 @pytest.fixture
 def racing_app(tmp_path):
-    with throwaway_database(tmp_path) as url:
-        app = make_app(url)
+    with migrated_app(tmp_path) as app:
         with app.app_context():
-            upgrade()
             agency = factories.agency(code="SXD")
             factories.service(agency=agency, code="S1")
             campaign = factories.campaign(agencies=[agency], status="open")
@@ -34,9 +30,6 @@ def racing_app(tmp_path):
             db.session.commit()
             batch_id, serial = batch.id, batch.forms[0].serial
         yield app, batch_id, serial, keyers
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def test_many_keyers_at_once_store_two_entries_and_one_submission(racing_app):

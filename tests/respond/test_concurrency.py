@@ -9,7 +9,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from survey.campaigns.models import Invitation
@@ -19,8 +18,7 @@ from survey.responses import submit
 from survey.responses.models import Submission
 from survey.responses.public import _definition, _invitation_entry, _point_entry, _version_key
 from tests import factories
-from tests.conftest import make_app
-from tests.databases import throwaway_database
+from tests.conftest import migrated_app
 from tests.respond.conftest import complete_answers, form_fields
 
 THREADS = 8
@@ -30,10 +28,8 @@ TOKEN = "c" * 22
 @pytest.fixture
 def committed_app(tmp_path):
     """An app on its own database, where commits are real and other connections see them."""
-    with throwaway_database(tmp_path) as url:
-        app = make_app(url)
+    with migrated_app(tmp_path) as app:
         with app.app_context():
-            upgrade()
             agency = factories.agency(code="SXD")
             service = factories.service(agency=agency)
             factories.service_point(code="sxd-1", agency=agency)
@@ -51,9 +47,6 @@ def committed_app(tmp_path):
             db.session.commit()
             service_id = service.id
         yield app, service_id
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def _store_at_once(app, load_entry, nonce_of):

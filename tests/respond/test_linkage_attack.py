@@ -18,7 +18,6 @@ from datetime import timedelta
 from itertools import product
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from survey.campaigns.models import Invitation
@@ -26,8 +25,7 @@ from survey.db import utcnow
 from survey.extensions import db
 from survey.responses.models import Submission
 from tests import factories
-from tests.conftest import make_app
-from tests.databases import throwaway_database
+from tests.conftest import migrated_app
 from tests.respond.conftest import complete_answers, form_fields
 
 PEOPLE = 50
@@ -36,10 +34,8 @@ CHANCE_AT_MOST = 5
 
 @pytest.fixture
 def province(tmp_path):
-    with throwaway_database(tmp_path) as url:
-        app = make_app(url)
+    with migrated_app(tmp_path) as app:
         with app.app_context():
-            upgrade()
             agency = factories.agency(code="SXD")
             service = factories.service(agency=agency)
             factories.service_point(code="sxd-1", agency=agency)
@@ -59,9 +55,6 @@ def province(tmp_path):
             db.session.commit()
             service_id = service.id
         yield app, service_id
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def _answer(app, path: str, service_id: int) -> None:

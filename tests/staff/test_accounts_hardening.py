@@ -6,7 +6,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from survey.extensions import db as _db
@@ -14,8 +13,7 @@ from survey.users import services
 from survey.users.models import StaffSession, User
 from survey.users.services import AccountError, create_user
 from survey.users.throttle import FREE_ATTEMPTS
-from tests.conftest import make_app
-from tests.databases import throwaway_database
+from tests.conftest import migrated_app
 
 PASSWORD = "correct horse battery"
 
@@ -104,16 +102,11 @@ def test_demo_commands_refuse_to_run_in_production(app, runner, db):
 
 @pytest.fixture
 def committed_app(tmp_path):
-    with throwaway_database(tmp_path) as url:
-        app = make_app(url)
+    with migrated_app(tmp_path) as app:
         with app.app_context():
-            upgrade()
             create_user(username="tran.thi.b", role="evaluator", password=PASSWORD, actor="t")
             _db.session.commit()
         yield app
-        with app.app_context():
-            _db.session.remove()
-            _db.engine.dispose()
 
 
 def test_forty_parallel_guesses_check_only_the_free_attempts(committed_app):
