@@ -40,9 +40,13 @@ LABELS = {
     "job_kind": {
         "analysis_run": _l("Analysis run"),
         "agency_reports": _l("All agency reports (ZIP)"),
+        "report_pdf": _l("Report (PDF)"),
+        "paper_forms": _l("Paper forms of a batch (PDF)"),
     },
     "job_step": {
         "agency_reports": _l("writing the agency reports"),
+        "report_pdf": _l("laying out the report"),
+        "paper_forms": _l("printing the forms"),
         "reading": _l("reading the submissions"),
         "screening": _l("screening"),
         "estimating": _l("estimating the indices"),

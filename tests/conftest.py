@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -161,3 +162,16 @@ def login_as(client, db):
         return user
 
     return sign_in
+
+
+def download(client, url: str):
+    """A download that may be made by a job: follow the job page to its file.
+
+    Jobs run at once in tests, so the job page of a 303 already offers the file."""
+    response = client.get(url)
+    if response.status_code != 303 or "/jobs/" not in response.headers["Location"]:
+        return response
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'href="(/jobs/[0-9a-f]{32}/file)"', page)
+    assert link, f"the job of {url} did not finish with a file"
+    return client.get(link[1])

@@ -21,7 +21,7 @@ from survey.downloads import attachment
 from survey.extensions import db
 from survey.i18n import localized
 from survey.inputs import record_id
-from survey.jobs.views import start_agency_reports, start_analysis
+from survey.jobs.views import report_download, start_agency_reports, start_analysis
 from survey.labels import code_label
 from survey.permissions import requires
 from survey.reform import services as reform
@@ -360,15 +360,11 @@ def _download(data: bytes, mimetype: str, filename: str) -> Response:
 @blueprint.get("/<code>/report.pdf")
 @requires("evaluator")
 def download_province_report(code: str):
-    """The province report of the run (cached by a digest of what it shows)."""
+    """The province report of the run: kept by a digest of what it shows, laid out by a
+    job when no PDF of exactly this content is kept. Repeating the GET is harmless: it
+    joins the job already laying the same report out."""
     campaign = _campaign(code)
-    run_ = _report_run(campaign)
-    language = _language()
-    return _download(
-        render.province_pdf(campaign, run_, language),
-        "application/pdf",
-        f"{campaign.code}-run{run_.id}-{language}.pdf",
-    )
+    return report_download(campaign, _report_run(campaign), None, _language())
 
 
 @blueprint.get("/<code>/agencies/<agency_code>/report.pdf")
@@ -376,13 +372,7 @@ def download_province_report(code: str):
 def download_agency_report(code: str, agency_code: str):
     campaign = _campaign(code)
     agency = _agency(campaign, agency_code)
-    run_ = _report_run(campaign)
-    language = _language()
-    return _download(
-        render.agency_pdf(campaign, agency, run_, language),
-        "application/pdf",
-        f"{campaign.code}-{agency.code}-run{run_.id}-{language}.pdf",
-    )
+    return report_download(campaign, _report_run(campaign), agency, _language())
 
 
 @blueprint.post("/<code>/agency-reports")

@@ -142,12 +142,68 @@ def agency_reports(job: Job) -> dict[str, Any]:
         progress=lambda done, total: progress(job, "agency_reports", 100 * done // total),
     )
     name = f"{campaign.code}-agencies-run{run.id}-{language}.zip"
-    db.session.merge(JobFile(job_id=job.id, name=name, mimetype="application/zip", content=content))
-    db.session.commit()
+    _keep_file(job, name, "application/zip", content)
     return {"file": name, "agencies": len(render.reported_agencies(campaign, run))}
+
+
+def report_pdf(job: Job) -> dict[str, Any]:
+    """One report (the province's, or an agency's) as PDF. Its work is the digest of the
+    report's HTML, so a finished job is the cached PDF for exactly what it shows."""
+    from survey.agencies.models import Agency
+    from survey.campaigns.models import Campaign
+    from survey.reports import render
+    from survey.runs.models import AnalysisRun
+
+    arguments = job.arguments
+    campaign = db.session.get(Campaign, arguments["campaign_id"])
+    run = db.session.get(AnalysisRun, arguments["run_id"])
+    agency = db.session.get(Agency, arguments["agency_id"]) if arguments["agency_id"] else None
+    if campaign is None or run is None or (arguments["agency_id"] and agency is None):
+        raise JobFailed("the campaign, its run or the agency no longer exists")
+    progress(job, "report_pdf", 10)
+    language = arguments["language"]
+    if agency is None:
+        html = render.province_html(campaign, run, language)
+    else:
+        html = render.agency_html(campaign, agency, run, language)
+    _keep_file(job, arguments["file"], "application/pdf", render.cached_pdf(html))
+    return {"file": arguments["file"]}
+
+
+def paper_forms(job: Job) -> dict[str, Any]:
+    """A paper batch's printed forms: the body laid out once, each serial stamped on."""
+    from survey.paper.models import Batch
+    from survey.paper.printing import forms_pdf
+
+    batch = db.session.get(Batch, job.arguments["batch_id"])
+    if batch is None:
+        raise JobFailed("the batch no longer exists")
+    progress(job, "paper_forms", 10)
+    content = forms_pdf(batch, language=job.arguments["language"])
+    name = f"batch-{batch.id}-forms-{job.arguments['language']}.pdf"
+    _keep_file(job, name, "application/pdf", content)
+    return {"file": name, "forms": len(batch.forms)}
+
+
+def _keep_file(job: Job, name: str, mimetype: str, content: bytes) -> None:
+    db.session.merge(JobFile(job_id=job.id, name=name, mimetype=mimetype, content=content))
+    db.session.commit()
+
+
+def finished_file(work: str) -> JobFile | None:
+    """The file of a finished job that did exactly `work`, if one is kept."""
+    return db.session.scalar(
+        select(JobFile)
+        .join(Job, Job.id == JobFile.job_id)
+        .where(Job.work == work, Job.status == "done")
+        .order_by(Job.finished_at.desc())
+        .limit(1)
+    )
 
 
 WORK: dict[str, Callable[[Job], dict[str, Any]]] = {
     "analysis_run": analysis_run,
     "agency_reports": agency_reports,
+    "report_pdf": report_pdf,
+    "paper_forms": paper_forms,
 }

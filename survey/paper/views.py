@@ -24,9 +24,10 @@ from survey.db import utcnow
 from survey.downloads import attachment
 from survey.extensions import db
 from survey.inputs import record_id, whole_number
+from survey.jobs.views import start_paper_forms
 from survey.paper import services
 from survey.paper.models import Batch, PaperForm
-from survey.paper.printing import forms_pdf, numbering, skip_instruction
+from survey.paper.printing import numbering, skip_instruction
 from survey.permissions import requires
 from survey.users.models import User
 
@@ -190,11 +191,8 @@ def download_forms(batch_id: int):
     language = request.args.get("language", "vi")
     if language not in ("vi", "en"):
         abort(400)
-    return Response(
-        forms_pdf(batch, language=language),
-        mimetype="application/pdf",
-        headers=attachment(f"batch-{batch.id}-forms.pdf"),
-    )
+    # Up to 2,000 forms: a job prints them (a few seconds), the batch page links to it.
+    return start_paper_forms(batch, language)
 
 
 @blueprint.route("/batches/<int:batch_id>/entry", methods=["GET", "POST"])

@@ -140,11 +140,21 @@ def cache_key(html: str) -> str:
     return hashlib.sha256(f"{_renderer()}\n{html}".encode()).hexdigest()
 
 
+def _cache_path(key: str) -> Path:
+    return Path(current_app.instance_path) / "reports" / key[:2] / f"{key}.pdf"
+
+
+def kept_pdf(html: str) -> bytes | None:
+    """The PDF of `html` if this machine's cache has it."""
+    path = _cache_path(cache_key(html))
+    return path.read_bytes() if path.is_file() else None
+
+
 def cached_pdf(html: str) -> bytes:
     """The PDF of `html` from the cache, made (and kept) when missing."""
     key = cache_key(html)
-    folder = Path(current_app.instance_path) / "reports" / key[:2]
-    path = folder / f"{key}.pdf"
+    path = _cache_path(key)
+    folder = path.parent
     if path.is_file():
         return path.read_bytes()
     data = html_to_pdf(html)

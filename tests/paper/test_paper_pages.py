@@ -10,6 +10,7 @@ from survey.paper import services
 from survey.paper.models import Batch, PaperForm
 from survey.paper.serials import make_serial
 from survey.responses.models import Submission
+from tests.conftest import download
 from tests.paper.conftest import paper_answers
 
 
@@ -20,7 +21,7 @@ def _text(pdf: bytes) -> str:
 
 def test_the_printed_forms_hold_every_item_and_every_serial(client, login_as, batch, db):
     login_as("surveyor")
-    response = client.get(f"/paper/batches/{batch.id}/forms.pdf")
+    response = download(client, f"/paper/batches/{batch.id}/forms.pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     text = _text(response.data)

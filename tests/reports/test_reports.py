@@ -18,6 +18,7 @@ from survey.reports import content, render
 from survey.runs.models import AnalysisRun
 from survey.runs.services import run as analyse
 from tests import factories
+from tests.conftest import download
 from tests.reform.conftest import SMALL_FRAMEWORK
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -313,10 +314,14 @@ def test_downloads_come_from_the_runs_cache(app, client, login_as, demo_run, tmp
     monkeypatch.setattr(render, "html_to_pdf", lambda html: made.append(1) or original(html))
     login_as("evaluator")
     first = client.get(f"/results/demo/report.pdf?run={stored.id}")
+    assert first.status_code == 303, "laid out by a job"
+    assert "/jobs/" in first.headers["Location"]
+    made_by_job = download(client, f"/results/demo/report.pdf?run={stored.id}")
     second = client.get(f"/results/demo/report.pdf?run={stored.id}")
-    assert first.status_code == second.status_code == 200
-    assert first.data == second.data
-    assert len(made) == 1, "the second download is served from the cache"
+    assert made_by_job.status_code == second.status_code == 200
+    assert made_by_job.data == second.data
+    assert second.mimetype == "application/pdf"
+    assert len(made) == 1, "the second download is served from what the job kept"
     assert client.get("/results/demo/report.pdf?language=xx").status_code == 400
 
 
@@ -328,11 +333,11 @@ def test_points_edited_after_a_download_reach_the_next_download(
     campaign, stored = demo_run
     app.instance_path = str(tmp_path)
     login_as("evaluator")
-    before = client.get(f"/results/demo/report.pdf?run={stored.id}&lang=en")
+    before = download(client, f"/results/demo/report.pdf?run={stored.id}&lang=en")
     agency = next(a for a in campaign.agencies if a.code == "SXD")
     reform.save_points(campaign, {(agency, "1.1"): ("0", "0")}, actor="test", user_id=None)
     db.session.commit()
-    after = client.get(f"/results/demo/report.pdf?run={stored.id}&lang=en")
+    after = download(client, f"/results/demo/report.pdf?run={stored.id}&lang=en")
     assert before.status_code == after.status_code == 200
     assert before.data != after.data, "the edited points are in the new PDF"
     assert len(list(tmp_path.glob("reports/*/*.pdf"))) == 2
@@ -343,7 +348,29 @@ def test_an_agency_viewer_downloads_only_their_agencys_report(
 ):
     app.instance_path = str(tmp_path)
     login_as("agency-viewer", agency_code="SXD")
-    assert client.get("/results/demo/agencies/SXD/report.pdf").status_code == 200
+    assert download(client, "/results/demo/agencies/SXD/report.pdf").status_code == 200
     assert client.get("/results/demo/agencies/SCT/report.pdf").status_code == 403
     assert client.get("/results/demo/report.pdf").status_code == 403
     assert client.post("/results/demo/agency-reports").status_code == 403
+
+
+def test_report_jobs_are_followed_only_by_those_who_may_see_the_report(
+    client, login_as, demo_run, app, tmp_path
+):
+    """A job page and its file show a report: an agency viewer follows their agency's job
+    only, and a surveyor no report job at all (404, the job's existence is not told)."""
+    app.instance_path = str(tmp_path)
+    login_as("agency-viewer", agency_code="SXD")
+    started = client.get("/results/demo/agencies/SXD/report.pdf")
+    assert started.status_code == 303
+    job_page = started.headers["Location"]
+    assert client.get(job_page).status_code == 200
+    assert client.get(job_page + "/file").mimetype == "application/pdf"
+    for role, values in (("agency-viewer", {"agency_code": "SCT"}), ("surveyor", {})):
+        client.post("/sign-out")
+        login_as(role, **values)
+        assert client.get(job_page).status_code == 404, role
+        assert client.get(job_page + "/file").status_code == 404, role
+    client.post("/sign-out")
+    login_as("evaluator")
+    assert client.get(job_page + "/file").mimetype == "application/pdf"
