@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from itertools import count
 from pathlib import Path
@@ -89,8 +89,9 @@ def campaign(**values) -> Campaign:
             "code": f"c{n}",
             "name_vi": f"Đợt {n}",
             "name_en": f"Campaign {n}",
-            "period_start": date(2026, 1, 1),
-            "period_end": date(2026, 12, 31),
+            # Around today: campaigns close by themselves once their last day is over.
+            "period_start": date.today() - timedelta(days=200),
+            "period_end": date.today() + timedelta(days=165),
             **values,
         }
     )

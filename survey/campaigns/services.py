@@ -1,17 +1,21 @@
 """Campaigns and their state machine: draft → open → closed.
 
 Answers are only accepted while a campaign is open; its questionnaire version can change
-only while it is a draft. Frame counts (dossiers per agency × field) may be entered at any
-time, since they are often only known once the period is over.
+only while it is a draft. A campaign closes by itself at the end of its last day (local
+time): a scheduled job closes it, and so does the first answer that arrives after it if
+the job did not run. Paper forms filled in during the period are still keyed for
+SURVEY_PAPER_KEYING_DAYS after it. Frame counts (dossiers per agency × field) may be
+entered at any time, since they are often only known once the period is over.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from survey import privacy
 from survey.agencies.models import Agency, ServiceField
@@ -21,6 +25,7 @@ from survey.csv_files import CsvError, CsvProblem, read_rows
 from survey.db import utcnow
 from survey.extensions import db
 from survey.inputs import whole_number
+from survey.local_time import today
 from survey.questionnaires.models import QuestionnaireVersion
 
 TRANSITIONS = {"open": ("draft",), "closed": ("open",)}
@@ -150,7 +155,52 @@ def _refuse_overlap(campaign: Campaign) -> None:
 
 
 def accepting_answers(campaign: Campaign) -> bool:
-    return campaign.status == "open"
+    """Whether respondents may answer now: open, and its last day not over."""
+    return campaign.status == "open" and today() <= campaign.period_end
+
+
+def accepting_paper(campaign: Campaign) -> bool:
+    """Whether paper forms may be keyed: from opening until SURVEY_PAPER_KEYING_DAYS
+    after the last day, since forms filled in on the last days arrive later."""
+    if campaign.status == "draft":
+        return False
+    grace = timedelta(days=current_app.config["SURVEY_PAPER_KEYING_DAYS"])
+    return today() <= campaign.period_end + grace
+
+
+def close_ended(campaign: Campaign | None = None) -> list[str]:
+    """Close the open campaigns (or `campaign`) whose last day is over; their codes.
+
+    The status changes by a conditional UPDATE, so two workers (or a worker and a
+    request) closing the same campaign close it once, audit it once and erase once."""
+    query = select(Campaign).where(Campaign.status == "open", Campaign.period_end < today())
+    if campaign is not None:
+        query = query.where(Campaign.id == campaign.id)
+    closed = []
+    for ended in db.session.scalars(query).all():
+        before = snapshot(ended)
+        claimed = db.session.execute(
+            update(Campaign)
+            .where(Campaign.id == ended.id, Campaign.status == "open")
+            .values(status="closed", closed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            continue
+        db.session.refresh(ended)
+        audit.record(
+            "campaign.closed",
+            "campaign",
+            ended.id,
+            actor="system",
+            user_id=None,
+            before=before,
+            after={**snapshot(ended), "reason": "period ended"},
+        )
+        privacy.erase_personal_data(ended, actor="system", user_id=None)
+        closed.append(ended.code)
+    db.session.commit()
+    return closed
 
 
 def frame_table(campaign: Campaign) -> dict[tuple[int, int], int]:

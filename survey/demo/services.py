@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from itertools import chain
 
 import numpy as np
@@ -16,6 +16,7 @@ from survey.db import to_the_minute, utcnow
 from survey.demo import province
 from survey.demo.responses import Stratum, generate
 from survey.extensions import db
+from survey.local_time import today
 from survey.questionnaires.definition import QUESTIONNAIRE_DIR, load_file
 from survey.questionnaires.services import import_definition
 from survey.reform import services as reform
@@ -32,7 +33,17 @@ DEMO_ACCOUNTS = (
     ("dieutra", "surveyor", None),
     ("xem.sxd", "agency-viewer", "SXD"),
 )
-PERIOD = (date(2026, 1, 1), date(2026, 10, 31))
+# The demo campaign runs around the day it is seeded (campaigns close by themselves at
+# the end of their last day, and a demo should take answers): it began about ten months
+# ago and ends in a month. Synthetic answers are dated up to yesterday.
+DAYS_BEFORE, DAYS_AFTER = 304, 29
+
+
+def demo_period() -> tuple[date, date]:
+    now = today()
+    return now - timedelta(days=DAYS_BEFORE), now + timedelta(days=DAYS_AFTER)
+
+
 # The province itself never changes with --seed: only the responses do.
 PROVINCE_SEED = 2026
 
@@ -72,7 +83,8 @@ def seed(responses: int, seed: int, *, progress=None) -> SeedOutcome:
         )
     strata = _strata(campaign)
     definition = campaign.questionnaire_version.definition()
-    generated = generate(definition, strata, responses, PERIOD, np.random.default_rng(seed))
+    answered = (campaign.period_start, max(campaign.period_start, today() - timedelta(days=1)))
+    generated = generate(definition, strata, responses, answered, np.random.default_rng(seed))
     if progress:
         progress(f"generated {responses} responses; writing")
 
@@ -142,13 +154,14 @@ def _campaign() -> Campaign:
         )
     _accounts()
     agencies = list(db.session.scalars(select(Agency).order_by(Agency.id)))
+    start, end = demo_period()
     campaign = Campaign(
         code=CAMPAIGN_CODE,
-        name_vi="Khảo sát SIPAS năm 2026 (dữ liệu minh họa)",
-        name_en="SIPAS survey 2026 (demo data)",
+        name_vi=f"Khảo sát SIPAS năm {end.year} (dữ liệu minh họa)",
+        name_en=f"SIPAS survey {end.year} (demo data)",
         questionnaire_version=outcome.version,
-        period_start=PERIOD[0],
-        period_end=PERIOD[1],
+        period_start=start,
+        period_end=end,
         status="open",
         opened_at=utcnow(),
         agencies=agencies,

@@ -14,7 +14,8 @@ jobs_cli = AppGroup("jobs", help="Long work run off the request path.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16))
 def worker_command(workers: int) -> None:
     """Take jobs from the queue and run them until stopped (Ctrl+C finishes the jobs
-    under way first)."""
+    under way first). Each worker also closes campaigns whose last day is over, every
+    minute (harmless when several do)."""
     huey = current_app.extensions["huey"]
     click.echo(f"job worker: {workers} thread(s) on {current_app.config['SURVEY_JOBS_URL']}")
-    huey.create_consumer(workers=workers, worker_type="thread", periodic=False).run()
+    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()

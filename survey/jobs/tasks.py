@@ -6,6 +6,7 @@ from __future__ import annotations
 import traceback
 
 from flask import Flask
+from huey import crontab
 
 from survey.extensions import db
 
@@ -16,7 +17,19 @@ def register(huey, app: Flask) -> None:
         with app.app_context():
             _run(job_id)
 
+    @huey.periodic_task(crontab(minute="*"), name="survey.close_ended_campaigns")
+    def close_ended_campaigns() -> None:
+        # Every minute, so a campaign stops taking answers within a minute of the end of
+        # its last day; requests close it too if no worker runs this.
+        from survey.campaigns.services import close_ended
+
+        with app.app_context():
+            closed = close_ended()
+            if closed:
+                app.logger.info("closed at the end of their period: %s", ", ".join(closed))
+
     huey.survey_run_job = run_job
+    huey.survey_close_ended_campaigns = close_ended_campaigns
 
 
 def _run(job_id: str) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -18,8 +19,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from survey.agencies.models import Agency, Service, ServicePoint
 from survey.audit import services as audit
 from survey.campaigns.models import Campaign
+from survey.campaigns.services import accepting_paper
 from survey.db import utcnow
 from survey.extensions import db
+from survey.local_time import today
 from survey.paper import keying
 from survey.paper.compare import Difference, attribute, differences
 from survey.paper.models import FORM_STATUSES, Batch, PaperEntry, PaperForm, PaperResolution
@@ -55,7 +58,7 @@ def create_batch(
     user_id: int | None,
 ) -> Batch:
     """Issue `count` new serials for the agency, registered to a new batch."""
-    if campaign.status == "closed":
+    if campaign.status == "closed" or campaign.period_end < today():
         raise PaperError(_("The campaign is closed; no more forms can be issued."))
     if agency not in campaign.agencies:
         raise PaperError(_("%(agency)s is not an agency of this campaign.", agency=agency.code))
@@ -348,12 +351,15 @@ def resolve(
 
 
 def _require_open(campaign: Campaign) -> None:
-    """Nothing enters a closed campaign, by any channel: its runs and reports are final."""
-    if campaign.status != "open":
+    """Forms are keyed while the campaign is open and for SURVEY_PAPER_KEYING_DAYS after
+    its last day (forms filled in on the last days arrive later); never after that."""
+    if not accepting_paper(campaign):
         raise PaperError(
             _(
-                "The campaign %(code)s is closed; its forms can no longer be keyed.",
+                "The campaign %(code)s no longer takes paper forms: they could be keyed "
+                "until %(days)s days after its last day.",
                 code=campaign.code,
+                days=current_app.config["SURVEY_PAPER_KEYING_DAYS"],
             )
         )
 

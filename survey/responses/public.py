@@ -24,10 +24,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from survey.agencies.models import Service, ServicePoint
+from survey.campaigns import services as campaign_services
 from survey.campaigns.models import Campaign, Invitation, campaign_agency
 from survey.db import utcnow
 from survey.extensions import db, limiter
 from survey.i18n import localized
+from survey.local_time import today
 from survey.permissions import public
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.fields import make_survey_form
@@ -74,13 +76,28 @@ def _language() -> str:
 
 
 def _open_campaign(agency_id: int) -> Campaign | None:
-    return db.session.scalar(
+    """The agency's open campaign whose period holds today. Open campaigns of an agency
+    never overlap; one whose last day is over is closed here if the scheduled job has
+    not closed it yet, so no answer is stored after the period."""
+    found = None
+    for campaign in db.session.scalars(
         select(Campaign)
         .join(campaign_agency, campaign_agency.c.campaign_id == Campaign.id)
         .where(campaign_agency.c.agency_id == agency_id, Campaign.status == "open")
-        .order_by(Campaign.opened_at.desc())
-        .limit(1)
-    )
+        .order_by(Campaign.period_start)
+    ):
+        if _closed_if_ended(campaign):
+            continue
+        if found is None and campaign.period_start <= today():
+            found = campaign
+    return found
+
+
+def _closed_if_ended(campaign: Campaign) -> bool:
+    if campaign.period_end >= today():
+        return False
+    campaign_services.close_ended(campaign)
+    return True
 
 
 def _point_entry(code: str) -> submit.Entry:
@@ -107,7 +124,7 @@ def _invitation_entry(token: str) -> submit.Entry:
     )
     if invitation is None:
         abort(404)
-    if invitation.campaign.status != "open":
+    if invitation.campaign.status != "open" or _closed_if_ended(invitation.campaign):
         raise Gone("closed")
     if invitation.used_on is not None:
         raise Gone("used")

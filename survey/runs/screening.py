@@ -113,7 +113,11 @@ def _bursts(data: RunInput) -> np.ndarray:
 
 
 def _outside(data: RunInput, period: tuple[date, date], days: np.ndarray | None) -> np.ndarray:
+    """Web answers dated outside the period. A paper form's time is when it was keyed
+    (up to SURVEY_PAPER_KEYING_DAYS after the last day), not when it was filled in, so
+    it says nothing about the period; paper forms are issued only during it."""
     first, last = period
     if days is None:
         days = data.submitted_at.astype("datetime64[D]")
-    return (days < np.datetime64(first)) | (days > np.datetime64(last))
+    outside = (days < np.datetime64(first)) | (days > np.datetime64(last))
+    return outside & (data.channel != "paper")

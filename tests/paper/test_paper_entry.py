@@ -1,5 +1,7 @@
 """Keying, double entry, adjudication and the quality report, through the services."""
 
+from datetime import timedelta
+
 import pytest
 from flask_babel import force_locale
 from hypothesis import HealthCheck, given, settings
@@ -7,6 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from survey.audit.models import AuditEvent
+from survey.local_time import today
 from survey.paper import services
 from survey.paper.models import PaperForm, PaperResolution
 from survey.paper.serials import make_serial
@@ -51,12 +54,30 @@ def test_a_closed_campaign_issues_no_forms(paper_campaign, db):
         services.create_batch(campaign, agency, 2, actor="test", user_id=None)
 
 
-def test_a_closed_campaign_takes_no_keyed_forms(batch, keyers, db):
-    """Nothing enters a closed campaign by any channel: not even forms already printed."""
-    batch.campaign.status = "closed"
-    with pytest.raises(services.PaperError, match="closed"):
-        _key(batch, batch.forms[0].serial, keyers[0])
+def test_forms_are_keyed_after_the_period_for_the_keying_days_and_never_later(
+    app, batch, keyers, db
+):
+    """A campaign closes at the end of its last day, but its paper forms arrive later:
+    they are keyed for SURVEY_PAPER_KEYING_DAYS (30 here) after it, then never."""
+    campaign = batch.campaign
+    campaign.status = "closed"
+    campaign.period_end = today() - timedelta(days=30)
+    assert _key(batch, batch.forms[0].serial, keyers[0]).form.status == "keyed"
+    campaign.period_end = today() - timedelta(days=31)
+    with pytest.raises(services.PaperError, match="30 days after its last day"):
+        _key(batch, batch.forms[1].serial, keyers[0])
+    campaign.status = "draft"
+    campaign.period_end = today()
+    with pytest.raises(services.PaperError):
+        _key(batch, batch.forms[1].serial, keyers[0])
     assert _count(db, Submission) == 0
+
+
+def test_no_forms_are_issued_once_the_period_is_over(paper_campaign, db):
+    campaign, agency, _ = paper_campaign
+    campaign.period_end = today() - timedelta(days=1)
+    with pytest.raises(services.PaperError):
+        services.create_batch(campaign, agency, 2, actor="test", user_id=None)
 
 
 def test_two_agreeing_entries_make_one_paper_submission(batch, keyers, db):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +44,11 @@ def campaign(db):
         "C2": factories.agency(code="C2", kind="commune", ranking_group="communes"),
     }
     campaign = factories.campaign(
-        questionnaire_version=version, agencies=list(agencies.values()), status="open"
+        questionnaire_version=version,
+        agencies=list(agencies.values()),
+        status="open",
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
     )
     sizes = {"D1": 45, "D2": 30, "C1": 60, "C2": 12}
     effects = {"D1": 0.4, "D2": -0.3, "C1": 0.1, "C2": -0.6}

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -232,7 +232,13 @@ def planted(db):
     service = factories.service(agency=agency, field=field)
     point = factories.service_point(agency=agency, code="sxd-1")
     other_point = factories.service_point(agency=agency, code="sxd-2")
-    campaign = factories.campaign(questionnaire_version=version, agencies=[agency], status="open")
+    campaign = factories.campaign(
+        questionnaire_version=version,
+        agencies=[agency],
+        status="open",
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+    )
     campaign.frame_counts.append(FrameCount(agency=agency, service_field=field, dossiers=900))
     moment = datetime(2026, 6, 1, 3, 0)
     rng = np.random.default_rng(1)
@@ -352,3 +358,25 @@ def test_a_run_reads_submission_times_with_microseconds(planted, db):
     )
     db.session.flush()
     assert run(campaign, actor="test").screening["used"] == before + 1
+
+
+def test_paper_forms_keyed_after_the_period_are_not_outside_it(planted, db):
+    """A paper form's time is its keying, allowed for days after the last day."""
+    campaign, cases = planted
+    campaign.period_end = date(2026, 6, 30)
+    model = db.session.get(Submission, cases["ordinary"][0])
+    levels = [4, 5, 3, 4, 2, 5, 4, 3, 5, 4, 3, 2, 4, 5, 3, 4, 5]
+    answers = {"A1": 1, "B4": 3, **dict(zip(always_asked_criteria(), levels, strict=True))}
+    for channel in ("paper", "web-qr"):
+        factories.submission(
+            answers,
+            campaign=campaign,
+            service_point=model.service_point,
+            service=model.service,
+            channel=channel,
+            client_hash=channel,
+            submitted_at=datetime(2026, 7, 10, 3, 0),
+        )
+    db.session.flush()
+    stored = run(campaign, actor="test")
+    assert stored.screening["counts"]["outside_period"] == 2, "the planted one and the web one"

@@ -104,7 +104,7 @@ def test_the_version_and_agencies_are_fixed_once_opened(db):
 
 def test_two_open_campaigns_may_not_share_an_agency_and_days(db, app):
     """The second would silently take the first one's QR answers."""
-    from datetime import date
+    from datetime import timedelta
 
     shared, other = factories.agency(code="SXD"), factories.agency(code="STP")
     first = factories.campaign(code="first", agencies=[shared, other])
@@ -116,8 +116,9 @@ def test_two_open_campaigns_may_not_share_an_agency_and_days(db, app):
     ):
         services.change_status(second, "open", actor="t", user_id=None)
     assert second.status == "draft"
+    after = first.period_end + timedelta(days=1)
     later = factories.campaign(
-        code="later", agencies=[shared], period_start=date(2027, 1, 1), period_end=date(2027, 6, 30)
+        code="later", agencies=[shared], period_start=after, period_end=after + timedelta(days=90)
     )
     services.change_status(later, "open", actor="t", user_id=None)
     assert later.status == "open", "different days do not clash"
