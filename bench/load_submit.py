@@ -202,7 +202,7 @@ def _one_submission(client: httpx.Client, counters: Counters) -> None:
         counters.abandoned += 1
 
 
-def _baseline(base: str, clients: int, seconds: float = 5.0) -> float:
+def _baseline(base: str, clients: int, seconds: float = 5.0) -> tuple[float, int]:
     stop = time.monotonic() + seconds
     counts = []
 
@@ -219,7 +219,7 @@ def _baseline(base: str, clients: int, seconds: float = 5.0) -> float:
         thread.start()
     for thread in threads:
         thread.join()
-    return sum(counts) / seconds
+    return sum(counts) / seconds, sum(counts)
 
 
 class WorkerCpu:
@@ -307,8 +307,10 @@ def main() -> None:
     stored = _stored(args.database_url) - before
 
     bare = _gunicorn("bench.bare_app:app", args.workers, args.port + 1, dict(os.environ))
+    bare_cpu = WorkerCpu(bare)
     try:
-        baseline = _baseline(f"http://127.0.0.1:{args.port + 1}", args.clients)
+        baseline, bare_requests = _baseline(f"http://127.0.0.1:{args.port + 1}", args.clients)
+        bare_seconds = bare_cpu.stop()
     finally:
         bare.terminate()
         bare.wait(timeout=30)
@@ -331,6 +333,9 @@ def main() -> None:
         "baseline_rps": round(baseline, 1),
         # CPU of the gunicorn workers per stored submission (GET of the form + POST).
         "server_cpu_ms": round(1000 * worker_seconds / max(counters.acknowledged, 1), 2),
+        # The floor under the same load: worker CPU per request of the bare endpoint (a
+        # submission is two requests).
+        "baseline_cpu_ms_per_request": round(1000 * bare_seconds / max(bare_requests, 1), 2),
     }
     print(json.dumps(summary))
 

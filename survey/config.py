@@ -24,6 +24,7 @@ VARIABLES = {
     "SURVEY_RATE_LIMIT_POINT": "survey posts allowed per service point, e.g. 120/minute",
     "SURVEY_TRUSTED_PROXIES": "reverse proxies in front of the app (0 = none, the default)",
     "SURVEY_IDLE_TIMEOUT_MINUTES": "staff are signed out after this many idle minutes (30)",
+    "SURVEY_POINT_CACHE_SECONDS": "seconds a QR code's survey details are kept in memory (30)",
     "SURVEY_PAPER_KEYING_DAYS": "days after a campaign's last day paper forms may be keyed (30)",
     "SURVEY_TIMEZONE": "the province's time zone for showing times and dating answers",
     "SURVEY_JOBS_URL": "where queued jobs wait: sqlite:///PATH (default) or redis://host",
@@ -146,6 +147,7 @@ def load_config(
     proxies = _whole_number(environ, "SURVEY_TRUSTED_PROXIES", 0, 0, 5)
     idle = _whole_number(environ, "SURVEY_IDLE_TIMEOUT_MINUTES", 30, 1, 24 * 60)
     keying_days = _whole_number(environ, "SURVEY_PAPER_KEYING_DAYS", 30, 0, 366)
+    point_cache = _whole_number(environ, "SURVEY_POINT_CACHE_SECONDS", 30, 0, 3600)
     jobs_url = environ.get("SURVEY_JOBS_URL", "").strip() or "sqlite:///" + str(
         Path(instance_path) / "jobs.sqlite3"
     )
@@ -169,6 +171,7 @@ def load_config(
         "SURVEY_TRUSTED_PROXIES": proxies,
         "SURVEY_IDLE_TIMEOUT_MINUTES": idle,
         "SURVEY_PAPER_KEYING_DAYS": keying_days,
+        "SURVEY_POINT_CACHE_SECONDS": point_cache,
         "SURVEY_JOBS_URL": jobs_url,
         "SURVEY_PUBLIC_URL": public_url or None,
         "DEBUG": env == "development",

@@ -26,6 +26,9 @@ TEST_SETTINGS = {
     "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     # Jobs run at once inside the request; tests/test_jobs.py runs a real worker.
     "SURVEY_JOBS_IMMEDIATE": True,
+    # Tests change points and campaigns between requests; tests/respond/test_entries.py
+    # turns the cache on to check that what it keeps never decides what is stored.
+    "SURVEY_POINT_CACHE_SECONDS": 0,
 }
 
 

@@ -20,38 +20,22 @@ from flask import (
 from flask_babel import get_locale
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from markupsafe import Markup
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from survey.agencies.models import Service, ServicePoint
-from survey.campaigns import services as campaign_services
-from survey.campaigns.models import Campaign, Invitation, campaign_agency
-from survey.db import utcnow
 from survey.extensions import db, limiter
 from survey.i18n import localized
-from survey.local_time import today
 from survey.permissions import public
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.fields import make_survey_form
 from survey.questionnaires.models import QuestionnaireVersion
-from survey.responses import submit
+from survey.responses import entries, submit
+from survey.responses.entries import Entry, Gone
 
 blueprint = Blueprint("respond", __name__)
 FORM_MAX_AGE = 24 * 3600  # a form page may be answered within a day
 
 
-class Gone(Exception):
-    """The way in exists but no longer leads to a survey: answered with 410."""
-
-    def __init__(self, reason: str):
-        self.reason = reason
-
-
-def _version_key(version_id: int) -> tuple[int, str]:
-    content_hash = db.session.scalar(
-        select(QuestionnaireVersion.content_hash).where(QuestionnaireVersion.id == version_id)
-    )
-    return version_id, content_hash
+def _version_key(entry: Entry) -> tuple[int, str]:
+    return entry.campaign.questionnaire_version_id, entry.campaign.version_hash
 
 
 @lru_cache(maxsize=64)
@@ -75,78 +59,6 @@ def _language() -> str:
     return locale.language if locale else "vi"
 
 
-def _open_campaign(agency_id: int) -> Campaign | None:
-    """The agency's open campaign whose period holds today. Open campaigns of an agency
-    never overlap; one whose last day is over is closed here if the scheduled job has
-    not closed it yet, so no answer is stored after the period."""
-    found = None
-    for campaign in db.session.scalars(
-        select(Campaign)
-        .join(campaign_agency, campaign_agency.c.campaign_id == Campaign.id)
-        .where(campaign_agency.c.agency_id == agency_id, Campaign.status == "open")
-        .order_by(Campaign.period_start)
-    ):
-        if _closed_if_ended(campaign):
-            continue
-        if found is None and campaign.period_start <= today():
-            found = campaign
-    return found
-
-
-def _closed_if_ended(campaign: Campaign) -> bool:
-    if campaign.period_end >= today():
-        return False
-    campaign_services.close_ended(campaign)
-    return True
-
-
-def _point_entry(code: str) -> submit.Entry:
-    point = db.session.scalar(
-        select(ServicePoint)
-        .options(joinedload(ServicePoint.agency))
-        .where(ServicePoint.code == code)
-    )
-    if point is None:
-        abort(404)
-    if not point.active:
-        raise Gone("point")
-    campaign = _open_campaign(point.agency_id)
-    if campaign is None:
-        raise Gone("closed")
-    return submit.Entry(campaign=campaign, agency=point.agency, channel="web-qr", point=point)
-
-
-def _invitation_entry(token: str) -> submit.Entry:
-    invitation = db.session.scalar(
-        select(Invitation)
-        .options(joinedload(Invitation.campaign), joinedload(Invitation.agency))
-        .where(Invitation.token == token)
-    )
-    if invitation is None:
-        abort(404)
-    if invitation.campaign.status != "open" or _closed_if_ended(invitation.campaign):
-        raise Gone("closed")
-    if invitation.used_on is not None:
-        raise Gone("used")
-    if invitation.expires_at < utcnow():
-        raise Gone("expired")
-    return submit.Entry(
-        campaign=invitation.campaign,
-        agency=invitation.agency,
-        channel="web-link",
-        invitation=invitation,
-    )
-
-
-def _services(entry: submit.Entry, language: str) -> tuple[tuple[int, str], ...]:
-    services = db.session.scalars(
-        select(Service)
-        .where(Service.agency_id == entry.agency.id, Service.active)
-        .order_by(Service.name_vi)
-    ).all()
-    return tuple((s.id, s.name_vi if language == "vi" else s.name_en) for s in services)
-
-
 def _point_limit_key() -> str:
     return f"point:{request.view_args.get('code', '')}"
 
@@ -165,7 +77,7 @@ def _point_limit() -> str:
 @limiter.limit(_point_limit, key_func=_point_limit_key, methods=["POST"])
 def answer_at_point(code: str):
     try:
-        entry = _point_entry(code)
+        entry = entries.at_point(code)
     except Gone as gone:
         return _gone(gone.reason)
     return _survey(entry)
@@ -176,7 +88,7 @@ def answer_at_point(code: str):
 @limiter.limit(_client_limit, methods=["POST"])
 def answer_invitation(token: str):
     try:
-        entry = _invitation_entry(token)
+        entry = entries.by_link(token)
     except Gone as gone:
         # A second post of an answered link (double click, back button, another tab)
         # is the same respondent: thank them rather than alarm them.
@@ -196,11 +108,11 @@ def _gone(reason: str):
     return render_template("respond/gone.html", reason=reason), 410
 
 
-def _survey(entry: submit.Entry):
+def _survey(entry: Entry):
     language = _language()
-    version_key = _version_key(entry.campaign.questionnaire_version_id)
+    version_key = _version_key(entry)
     definition = _definition(version_key)
-    services = _services(entry, language)
+    services = entries.services(entry, language)
     form_class = _form_class(version_key, language, services)
     if request.method == "GET":
         preselected = entry.invitation.service_id if entry.invitation is not None else None
@@ -223,18 +135,21 @@ def _survey(entry: submit.Entry):
         abort(400)
     if not form.validate():
         return _render(entry, definition, form, language, token), 422
-    submit.record(
-        entry,
-        definition,
-        form.answers(),
-        nonce=nonce,
-        started_at=issued.astimezone(UTC).replace(tzinfo=None)
-        if isinstance(issued, datetime)
-        else None,
-        client=submit.client_hash(
-            entry.campaign, request.remote_addr or "", request.headers.get("User-Agent", "")
-        ),
-    )
+    try:
+        submit.record(
+            entry,
+            definition,
+            form.answers(),
+            nonce=nonce,
+            started_at=issued.astimezone(UTC).replace(tzinfo=None)
+            if isinstance(issued, datetime)
+            else None,
+            client=submit.client_hash(
+                entry.campaign, request.remote_addr or "", request.headers.get("User-Agent", "")
+            ),
+        )
+    except Gone as gone:  # closed (or the point retired) since the page was read
+        return _gone(gone.reason)
     return redirect(url_for(".show_thanks"), code=303)
 
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, update
+from sqlalchemy import exists, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from survey import local_time
@@ -28,25 +27,15 @@ from survey.extensions import db
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.types import ServiceQuestion
 from survey.responses import coded
+from survey.responses.entries import CampaignRef, Entry, Gone, Named
 from survey.responses.models import Answer, Submission
-
-
-@dataclass(frozen=True)
-class Entry:
-    """How the respondent came in: a service point's QR code or a dossier's link."""
-
-    campaign: Campaign
-    agency: Agency
-    channel: str
-    point: ServicePoint | None = None
-    invitation: Invitation | None = None
 
 
 def form_key_hash(nonce: str) -> str:
     return hashlib.sha256(nonce.encode()).hexdigest()
 
 
-def client_hash(campaign: Campaign, address: str, user_agent: str) -> str:
+def client_hash(campaign: Campaign | CampaignRef, address: str, user_agent: str) -> str:
     """A keyed hash of the client that changes with each campaign: enough to see bursts
     from one device at one point, useless for following anyone across campaigns."""
     key = f"{current_app.config['SECRET_KEY']}|client|{campaign.code}".encode()
@@ -107,7 +96,11 @@ def record(
             submitted_at=now,
             client_hash=client,
             form_key=form_key_hash(nonce),
+            while_open=True,
         )
+        if submission_id is None:
+            db.session.rollback()
+            raise Gone("closed")
         db.session.commit()
     except IntegrityError:
         # The same form page posted twice (double click, refresh, back button): the first
@@ -145,8 +138,8 @@ def blend_invitation_uses(campaign_id: int, agency_id: int, day) -> None:
 
 
 def insert_submission(
-    campaign: Campaign,
-    agency: Agency,
+    campaign: Campaign | CampaignRef,
+    agency: Agency | Named,
     definition: Definition,
     values: dict[str, Any],
     *,
@@ -158,32 +151,43 @@ def insert_submission(
     client_hash: str | None = None,
     form_key: str | None = None,
     dossier_hash: str | None = None,
-) -> int:
+    while_open: bool = False,
+) -> int | None:
     """Write a submission and its answer rows; the caller commits.
 
     `values` are coerced answers by item code (the service goes in `service_id`). Only
     the duration is kept of `started_at`, and `submitted_at` only to the minute.
+
+    `while_open`: write only if the campaign is open and the service point (if any)
+    active, checked by the INSERT itself, and return None otherwise. The survey reads
+    both from a short-lived cache (survey/responses/entries.py); this is the check that
+    decides.
     """
-    submission_id = db.session.execute(
-        insert(Submission).returning(Submission.id),
-        {
-            "campaign_id": campaign.id,
-            "questionnaire_version_id": campaign.questionnaire_version_id,
-            "agency_id": agency.id,
-            "service_id": service_id,
-            "service_point_id": service_point_id,
-            "channel": channel,
-            "respondent_type": definition.respondent_type,
-            "submitted_at": to_the_minute(submitted_at),
-            "duration_seconds": (
-                int((submitted_at - started_at).total_seconds()) if started_at else None
-            ),
-            "client_hash": client_hash,
-            "form_key": form_key,
-            "dossier_hash": dossier_hash,
-            "coded_answers": coded.encode(coded.coded_items(definition), values),
-        },
-    ).scalar_one()
+    row = {
+        "campaign_id": campaign.id,
+        "questionnaire_version_id": campaign.questionnaire_version_id,
+        "agency_id": agency.id,
+        "service_id": service_id,
+        "service_point_id": service_point_id,
+        "channel": channel,
+        "respondent_type": definition.respondent_type,
+        "submitted_at": to_the_minute(submitted_at),
+        "duration_seconds": (
+            int((submitted_at - started_at).total_seconds()) if started_at else None
+        ),
+        "client_hash": client_hash,
+        "form_key": form_key,
+        "dossier_hash": dossier_hash,
+        "coded_answers": coded.encode(coded.coded_items(definition), values),
+    }
+    if while_open:
+        submission_id = db.session.execute(_insert_while_open(row, service_point_id)).scalar()
+        if submission_id is None:
+            return None
+    else:
+        submission_id = db.session.execute(
+            insert(Submission).returning(Submission.id), row
+        ).scalar_one()
     # Plain inserts, not ORM objects: a form has some forty answers and this is the
     # hottest write of the platform. Every row names both value columns so that they all
     # go in one statement (one round trip).
@@ -201,5 +205,22 @@ def insert_submission(
                 }
             )
     if rows:
-        db.session.execute(insert(Answer.__table__), rows)
+        # RETURNING makes SQLAlchemy send the rows as one multi-row INSERT … VALUES
+        # ("insertmanyvalues") instead of a statement per row.
+        answers = Answer.__table__
+        db.session.execute(insert(answers).returning(answers.c.submission_id), rows).all()
     return submission_id
+
+
+def _insert_while_open(row: dict[str, Any], service_point_id: int | None):
+    """INSERT … SELECT the row WHERE the campaign is open (and the point active)."""
+    table = Submission.__table__
+    columns = list(row)
+    values = [literal(row[c], type_=table.c[c].type).label(c) for c in columns]
+    guard = exists().where(Campaign.id == row["campaign_id"], Campaign.status == "open")
+    chosen = select(*values).where(guard)
+    if service_point_id is not None:
+        chosen = chosen.where(
+            exists().where(ServicePoint.id == service_point_id, ServicePoint.active)
+        )
+    return insert(table).from_select(columns, chosen).returning(table.c.id)

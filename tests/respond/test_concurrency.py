@@ -15,8 +15,9 @@ from survey.campaigns.models import Invitation
 from survey.db import utcnow
 from survey.extensions import db
 from survey.responses import submit
+from survey.responses.entries import at_point, by_link
 from survey.responses.models import Submission
-from survey.responses.public import _definition, _invitation_entry, _point_entry, _version_key
+from survey.responses.public import _definition, _version_key
 from tests import factories
 from tests.conftest import migrated_app
 from tests.respond.conftest import complete_answers, form_fields
@@ -56,7 +57,7 @@ def _store_at_once(app, load_entry, nonce_of):
     def store(index):
         with app.test_request_context():
             entry = load_entry()
-            definition = _definition(_version_key(entry.campaign.questionnaire_version_id))
+            definition = _definition(_version_key(entry))
             answers = {"A1": 1, "A2": 2, "B2": 1, "B4": 3, "TC1": 4}
             # End the reading transaction (SQLite would hold its lock across the wait),
             # keeping what was read: every thread has seen the link unused.
@@ -87,7 +88,7 @@ def _store_at_once(app, load_entry, nonce_of):
 def test_one_link_posted_from_many_pages_at_once_is_stored_once(committed_app):
     app, _ = committed_app
     results, counts = _store_at_once(
-        app, lambda: _invitation_entry(TOKEN), lambda i: secrets.token_urlsafe(16)
+        app, lambda: by_link(TOKEN), lambda i: secrets.token_urlsafe(16)
     )
     assert len(results) == THREADS
     assert results.count(True) == 1
@@ -97,7 +98,7 @@ def test_one_link_posted_from_many_pages_at_once_is_stored_once(committed_app):
 def test_one_page_posted_many_times_at_once_is_stored_once(committed_app):
     app, _ = committed_app
     nonce = secrets.token_urlsafe(16)
-    results, counts = _store_at_once(app, lambda: _point_entry("sxd-1"), lambda i: nonce)
+    results, counts = _store_at_once(app, lambda: at_point("sxd-1"), lambda i: nonce)
     assert results.count(True) == 1
     assert counts == (1, 0), "one submission; the link was not used"
 

@@ -1,0 +1,223 @@
+"""How a respondent comes in, and what the survey needs to know about it.
+
+A service point's QR code is read on every page and every post of the survey, so what it
+leads to (the point, its agency, the agency's open campaigns and services) is kept in
+memory for SURVEY_POINT_CACHE_SECONDS. Kept values are only shown; what decides whether
+an answer may be stored is checked again by the statement that stores it
+(submit.insert_submission: the campaign still open, the point still active), so a point
+deactivated or a campaign closed a moment ago takes no answer.
+
+A dossier's link is read afresh every time: it is used once.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from flask import abort, current_app
+from sqlalchemy import and_, select
+from sqlalchemy.orm import joinedload
+
+from survey.agencies.models import Agency, Service, ServicePoint
+from survey.campaigns import services as campaign_services
+from survey.campaigns.models import Campaign, Invitation, campaign_agency
+from survey.db import utcnow
+from survey.extensions import db
+from survey.local_time import today
+from survey.questionnaires.models import QuestionnaireVersion
+
+
+class Gone(Exception):
+    """The way in exists but no longer leads to a survey: answered with 410."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class CampaignRef:
+    id: int
+    code: str
+    questionnaire_version_id: int
+    # The version's content hash: with the id, the key of the parsed questionnaire and
+    # of the rendered form (a database made anew may reuse an id for other content).
+    version_hash: str
+    period_start: date
+    period_end: date
+
+    @classmethod
+    def of(cls, campaign: Campaign, version_hash: str) -> CampaignRef:
+        return cls(
+            campaign.id,
+            campaign.code,
+            campaign.questionnaire_version_id,
+            version_hash,
+            campaign.period_start,
+            campaign.period_end,
+        )
+
+
+@dataclass(frozen=True)
+class Named:
+    """An agency or a service point as the survey shows it."""
+
+    id: int
+    name_vi: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class InvitationRef:
+    id: int
+    service_id: int | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How the respondent came in: a service point's QR code or a dossier's link."""
+
+    campaign: CampaignRef
+    agency: Named
+    channel: str
+    point: Named | None = None
+    invitation: InvitationRef | None = None
+
+
+@dataclass(frozen=True)
+class _PointView:
+    point: Named
+    active: bool
+    agency: Named
+    campaigns: tuple[CampaignRef, ...]
+
+
+def _cache() -> dict:
+    return current_app.extensions.setdefault("survey.entries", {})
+
+
+def _kept(key, read):
+    """`read()` kept for SURVEY_POINT_CACHE_SECONDS under `key` (per app, per process)."""
+    seconds = current_app.config["SURVEY_POINT_CACHE_SECONDS"]
+    if seconds <= 0:
+        return read()
+    cache = _cache()
+    now = time.monotonic()
+    found = cache.get(key)
+    if found is not None and found[0] > now:
+        return found[1]
+    value = read()
+    cache[key] = (now + seconds, value)
+    return value
+
+
+def forget_point(code: str) -> None:
+    _cache().pop(("point", code), None)
+
+
+def _read_point(code: str) -> _PointView | None:
+    # The point, its agency and the agency's open campaigns in one query.
+    rows = db.session.execute(
+        select(ServicePoint, Campaign, QuestionnaireVersion.content_hash)
+        .options(joinedload(ServicePoint.agency))
+        .outerjoin(campaign_agency, campaign_agency.c.agency_id == ServicePoint.agency_id)
+        .outerjoin(
+            Campaign,
+            and_(Campaign.id == campaign_agency.c.campaign_id, Campaign.status == "open"),
+        )
+        .outerjoin(
+            QuestionnaireVersion, QuestionnaireVersion.id == Campaign.questionnaire_version_id
+        )
+        .where(ServicePoint.code == code)
+    ).all()
+    if not rows:
+        return None
+    point = rows[0][0]
+    return _PointView(
+        point=Named(point.id, point.name_vi, point.name_en),
+        active=point.active,
+        agency=_named(point.agency),
+        campaigns=tuple(
+            sorted(
+                (CampaignRef.of(c, version_hash) for _, c, version_hash in rows if c is not None),
+                key=lambda c: c.period_start,
+            )
+        ),
+    )
+
+
+def _named(agency: Agency) -> Named:
+    return Named(agency.id, agency.name_vi, agency.name_en)
+
+
+def at_point(code: str) -> Entry:
+    """The survey a service point's QR code leads to (404 unknown, Gone otherwise)."""
+    view = _kept(("point", code), lambda: _read_point(code))
+    if view is None:
+        abort(404)
+    if not view.active:
+        raise Gone("point")
+    found = None
+    for campaign in view.campaigns:
+        if campaign.period_end < today():
+            # Its last day is over and the scheduled job has not closed it yet.
+            close(campaign)
+            forget_point(code)
+            continue
+        if found is None and campaign.period_start <= today():
+            found = campaign
+    if found is None:
+        raise Gone("closed")
+    return Entry(campaign=found, agency=view.agency, channel="web-qr", point=view.point)
+
+
+def by_link(token: str) -> Entry:
+    """The survey a dossier's single-use link leads to (404 unknown, Gone otherwise)."""
+    found = db.session.execute(
+        select(Invitation, QuestionnaireVersion.content_hash)
+        .options(joinedload(Invitation.campaign), joinedload(Invitation.agency))
+        .join(Campaign, Campaign.id == Invitation.campaign_id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Campaign.questionnaire_version_id)
+        .where(Invitation.token == token)
+    ).first()
+    if found is None:
+        abort(404)
+    invitation, version_hash = found
+    campaign = invitation.campaign
+    if campaign.status != "open":
+        raise Gone("closed")
+    if campaign.period_end < today():
+        close(CampaignRef.of(campaign, version_hash))
+        raise Gone("closed")
+    if invitation.used_on is not None:
+        raise Gone("used")
+    if invitation.expires_at < utcnow():
+        raise Gone("expired")
+    return Entry(
+        campaign=CampaignRef.of(campaign, version_hash),
+        agency=_named(invitation.agency),
+        channel="web-link",
+        invitation=InvitationRef(invitation.id, invitation.service_id),
+    )
+
+
+def close(campaign: CampaignRef) -> None:
+    stored = db.session.get(Campaign, campaign.id)
+    if stored is not None:
+        campaign_services.close_ended(stored)
+
+
+def services(entry: Entry, language: str) -> tuple[tuple[int, str], ...]:
+    """The agency's active services, (id, name in `language`), in the survey's order."""
+
+    def read():
+        name = Service.name_vi if language == "vi" else Service.name_en
+        rows = db.session.execute(
+            select(Service.id, name)
+            .where(Service.agency_id == entry.agency.id, Service.active)
+            .order_by(Service.name_vi)
+        ).all()
+        return tuple((service_id, text) for service_id, text in rows)
+
+    return _kept(("services", entry.agency.id, language), read)
