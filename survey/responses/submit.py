@@ -13,10 +13,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import exists, insert, literal, select, update
+from sqlalchemy import bindparam, exists, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from survey import local_time
@@ -181,7 +182,8 @@ def insert_submission(
         "coded_answers": coded.encode(coded.coded_items(definition), values),
     }
     if while_open:
-        submission_id = db.session.execute(_insert_while_open(row, service_point_id)).scalar()
+        statement, parameters = _insert_while_open(row, service_point_id)
+        submission_id = db.session.execute(statement, parameters).scalar()
         if submission_id is None:
             return None
     else:
@@ -189,8 +191,7 @@ def insert_submission(
             insert(Submission).returning(Submission.id), row
         ).scalar_one()
     # Plain inserts, not ORM objects: a form has some forty answers and this is the
-    # hottest write of the platform. Every row names both value columns so that they all
-    # go in one statement (one round trip).
+    # hottest write of the platform.
     rows = []
     for code, value in values.items():
         for position, single in enumerate(value if isinstance(value, list) else [value]):
@@ -205,22 +206,55 @@ def insert_submission(
                 }
             )
     if rows:
-        # RETURNING makes SQLAlchemy send the rows as one multi-row INSERT … VALUES
-        # ("insertmanyvalues") instead of a statement per row.
-        answers = Answer.__table__
-        db.session.execute(insert(answers).returning(answers.c.submission_id), rows).all()
+        _insert_answers(submission_id, rows)
     return submission_id
+
+
+# PostgreSQL takes the answers as five arrays in one fixed statement: a fraction of the
+# work of one statement per row (executemany) or of a VALUES list as long as the form.
+_UNNEST_ANSWERS = text(
+    "INSERT INTO answer (submission_id, item_code, position, value_int, value_text) "
+    "SELECT :submission_id, * FROM unnest("
+    "CAST(:codes AS varchar[]), CAST(:positions AS integer[]), "
+    "CAST(:ints AS integer[]), CAST(:texts AS varchar[]))"
+)
+
+
+def _insert_answers(submission_id: int, rows: list[dict[str, Any]]) -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            _UNNEST_ANSWERS,
+            {
+                "submission_id": submission_id,
+                "codes": [r["item_code"] for r in rows],
+                "positions": [r["position"] for r in rows],
+                "ints": [r["value_int"] for r in rows],
+                "texts": [r["value_text"] for r in rows],
+            },
+        )
+    else:
+        db.session.execute(insert(Answer.__table__), rows)
 
 
 def _insert_while_open(row: dict[str, Any], service_point_id: int | None):
     """INSERT … SELECT the row WHERE the campaign is open (and the point active)."""
+    return _guarded_insert(service_point_id is not None), row
+
+
+@cache
+def _guarded_insert(at_point: bool):
+    # Built once: the statement is the same for every submission, only its values change.
     table = Submission.__table__
-    columns = list(row)
-    values = [literal(row[c], type_=table.c[c].type).label(c) for c in columns]
-    guard = exists().where(Campaign.id == row["campaign_id"], Campaign.status == "open")
-    chosen = select(*values).where(guard)
-    if service_point_id is not None:
+    values = [bindparam(c.key, type_=c.type) for c in table.c if c.key != "id"]
+    chosen = select(*values).where(
+        exists().where(Campaign.id == bindparam("campaign_id"), Campaign.status == "open")
+    )
+    if at_point:
         chosen = chosen.where(
-            exists().where(ServicePoint.id == service_point_id, ServicePoint.active)
+            exists().where(ServicePoint.id == bindparam("service_point_id"), ServicePoint.active)
         )
-    return insert(table).from_select(columns, chosen).returning(table.c.id)
+    return (
+        insert(table)
+        .from_select([c.key for c in table.c if c.key != "id"], chosen)
+        .returning(table.c.id)
+    )

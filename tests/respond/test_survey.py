@@ -193,3 +193,40 @@ def test_posts_are_rate_limited_per_client(database_url, open_campaign):
     assert statuses[:3] != [429, 429, 429]
     assert statuses[3:] == [429, 429]
     assert "Có quá nhiều yêu cầu" in client.post("/p/sxd-1").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("with_text", [True, False])
+def test_every_kind_of_answer_is_stored_as_given(open_campaign, db, with_text):
+    """Levels, choices, several choices (one row each) and text: PostgreSQL stores them
+    with one statement of arrays, SQLite row by row; both must read back the same."""
+    from survey.db import utcnow
+    from survey.responses.entries import CampaignRef, Named
+    from survey.responses.submit import insert_submission
+
+    campaign, agency, point = open_campaign
+    values = {"TC1": 5, "A1": 2, "E1": [1, 3, 4]}
+    if with_text:
+        values["E10"] = "Nhanh hơn, ít giấy tờ hơn"
+    submission_id = insert_submission(
+        CampaignRef.of(campaign, "hash"),
+        Named(agency.id, agency.name_vi, agency.name_en),
+        campaign.questionnaire_version.definition(),
+        values,
+        channel="web-qr",
+        service_id=None,
+        service_point_id=point.id,
+        started_at=None,
+        submitted_at=utcnow(),
+        while_open=True,
+    )
+    rows = db.session.execute(
+        select(Answer.item_code, Answer.position, Answer.value_int, Answer.value_text)
+        .where(Answer.submission_id == submission_id)
+        .order_by(Answer.item_code, Answer.position)
+    ).all()
+    expected = [("A1", 0, 2, None)]
+    expected += [("E1", k, v, None) for k, v in enumerate([1, 3, 4])]
+    if with_text:
+        expected.append(("E10", 0, None, "Nhanh hơn, ít giấy tờ hơn"))
+    expected.append(("TC1", 0, 5, None))
+    assert [tuple(r) for r in rows] == expected
