@@ -203,7 +203,11 @@ def refuse_nul_bytes():
 
 def register_errorhandlers(app: Flask) -> None:
     def render_error(error: HTTPException):
-        return render_template("errors/error.html", error=error), error.code
+        page = render_template("errors/error.html", error=error)
+        if error.code == 429:
+            # The limits count per minute; rate-limit headers are off (config.py).
+            return page, 429, {"Retry-After": "60"}
+        return page, error.code
 
     for code in (400, 403, 404, 405, 410, 413, 429, 500):
         app.register_error_handler(code, render_error)

@@ -166,7 +166,9 @@ def load_config(
     return {
         "SURVEY_ENV": env,
         "RATELIMIT_STORAGE_URI": storage,
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # X-RateLimit-* headers would cost every survey post a second round trip to
+        # the counters (the window's state); a refused post says Retry-After instead.
+        "RATELIMIT_HEADERS_ENABLED": False,
         **limits,
         "SURVEY_TRUSTED_PROXIES": proxies,
         "SURVEY_IDLE_TIMEOUT_MINUTES": idle,

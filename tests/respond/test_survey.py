@@ -192,7 +192,9 @@ def test_posts_are_rate_limited_per_client(database_url, open_campaign):
     statuses = [client.post("/p/sxd-1", data={}).status_code for _ in range(5)]
     assert statuses[:3] != [429, 429, 429]
     assert statuses[3:] == [429, 429]
-    assert "Có quá nhiều yêu cầu" in client.post("/p/sxd-1").get_data(as_text=True)
+    refused = client.post("/p/sxd-1")
+    assert "Có quá nhiều yêu cầu" in refused.get_data(as_text=True)
+    assert refused.headers["Retry-After"] == "60"
 
 
 @pytest.mark.parametrize("with_text", [True, False])
