@@ -221,6 +221,11 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "vi")
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.filters["localized"] = localized
+    from survey.questionnaires.wording import numbering, skip_instruction
+
+    # The questionnaire in words, as on paper: item numbers and skip rules.
+    app.jinja_env.globals["question_numbers"] = numbering
+    app.jinja_env.globals["skip_instruction"] = skip_instruction
     from survey.local_time import shown
 
     # Stored times are UTC: every one is shown in the province's zone, zone named.

@@ -18,6 +18,23 @@ LABELS = {
         "paper": _l("Paper"),
         "kiosk": _l("Kiosk"),
     },
+    "form_status": {
+        "issued": _l("issued, not keyed"),
+        "keyed": _l("keyed once"),
+        "adjudication": _l("entries differ: to adjudicate"),
+        "verified": _l("verified"),
+    },
+    "campaign_status": {
+        "draft": _l("draft"),
+        "open": _l("open"),
+        "closed": _l("closed"),
+    },
+    # Ranking groups are free text on agencies; these are the ones the PAR Index uses.
+    "ranking_group": {
+        "departments": _l("departments"),
+        "districts": _l("districts"),
+        "communes": _l("communes and wards"),
+    },
     "rule": {
         "speeder": _l("answered too fast"),
         "straight_line": _l("same answer to every item"),

@@ -81,3 +81,19 @@ def test_csrf_protection_is_on_outside_tests():
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config.get("WTF_CSRF_ENABLED", True) is True
     assert "csrf" in app.extensions
+
+
+def test_every_administration_page_has_a_menu_entry(client, login_as):
+    """Each list an administrator keeps is reachable from the menu, not only by address."""
+    login_as("admin")
+    page = client.get("/").get_data(as_text=True)
+    menu = page[page.index('class="staff-nav"') : page.index("</nav>", page.index("staff-nav"))]
+    for path in (
+        "/admin/agencies/",
+        "/admin/service-fields/",
+        "/admin/services/",
+        "/admin/service-points/",
+        "/admin/users/",
+        "/admin/audit/",
+    ):
+        assert f'href="{path}"' in menu, path

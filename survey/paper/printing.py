@@ -18,75 +18,10 @@ from sqlalchemy import select
 
 from survey.agencies.models import Service
 from survey.extensions import db
-from survey.i18n import localized
 from survey.paper import stamp
 from survey.paper.models import Batch, PaperForm
 from survey.pdf import laid_out
-from survey.questionnaires.conditions import Condition
-from survey.questionnaires.definition import Definition
-from survey.questionnaires.types import SatisfactionQuestion, SingleChoiceQuestion
-
-WORDS = {
-    "vi": {
-        "only_if": "Chỉ trả lời nếu",
-        "item": "câu",
-        "is": "là",
-        "or": "hoặc",
-        "and": "và",
-        "answered": "có trả lời",
-        "blank": "để trống",
-    },
-    "en": {
-        "only_if": "Answer only if",
-        "item": "question",
-        "is": "is",
-        "or": "or",
-        "and": "and",
-        "answered": "is answered",
-        "blank": "is left blank",
-    },
-}
-
-
-def numbering(definition: Definition) -> dict[str, int]:
-    """Item numbers as the web form shows them: 1, 2, ... across sections."""
-    return {q.code: n for n, q in enumerate(definition.items, start=1)}
-
-
-def skip_instruction(condition: Condition, definition: Definition, language: str = "vi") -> str:
-    """A skip rule in words: 'Chỉ trả lời nếu câu 5 (A5) là 1 (Có)'."""
-    words = WORDS[language]
-    return f"{words['only_if']} {_describe(condition, definition, language)}."
-
-
-def _describe(condition: Condition, definition: Definition, language: str) -> str:
-    words = WORDS[language]
-    if condition.all_of or condition.any_of:
-        joiner = f" {words['and']} " if condition.all_of else f" {words['or']} "
-        return joiner.join(
-            _describe(c, definition, language) for c in condition.all_of + condition.any_of
-        )
-    number = numbering(definition)[condition.item]
-    subject = f"{words['item']} {number} ({condition.item})"
-    if condition.answered is not None:
-        return f"{subject} {words['answered'] if condition.answered else words['blank']}"
-    question = definition.item(condition.item)
-    labels = _value_labels(question, definition, language)
-    values = f" {words['or']} ".join(
-        f"{v} ({labels[v]})" if v in labels else str(v) for v in condition.values
-    )
-    return f"{subject} {words['is']} {values}"
-
-
-def _value_labels(question, definition: Definition, language: str) -> dict[int, str]:
-    if isinstance(question, SatisfactionQuestion):
-        return {
-            level: localized(text, language)
-            for level, text in zip(question.LEVELS, definition.satisfaction_scale, strict=True)
-        }
-    if isinstance(question, SingleChoiceQuestion):
-        return {o.value: localized(o.label, language) for o in question.options}
-    return {}
+from survey.questionnaires.wording import numbering, skip_instruction
 
 
 def forms_pdf(batch: Batch, forms: Sequence[PaperForm] | None = None, language="vi") -> bytes:

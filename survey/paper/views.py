@@ -27,8 +27,8 @@ from survey.inputs import record_id, whole_number
 from survey.jobs.views import start_paper_forms
 from survey.paper import services
 from survey.paper.models import Batch, PaperForm
-from survey.paper.printing import numbering, skip_instruction
 from survey.permissions import requires
+from survey.questionnaires.wording import numbering, skip_instruction
 from survey.users.models import User
 
 blueprint = Blueprint("paper", __name__, url_prefix="/paper")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort, current_app
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 
 from survey.agencies.models import Agency, Service, ServicePoint
@@ -129,11 +129,15 @@ def _read_point(code: str) -> _PointView | None:
         .outerjoin(
             QuestionnaireVersion, QuestionnaireVersion.id == Campaign.questionnaire_version_id
         )
-        .where(ServicePoint.code == code)
+        # Codes are read as printed, whatever the case (a typed "SXD-1" is "sxd-1").
+        .where(func.lower(ServicePoint.code) == code.lower())
     ).all()
     if not rows:
         return None
-    point = rows[0][0]
+    points = {p.id: p for p, *_ in rows}
+    exact = [p for p in points.values() if p.code == code]
+    point = exact[0] if exact else points[min(points)]
+    rows = [r for r in rows if r[0].id == point.id]
     return _PointView(
         point=Named(point.id, point.name_vi, point.name_en),
         active=point.active,

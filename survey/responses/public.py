@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -15,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import get_locale
@@ -60,7 +62,7 @@ def _language() -> str:
 
 
 def _point_limit_key() -> str:
-    return f"point:{request.view_args.get('code', '')}"
+    return f"point:{request.view_args.get('code', '').lower()}"
 
 
 def _client_limit() -> str:
@@ -80,6 +82,12 @@ def answer_at_point(code: str):
         entry = entries.at_point(code)
     except Gone as gone:
         return _gone(gone.reason)
+    if request.method == "GET" and not request.args.get("again") and _answered_here(entry):
+        # Back after the thank-you page, or the QR code scanned again: not a blank form
+        # that a second post would store as a second answer.
+        return render_template(
+            "respond/answered.html", again=url_for(".answer_at_point", code=code, again=1)
+        )
     return _survey(entry)
 
 
@@ -150,7 +158,36 @@ def _survey(entry: Entry):
         )
     except Gone as gone:  # closed (or the point retired) since the page was read
         return _gone(gone.reason)
+    _remember_answer(entry)
     return redirect(url_for(".show_thanks"), code=303)
+
+
+# How long this browser is told it already answered at a point (kept in its own signed
+# session cookie, never on the server): a day covers Back and a second scan at the
+# counter; a later visit is a new service, and a new answer.
+ANSWERED_FOR = 24 * 3600
+
+
+def _answered_key(entry: Entry) -> str:
+    return f"{entry.campaign.id}.{entry.point.id}"
+
+
+def _remember_answer(entry: Entry) -> None:
+    if entry.point is None:
+        return  # a link is single-use: its page already says it was answered
+    now = int(time.time())
+    kept = {
+        key: when
+        for key, when in (session.get("answered") or {}).items()
+        if now - when < ANSWERED_FOR
+    }
+    kept[_answered_key(entry)] = now
+    session["answered"] = dict(sorted(kept.items(), key=lambda kv: kv[1])[-20:])
+
+
+def _answered_here(entry: Entry) -> bool:
+    when = (session.get("answered") or {}).get(_answered_key(entry))
+    return isinstance(when, int) and time.time() - when < ANSWERED_FOR
 
 
 def _new_form_token() -> str:

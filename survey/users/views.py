@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from survey.admin.resources import USERS, agency_by_code, agency_choices
 from survey.admin.views import PAGE_SIZE, ConfirmForm, actor, import_page
 from survey.audit import services as audit
+from survey.campaigns.models import Campaign, campaign_agency
 from survey.csv_files import write_rows
 from survey.downloads import attachment
 from survey.extensions import db
@@ -24,20 +25,37 @@ from survey.users.models import User
 blueprint = Blueprint("users", __name__)
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, user: User | None = None) -> str:
     """Only same-site paths: an open redirect would let a phishing link borrow our name."""
     if target and target.startswith("/") and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
-    return url_for("main.show_home")
+    return _landing(user)
+
+
+def _landing(user: User | None) -> str:
+    """Where a user starts: an agency viewer on their agency's page of the latest
+    campaign that covers it; everyone else on the home page."""
+    if user is None or user.role != "agency-viewer" or user.agency is None:
+        return url_for("main.show_home")
+    campaign = db.session.scalar(
+        select(Campaign)
+        .join(campaign_agency, campaign_agency.c.campaign_id == Campaign.id)
+        .where(campaign_agency.c.agency_id == user.agency_id, Campaign.status != "draft")
+        .order_by(Campaign.period_start.desc(), Campaign.id.desc())
+        .limit(1)
+    )
+    if campaign is None:
+        return url_for("dashboard.list_campaigns")
+    return url_for("dashboard.show_agency", code=campaign.code, agency_code=user.agency.code)
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
 @public
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(_safe_next(request.args.get("next"), current_user))
     form = SignInForm()
     status = 200
     if form.validate_on_submit():
@@ -61,7 +79,7 @@ def sign_in():
             sessions.start(user)
             db.session.commit()
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), user))
         db.session.commit()
         flash(_("The user name or password is not right."), "error")
         status = 401

@@ -167,3 +167,24 @@ def test_demo_seed_creates_one_account_per_role_and_lists_them(runner, db):
     listed = runner.invoke(args=["demo", "accounts"]).output
     assert "quantri" in listed
     assert "khao-sat-2026" in listed
+
+
+def test_an_agency_viewer_lands_on_their_agency(client, db):
+    from survey.users.services import create_user
+    from tests import factories
+
+    agency = factories.agency(code="SXD")
+    older = factories.campaign(code="old", agencies=[agency], status="closed")
+    older.period_start = older.period_start.replace(year=older.period_start.year - 1)
+    factories.campaign(code="now", agencies=[agency], status="open")
+    factories.campaign(code="plan", agencies=[agency], status="draft")
+    _user, password = create_user(
+        username="xem",
+        role="agency-viewer",
+        agency_code="SXD",
+        password="a fine long pass 1",
+        actor="t",
+    )
+    db.session.commit()
+    signed_in = client.post("/sign-in", data={"login": "xem", "password": password})
+    assert signed_in.headers["Location"] == "/results/now/agencies/SXD"

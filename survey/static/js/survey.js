@@ -39,6 +39,9 @@
   var notes = form.querySelectorAll(".skip-note");
   for (var k = 0; k < notes.length; k++) { notes[k].hidden = true; }
   form.addEventListener("change", update);
+  // The browser may refill the answers after the page has loaded (Back, restored
+  // tabs): show and enable the items those answers call for.
+  window.addEventListener("pageshow", update);
   update();
 
   var summary = document.getElementById("error-summary");
