@@ -173,6 +173,29 @@ def paper_context(batch: Batch, definition: Definition) -> PaperContext:
     )
 
 
+def check_serial(batch: Batch, typed_serial: str, keyer: User) -> PaperForm:
+    """The form `keyer` may key now under `typed_serial` (PaperError otherwise): asked as
+    soon as the serial is typed, so nobody keys a whole form only to have it refused."""
+    _require_open(batch.campaign)
+    form = find_form(batch, typed_serial)
+    _may_key(form, keyer)
+    return form
+
+
+def _may_key(form: PaperForm, keyer: User) -> None:
+    if any(entry.keyer_id == keyer.id for entry in form.entries):
+        raise PaperError(
+            _(
+                "You keyed form %(serial)s already; its second entry must be keyed by "
+                "someone else.",
+                serial=form.serial,
+            )
+        )
+    needed = 2 if form.verify else 1
+    if len(form.entries) >= needed or form.status in ("adjudication", "verified"):
+        raise PaperError(_("Form %(serial)s is keyed completely already.", serial=form.serial))
+
+
 def find_form(batch: Batch, typed_serial: str, *, lock: bool = False) -> PaperForm:
     """The form a keyer names, refused with a message that says what is wrong."""
     serial = normalize(typed_serial)
@@ -222,19 +245,11 @@ def record_entry(
     them now; a reading with problems, storing nothing, when a value is wrong)."""
     _require_open(batch.campaign)
     form = find_form(batch, typed_serial, lock=True)
-    if any(entry.keyer_id == keyer.id for entry in form.entries):
+    try:
+        _may_key(form, keyer)
+    except PaperError:
         form.duplicate_attempts += 1
-        raise PaperError(
-            _(
-                "You keyed form %(serial)s already; its second entry must be keyed by "
-                "someone else.",
-                serial=form.serial,
-            )
-        )
-    needed = 2 if form.verify else 1
-    if len(form.entries) >= needed or form.status in ("adjudication", "verified"):
-        form.duplicate_attempts += 1
-        raise PaperError(_("Form %(serial)s is keyed completely already.", serial=form.serial))
+        raise
     definition = batch.campaign.questionnaire_version.definition()
     reading = keying.read(definition, typed, paper_context(batch, definition))
     if not reading.ok:
@@ -299,6 +314,14 @@ def resolve(
     _require_open(form.batch.campaign)
     if form.status != "adjudication":
         raise PaperError(_("Form %(serial)s is not waiting for adjudication.", serial=form.serial))
+    if any(entry.keyer_id == supervisor.id for entry in form.entries):
+        # Blind double entry means two people; the paper is read by a third.
+        raise PaperError(
+            _(
+                "You keyed form %(serial)s; someone who keyed neither entry adjudicates it.",
+                serial=form.serial,
+            )
+        )
     batch = form.batch
     definition = batch.campaign.questionnaire_version.definition()
     diffs = pending_differences(form, definition)

@@ -253,6 +253,18 @@ def enter_form(batch_id: int):
     ), (400 if problems else 200)
 
 
+@blueprint.get("/batches/<int:batch_id>/serials/<serial>")
+@requires(*KEYERS)
+def check_serial(batch_id: int, serial: str):
+    """For the keying screen, as soon as the serial is typed: may this keyer key it?"""
+    batch = _batch(batch_id)
+    try:
+        services.check_serial(batch, serial[:40], current_user)
+    except services.PaperError as error:
+        return {"ok": False, "message": str(error)}
+    return {"ok": True, "message": ""}
+
+
 def _started_at() -> datetime | None:
     try:
         return datetime.fromisoformat(request.form.get("started", ""))
@@ -294,6 +306,16 @@ def resolve_form(form_id: int):
     if form.status != "adjudication":
         flash(_("Form %(serial)s is not waiting for adjudication.", serial=form.serial), "error")
         return redirect(url_for(".list_adjudication"))
+    if any(entry.keyer_id == current_user.id for entry in form.entries):
+        # Said before the paper is read, not after.
+        flash(
+            _(
+                "You keyed form %(serial)s; someone who keyed neither entry adjudicates it.",
+                serial=form.serial,
+            ),
+            "error",
+        )
+        return redirect(url_for(".list_adjudication"))
     definition = form.batch.campaign.questionnaire_version.definition()
     diffs = services.pending_differences(form, definition)
     problems: dict[str, str] = {}
@@ -302,7 +324,12 @@ def resolve_form(form_id: int):
         if not ConfirmForm().validate_on_submit():
             abort(400)
         values = {d.item: request.form.get(f"paper-{d.item}", "")[:2000] for d in diffs}
-        reading = services.resolve(form, values, supervisor=current_user)
+        try:
+            reading = services.resolve(form, values, supervisor=current_user)
+        except services.PaperError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for(".list_adjudication"))
         if reading.ok:
             db.session.commit()
             flash(_("Form %(serial)s is resolved and counted.", serial=form.serial), "success")

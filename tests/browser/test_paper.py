@@ -1,6 +1,7 @@
 """Paper entry in a real browser: two surveyors key the same form with the keyboard only,
 one planted difference goes to adjudication, and the supervisor's value is what counts."""
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from survey.agencies.models import Agency
@@ -86,6 +87,12 @@ def test_two_keyers_one_difference_adjudicated(browser, live_server, tmp_path):
     message = _key_form(first, batch_id, serial, _keystrokes(definition, paper, answers))
     assert serial in message
     first.screenshot(path=str(tmp_path / "paper-entry.png"), full_page=True)
+    # The same keyer starts the same form again: refused at the serial, cursor kept there.
+    first.keyboard.type(serial)
+    first.keyboard.press("Enter")
+    expect(first.locator("#serial-error")).to_contain_text("đã nhập phiếu")
+    expect(first.locator("#serial")).to_be_focused()
+    first.screenshot(path=str(tmp_path / "paper-entry-refused-serial.png"), full_page=True)
     first_context.close()
 
     second_context, second = _signed_in(browser, live_server, "dieutra.hai")

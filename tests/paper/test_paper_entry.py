@@ -149,6 +149,18 @@ def test_a_bad_value_stores_nothing(batch, keyers, db, overrides):
     assert batch.forms[0].entries == []
 
 
+def test_a_keyer_of_the_form_may_not_adjudicate_it(batch, keyers, db):
+    first, second, supervisor = keyers
+    serial = batch.forms[0].serial
+    _key(batch, serial, first, TC1="5")
+    form = _key(batch, serial, second, TC1="4").form
+    for keyer in (first, second):
+        with pytest.raises(services.PaperError, match="keyed neither entry"):
+            services.resolve(form, {"TC1": "4"}, supervisor=keyer)
+    assert form.status == "adjudication"
+    assert services.resolve(form, {"TC1": "4"}, supervisor=supervisor).ok
+
+
 def test_differences_go_to_adjudication_and_the_paper_decides(batch, keyers, db):
     first, second, supervisor = keyers
     serial = batch.forms[0].serial

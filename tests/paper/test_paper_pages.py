@@ -146,3 +146,44 @@ def test_the_quality_report_downloads_as_csv(client, login_as, batch, keyers, db
         bent.headers["Content-Disposition"] == f'attachment; filename="{campaign}-paper-keyers.csv"'
     )
     assert "Set-Cookie" not in bent.headers
+
+
+def test_the_serial_is_checked_before_the_form_is_typed(client, login_as, batch, db):
+    """The keying screen asks as soon as the serial is typed; the answer names the reason."""
+    user = login_as("surveyor")
+    serial = batch.forms[0].serial
+    url = f"/paper/batches/{batch.id}/serials/"
+    assert client.get(url + serial).get_json() == {"ok": True, "message": ""}
+    client.post(f"/paper/batches/{batch.id}/entry", data=_entry_data(batch, serial))
+    again = client.get(url + serial + "?lang=en").get_json()
+    assert again["ok"] is False
+    assert "You keyed form" in again["message"]
+    wrong = client.get(url + "SXD-000001-1?lang=en").get_json()
+    assert wrong["ok"] is False
+    assert "check digit" in wrong["message"] or "not issued" in wrong["message"]
+    assert user.username
+
+
+def test_a_keyer_of_the_form_is_sent_back_from_its_adjudication(client, login_as, batch, db):
+    from tests.paper.conftest import make_user
+
+    keyer = login_as("evaluator")  # evaluators key forms too, and adjudicate
+    serial = batch.forms[0].serial
+    client.post(f"/paper/batches/{batch.id}/entry", data=_entry_data(batch, serial, TC1="4"))
+    other = make_user("keyer.other")
+    services.record_entry(
+        batch,
+        serial,
+        paper_answers(batch.campaign.questionnaire_version.definition(), TC1="5"),
+        keyer=other,
+        started_at=None,
+    )
+    db.session.commit()
+    form = db.session.get(PaperForm, batch.forms[0].id)
+    assert form.status == "adjudication"
+    response = client.get(f"/paper/forms/{form.id}/resolve?lang=en", follow_redirects=True)
+    assert "someone who keyed neither entry adjudicates it" in response.get_data(as_text=True)
+    posted = client.post(f"/paper/forms/{form.id}/resolve", data={"paper-TC1": "4"})
+    assert posted.status_code == 302
+    assert db.session.get(PaperForm, form.id).status == "adjudication"
+    assert keyer.username

@@ -107,6 +107,20 @@
       input.value = input.value.replace(/\s+/g, "").toUpperCase();
       if (!luhnOk(input.value)) { say(input, input.getAttribute("data-message")); input.select(); return; }
       say(input, "");
+      // Ask the server now, not after forty items: a serial this keyer keyed already
+      // (or one of another batch) is refused while the next field is being typed. The
+      // keyer moves on at once; a refusal brings the cursor back to the serial.
+      var serialInput = input;
+      fetch(input.getAttribute("data-check").replace("SERIAL", encodeURIComponent(input.value)),
+            {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (response) { return response.json(); })
+        .then(function (verdict) {
+          if (verdict.ok) { return; }
+          say(serialInput, verdict.message);
+          serialInput.focus();
+          serialInput.select();
+        })
+        .catch(function () {});  // the post checks again
     }
     if (input.hasAttribute("data-codes") && checkCode(input) === "bad") { input.select(); return; }
     moveFrom(input);
