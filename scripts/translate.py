@@ -20,9 +20,21 @@ def main(path: str) -> None:
         catalog = read_po(handle)
     missing = []
     for message in catalog:
-        if not message.id or message.string:
+        if not message.id:
             continue
-        key = message.id if isinstance(message.id, str) else message.id[0]
+        if message.pluralizable:
+            # Plural entries: one text serves every form (Vietnamese has one).
+            if all(message.string):
+                continue
+            key = message.id[0]
+            if key in translations:
+                message.string = (translations[key],) * catalog.num_plurals
+            else:
+                missing.append(key)
+            continue
+        if message.string:
+            continue
+        key = message.id
         if key in translations:
             message.string = translations[key]
         else:

@@ -18,6 +18,7 @@ from survey.admin.fields import CodeField, FlagField, Unique
 from survey.agencies.models import AGENCY_KINDS, Agency, Service, ServiceField, ServicePoint
 from survey.choices import choices
 from survey.extensions import db
+from survey.form_messages import Form
 
 CODE = [
     DataRequired(),
@@ -101,7 +102,7 @@ KIND_LABELS = dict(
 )
 
 
-class AgencyForm(FlaskForm):
+class AgencyForm(Form):
     code = StringField(_l("Code"), validators=[*CODE, Unique(Agency, "code")])
     name_vi = StringField(_l("Name (Vietnamese)"), validators=NAME)
     name_en = StringField(_l("Name (English)"), validators=NAME)
@@ -158,7 +159,7 @@ AGENCIES = Resource(
 # Service fields ------------------------------------------------------------------------
 
 
-class ServiceFieldForm(FlaskForm):
+class ServiceFieldForm(Form):
     code = StringField(_l("Code"), validators=[*CODE, Unique(ServiceField, "code")])
     name_vi = StringField(_l("Name (Vietnamese)"), validators=NAME)
     name_en = StringField(_l("Name (English)"), validators=NAME)
@@ -197,7 +198,7 @@ SERVICE_FIELDS = Resource(
 # Services ------------------------------------------------------------------------------
 
 
-class ServiceForm(FlaskForm):
+class ServiceForm(Form):
     agency_code = CodeField(_l("Agency"), choices=[], validators=[DataRequired()])
     field_code = CodeField(_l("Service field"), choices=[], validators=[DataRequired()])
     code = StringField(_l("Procedure code"), validators=CODE)
@@ -264,7 +265,7 @@ SERVICES = Resource(
 # Service points ------------------------------------------------------------------------
 
 
-class ServicePointForm(FlaskForm):
+class ServicePointForm(Form):
     code = StringField(
         _l("Code"),
         validators=[*CODE, Unique(ServicePoint, "code")],
@@ -314,7 +315,7 @@ RESOURCES = (AGENCIES, SERVICE_FIELDS, SERVICES, SERVICE_POINTS)
 # Staff accounts (import and export only: creating one by hand shows its password) -------
 
 
-class UserImportForm(FlaskForm):
+class UserImportForm(Form):
     username = StringField(
         _l("User name"),
         validators=[

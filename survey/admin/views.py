@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 
@@ -14,17 +13,18 @@ from survey.admin.resources import RESOURCES, Resource
 from survey.csv_files import CsvError, write_rows
 from survey.downloads import attachment
 from survey.extensions import db
+from survey.form_messages import Form
 from survey.pagination import paginate
 from survey.permissions import requires
 
 PAGE_SIZE = 25
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(validators=[FileRequired()])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: its CSRF token protects one-click actions."""
 
 

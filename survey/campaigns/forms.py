@@ -1,14 +1,14 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from survey.choices import choices
+from survey.form_messages import Form
 from survey.questionnaires.types import MultiCheckboxField
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     code = StringField(
         _l("Code"),
         validators=[
@@ -55,5 +55,5 @@ class CampaignForm(FlaskForm):
     )
 
 
-class FrameImportForm(FlaskForm):
+class FrameImportForm(Form):
     file = FileField(validators=[FileRequired()])

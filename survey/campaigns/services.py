@@ -69,7 +69,7 @@ def save_campaign(
     if version.published_at is None:
         raise CampaignError("only a published questionnaire version can be used")
     if period[1] < period[0]:
-        raise CampaignError("the period ends before it starts")
+        raise CampaignError(_("The period ends before it starts."))
     if not agencies:
         raise CampaignError("choose at least one agency")
     before = snapshot(campaign) if campaign else None

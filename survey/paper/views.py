@@ -9,7 +9,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms import IntegerField, SelectField
@@ -23,6 +22,7 @@ from survey.csv_files import write_rows
 from survey.db import utcnow
 from survey.downloads import attachment
 from survey.extensions import db
+from survey.form_messages import Form
 from survey.inputs import record_id, whole_number
 from survey.jobs.views import start_paper_forms
 from survey.paper import services
@@ -36,7 +36,7 @@ blueprint = Blueprint("paper", __name__, url_prefix="/paper")
 KEYERS = ("surveyor", "evaluator")
 
 
-class BatchForm(FlaskForm):
+class BatchForm(Form):
     campaign_id = SelectField(_l("Campaign"), coerce=int, choices=[])
     agency_id = SelectField(_l("Agency"), coerce=int, choices=[])
     surveyor_id = SelectField(_l("Surveyor"), coerce=int, choices=[])

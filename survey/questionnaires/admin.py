@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 
@@ -13,6 +12,7 @@ from survey.admin.views import ConfirmForm, actor
 from survey.audit import services as audit
 from survey.db import utcnow
 from survey.extensions import db
+from survey.form_messages import Form
 from survey.permissions import requires
 from survey.questionnaires.definition import QuestionnaireError, load_text
 from survey.questionnaires.fields import make_survey_form
@@ -24,7 +24,7 @@ blueprint = Blueprint("questionnaire_admin", __name__, url_prefix="/admin/questi
 EXAMPLE_SERVICES = [(1, "Thủ tục A"), (2, "Thủ tục B")]
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(validators=[FileRequired()])
 
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask_wtf import FlaskForm
-
+from survey.form_messages import Form
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.types import FieldContext
 
 
-class SurveyForm(FlaskForm):
+class SurveyForm(Form):
     """A form whose fields are a questionnaire's items; see `make_survey_form`."""
 
     definition: Definition

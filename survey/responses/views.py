@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import StringField
 from wtforms.validators import AnyOf, DataRequired, Length
@@ -15,6 +14,7 @@ from survey.admin.views import ConfirmForm, actor
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.extensions import db
+from survey.form_messages import Form
 from survey.pagination import paginate
 from survey.permissions import requires
 from survey.responses import services
@@ -32,7 +32,7 @@ REVIEW_FILTERS = {
 }
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = StringField(validators=[AnyOf(REVIEW_DECISIONS)])
     reason = StringField(validators=[DataRequired(), Length(max=400)])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from survey.extensions import db
 from survey.users.models import ROLES
@@ -24,18 +25,21 @@ users_cli = AppGroup("users", help="Staff accounts.")
 )
 def create_command(username, role, agency_code, email, generate_password) -> None:
     """Create the staff account USERNAME."""
+    if role == "agency-viewer" and not agency_code:
+        raise click.BadParameter("an agency viewer needs --agency CODE", param_hint="--agency")
     password = None
     if not generate_password:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user, password = create_user(
-            username=username,
-            role=role,
-            password=password,
-            email=email,
-            agency_code=agency_code,
-            actor="cli",
-        )
+        with force_locale("en"):  # the command line speaks English
+            user, password = create_user(
+                username=username,
+                role=role,
+                password=password,
+                email=email,
+                agency_code=agency_code,
+                actor="cli",
+            )
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from survey.choices import choices
+from survey.form_messages import Form
 from survey.users.models import ROLES
 
 ROLE_LABELS = {
@@ -21,12 +21,12 @@ USERNAME = [
 ]
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     login = StringField(_l("User name or e-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
     new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=200)])
     confirm = PasswordField(
@@ -35,7 +35,7 @@ class PasswordForm(FlaskForm):
     )
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(
         _l("User name"),
         validators=[

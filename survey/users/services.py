@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -85,16 +86,18 @@ def create_user(
 ) -> tuple[User, str]:
     """Create an account; returns it with its password (generated when not given)."""
     if role not in ROLES:
-        raise AccountError(f"role {role!r} is not one of {', '.join(ROLES)}")
+        raise AccountError(
+            _("The role %(role)s is not one of %(roles)s.", role=role, roles=", ".join(ROLES))
+        )
     if db.session.scalar(select(User).where(User.username == username)):
-        raise AccountError(f"user name {username!r} is taken")
+        raise AccountError(_("The user name %(name)s is taken.", name=username))
     agency = None
     if agency_code:
         agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
         if agency is None:
-            raise AccountError(f"no agency with code {agency_code!r}")
+            raise AccountError(_("There is no agency with the code %(code)s.", code=agency_code))
     if role == "agency-viewer" and agency is None:
-        raise AccountError("an agency viewer needs an agency (--agency CODE)")
+        raise AccountError(_("An agency viewer needs an agency: choose the agency they see."))
     password = password or secrets.token_urlsafe(15)
     check_password_strength(password, username)
     user = User(

@@ -73,6 +73,8 @@ def test_invalid_input_is_shown_next_to_the_field_and_changes_nothing(client, ad
     assert response.status_code == 200
     assert "SXD đã được dùng." in page
     assert "Không có mã NOPE." in page
+    assert "Trường này là bắt buộc." in page, "WTForms' own messages in Vietnamese too"
+    assert "This field is required." not in page
     assert 'aria-invalid="true"' in page
     assert _count(db, Agency) == 1
 
@@ -220,7 +222,7 @@ def test_user_management_shows_a_generated_password_once(client, admin, db):
             "agency_code": "",
         },
     )
-    assert "an agency viewer needs an agency" in response.get_data(as_text=True)
+    assert "Người xem của cơ quan cần có cơ quan" in response.get_data(as_text=True)
     agency = factories.agency(code="SXD")
     response = client.post(
         "/admin/users/new",

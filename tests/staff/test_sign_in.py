@@ -142,7 +142,7 @@ def test_users_cli_creates_an_account_and_prints_a_generated_password(runner, db
         ]
     )
     assert result.exit_code != 0
-    assert "no agency with code 'NOPE'" in result.output
+    assert "There is no agency with the code NOPE." in result.output
     result = runner.invoke(
         args=["users", "create", "tran.thi.b", "--role", "evaluator", "--generate-password"]
     )
