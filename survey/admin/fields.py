@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import BooleanField, SelectField
 from wtforms.validators import ValidationError
 
@@ -27,15 +27,20 @@ class FlagField(BooleanField):
 
 
 class Unique:
-    """The value is not used by another record of `model` (ignoring the one being edited)."""
+    """The value is not used by another record of `model` (ignoring the one being edited),
+    whatever its case: "sxd" beside "SXD" would be two agencies people read as one, and
+    QR codes are read in any case."""
 
     def __init__(self, model, column: str):
         self.model, self.column = model, column
 
     def __call__(self, form, field) -> None:
-        other = db.session.scalar(
-            select(self.model).where(getattr(self.model, self.column) == field.data)
-        )
+        column = getattr(self.model, self.column)
         editing = getattr(form, "_obj", None)
-        if other is not None and (editing is None or other.id != editing.id):
-            raise ValidationError(_l("%(value)s is already used.", value=field.data))
+        for other in db.session.scalars(
+            select(self.model).where(func.lower(column) == (field.data or "").lower())
+        ):
+            if editing is None or other.id != editing.id:
+                raise ValidationError(
+                    _l("%(value)s is already used.", value=getattr(other, self.column))
+                )

@@ -204,6 +204,7 @@ def show_agency(code: str, agency_code: str):
         }
     league = reform.league(campaign, chosen)
     page["reform"] = league.row(agency.code) if league else None
+    page["reform_provisional"] = bool(league and league.provisional)
     page["framework"] = league.framework if league else None
     return render_template("dashboard/agency.html", **page)
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms import IntegerField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
 from survey.admin.views import ConfirmForm, actor
@@ -66,9 +67,12 @@ def _staff_choices(form: BatchForm) -> None:
     points = db.session.scalars(
         select(ServicePoint).where(ServicePoint.active).order_by(ServicePoint.code)
     )
-    form.point_id.choices = choices(
-        [(0, _("none (handed out by the surveyor)"))] + [(p.id, p.code) for p in points]
-    )
+    # Each point names its agency: the page shows only the chosen agency's points (the
+    # server refuses a point of another agency either way).
+    form.point_id.choices = [SelectChoice(0, _("none (handed out by the surveyor)"))] + [
+        SelectChoice(p.id, f"{p.code} · {p.name_vi}", render_kw={"data-agency": p.agency_id})
+        for p in points
+    ]
 
 
 def _batch(batch_id: int) -> Batch:

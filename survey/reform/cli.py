@@ -72,7 +72,11 @@ def league_command(code: str) -> None:
     league = services.league(_campaign(code))
     if league is None:
         raise click.ClickException(f"campaign {code} has no reform framework")
-    run = f"run {league.run.id}" if league.run else "no analysis run yet"
+    run = (
+        f"run {league.run.id}"
+        if league.run
+        else "provisional: no analysis run yet, the survey criteria count 0 and no rank is given"
+    )
     click.echo(f"{league.framework.code}, {run}")
     for group, rows in league.groups.items():
         click.echo(f"\n{group}")
@@ -80,7 +84,8 @@ def league_command(code: str) -> None:
         for row in rows:
             change = "" if row.change is None else f"{row.change:+.2f}"
             missing = f"  missing: {', '.join(row.score.missing)}" if row.score.missing else ""
+            rank = "—" if league.provisional else row.rank
             click.echo(
-                f"{row.rank:>4}  {row.agency.code:12} {row.score.total:>7.2f} "
+                f"{rank:>4}  {row.agency.code:12} {row.score.total:>7.2f} "
                 f"{row.score.reform_index:>7.2f} {change:>7}{missing}"
             )

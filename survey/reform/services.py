@@ -100,18 +100,10 @@ def points_table(campaign: Campaign) -> dict[tuple[int, str], ReformPoints]:
     return {(p.agency_id, p.criterion): p for p in rows}
 
 
-def save_points(
-    campaign: Campaign,
-    values: Mapping[tuple[Agency, str], tuple[str, str]],
-    *,
-    actor: str,
-    user_id: int | None,
-) -> int:
-    """Save typed points {(agency, criterion): (self, appraised)}, all or none.
-
-    Each value must be empty or a number 0..max with at most two decimals. Returns how
-    many (agency, criterion) pairs changed; each change is audited with before and after.
-    """
+def checked_points(
+    campaign: Campaign, values: Mapping[tuple[Agency, str], tuple[str, str]]
+) -> dict[tuple[Agency, str], tuple[float | None, float | None]]:
+    """The typed points as numbers, or PointsError naming every bad value."""
     framework = _framework(campaign)
     agencies = {a.id for a in campaign.agencies}
     problems: dict[tuple[str, str, str], str] = {}
@@ -157,6 +149,22 @@ def save_points(
             parsed[(agency, code)] = (numbers[0], numbers[1])
     if problems:
         raise PointsError(problems)
+    return parsed
+
+
+def save_points(
+    campaign: Campaign,
+    values: Mapping[tuple[Agency, str], tuple[str, str]],
+    *,
+    actor: str,
+    user_id: int | None,
+) -> int:
+    """Save typed points {(agency, criterion): (self, appraised)}, all or none.
+
+    Each value must be empty or a number 0..max with at most two decimals. Returns how
+    many (agency, criterion) pairs changed; each change is audited with before and after.
+    """
+    parsed = checked_points(campaign, values)
     existing = points_table(campaign)
     changed = 0
     for (agency, code), (self_points, appraised) in parsed.items():
@@ -212,14 +220,17 @@ def import_points(campaign: Campaign, data: bytes, *, actor: str, user_id: int |
         values[(agency, row["criterion"])] = (row["self_points"], row["appraised_points"])
     if not problems and not values:
         problems.append(CsvProblem(None, None, _("the file has no rows")))
+    try:
+        # The values of the rows read so far are checked too: every bad row is named at
+        # once, not only those of the first kind.
+        checked_points(campaign, values)
+    except PointsError as error:
+        problems += [
+            CsvProblem(rows[(agency, code)], column, message)
+            for (agency, code, column), message in error.problems.items()
+        ]
     if not problems:
-        try:
-            return save_points(campaign, values, actor=actor, user_id=user_id)
-        except PointsError as error:
-            problems = [
-                CsvProblem(rows[(agency, code)], column, message)
-                for (agency, code, column), message in error.problems.items()
-            ]
+        return save_points(campaign, values, actor=actor, user_id=user_id)
     raise CsvError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
 
 
@@ -253,6 +264,12 @@ class League:
     run: AnalysisRun | None
     groups: Mapping[str, list[LeagueRow]]
     previous: Campaign | None = None
+
+    @property
+    def provisional(self) -> bool:
+        """Before any analysis run the survey criteria count nothing: the points so far
+        are shown, but no rank (a rank would be one the survey has not spoken to)."""
+        return self.run is None
 
     def row(self, agency_code: str) -> LeagueRow | None:
         for rows in self.groups.values():

@@ -39,3 +39,16 @@ def test_a_surveyor_is_refused_the_administration(page):
     response = page.goto("/admin/agencies/")
     assert response.status == 403
     assert "Bạn không có quyền truy cập trang này." in page.locator("main").inner_text()
+
+
+def test_a_new_batch_offers_only_the_chosen_agencys_points(page, tmp_path):
+    _sign_in(page, "danhgia")
+    page.goto("/paper/batches/new")
+    page.get_by_label("Cơ quan").select_option(label="SXD · Sở Xây dựng")
+    offered = page.locator("#point_id option:not([hidden])").all_inner_texts()
+    assert len(offered) > 1
+    assert all(text.startswith("sxd-") for text in offered[1:]), offered
+    page.get_by_label("Cơ quan").select_option(label="STP · Sở Tư pháp")
+    offered = page.locator("#point_id option:not([hidden])").all_inner_texts()
+    assert all(text.startswith("stp-") for text in offered[1:]), offered
+    page.screenshot(path=str(tmp_path / "batch-form.png"), full_page=True)

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
@@ -104,12 +106,8 @@ def test_a_points_file_with_one_bad_row_changes_nothing_and_names_each_row(small
     with pytest.raises(CsvError) as error:
         services.import_points(small_campaign, data, actor="test", user_id=None)
     problems = [(p.row, p.column) for p in error.value.problems]
-    assert problems == [(3, "agency_code"), (5, "criterion")]
-    # The duplicate and unknown agency are found first; with them fixed the range is checked.
-    fixed = data.replace(b"XX,1.1,1,1\n", b"").replace(b"S1,1.1,1,1\n", b"")
-    with pytest.raises(CsvError) as error:
-        services.import_points(small_campaign, fixed, actor="test", user_id=None)
-    assert [(p.row, p.column) for p in error.value.problems] == [(3, "self_points")]
+    # Every bad row at once: the unknown agency, the value over the maximum, the duplicate.
+    assert problems == [(3, "agency_code"), (4, "self_points"), (5, "criterion")]
     assert db.session.scalars(select(ReformPoints)).all() == []
 
 
@@ -228,3 +226,22 @@ def test_frameworks_cannot_be_edited_once_stored(db):
         db.session.scalars(select(ReformFramework).where(ReformFramework.code == "other")).all()
         == []
     )
+
+
+def test_before_any_run_the_league_is_provisional_without_ranks(
+    runner, small_campaign, client, login_as, db
+):
+    """The survey criteria count 0 until a run exists: points shown, no rank given."""
+    assert services.league(small_campaign).provisional
+    db.session.commit()
+    login_as("evaluator")
+    page = client.get(f"/results/{small_campaign.code}?lang=en").get_data(as_text=True)
+    assert "Provisional: no analysis run yet." in page
+    ranks = re.findall(r'<td class="num">(\S+)</td>\s*<th scope="row">', page)
+    assert ranks
+    assert set(ranks) == {"—"}
+    agency_page = client.get(f"/results/{small_campaign.code}/agencies/S1?lang=en")
+    assert "provisional: no analysis run yet" in agency_page.get_data(as_text=True)
+    printed = runner.invoke(args=["reform", "league", "--campaign", small_campaign.code]).output
+    assert "provisional: no analysis run yet" in printed
+    assert not re.search(r"^\s+1\s+S", printed, re.M), "no rank is printed"

@@ -269,3 +269,14 @@ def test_users_import_without_passwords_and_export_round_trip(client, admin, db)
     listed = client.get("/admin/users/?q=le.").get_data(as_text=True)
     assert "le.e" in listed
     assert admin.username not in listed.split("<tbody>")[1]
+
+
+def test_codes_are_unique_whatever_their_case(client, admin, db):
+    factories.agency(code="SXD")
+    response = client.post(
+        "/admin/agencies/new",
+        data={"code": "sxd", "name_vi": "Sở X", "name_en": "X", "kind": "department",
+              "ranking_group": "departments"},
+    )  # fmt: skip
+    assert "SXD đã được dùng." in response.get_data(as_text=True)
+    assert _count(db, Agency) == 1
