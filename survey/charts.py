@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask_babel import format_decimal
 from markupsafe import Markup, escape
 
 FONT = "font-family=\"'DejaVu Sans', 'Noto Sans', Arial, sans-serif\""
@@ -68,7 +69,7 @@ def _gridlines(x, low: float, high: float, top: float, bottom: float) -> list[st
             f'<line x1="{position:.1f}" y1="{top}" x2="{position:.1f}" y2="{bottom}" '
             'stroke="#d0d0d0" stroke-width="1"/>'
             f'<text x="{position:.1f}" y="{bottom + 15}" text-anchor="middle" '
-            f'fill="#333">{tick:g}</text>'
+            f'fill="#333">{_shown(tick, "0.##")}</text>'
         )
         tick += step
     return body
@@ -94,7 +95,7 @@ def interval_chart(
             f'<line x1="{position:.1f}" y1="{TOP - 8}" x2="{position:.1f}" '
             f'y2="{TOP + ROW_HEIGHT * len(rows)}" stroke="#000" stroke-dasharray="4 3"/>'
             f'<text x="{position:.1f}" y="{TOP - 12}" text-anchor="middle">'
-            f"{escape(reference_label)} {reference:.1f}</text>"
+            f"{escape(reference_label)} {_shown(reference, '0.0')}</text>"
         )
     for i, row in enumerate(rows):
         y = TOP + ROW_HEIGHT * i + ROW_HEIGHT / 2
@@ -137,7 +138,7 @@ def bar_chart(rows: Sequence[tuple[str, float]], *, title: str, unit: str = "") 
             f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{width:.1f}" height="{ROW_HEIGHT - 6}" '
             'fill="#595959"/>'
             f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{y + 15}">'
-            f"{value:,.0f}{escape(unit)}</text>"
+            f"{_shown(value, '#,##0')}{escape(unit)}</text>"
         )
     return _frame(LABEL_WIDTH + PLOT_WIDTH + 20, height, title, body)
 
@@ -234,8 +235,14 @@ def heat_map(
                 f'<rect x="{x}" y="{y}" width="{cell_width}" height="{cell_height}" '
                 f'fill="rgb({grey},{grey},{grey})" stroke="#fff"/>'
                 f'<text x="{x + cell_width / 2:.1f}" y="{y + 12}" text-anchor="middle" '
-                f'fill="{ink}">{value:.1f}</text>'
+                f'fill="{ink}">{_shown(value, "0.0")}</text>'
             )
     width = left + cell_width * len(columns) + 10
     height = top + cell_height * len(rows) + 10
     return _frame(width, height, title, body)
+
+
+def _shown(value: float, pattern: str) -> str:
+    """A number on a chart as the page's language writes it (83,3 in Vietnamese), like
+    the text around the chart."""
+    return format_decimal(value, format=pattern)

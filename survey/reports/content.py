@@ -65,11 +65,15 @@ class ProvinceReport:
     groups: dict[str, list[AgencyLine]]
     league: reform.League | None
     changes: list[tuple[Agency, Mapping[str, Any]]]
-    heat: tuple[list[str], list[str], list[list[float | None]]]
+    heat: tuple[list[Agency], list[str], list[list[float | None]]]
     lowest: list[dashboard.ItemResult]
     drivers: list[tuple[str, float, float]]
     channels: dict[str, int]
     screening: Mapping[str, Any]
+    # What SIPAS announcements lead with: the province's index by component, and what
+    # citizens most want improved (Part D), province-wide.
+    components: list[tuple[Any, Mapping[str, Any]]]
+    expectations: list[tuple[str, Mapping[str, str], float]]
 
     @property
     def index_code(self) -> str:
@@ -135,7 +139,7 @@ def province_report(campaign: Campaign, run: AnalysisRun) -> ProvinceReport:
     for lines in groups.values():
         for line in lines:
             rows = run.results["agencies"][line.agency.code]
-            heat_rows.append(line.agency.name_vi)
+            heat_rows.append(line.agency)
             heat_values.append([published(rows.get(c)) for c in components])
     drivers = [
         (
@@ -146,6 +150,7 @@ def province_report(campaign: Campaign, run: AnalysisRun) -> ProvinceReport:
         for d in run.results.get("drivers", {}).get("components", [])
     ]
     channel_rows = run.results.get("breakdowns", {}).get("channel", {})
+    province = run.results["province"]
     return ProvinceReport(
         campaign=campaign,
         run=run,
@@ -159,6 +164,25 @@ def province_report(campaign: Campaign, run: AnalysisRun) -> ProvinceReport:
         drivers=[d for d in drivers if d[2] is not None],
         channels={channel: rows[code]["n"] for channel, rows in channel_rows.items()},
         screening=run.screening,
+        components=[
+            (c, province[c.code]) for c in definition.index.components if c.code in province
+        ],
+        expectations=_expectations(run, definition, "all"),
+    )
+
+
+def _expectations(run: AnalysisRun, definition, domain: str):
+    """Part D: each area with the share wanting much improvement, most wanted first."""
+    shares = (run.results.get("options") or {}).get(domain, {})
+    priority = definition.priority_value
+    return sorted(
+        (
+            # Stored runs are JSON: the answer values are text keys.
+            (q.code, q.text, 100 * shares[q.code].get(str(priority), 0.0))
+            for q in definition.expectation_items
+            if q.code in shares
+        ),
+        key=lambda e: -e[2],
     )
 
 
@@ -195,17 +219,7 @@ def agency_report(campaign: Campaign, agency: Agency, run: AnalysisRun) -> Agenc
     group = _grouped(run, code).get(agency.ranking_group, [])
     published_group = [line.value for line in group if line.value is not None]
     line = next((line for line in group if line.agency.code == agency.code), None)
-    shares = (run.results.get("options") or {}).get(agency.code, {})
-    priority = definition.priority_value
-    expectations = sorted(
-        (
-            # Stored runs are JSON: the answer values are text keys.
-            (q.code, q.text, 100 * shares[q.code].get(str(priority), 0.0))
-            for q in definition.expectation_items
-            if q.code in shares
-        ),
-        key=lambda e: -e[2],
-    )
+    expectations = _expectations(run, definition, agency.code)
     league = reform.league(campaign, run)
     publishable = published(line.entry if line else rows.get(code)) is not None
     return AgencyReport(

@@ -45,6 +45,7 @@ def _helpers(language: str) -> dict:
     return {
         "language": language,
         "number": lambda value, digits=2: number(value, digits, language),
+        "count": lambda value: format_decimal(value, format="#,##0", locale=language),
         "signed": lambda value: ("+" if value >= 0 else "") + number(value, 2, language),
         "published": content.published,
         "interval": content.interval,
@@ -57,7 +58,7 @@ def province_html(campaign: Campaign, run: AnalysisRun, language: str = "vi") ->
         return render_template(
             "reports/province.html",
             report=report,
-            charts=_province_charts(report),
+            charts=_province_charts(report, language),
             **_helpers(language),
         )
 
@@ -84,18 +85,28 @@ def _line(label: str, entry) -> Interval:
     )
 
 
-def _province_charts(report: content.ProvinceReport) -> dict:
+def _name(agency: Agency, language: str) -> str:
+    return agency.name_vi if language == "vi" else agency.name_en
+
+
+def _province_charts(report: content.ProvinceReport, language: str) -> dict:
     lines = [line for group in report.groups.values() for line in group]
+    agencies, components, values = report.heat
     charts = {
         "index": interval_chart(
-            [_line(line.agency.name_vi, line.entry) for line in lines],
+            [_line(_name(line.agency, language), line.entry) for line in lines],
             title=_(
                 "%(index)s per agency with its 95%% confidence interval", index=report.index_code
             ),
             reference=content.published(report.province),
             reference_label=_("Province"),
         ),
-        "heat": heat_map(*report.heat, title=_("Components by agency")),
+        "heat": heat_map(
+            [_name(a, language) for a in agencies],
+            components,
+            values,
+            title=_("Components by agency"),
+        ),
         "channels": bar_chart(
             [(code_label("channel", c), n) for c, n in report.channels.items()],
             title=_("Submissions by channel"),

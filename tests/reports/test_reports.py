@@ -374,3 +374,38 @@ def test_report_jobs_are_followed_only_by_those_who_may_see_the_report(
     client.post("/sign-out")
     login_as("evaluator")
     assert client.get(job_page + "/file").mimetype == "application/pdf"
+
+
+def test_the_province_report_leads_with_components_and_what_citizens_want(app, demo_run):
+    """As SIPAS announcements do: the province's index by component with its interval,
+    and the areas citizens most want improved, province-wide (run values, not copies)."""
+    campaign, stored = demo_run
+    with app.test_request_context():
+        html = render.province_html(campaign, stored, "en")
+    components = html[html.index("<table data-components>") :]
+    components = components[: components.index("</table>")]
+    for code in ("TC", "TT", "CC", "KQ", "PA"):
+        entry = stored.results["province"][code]
+        low, high = 100 * entry["ci_low"], 100 * entry["ci_high"]
+        assert f'<td class="num">{100 * entry["estimate"]:.2f}</td>' in components, code
+        assert f"{low:.2f}–{high:.2f}" in components, code
+    wanted = stored.results["options"]["all"]
+    top = max(wanted, key=lambda item: wanted[item].get("1", 0) if item.startswith("E") else -1)
+    expectations = html[html.index("<table data-expectations>") :]
+    first_row = expectations[expectations.index("<tbody>") :]
+    first_row = first_row[: first_row.index("</tr>")]
+    assert f"{100 * wanted[top]['1']:.2f}" in first_row, "the most wanted area comes first"
+
+
+def test_charts_write_numbers_as_the_reports_language_does(app, demo_run):
+    """One formatter for text and charts: 83,3 in Vietnamese, 83.3 in English."""
+    campaign, stored = demo_run
+    with app.test_request_context():
+        vietnamese = render.province_html(campaign, stored, "vi")
+        english = render.province_html(campaign, stored, "en")
+    svg_numbers = re.compile(r">(?:[^<>]* )?(\d+[.,]\d{1,2})</text>")  # not 1,495
+    in_vietnamese = svg_numbers.findall(vietnamese)
+    assert in_vietnamese
+    assert all("," in n for n in in_vietnamese), in_vietnamese[:5]
+    in_english = svg_numbers.findall(english)
+    assert all("." in n for n in in_english), in_english[:5]
