@@ -44,6 +44,20 @@ def test_the_overview_shows_the_runs_numbers_and_both_league_tables(client, logi
     assert page.count("<svg") >= 2  # channels and the dot-and-whisker chart (no CDN, no JS)
 
 
+def test_numbers_on_vietnamese_pages_are_written_the_vietnamese_way(client, login_as, analysed):
+    """96,04 and 2.276 in Vietnamese, as in the reports, not 96.04 and 2,276."""
+    _campaign, stored = analysed
+    login_as("evaluator")
+    page = _text(client.get("/results/demo/agencies/SXD"))
+    entry = stored.results["agencies"]["SXD"]["SIPAS"]
+    assert f"{100 * entry['estimate']:.2f}".replace(".", ",") + "%" in page
+    low, high = 100 * entry["ci_low"], 100 * entry["ci_high"]
+    assert f"{low:.2f}–{high:.2f}".replace(".", ",") in page
+    overview = _text(client.get("/results/demo"))
+    province = stored.results["province"]["SIPAS"]
+    assert f"{province['n']:,}".replace(",", ".") in overview
+
+
 def test_the_agency_page_shows_components_items_and_reform_points(client, login_as, analysed):
     campaign, stored = analysed
     login_as("evaluator")
