@@ -83,6 +83,7 @@ def world(app, db):
         "batch_id": "1",
         "form_id": "1",
         "job_id": "0" * 32,
+        "serial": "SXD-000001-8",
     }
     clients = {}
     for role in ROLES:
