@@ -29,6 +29,18 @@ LABELS = {
         "open": _l("open"),
         "closed": _l("closed"),
     },
+    "agency_kind": {
+        "department": _l("department"),
+        "district": _l("district"),
+        "commune": _l("commune or ward"),
+    },
+    "yes_no": {"true": _l("yes"), "false": _l("no")},
+    "role": {
+        "admin": _l("Administrator"),
+        "surveyor": _l("Surveyor"),
+        "evaluator": _l("Evaluator"),
+        "agency-viewer": _l("Agency viewer"),
+    },
     # Ranking groups are free text on agencies; these are the ones the PAR Index uses.
     "ranking_group": {
         "departments": _l("departments"),

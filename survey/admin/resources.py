@@ -19,6 +19,7 @@ from survey.agencies.models import AGENCY_KINDS, Agency, Service, ServiceField, 
 from survey.choices import choices
 from survey.extensions import db
 from survey.form_messages import Form
+from survey.labels import code_label
 
 CODE = [
     DataRequired(),
@@ -72,6 +73,9 @@ class Resource:
     # After an import is applied (not committed): a message when the result is not
     # allowed, so the whole import is refused.
     verify_import: Callable[[], str | None] = lambda: None
+    # Columns whose stored codes the list page shows by their label (code_label kind);
+    # the CSV keeps the codes.
+    labelled: dict[str, str] = field(default_factory=dict)
 
     def new(self):
         return (self.model or _user_model())()
@@ -90,6 +94,13 @@ class Resource:
 
     def row(self, record) -> dict[str, str]:
         return {name: _text(get(record)) for name, _, get in self.columns}
+
+    def shown_row(self, record) -> dict[str, str]:
+        """The row as the list page shows it: codes by their labels."""
+        row = self.row(record)
+        for name, kind in self.labelled.items():
+            row[name] = code_label(kind, row[name]) if row[name] else ""
+        return row
 
     def search_clause(self, text: str):
         return or_(*(column.ilike(f"%{text}%") for column in self.search))
@@ -147,6 +158,7 @@ AGENCIES = Resource(
         ("parent_code", _l("Parent agency"), lambda a: a.parent.code if a.parent else ""),
         ("active", _l("Active"), lambda a: a.active),
     ),
+    labelled={"kind": "agency_kind", "ranking_group": "ranking_group", "active": "yes_no"},
     search=(Agency.code, Agency.name_vi, Agency.name_en),
     order_by=Agency.code,
     find=lambda data: agency_by_code(data.get("code")),
@@ -186,6 +198,7 @@ SERVICE_FIELDS = Resource(
         ("name_en", _l("Name (English)"), lambda f: f.name_en),
         ("active", _l("Active"), lambda f: f.active),
     ),
+    labelled={"active": "yes_no"},
     search=(ServiceField.code, ServiceField.name_vi, ServiceField.name_en),
     order_by=ServiceField.code,
     find=lambda data: db.session.scalar(
@@ -252,6 +265,7 @@ SERVICES = Resource(
         ("name_en", _l("Name (English)"), lambda s: s.name_en),
         ("active", _l("Active"), lambda s: s.active),
     ),
+    labelled={"active": "yes_no"},
     search=(Service.code, Service.name_vi, Service.name_en),
     order_by=(Service.agency_id, Service.code),
     find=_find_service,
@@ -299,6 +313,7 @@ SERVICE_POINTS = Resource(
         ("address", _l("Address"), lambda p: p.address),
         ("active", _l("Active"), lambda p: p.active),
     ),
+    labelled={"active": "yes_no"},
     search=(ServicePoint.code, ServicePoint.name_vi, ServicePoint.name_en),
     order_by=ServicePoint.code,
     find=lambda data: db.session.scalar(
@@ -389,6 +404,7 @@ USERS = Resource(
         ("agency_code", _l("Agency"), lambda u: u.agency.code if u.agency else ""),
         ("active", _l("Active"), lambda u: u.active),
     ),
+    labelled={"role": "role", "active": "yes_no"},
     search=(),
     order_by=None,
     find=_find_user,

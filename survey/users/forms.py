@@ -4,14 +4,10 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from survey.choices import choices
 from survey.form_messages import Form
+from survey.labels import LABELS
 from survey.users.models import ROLES
 
-ROLE_LABELS = {
-    "admin": _l("Administrator"),
-    "surveyor": _l("Surveyor"),
-    "evaluator": _l("Evaluator"),
-    "agency-viewer": _l("Agency viewer"),
-}
+ROLE_LABELS = LABELS["role"]
 
 
 USERNAME = [
