@@ -133,6 +133,10 @@ def _survey(entry: Entry):
         current_app.logger.info("honeypot filled (%s); nothing stored", request.endpoint)
         return redirect(url_for(".show_thanks"), code=303)
     token = request.form.get("form_token", "")
+    if request.form.get("switch_language"):
+        # The same answers, shown in the language chosen (?lang= of the post); nothing
+        # is checked or stored until the form is sent.
+        return _render(entry, definition, form, language, token)
     try:
         nonce, issued = _serializer().loads(token, max_age=FORM_MAX_AGE, return_timestamp=True)
     except SignatureExpired:

@@ -76,3 +76,25 @@ def test_an_unknown_address_says_what_to_do(client, open_campaign):
     response = client.get("/p/nowhere-9?lang=en")
     assert response.status_code == 404
     assert "type the address printed under the code" in response.get_data(as_text=True)
+
+
+def test_switching_language_keeps_the_answers_given(client, open_campaign, db):
+    _, agency, _ = open_campaign
+    page = client.get("/p/sxd-1").get_data(as_text=True)
+    assert 'formaction="?lang=en"' in page, "the switch sends the form"
+    partial = {"A1": "2", "TC1": "5", "switch_language": "en", **form_fields(page)}
+    switched = client.post("/p/sxd-1?lang=en", data=partial)
+    text = switched.get_data(as_text=True)
+    assert switched.status_code == 200
+    assert "Send my answers" in text
+    assert re.search(
+        r'name="TC1"[^>]*value="5"[^>]*checked|checked[^>]*name="TC1"[^>]*value="5"', text
+    )
+    assert re.search(
+        r'name="A1"[^>]*value="2"[^>]*checked|checked[^>]*name="A1"[^>]*value="2"', text
+    )
+    assert "error-summary" not in text, "nothing was checked yet"
+    assert _stored(db) == 0
+    answers = complete_answers(agency.services[0].id)
+    assert client.post("/p/sxd-1", data={**answers, **form_fields(text)}).status_code == 303
+    assert _stored(db) == 1
