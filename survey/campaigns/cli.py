@@ -58,6 +58,8 @@ def import_command(file: str, code: str, valid_days: int) -> None:
         raise click.ClickException(f"nothing imported; fix these rows:\n{lines}") from None
     db.session.commit()
     click.echo(f"created {result.created} invitations for campaign {campaign.code}")
+    if result.skipped:
+        click.echo(f"skipped {result.skipped} dossiers that already have a link")
 
 
 @invitations_cli.command("export")

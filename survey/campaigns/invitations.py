@@ -22,6 +22,7 @@ from survey.campaigns.models import Campaign, Invitation
 from survey.csv_files import CsvError, CsvProblem, read_rows
 from survey.db import utcnow
 from survey.extensions import db
+from survey.local_time import today
 
 COLUMNS = ("dossier_code", "agency_code", "service_code", "returned_date")
 OPTIONAL = ("phone",)
@@ -32,6 +33,9 @@ DOSSIER = re.compile(r"^[A-Za-z0-9._/-]{1,64}$")
 @dataclass(frozen=True)
 class ImportResult:
     created: int
+    # Dossiers that already had a link in the campaign: a one-stop shop's exports are
+    # often cumulative, so they are reported and left alone, not refused.
+    skipped: int = 0
 
 
 def import_invitations(
@@ -39,6 +43,20 @@ def import_invitations(
 ) -> ImportResult:
     if campaign.status == "closed":
         raise CsvError([CsvProblem(None, None, _("the campaign is closed"))])
+    if campaign.period_end < today():
+        raise CsvError(
+            [
+                CsvProblem(
+                    None,
+                    None,
+                    _(
+                        "the campaign's last day (%(day)s) is over: its links would lead to "
+                        "a closed survey",
+                        day=campaign.period_end.strftime("%d/%m/%Y"),
+                    ),
+                )
+            ]
+        )
     agencies = {a.code: a for a in campaign.agencies}
     existing = set(
         db.session.scalars(
@@ -47,6 +65,7 @@ def import_invitations(
     )
     problems: list[CsvProblem] = []
     rows = []
+    skipped = 0
     seen: dict[str, int] = {}
     for number, row in read_rows(data, required=COLUMNS, optional=OPTIONAL):
         row_problems = []
@@ -60,13 +79,8 @@ def import_invitations(
                 )
             )
         elif dossier in existing:
-            row_problems.append(
-                CsvProblem(
-                    number,
-                    "dossier_code",
-                    _("dossier %(code)s already has a link in this campaign", code=dossier),
-                )
-            )
+            skipped += 1
+            continue
         elif dossier in seen:
             row_problems.append(
                 CsvProblem(number, "dossier_code", _("same as row %(row)s", row=seen[dossier]))
@@ -87,7 +101,11 @@ def import_invitations(
                     Service.agency_id == agency.id, Service.code == row["service_code"]
                 )
             )
-            if service is None:
+            if not row["service_code"]:
+                row_problems.append(
+                    CsvProblem(number, "service_code", _("the service code is empty"))
+                )
+            elif service is None:
                 row_problems.append(
                     CsvProblem(
                         number,
@@ -123,7 +141,7 @@ def import_invitations(
         rows.append((dossier, agency, service, returned, phone or None))
     if problems:
         raise CsvError(problems)
-    if not rows:
+    if not rows and not skipped:
         raise CsvError([CsvProblem(None, None, _("the file has no rows"))])
     for dossier, agency, service, returned, phone in rows:
         db.session.add(
@@ -145,9 +163,9 @@ def import_invitations(
         campaign.id,
         actor=actor,
         user_id=user_id,
-        after={"created": len(rows), "valid_days": valid_days},
+        after={"created": len(rows), "skipped": skipped, "valid_days": valid_days},
     )
-    return ImportResult(created=len(rows))
+    return ImportResult(created=len(rows), skipped=skipped)
 
 
 def new_token() -> str:

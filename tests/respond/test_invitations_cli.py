@@ -122,3 +122,39 @@ def test_posters_for_an_agency(runner, db, open_campaign, tmp_path):
         ]
     )
     assert result.exit_code == 2
+
+
+def test_a_cumulative_export_adds_the_new_dossiers_and_skips_the_known(
+    runner, db, open_campaign, service_code, tmp_path
+):
+    campaign = open_campaign[0]
+    first = HEADER + f"H01.001,SXD,{service_code},{date.today():%Y-%m-%d},\n"
+    runner.invoke(
+        args=["invitations", "import", _write(tmp_path, first), "--campaign", campaign.code]
+    )
+    cumulative = first + f"H01.002,SXD,{service_code},{date.today():%Y-%m-%d},\n"
+    result = runner.invoke(
+        args=["invitations", "import", _write(tmp_path, cumulative), "--campaign", campaign.code]
+    )
+    assert result.exit_code == 0, result.output
+    assert "created 1 invitations" in result.output
+    assert "skipped 1 dossiers that already have a link" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 2
+
+
+def test_an_empty_service_code_and_an_ended_campaign_are_said_plainly(
+    runner, db, open_campaign, tmp_path
+):
+    from datetime import timedelta
+
+    campaign = open_campaign[0]
+    path = _write(tmp_path, HEADER + "H01.001,SXD,,2026-03-02,\n")
+    result = runner.invoke(args=["invitations", "import", path, "--campaign", campaign.code])
+    assert result.exit_code == 1
+    assert "dòng 2, cột service_code: mã thủ tục đang để trống" in result.output
+    campaign.period_end = date.today() - timedelta(days=2)
+    db.session.commit()
+    result = runner.invoke(args=["invitations", "import", path, "--campaign", campaign.code])
+    assert result.exit_code == 1
+    assert "đã kết thúc" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
