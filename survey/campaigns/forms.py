@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from survey.choices import choices
 from survey.form_messages import Form
@@ -57,3 +57,17 @@ class CampaignForm(Form):
 
 class FrameImportForm(Form):
     file = FileField(validators=[FileRequired()])
+
+
+class InvitationImportForm(Form):
+    """The one-stop shop's export of returned dossiers: single-use links, as the CLI."""
+
+    file = FileField(
+        _l("CSV with columns dossier_code, agency_code, service_code, returned_date[, phone]"),
+        validators=[FileRequired()],
+    )
+    valid_days = IntegerField(
+        _l("Days a link stays valid after the result was returned"),
+        default=30,
+        validators=[InputRequired(), NumberRange(min=1, max=365)],
+    )

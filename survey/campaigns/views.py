@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from survey.admin.views import ConfirmForm, actor
 from survey.agencies.models import Agency, ServiceField
-from survey.campaigns import services
-from survey.campaigns.forms import CampaignForm, FrameImportForm
+from survey.campaigns import invitations, services
+from survey.campaigns.forms import CampaignForm, FrameImportForm, InvitationImportForm
 from survey.campaigns.models import Campaign
 from survey.choices import choices
 from survey.csv_files import CsvError
@@ -125,6 +125,7 @@ def show_campaign(campaign_id: int):
         submissions=submissions,
         confirm=ConfirmForm(),
         upload=FrameImportForm(),
+        links=InvitationImportForm(prefix="links"),
     )
 
 
@@ -201,4 +202,35 @@ def import_frame_counts(campaign_id: int):
         ), 400
     db.session.commit()
     flash(_("Imported %(count)s frame counts.", count=count), "success")
+    return redirect(url_for(".show_campaign", campaign_id=campaign.id))
+
+
+@blueprint.post("/<int:campaign_id>/invitations/import")
+@requires("admin", "evaluator")
+def import_invitations(campaign_id: int):
+    """Single-use links from the one-stop shop's export: all rows or none, every bad row
+    named; dossiers that already have a link are skipped and counted."""
+    campaign = _load(campaign_id)
+    form = InvitationImportForm(prefix="links")
+    if not form.validate_on_submit():
+        flash(_("Choose a CSV file to upload, and the days a link stays valid."), "error")
+        return redirect(url_for(".show_campaign", campaign_id=campaign.id))
+    try:
+        result = invitations.import_invitations(
+            campaign, form.file.data.read(), valid_days=form.valid_days.data, **actor()
+        )
+    except CsvError as error:
+        db.session.rollback()
+        return render_template(
+            "campaigns/import_errors.html", campaign=campaign, problems=error.problems
+        ), 400
+    db.session.commit()
+    flash(
+        _(
+            "Created %(created)s links; skipped %(skipped)s dossiers that already had one.",
+            created=result.created,
+            skipped=result.skipped,
+        ),
+        "success",
+    )
     return redirect(url_for(".show_campaign", campaign_id=campaign.id))

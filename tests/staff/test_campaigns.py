@@ -1,7 +1,7 @@
 from io import BytesIO
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from survey.campaigns import services
 from survey.campaigns.models import Campaign, FrameCount
@@ -168,3 +168,39 @@ def test_frame_counts_import_all_or_nothing(client, admin, db):
     good = _upload(client, campaign, "agency_code,field_code,dossiers\nSXD,DD,100\n")
     assert good.status_code == 302
     assert db.session.scalar(select(FrameCount.dossiers)) == 100
+
+
+def test_invitations_are_imported_from_the_campaign_page(client, admin, db):
+    """As the CLI: all rows or none with every bad row named; known dossiers skipped."""
+    import io
+    from datetime import date
+
+    from survey.campaigns.models import Invitation
+
+    agency = factories.agency(code="SXD")
+    service = factories.service(agency=agency)
+    campaign = factories.campaign(agencies=[agency], status="open")
+    db.session.commit()
+    page = client.get(f"/admin/campaigns/{campaign.id}?lang=en").get_data(as_text=True)
+    assert "Single-use survey links" in page
+    header = "dossier_code,agency_code,service_code,returned_date\n"
+    good = f"H1,SXD,{service.code},{date.today():%Y-%m-%d}\n"
+
+    def upload(text):
+        return client.post(
+            f"/admin/campaigns/{campaign.id}/invitations/import?lang=en",
+            data={"links-file": (io.BytesIO(text.encode()), "d.csv"), "links-valid_days": "30"},
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        )
+
+    bad = upload(header + good + "H2,SXD,,2026-01-01\nH3,XXX,S,2026-01-01\n")
+    assert bad.status_code == 400
+    text = bad.get_data(as_text=True)
+    assert "the service code is empty" in text
+    assert "XXX is not an agency of this campaign" in text
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
+    assert "Created 1 links; skipped 0" in upload(header + good).get_data(as_text=True)
+    again = upload(header + good + f"H4,SXD,{service.code},{date.today():%Y-%m-%d}\n")
+    assert "Created 1 links; skipped 1" in again.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 2
