@@ -193,6 +193,9 @@ def _client(base: str, counters: Counters) -> None:
 
 
 def _one_submission(client: httpx.Client, counters: Counters) -> None:
+    # Each submission is another respondent's phone: a browser that has just answered is
+    # told so instead of getting a new form.
+    client.cookies.clear()
     for _attempt in range(5):
         try:
             page = client.get(f"/p/{POINT}").text
