@@ -45,6 +45,9 @@ def pytest_report_header(config):
 
 # Tests that never open a database: the PostgreSQL pass would only repeat them.
 NO_DATABASE = ("tests/analysis/", "tests/questionnaires/test_definition.py", "tests/test_config.py")
+# Walks of every page that check what the pages say and how they read (language, labels,
+# accessibility), not what the database does: once is enough (keeps CI under 10 minutes).
+PAGES_ONLY = ("tests/test_vietnamese_pages.py", "tests/browser/test_accessibility.py")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -55,9 +58,12 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
     else:
         skip = pytest.mark.skip(reason="uses no database: run in the SQLite pass")
+        pages = pytest.mark.skip(reason="checks the pages' words and reading: SQLite pass")
         for item in items:
             if item.nodeid.startswith(NO_DATABASE):
                 item.add_marker(skip)
+            elif item.nodeid.startswith(PAGES_ONLY):
+                item.add_marker(pages)
 
 
 def make_app(database_url: str, **settings):
