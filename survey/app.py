@@ -230,14 +230,12 @@ def register_template_helpers(app: Flask) -> None:
 
     # Stored times are UTC: every one is shown in the province's zone, zone named.
     app.jinja_env.filters["local_time"] = shown
-    from flask_babel import format_decimal
+    from survey.i18n import count, decimal
 
     # Numbers as the page's language writes them (96,04 and 2.276 in Vietnamese), the
     # same formatter as the reports and charts.
-    app.jinja_env.filters["decimal"] = lambda value, digits=2: format_decimal(
-        value, format="0." + "0" * digits if digits else "#,##0"
-    )
-    app.jinja_env.filters["count"] = lambda value: format_decimal(value, format="#,##0")
+    app.jinja_env.filters["decimal"] = decimal
+    app.jinja_env.filters["count"] = count
 
     from survey.labels import code_label, precision_reason
 

@@ -1,10 +1,21 @@
-"""Bilingual texts from data files: `{"vi": ..., "en": ...}` mappings."""
+"""Bilingual texts from data files (`{"vi": ..., "en": ...}` mappings), and numbers as
+the current language writes them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
+
+
+def decimal(value: float, digits: int = 2) -> str:
+    """96,04 in Vietnamese, 96.04 in English (the current, or forced, locale)."""
+    return format_decimal(value, format="0." + "0" * digits if digits else "0")
+
+
+def count(value: int) -> str:
+    """2.276 in Vietnamese, 2,276 in English."""
+    return format_decimal(value, format="#,##0")
 
 
 def localized(text: Mapping[str, str] | str | None, language: str | None = None) -> str:

@@ -23,6 +23,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from survey import i18n
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.charts import Interval, bar_chart, heat_map, interval_chart, priority_matrix
@@ -45,7 +46,8 @@ def _helpers(language: str) -> dict:
     return {
         "language": language,
         "number": lambda value, digits=2: number(value, digits, language),
-        "count": lambda value: format_decimal(value, format="#,##0", locale=language),
+        # Templates render inside force_locale(language): the pages' own formatter.
+        "count": i18n.count,
         "signed": lambda value: ("+" if value >= 0 else "") + number(value, 2, language),
         "published": content.published,
         "interval": content.interval,
