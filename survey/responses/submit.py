@@ -182,8 +182,8 @@ def insert_submission(
         "coded_answers": coded.encode(coded.coded_items(definition), values),
     }
     if while_open:
-        statement, parameters = _insert_while_open(row, service_point_id)
-        submission_id = db.session.execute(statement, parameters).scalar()
+        guarded = _guarded_insert(at_point=service_point_id is not None)
+        submission_id = db.session.execute(guarded, row).scalar()
         if submission_id is None:
             return None
     else:
@@ -236,14 +236,10 @@ def _insert_answers(submission_id: int, rows: list[dict[str, Any]]) -> None:
         db.session.execute(insert(Answer.__table__), rows)
 
 
-def _insert_while_open(row: dict[str, Any], service_point_id: int | None):
-    """INSERT … SELECT the row WHERE the campaign is open (and the point active)."""
-    return _guarded_insert(service_point_id is not None), row
-
-
 @cache
 def _guarded_insert(at_point: bool):
-    # Built once: the statement is the same for every submission, only its values change.
+    """INSERT … SELECT the row WHERE the campaign is open (and the point active). Built
+    once: the statement is the same for every submission, only its values change."""
     table = Submission.__table__
     values = [bindparam(c.key, type_=c.type) for c in table.c if c.key != "id"]
     chosen = select(*values).where(
