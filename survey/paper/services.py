@@ -173,6 +173,17 @@ def paper_context(batch: Batch, definition: Definition) -> PaperContext:
     )
 
 
+def check_adjudicator(form: PaperForm, user: User) -> None:
+    """Blind double entry means two people; the paper is read by a third (PaperError)."""
+    if any(entry.keyer_id == user.id for entry in form.entries):
+        raise PaperError(
+            _(
+                "You keyed form %(serial)s; someone who keyed neither entry adjudicates it.",
+                serial=form.serial,
+            )
+        )
+
+
 def check_serial(batch: Batch, typed_serial: str, keyer: User) -> PaperForm:
     """The form `keyer` may key now under `typed_serial` (PaperError otherwise): asked as
     soon as the serial is typed, so nobody keys a whole form only to have it refused."""
@@ -314,14 +325,7 @@ def resolve(
     _require_open(form.batch.campaign)
     if form.status != "adjudication":
         raise PaperError(_("Form %(serial)s is not waiting for adjudication.", serial=form.serial))
-    if any(entry.keyer_id == supervisor.id for entry in form.entries):
-        # Blind double entry means two people; the paper is read by a third.
-        raise PaperError(
-            _(
-                "You keyed form %(serial)s; someone who keyed neither entry adjudicates it.",
-                serial=form.serial,
-            )
-        )
+    check_adjudicator(form, supervisor)
     batch = form.batch
     definition = batch.campaign.questionnaire_version.definition()
     diffs = pending_differences(form, definition)

@@ -310,15 +310,10 @@ def resolve_form(form_id: int):
     if form.status != "adjudication":
         flash(_("Form %(serial)s is not waiting for adjudication.", serial=form.serial), "error")
         return redirect(url_for(".list_adjudication"))
-    if any(entry.keyer_id == current_user.id for entry in form.entries):
-        # Said before the paper is read, not after.
-        flash(
-            _(
-                "You keyed form %(serial)s; someone who keyed neither entry adjudicates it.",
-                serial=form.serial,
-            ),
-            "error",
-        )
+    try:
+        services.check_adjudicator(form, current_user)  # said before the paper is read
+    except services.PaperError as error:
+        flash(str(error), "error")
         return redirect(url_for(".list_adjudication"))
     definition = form.batch.campaign.questionnaire_version.definition()
     diffs = services.pending_differences(form, definition)
