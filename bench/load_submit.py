@@ -135,23 +135,23 @@ def _gunicorn(app: str, workers: int, port: int, env: dict[str, str]) -> subproc
 def _wait_for_idle_workers(process: subprocess.Popen, workers: int) -> None:
     """Until every worker has loaded the app: one answering does not mean the others are
     done importing, and their start-up is not the cost of any submission."""
-    tick = os.sysconf("SC_CLK_TCK")
-
-    def cpu(pid: int) -> float:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return -1.0
-        return (int(fields[11]) + int(fields[12])) / tick
-
     deadline = time.monotonic() + 60
-    before: dict[int, float] = {}
+    before: dict[int, float | None] = {}
     while time.monotonic() < deadline:
-        now = {pid: cpu(pid) for pid in _workers_of(process)}
+        now = {pid: _cpu_seconds(pid) for pid in _workers_of(process)}
         if len(now) == workers and now == before:
             return
         before = now
         time.sleep(1.0)
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process so far (None once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _workers_of(process: subprocess.Popen) -> list[int]:
@@ -261,7 +261,6 @@ class WorkerCpu:
 
     def __init__(self, server: subprocess.Popen):
         self.server = server
-        self.tick = os.sysconf("SC_CLK_TCK")
         self.seen: dict[int, float] = {}
         self.start = {pid: self._cpu(pid) for pid in _workers_of(server)}
         self.running = True
@@ -269,11 +268,8 @@ class WorkerCpu:
         self.thread.start()
 
     def _cpu(self, pid: int) -> float:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return self.seen.get(pid, 0.0)
-        return (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+        used = _cpu_seconds(pid)
+        return self.seen.get(pid, 0.0) if used is None else used
 
     def _sample(self) -> None:
         while self.running:
