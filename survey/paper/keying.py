@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -76,6 +77,27 @@ def _message(question: Question, value: str, paper: PaperContext) -> str:
     if isinstance(question, ShortTextQuestion):
         return _("At most %(count)s characters.", count=question.max_length)
     return _("This value cannot be read.")
+
+
+DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d%m%Y", "%d/%m/%y", "%d%m%y")
+
+
+def read_date(text: str, *, latest: date) -> date | None:
+    """The interview date as written on the paper (day first, as Vietnamese forms are
+    filled in): None when the paper leaves it blank, InvalidAnswer when it cannot be a
+    date or lies after `latest` (today: a form is not answered in the future)."""
+    text = "".join(text.split())
+    if not text:
+        return None
+    for pattern in DATE_FORMATS:
+        try:
+            day = datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+        if day > latest:
+            raise InvalidAnswer(text)
+        return day
+    raise InvalidAnswer(text)
 
 
 def normalized(definition: Definition, typed: Mapping[str, str]) -> dict[str, str]:

@@ -2,6 +2,10 @@
 codes), tick boxes with the codes surveyors key, skip instructions in words, and the
 serial with its QR code on every page of every form.
 
+Items that share a scale (the satisfaction items, part D's priorities) print as one grid,
+a row per item and a box per level, as the national paper form does, so the form fits on
+the two sides of one A4 sheet.
+
 The body of a form is the same for every serial, so it is rendered once; what differs
 (serial and QR code) is rendered for all serials in one light document of "stamps", and
 each stamp page is laid over the body page it belongs to, the body kept once in the PDF
@@ -48,6 +52,7 @@ def forms_pdf(batch: Batch, forms: Sequence[PaperForm] | None = None, language="
             forms=[{"serial": "", "qr": BLANK_IMAGE}],
             definition=definition,
             numbers=numbering(definition),
+            blocks={s.code: blocks(s, definition) for s in definition.sections},
             instructions=instructions,
             services=printed_services,
             language=language,
@@ -55,6 +60,37 @@ def forms_pdf(batch: Batch, forms: Sequence[PaperForm] | None = None, language="
     )
     slots = _slots(document.pages[0])
     return stamp.stamped(document.write_pdf(), [f.serial for f in forms], slots)
+
+
+GRID_MIN = 3  # fewer items sharing a scale print one by one
+
+
+def _scale(item, definition) -> tuple | None:
+    """The boxes of a one-answer item, as (code, label) pairs; None for other items."""
+    if item.type_name == "satisfaction":
+        return tuple(enumerate(definition.satisfaction_scale, start=1))
+    if item.type_name == "single_choice":
+        return tuple((o.value, o.label) for o in item.options)
+    return None
+
+
+def blocks(section, definition) -> list[dict]:
+    """A section's items in print order: runs of at least GRID_MIN items with the same
+    boxes become one grid ({"scale", "items"}), the rest stay single ({"item"})."""
+    runs: list[tuple[tuple | None, list]] = []
+    for item in section.items:
+        scale = _scale(item, definition)
+        if runs and scale is not None and runs[-1][0] == scale:
+            runs[-1][1].append(item)
+        else:
+            runs.append((scale, [item]))
+    printed: list[dict] = []
+    for scale, items in runs:
+        if scale is not None and len(items) >= GRID_MIN:
+            printed.append({"scale": scale, "items": items})
+        else:
+            printed.extend({"item": item} for item in items)
+    return printed
 
 
 # A transparent pixel: the body keeps the QR code's place, the stamp fills it.

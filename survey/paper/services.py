@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -33,12 +33,14 @@ from survey.paper.serials import (
     selected_for_verification,
 )
 from survey.questionnaires.definition import Definition
-from survey.questionnaires.types import PaperContext, ServiceQuestion
-from survey.responses.submit import dossier_hash, insert_submission
+from survey.questionnaires.types import InvalidAnswer, PaperContext, ServiceQuestion
+from survey.responses.submit import insert_submission
 from survey.users.models import User
 
 MAX_BATCH = 2000
-DOSSIER = "@dossier"  # the dossier-code box, compared like an item (as a keyed hash)
+# The date written on the form (ISO text), keyed, compared and adjudicated like an item:
+# it, not the day of keying, places the form in the campaign period.
+DATE = "@date"
 # A keyer's time on a form counts towards the median only when plausible.
 LONGEST_ENTRY = timedelta(hours=2)
 
@@ -250,7 +252,7 @@ def record_entry(
     *,
     keyer: User,
     started_at: datetime | None,
-    dossier_code: str = "",
+    interview_date: str = "",
 ) -> Keyed:
     """Store one keyer's entry of one form (PaperError when the form may not be keyed by
     them now; a reading with problems, storing nothing, when a value is wrong)."""
@@ -263,17 +265,18 @@ def record_entry(
         raise
     definition = batch.campaign.questionnaire_version.definition()
     reading = keying.read(definition, typed, paper_context(batch, definition))
+    day = _read_date(interview_date, reading)
     if not reading.ok:
         return Keyed(reading)
     values = keying.normalized(definition, typed)
-    if dossier_code.strip():
-        values[DOSSIER] = dossier_hash(batch.campaign, dossier_code)
+    if day is not None:
+        values[DATE] = day.isoformat()
     now = utcnow()
     entry = PaperEntry(
         form=form,
         keyer=keyer,
         values=values,
-        field_count=len(reading.shown) + (1 if DOSSIER in values else 0),
+        field_count=len(reading.shown) + (1 if DATE in values else 0),
         started_at=started_at if started_at and now - started_at < LONGEST_ENTRY else None,
         finished_at=now,
     )
@@ -291,6 +294,17 @@ def record_entry(
     return Keyed(reading, form)
 
 
+def _read_date(text: str, reading: keying.Reading) -> date | None:
+    try:
+        return keying.read_date(text, latest=today())
+    except InvalidAnswer:
+        reading.problems[DATE] = _(
+            "Key the date on the form as day/month/year (for example 05/03/2026), "
+            "not after today; leave it empty when the form has none."
+        )
+        return None
+
+
 def _settle(form: PaperForm, definition: Definition) -> None:
     entries = form.entries
     if not form.verify and len(entries) == 1:
@@ -306,7 +320,7 @@ def _settle(form: PaperForm, definition: Definition) -> None:
 
 
 def compared_items(definition: Definition) -> list[str]:
-    return [q.code for q in definition.items] + [DOSSIER]
+    return [q.code for q in definition.items] + [DATE]
 
 
 def pending_differences(form: PaperForm, definition: Definition) -> list[Difference]:
@@ -331,25 +345,15 @@ def resolve(
     diffs = pending_differences(form, definition)
     merged = dict(form.entries[0].values)
     for difference in diffs:
-        if difference.item == DOSSIER:
-            # The dossier code is compared as a hash: the paper decides which entry
-            # was right, by choosing "first" or "second".
-            choice = paper_values.get(DOSSIER, "")
-            if choice not in ("first", "second"):
-                reading = keying.Reading()
-                reading.problems[DOSSIER] = _("Say which entry has the code on the paper.")
-                return reading
-            merged[DOSSIER] = difference.first if choice == "first" else difference.second
-        else:
-            merged[difference.item] = " ".join(str(paper_values.get(difference.item, "")).split())
-    typed = {k: v for k, v in merged.items() if k != DOSSIER}
+        merged[difference.item] = " ".join(str(paper_values.get(difference.item, "")).split())
+    typed = {k: v for k, v in merged.items() if k != DATE}
     reading = keying.read(definition, typed, paper_context(batch, definition))
+    day = _read_date(merged.get(DATE, ""), reading)
     if not reading.ok:
         return reading
-    dossier = merged.get(DOSSIER)
     merged = keying.normalized(definition, typed)
-    if dossier:
-        merged[DOSSIER] = dossier
+    if day is not None:
+        merged[DATE] = day.isoformat()
     for difference in diffs:
         paper_value = merged.get(difference.item, "")
         first_wrong, second_wrong = attribute(difference, paper_value)
@@ -394,7 +398,7 @@ def _require_open(campaign: Campaign) -> None:
 def _make_submission(form: PaperForm, definition: Definition, values: Mapping[str, str]):
     _require_open(form.batch.campaign)
     batch = form.batch
-    typed = {k: v for k, v in values.items() if k != DOSSIER}
+    typed = {k: v for k, v in values.items() if k != DATE}
     reading = keying.read(definition, typed, paper_context(batch, definition))
     if not reading.ok:  # entries were checked when keyed; this guards the invariant
         raise PaperError(_("Form %(serial)s does not read cleanly.", serial=form.serial))
@@ -414,7 +418,7 @@ def _make_submission(form: PaperForm, definition: Definition, values: Mapping[st
         service_point_id=batch.service_point_id,
         started_at=None,
         submitted_at=now,
-        dossier_hash=values.get(DOSSIER) or None,
+        interviewed_on=date.fromisoformat(values[DATE]) if values.get(DATE) else None,
     )
     form.status = "verified"
     db.session.flush()

@@ -20,7 +20,7 @@ MM = 72 / 25.4
 HEADER_SIZE = 11  # pt, as the body's @top-right header
 SERIAL_SIZE = 13  # pt, as the body's .serial
 RIGHT_MARGIN = 14 * MM
-TOP_MARGIN = 22 * MM
+TOP_MARGIN = 18 * MM  # as the @page margin of templates/paper/forms.html
 # Helvetica Bold advance widths (per 1,000 units of the font size) of what serials use.
 WIDTHS = {
     **dict.fromkeys("0123456789", 556),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -202,18 +202,18 @@ def download_forms(batch_id: int):
 @blueprint.route("/batches/<int:batch_id>/entry", methods=["GET", "POST"])
 @requires(*KEYERS)
 def enter_form(batch_id: int):
-    """Key one paper form: serial, dossier code, then every item's paper code."""
+    """Key one paper form: serial, the date written on it, then every item's paper code."""
     batch = _batch(batch_id)
     definition = batch.campaign.questionnaire_version.definition()
     paper = services.paper_context(batch, definition)
     typed: dict[str, str] = {}
     problems: dict[str, str] = {}
-    serial = dossier = ""
+    serial = interview_date = ""
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             abort(400)
         serial = request.form.get("serial", "")
-        dossier = request.form.get("dossier", "")[:64]
+        interview_date = request.form.get("interview_date", "")[:32]
         typed = {q.code: request.form.get(f"item-{q.code}", "")[:2000] for q in definition.items}
         try:
             keyed = services.record_entry(
@@ -222,7 +222,7 @@ def enter_form(batch_id: int):
                 typed,
                 keyer=current_user,
                 started_at=_started_at(),
-                dossier_code=dossier,
+                interview_date=interview_date,
             )
         except services.PaperError as error:
             # A repeated attempt is counted for the quality report, nothing else is kept.
@@ -250,7 +250,8 @@ def enter_form(batch_id: int):
         counts=services.batch_counts(batch),
         typed=typed,
         serial=serial,
-        dossier=dossier,
+        interview_date=interview_date,
+        date_key=services.DATE,
         problems=problems,
         started=utcnow().isoformat(timespec="seconds"),
         form=ConfirmForm(),
@@ -343,9 +344,19 @@ def resolve_form(form_id: int):
         numbers=numbering(definition),
         values=values,
         problems=problems,
-        dossier=services.DOSSIER,
+        date_key=services.DATE,
+        shown_value=_shown_value,
         confirm=ConfirmForm(),
     ), (400 if problems else 200)
+
+
+def _shown_value(item: str, value: str | None) -> str:
+    """A keyed value as the supervisor reads it on the paper (dates day first)."""
+    if not value:
+        return "—"
+    if item == services.DATE:
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
+    return value
 
 
 @blueprint.get("/quality")

@@ -5,9 +5,9 @@ database reader can and cannot learn."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.agencies.models import Agency, Service, ServicePoint
@@ -54,9 +54,13 @@ class Submission(db.Model):
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     client_hash: Mapped[str | None] = mapped_column(String(32), index=True)
     form_key: Mapped[str | None] = mapped_column(String(64), unique=True)
-    # A keyed hash of the dossier code when the form carries one (paper forms): equal
-    # codes within a campaign are seen by screening, the code itself is not kept.
+    # A keyed hash of the dossier code, carried by paper forms keyed before forms stopped
+    # asking for it (migration 0013: a dossier number names the applicant, and the
+    # survey is anonymous): screening still sees repeats among those.
     dossier_hash: Mapped[str | None] = mapped_column(String(32), index=True)
+    # The date written on a paper form: it, not the day the form was keyed, places the
+    # form in the campaign period. A day, as coarse as the period needs.
+    interviewed_on: Mapped[date | None] = mapped_column(Date)
     # The coded answers again as fixed-width text, for fast analysis (responses/coded.py).
     coded_answers: Mapped[str | None] = mapped_column(Text)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -41,13 +41,6 @@ def client_hash(campaign: Campaign | CampaignRef, address: str, user_agent: str)
     from one device at one point, useless for following anyone across campaigns."""
     key = f"{current_app.config['SECRET_KEY']}|client|{campaign.code}".encode()
     return hmac.new(key, f"{address}|{user_agent}".encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def dossier_hash(campaign: Campaign, dossier_code: str) -> str:
-    """A keyed hash of a dossier code, per campaign: repeated codes show, codes do not."""
-    key = f"{current_app.config['SECRET_KEY']}|dossier|{campaign.code}".encode()
-    normalized = "".join(dossier_code.split()).upper()
-    return hmac.new(key, normalized.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def record(
@@ -152,6 +145,7 @@ def insert_submission(
     client_hash: str | None = None,
     form_key: str | None = None,
     dossier_hash: str | None = None,
+    interviewed_on: date | None = None,
     while_open: bool = False,
 ) -> int | None:
     """Write a submission and its answer rows; the caller commits.
@@ -179,6 +173,7 @@ def insert_submission(
         "client_hash": client_hash,
         "form_key": form_key,
         "dossier_hash": dossier_hash,
+        "interviewed_on": interviewed_on,
         "coded_answers": coded.encode(coded.coded_items(definition), values),
     }
     if while_open:

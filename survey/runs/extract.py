@@ -35,6 +35,7 @@ class RunInput:
     client: np.ndarray  # keyed hash of the client, None when unknown
     dossier: np.ndarray  # keyed hash of the dossier code, None when the form has none
     submitted_at: np.ndarray  # datetime64[us], UTC
+    interviewed_on: np.ndarray  # datetime64[D]: the date on a paper form, NaT when none
     answers: dict[str, np.ndarray]  # item code -> values, NaN when not answered
 
     def __len__(self) -> int:
@@ -63,6 +64,7 @@ COLUMNS = (
     Submission.client_hash,
     Submission.dossier_hash,
     Submission.submitted_at,
+    Submission.interviewed_on,
     Submission.coded_answers,
 )
 
@@ -117,6 +119,7 @@ def load(campaign_id: int, definition: Definition, cutoff: datetime) -> RunInput
         client=raw["client_hash"],
         dossier=raw["dossier_hash"],
         submitted_at=raw["submitted_at"].astype("datetime64[us]"),
+        interviewed_on=raw["interviewed_on"],
         answers=dict(zip(codes, items, strict=True)),
     )
 
@@ -155,6 +158,7 @@ def _fetch(query, width: int) -> tuple[dict[str, np.ndarray], bytes]:
         array[:] = values
         raw[column.key] = array
     raw["submitted_at"] = np.array(raw["submitted_at"].tolist(), dtype="datetime64[us]")
+    raw["interviewed_on"] = _days(raw["interviewed_on"])
     raw["duration_seconds"] = np.array(
         [np.nan if d is None else d for d in raw["duration_seconds"]], dtype=float
     )
@@ -186,6 +190,7 @@ def _copy(query, width: int) -> tuple[dict[str, np.ndarray], bytes]:
                 **{n: pa.float64() for n in ("agency_id", "service_point_id", "service_id")},
                 "duration_seconds": pa.float64(),
                 "submitted_at": pa.timestamp("us"),
+                "interviewed_on": pa.date32(),
             },
             # Arrow's default ISO 8601 parser reads both "…:06" and "…:06.542302"; its
             # strptime has no %f, so web submissions (with microseconds) failed there.
@@ -206,6 +211,7 @@ def _copy(query, width: int) -> tuple[dict[str, np.ndarray], bytes]:
             texts = values
         else:
             raw[column.key] = values.to_numpy(zero_copy_only=False)
+    raw["interviewed_on"] = _days(raw["interviewed_on"])
     if texts.null_count == 0 and len(texts):
         # Every text has the same width: the string data buffer is the answers end to end.
         offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)
@@ -216,6 +222,14 @@ def _copy(query, width: int) -> tuple[dict[str, np.ndarray], bytes]:
             return raw, data.to_pybytes()[offsets[0] : offsets[-1]]
     joined, raw["legacy"] = _joined(texts.to_pylist(), width)
     return raw, joined
+
+
+def _days(values: np.ndarray) -> np.ndarray:
+    """Dates as datetime64[D], NaT where there is none (drivers give date objects, ISO
+    text or datetime64 already)."""
+    if np.issubdtype(values.dtype, np.datetime64):
+        return values.astype("datetime64[D]")
+    return np.array([None if v is None else str(v)[:10] for v in values], dtype="datetime64[D]")
 
 
 def _fill_from_answer_rows(items, ids, submissions, codes) -> None:

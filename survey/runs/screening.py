@@ -113,11 +113,14 @@ def _bursts(data: RunInput) -> np.ndarray:
 
 
 def _outside(data: RunInput, period: tuple[date, date], days: np.ndarray | None) -> np.ndarray:
-    """Web answers dated outside the period. A paper form's time is when it was keyed
-    (up to SURVEY_PAPER_KEYING_DAYS after the last day), not when it was filled in, so
-    it says nothing about the period; paper forms are issued only during it."""
+    """Forms dated outside the period: web answers by the local day they were sent, paper
+    forms by the date written on them. A paper form's own time is when it was keyed (up
+    to SURVEY_PAPER_KEYING_DAYS after the last day), which says nothing about the period;
+    a paper form without a date is not flagged (forms are issued only during it)."""
     first, last = period
     if days is None:
         days = data.submitted_at.astype("datetime64[D]")
-    outside = (days < np.datetime64(first)) | (days > np.datetime64(last))
-    return outside & (data.channel != "paper")
+    paper = data.channel == "paper"
+    days = np.where(paper, data.interviewed_on, days)
+    # NaT compares false both ways: an undated paper form is never outside.
+    return (days < np.datetime64(first)) | (days > np.datetime64(last))

@@ -62,7 +62,7 @@ def _key_form(page, batch_id, serial, strokes):
     page.wait_for_selector("form.paper-entry[data-ready]")
     page.keyboard.type(serial)
     page.keyboard.press("Enter")
-    page.keyboard.press("Enter")  # no dossier number on this form
+    page.keyboard.press("Enter")  # no date written on this form
     for value, needs_enter in strokes:
         if value:
             page.keyboard.type(value)

@@ -29,10 +29,15 @@ def _count(db, model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def _key(batch, serial, keyer, **overrides):
+def _key(batch, serial, keyer, interview_date="", **overrides):
     definition = batch.campaign.questionnaire_version.definition()
     return services.record_entry(
-        batch, serial, paper_answers(definition, **overrides), keyer=keyer, started_at=None
+        batch,
+        serial,
+        paper_answers(definition, **overrides),
+        keyer=keyer,
+        started_at=None,
+        interview_date=interview_date,
     )
 
 
@@ -147,6 +152,47 @@ def test_a_bad_value_stores_nothing(batch, keyers, db, overrides):
     assert keyed.form is None
     assert keyed.reading.problems
     assert batch.forms[0].entries == []
+
+
+def test_the_date_on_the_form_is_keyed_day_first_and_the_paper_settles_a_difference(
+    batch, keyers, db
+):
+    first, second, supervisor = keyers
+    day = today() - timedelta(days=3)
+    serial = batch.forms[0].serial
+    _key(batch, serial, first, interview_date=day.strftime("%d/%m/%Y"))
+    form = _key(batch, serial, second, interview_date=day.strftime("%d%m%Y")).form
+    assert form.status == "verified", "the same day written two ways agrees"
+    assert db.session.get(Submission, form.submission_id).interviewed_on == day
+
+    serial = batch.forms[1].serial
+    _key(batch, serial, first, interview_date=day.strftime("%d.%m.%Y"))
+    form = _key(batch, serial, second).form  # the second keyer missed it
+    assert form.status == "adjudication"
+    assert [
+        d.item
+        for d in services.pending_differences(
+            form, batch.campaign.questionnaire_version.definition()
+        )
+    ] == [services.DATE]
+    refused = services.resolve(form, {services.DATE: "31/02/2026"}, supervisor=supervisor)
+    assert services.DATE in refused.problems
+    assert form.status == "adjudication"
+    assert services.resolve(
+        form, {services.DATE: day.strftime("%d-%m-%Y")}, supervisor=supervisor
+    ).ok
+    assert db.session.get(Submission, form.submission_id).interviewed_on == day
+
+
+@pytest.mark.parametrize("written", ["31/02/2026", "2026", "hôm qua", "tomorrow"])
+def test_a_date_that_cannot_be_or_lies_ahead_stores_nothing(batch, keyers, db, written):
+    if written == "tomorrow":
+        written = (today() + timedelta(days=1)).strftime("%d/%m/%Y")
+    keyed = _key(batch, batch.forms[0].serial, keyers[0], interview_date=written)
+    assert keyed.form is None
+    assert "day/month/year" in keyed.reading.problems[services.DATE]
+    db.session.rollback()
+    assert _count(db, Submission) == 0
 
 
 def test_a_keyer_of_the_form_may_not_adjudicate_it(batch, keyers, db):

@@ -360,23 +360,40 @@ def test_a_run_reads_submission_times_with_microseconds(planted, db):
     assert run(campaign, actor="test").screening["used"] == before + 1
 
 
-def test_paper_forms_keyed_after_the_period_are_not_outside_it(planted, db):
-    """A paper form's time is its keying, allowed for days after the last day."""
+def test_paper_forms_are_placed_in_the_period_by_the_date_written_on_them(planted, db):
+    """A paper form's own time is its keying, allowed for days after the last day: the
+    date on the form decides, and a form without one is not flagged."""
     campaign, cases = planted
     campaign.period_end = date(2026, 6, 30)
     model = db.session.get(Submission, cases["ordinary"][0])
     levels = [4, 5, 3, 4, 2, 5, 4, 3, 5, 4, 3, 2, 4, 5, 3, 4, 5]
     answers = {"A1": 1, "B4": 3, **dict(zip(always_asked_criteria(), levels, strict=True))}
-    for channel in ("paper", "web-qr"):
-        factories.submission(
+    keyed_late = datetime(2026, 7, 10, 3, 0)
+    made = {}
+    for name, channel, on in (
+        ("paper undated", "paper", None),
+        ("paper dated inside", "paper", date(2026, 6, 30)),
+        ("paper dated before", "paper", date(2025, 12, 31)),
+        ("paper dated after", "paper", date(2026, 7, 1)),
+        ("web", "web-qr", None),
+    ):
+        made[name] = factories.submission(
             answers,
             campaign=campaign,
             service_point=model.service_point,
             service=model.service,
             channel=channel,
-            client_hash=channel,
-            submitted_at=datetime(2026, 7, 10, 3, 0),
-        )
+            client_hash=name,
+            submitted_at=keyed_late,
+            interviewed_on=on,
+        ).id
     db.session.flush()
     stored = run(campaign, actor="test")
-    assert stored.screening["counts"]["outside_period"] == 2, "the planted one and the web one"
+    rules = dict(
+        db.session.execute(
+            select(RunFlag.submission_id, RunFlag.rules).where(RunFlag.run_id == stored.id)
+        ).all()
+    )
+    flagged = {n for n, i in made.items() if "outside_period" in rules.get(i, "").split(",")}
+    assert flagged == {"paper dated before", "paper dated after", "web"}
+    assert stored.screening["counts"]["outside_period"] == 4, "and the planted one"
