@@ -166,6 +166,9 @@ def login_as(client, db):
             **values,
         )
         db.session.commit()
+        # Whoever was signed in before signs out: the sign-in page sends a signed-in user
+        # on without asking.
+        client.post("/sign-out")
         response = client.post("/sign-in", data={"login": user.username, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)
         return user

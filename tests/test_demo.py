@@ -7,7 +7,9 @@ from sqlalchemy import func, select
 from survey.agencies.models import Agency, ServicePoint
 from survey.campaigns.models import Campaign, FrameCount
 from survey.extensions import db as _db
+from survey.paper.models import SurveyorAssignment
 from survey.responses.models import Answer, Submission
+from survey.users.models import User
 from tests.conftest import make_app
 from tests.databases import throwaway_database
 
@@ -47,6 +49,14 @@ def test_seed_builds_the_province_and_its_campaign(runner, db):
     assert fields == offered
     assert db.session.scalar(select(func.min(FrameCount.dossiers))) > 0
     assert _count(Submission) == 300
+    # The demo surveyor can issue paper batches for a few agencies, as assigned.
+    assigned = db.session.scalars(
+        select(Agency.code)
+        .join(SurveyorAssignment, SurveyorAssignment.agency_id == Agency.id)
+        .join(User, User.id == SurveyorAssignment.user_id)
+        .where(User.username == "dieutra", SurveyorAssignment.campaign_id == campaign.id)
+    ).all()
+    assert sorted(assigned) == ["STNMT", "SXD"]
 
 
 def test_seeded_answers_follow_the_questionnaire(runner, db):

@@ -82,6 +82,7 @@ def world(app, db):
         "submission_id": "1",
         "batch_id": "1",
         "form_id": "1",
+        "assignment_id": "1",
         "job_id": "0" * 32,
         "serial": "SXD-000001-8",
     }

@@ -187,7 +187,22 @@ def _campaign() -> Campaign:
         after={"code": CAMPAIGN_CODE, "agencies": len(agencies)},
     )
     _reform_points(campaign, rng)
+    _surveyor_assignments(campaign)
     return campaign
+
+
+# The demo surveyor takes out paper forms for these agencies (others ask an administrator).
+SURVEYOR_AGENCIES = ("SXD", "STNMT")
+
+
+def _surveyor_assignments(campaign: Campaign) -> None:
+    from survey.paper.assignments import assign
+    from survey.users.models import User
+
+    surveyor = db.session.scalar(select(User).where(User.username == "dieutra"))
+    for agency in campaign.agencies:
+        if agency.code in SURVEYOR_AGENCIES:
+            assign(campaign, agency, surveyor, actor="demo seed", user_id=None)
 
 
 def _reform_points(campaign: Campaign, rng: np.random.Generator) -> None:

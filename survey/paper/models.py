@@ -123,3 +123,22 @@ class PaperResolution(db.Model):
     second_wrong: Mapped[bool]
     resolved_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     resolved_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SurveyorAssignment(db.Model):
+    """A surveyor may issue batches for this agency in this campaign (administrators
+    keep the list; evaluators issue batches for any)."""
+
+    __tablename__ = "surveyor_assignment"
+    __table_args__ = (UniqueConstraint("campaign_id", "agency_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+    campaign: Mapped[Campaign] = relationship()
+    agency: Mapped[Agency] = relationship()
+    user: Mapped[User] = relationship()

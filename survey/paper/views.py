@@ -26,8 +26,8 @@ from survey.extensions import db
 from survey.form_messages import Form
 from survey.inputs import record_id, whole_number
 from survey.jobs.views import start_paper_forms
-from survey.paper import services
-from survey.paper.models import Batch, PaperForm
+from survey.paper import assignments, services
+from survey.paper.models import Batch, PaperForm, SurveyorAssignment
 from survey.permissions import requires
 from survey.questionnaires.wording import numbering, skip_instruction
 from survey.users.models import User
@@ -75,6 +75,36 @@ def _staff_choices(form: BatchForm) -> None:
     ]
 
 
+def _surveyor_choices(form: BatchForm, assigned: list[SurveyorAssignment]) -> None:
+    """A surveyor issues forms only where they are assigned, and takes them out
+    themselves. Each agency names the campaigns it is assigned in, for the page's script."""
+    campaigns = {a.campaign_id: a.campaign for a in assigned}
+    form.campaign_id.choices = choices((c.id, c.code) for c in campaigns.values())
+    in_campaigns: dict[int, list[int]] = {}
+    agencies = {}
+    for a in assigned:
+        agencies[a.agency_id] = a.agency
+        in_campaigns.setdefault(a.agency_id, []).append(a.campaign_id)
+    form.agency_id.choices = [
+        SelectChoice(
+            a.id,
+            f"{a.code} · {a.name_vi}",
+            render_kw={"data-campaigns": " ".join(map(str, in_campaigns[a.id]))},
+        )
+        for a in agencies.values()
+    ]
+    form.surveyor_id.choices = choices([(current_user.id, current_user.username)])
+    points = db.session.scalars(
+        select(ServicePoint)
+        .where(ServicePoint.active, ServicePoint.agency_id.in_(list(agencies)))
+        .order_by(ServicePoint.code)
+    )
+    form.point_id.choices = [SelectChoice(0, _("none (handed out by the surveyor)"))] + [
+        SelectChoice(p.id, f"{p.code} · {p.name_vi}", render_kw={"data-agency": p.agency_id})
+        for p in points
+    ]
+
+
 def _batch(batch_id: int) -> Batch:
     return db.session.get(Batch, batch_id) or abort(404)
 
@@ -113,15 +143,34 @@ def _campaign_filter() -> Campaign | None:
 
 
 @blueprint.route("/batches/new", methods=["GET", "POST"])
-@requires("evaluator")
+@requires("evaluator", "surveyor")
 def create_batch():
-    form = BatchForm()
-    _staff_choices(form)
+    surveyor_only = current_user.role == "surveyor"
+    form = BatchForm(surveyor_id=current_user.id if surveyor_only else 0)
+    if surveyor_only:
+        assigned = assignments.open_for(current_user)
+        if not assigned:
+            return render_template(
+                "paper/not_assigned.html", administrators=assignments.administrators()
+            )
+        _surveyor_choices(form, assigned)
+    else:
+        _staff_choices(form)
     if form.validate_on_submit():
         campaign = db.session.get(Campaign, form.campaign_id.data)
         agency = db.session.get(Agency, form.agency_id.data)
         surveyor = db.session.get(User, form.surveyor_id.data) if form.surveyor_id.data else None
         point = db.session.get(ServicePoint, form.point_id.data) if form.point_id.data else None
+        if surveyor_only and not assignments.is_assigned(current_user, campaign, agency):
+            form.agency_id.errors = [
+                _(
+                    "You are not assigned to %(agency)s in %(campaign)s; an administrator "
+                    "assigns surveyors.",
+                    agency=agency.code,
+                    campaign=campaign.code,
+                )
+            ]
+            return render_template("paper/batch_form.html", form=form), 400
         try:
             batch = services.create_batch(
                 campaign, agency, form.count.data, surveyor=surveyor, service_point=point, **actor()
@@ -375,6 +424,73 @@ def show_quality():
 
 def _latest_campaign() -> Campaign | None:
     return db.session.scalar(select(Campaign).order_by(Campaign.period_start.desc()).limit(1))
+
+
+class AssignmentForm(Form):
+    surveyor_id = SelectField(_l("Surveyor"), coerce=int, choices=[])
+    agency_id = SelectField(_l("Agency"), coerce=int, choices=[])
+
+
+@blueprint.route("/assignments", methods=["GET", "POST"])
+@requires("admin")
+def manage_assignments():
+    """Who may issue batches for which agencies of a campaign (evaluators always may)."""
+    campaign = _campaign_filter() or _latest_campaign()
+    form = AssignmentForm()
+    if campaign is not None:
+        surveyors = db.session.scalars(
+            select(User).where(User.active, User.role == "surveyor").order_by(User.username)
+        )
+        form.surveyor_id.choices = choices((u.id, u.username) for u in surveyors)
+        form.agency_id.choices = choices(
+            (a.id, f"{a.code} · {a.name_vi}") for a in sorted(campaign.agencies, key=_by_code)
+        )
+    if request.method == "POST":
+        if campaign is None:
+            abort(404)
+        if form.validate_on_submit():
+            surveyor = db.session.get(User, form.surveyor_id.data)
+            agency = db.session.get(Agency, form.agency_id.data)
+            try:
+                assignments.assign(campaign, agency, surveyor, **actor())
+            except assignments.AssignmentError as error:
+                db.session.rollback()
+                form.agency_id.errors = [str(error)]
+            else:
+                db.session.commit()
+                flash(
+                    _(
+                        "%(user)s may now issue forms for %(agency)s.",
+                        user=surveyor.username,
+                        agency=agency.code,
+                    ),
+                    "success",
+                )
+                return redirect(url_for(".manage_assignments", campaign=campaign.code))
+    return render_template(
+        "paper/assignments.html",
+        campaign=campaign,
+        campaigns=db.session.scalars(select(Campaign).order_by(Campaign.code)).all(),
+        rows=assignments.of_campaign(campaign) if campaign else [],
+        form=form,
+    ), (400 if form.errors else 200)
+
+
+def _by_code(agency: Agency) -> str:
+    return agency.code
+
+
+@blueprint.post("/assignments/<int:assignment_id>/delete")
+@requires("admin")
+def delete_assignment(assignment_id: int):
+    assignment = db.session.get(SurveyorAssignment, assignment_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    code = assignment.campaign.code
+    assignments.unassign(assignment, **actor())
+    db.session.commit()
+    flash(_("Assignment removed."), "success")
+    return redirect(url_for(".manage_assignments", campaign=code))
 
 
 @blueprint.get("/quality.csv")
