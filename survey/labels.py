@@ -41,12 +41,6 @@ LABELS = {
         "evaluator": _l("Evaluator"),
         "agency-viewer": _l("Agency viewer"),
     },
-    # Ranking groups are free text on agencies; these are the ones the PAR Index uses.
-    "ranking_group": {
-        "departments": _l("departments"),
-        "districts": _l("districts"),
-        "communes": _l("communes and wards"),
-    },
     "rule": {
         "speeder": _l("answered too fast"),
         "straight_line": _l("same answer to every item"),
@@ -87,8 +81,34 @@ LABELS = {
 def code_label(kind: str, code: str | None) -> str:
     if code is None or code == "":
         return "—"
+    if kind in NAMED_IN_DATA:
+        return NAMED_IN_DATA[kind]().get(code, str(code))
     label = LABELS.get(kind, {}).get(code)
     return str(label) if label is not None else str(code)
+
+
+def _ranking_groups() -> dict[str, str]:
+    """Ranking groups' names in the reader's language, read once per request or job."""
+    from flask import g
+    from flask_babel import get_locale
+    from sqlalchemy import select
+
+    from survey.agencies.models import RankingGroup
+    from survey.extensions import db
+
+    locale = get_locale()
+    language = locale.language if locale else "vi"
+    cache = g.setdefault("ranking_group_names", {})
+    if language not in cache:
+        rows = db.session.execute(
+            select(RankingGroup.code, RankingGroup.name_vi, RankingGroup.name_en)
+        ).all()
+        cache[language] = {code: vi if language == "vi" else en for code, vi, en in rows}
+    return cache[language]
+
+
+# Codes whose names administrators keep as data rather than the catalog.
+NAMED_IN_DATA = {"ranking_group": _ranking_groups}
 
 
 def precision_reason(rule: str, value) -> str:

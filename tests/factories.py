@@ -7,7 +7,16 @@ from functools import cache
 from itertools import count
 from pathlib import Path
 
-from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
+from sqlalchemy import select
+
+from survey.agencies.models import (
+    STANDARD_GROUPS,
+    Agency,
+    RankingGroup,
+    Service,
+    ServiceField,
+    ServicePoint,
+)
 from survey.campaigns.models import Campaign
 from survey.extensions import db
 from survey.questionnaires.definition import QUESTIONNAIRE_DIR, load_file
@@ -21,6 +30,19 @@ def _next() -> int:
     return next(_numbers)
 
 
+def ranking_group(code: str) -> RankingGroup:
+    """The group, made the first time a test asks for it (the PAR Index's own with their
+    names, others named after their code)."""
+    group = db.session.scalar(select(RankingGroup).where(RankingGroup.code == code))
+    if group is None:
+        standard = {c: (vi, en, p) for c, vi, en, p in STANDARD_GROUPS}
+        vi, en, position = standard.get(code, (f"Khối {code}", f"Group {code}", 9))
+        group = RankingGroup(code=code, name_vi=vi, name_en=en, position=position)
+        db.session.add(group)
+        db.session.flush()
+    return group
+
+
 def agency(**values) -> Agency:
     n = _next()
     defaults = {
@@ -30,6 +52,7 @@ def agency(**values) -> Agency:
         "kind": "department",
         "ranking_group": "departments",
     }
+    ranking_group(values.get("ranking_group", defaults["ranking_group"]))
     instance = Agency(**{**defaults, **values})
     db.session.add(instance)
     db.session.flush()

@@ -13,7 +13,7 @@ import pytest
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
-from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
+from survey.agencies.models import STANDARD_GROUPS, Agency, Service, ServiceField, ServicePoint
 from survey.campaigns.models import Campaign
 from survey.extensions import db as _db
 from survey.jobs.models import Job
@@ -31,6 +31,7 @@ PARAMETER = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
 # name or an address: checked as whole words of the visible text.
 STORED_CODES = sorted(
     {code for kind, labels in LABELS.items() if kind != "job_step" for code in labels}
+    | {code for code, *_names in STANDARD_GROUPS}
 )
 # Visible text that is not interface text: names, codes and numbers people typed.
 NOT_INTERFACE = re.compile(r"^[\W\d_]*$")

@@ -11,14 +11,22 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
-from wtforms import SelectField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from survey.admin.fields import CodeField, FlagField, Unique
-from survey.agencies.models import AGENCY_KINDS, Agency, Service, ServiceField, ServicePoint
+from survey.agencies.models import (
+    AGENCY_KINDS,
+    Agency,
+    RankingGroup,
+    Service,
+    ServiceField,
+    ServicePoint,
+)
 from survey.choices import choices
 from survey.extensions import db
 from survey.form_messages import Form
+from survey.i18n import localized
 from survey.labels import code_label
 
 CODE = [
@@ -118,10 +126,11 @@ class AgencyForm(Form):
     name_vi = StringField(_l("Name (Vietnamese)"), validators=NAME)
     name_en = StringField(_l("Name (English)"), validators=NAME)
     kind = SelectField(_l("Kind"), choices=choices(KIND_LABELS.items()))
-    ranking_group = StringField(
+    ranking_group = CodeField(
         _l("Ranking group"),
-        validators=[DataRequired(), Length(max=32)],
-        description=_l("Agencies are ranked within their group, e.g. departments or districts."),
+        choices=[],
+        validators=[DataRequired()],
+        description=_l("Agencies are ranked within their group (Ranking groups page)."),
     )
     parent_code = CodeField(_l("Parent agency"), choices=[], validators=[Optional()])
     active = FlagField(_l("Active"), default=True)
@@ -141,6 +150,11 @@ def _agency_check(form: AgencyForm) -> None:
 
 def _agency_prepare(form: AgencyForm) -> None:
     form.parent_code.choices = agency_choices(blank=True)
+    groups = db.session.scalars(select(RankingGroup).order_by(RankingGroup.position)).all()
+    # Named, not coded: the code is what CSV files carry.
+    form.ranking_group.choices = choices(
+        (g.code, localized({"vi": g.name_vi, "en": g.name_en})) for g in groups
+    )
 
 
 AGENCIES = Resource(
@@ -205,6 +219,52 @@ SERVICE_FIELDS = Resource(
         select(ServiceField).where(ServiceField.code == data.get("code"))
     ),
     apply=_set(("code", "name_vi", "name_en", "active")),
+)
+
+
+# Ranking groups ------------------------------------------------------------------------
+
+
+class RankingGroupForm(Form):
+    code = StringField(_l("Code"), validators=[*CODE, Unique(RankingGroup, "code")])
+    name_vi = StringField(_l("Name (Vietnamese)"), validators=NAME)
+    name_en = StringField(_l("Name (English)"), validators=NAME)
+    position = IntegerField(
+        _l("Position"),
+        default=0,
+        validators=[Optional()],
+        description=_l("Where the group comes in leagues and reports (smallest first)."),
+    )
+    active = FlagField(_l("Active"), default=True)
+
+
+def _group_apply(group: RankingGroup, data: dict) -> None:
+    # Agencies name their group by code and follow a corrected one (ON UPDATE CASCADE).
+    for name in ("code", "name_vi", "name_en", "active"):
+        setattr(group, name, data[name])
+    group.position = data["position"] or 0
+
+
+RANKING_GROUPS = Resource(
+    name="ranking-groups",
+    singular="ranking group",
+    title=_l("Ranking groups"),
+    model=RankingGroup,
+    form=RankingGroupForm,
+    columns=(
+        ("code", _l("Code"), lambda g: g.code),
+        ("name_vi", _l("Name (Vietnamese)"), lambda g: g.name_vi),
+        ("name_en", _l("Name (English)"), lambda g: g.name_en),
+        ("position", _l("Position"), lambda g: g.position),
+        ("active", _l("Active"), lambda g: g.active),
+    ),
+    labelled={"active": "yes_no"},
+    search=(RankingGroup.code, RankingGroup.name_vi, RankingGroup.name_en),
+    order_by=(RankingGroup.position, RankingGroup.code),
+    find=lambda data: db.session.scalar(
+        select(RankingGroup).where(RankingGroup.code == data.get("code"))
+    ),
+    apply=_group_apply,
 )
 
 
@@ -324,7 +384,7 @@ SERVICE_POINTS = Resource(
     extra_actions=(("points.download_poster", _l("QR poster (PDF)")),),
 )
 
-RESOURCES = (AGENCIES, SERVICE_FIELDS, SERVICES, SERVICE_POINTS)
+RESOURCES = (AGENCIES, RANKING_GROUPS, SERVICE_FIELDS, SERVICES, SERVICE_POINTS)
 
 
 # Staff accounts (import and export only: creating one by hand shows its password) -------

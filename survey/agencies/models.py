@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.db import enum_column, one_of
 from survey.extensions import db
 
 AGENCY_KINDS = ("department", "district", "commune")
+# The groups the PAR Index ranks in, with their names: the demo and the migration that
+# made groups data start from these; administrators add others.
+STANDARD_GROUPS = (
+    ("departments", "Sở, ban, ngành", "Departments", 1),
+    ("districts", "UBND cấp huyện", "District people's committees", 2),
+    ("communes", "UBND cấp xã", "Commune and ward people's committees", 3),
+)
+
+
+class RankingGroup(db.Model):
+    """Agencies that are ranked against each other (departments, communes and wards, ...),
+    named in both languages for pages and reports."""
+
+    __tablename__ = "ranking_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Agencies name their group by this code (what CSV files and the analysis use).
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    # Where the group comes in leagues and reports.
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # A group no longer in use (districts since July 2025) stays for earlier campaigns.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __repr__(self) -> str:
+        return f"<RankingGroup {self.code}>"
 
 
 class Agency(db.Model):
@@ -23,18 +50,17 @@ class Agency(db.Model):
     name_en: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = enum_column(AGENCY_KINDS)
     # Agencies are ranked against their peers only: departments with departments, etc.
-    ranking_group: Mapped[str] = mapped_column(String(32), index=True)
+    # A group's code may be corrected: its agencies follow (ON UPDATE CASCADE).
+    ranking_group: Mapped[str] = mapped_column(
+        ForeignKey("ranking_group.code", onupdate="CASCADE"), index=True
+    )
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     parent: Mapped[Agency | None] = relationship(remote_side=[id])
+    group: Mapped[RankingGroup] = relationship()
     services: Mapped[list[Service]] = relationship(back_populates="agency")
     service_points: Mapped[list[ServicePoint]] = relationship(back_populates="agency")
-
-    @property
-    def kind_order(self) -> int:
-        """Where the agency's kind comes in a listing: departments, districts, communes."""
-        return AGENCY_KINDS.index(self.kind)
 
     def __repr__(self) -> str:
         return f"<Agency {self.code}>"

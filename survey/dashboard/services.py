@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, joinedload
 
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign, campaign_agency
@@ -159,7 +159,9 @@ def agency_estimates(run: AnalysisRun, code: str) -> list[AgencyEstimate]:
     agencies = {
         a.code: a
         for a in db.session.scalars(
-            select(Agency).where(Agency.code.in_(list(run.results["agencies"])))
+            select(Agency)
+            .where(Agency.code.in_(list(run.results["agencies"])))
+            .options(joinedload(Agency.group))
         )
     }
     rows = [
@@ -171,7 +173,7 @@ def agency_estimates(run: AnalysisRun, code: str) -> list[AgencyEstimate]:
     return sorted(
         rows,
         key=lambda r: (
-            r.agency.kind_order,
+            r.agency.group.position,
             r.agency.ranking_group,
             r.estimate is None,
             -(r.estimate or 0),

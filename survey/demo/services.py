@@ -9,7 +9,14 @@ from itertools import chain
 import numpy as np
 from sqlalchemy import func, select
 
-from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
+from survey.agencies.models import (
+    STANDARD_GROUPS,
+    Agency,
+    RankingGroup,
+    Service,
+    ServiceField,
+    ServicePoint,
+)
 from survey.audit import services as audit
 from survey.campaigns.models import Campaign, FrameCount
 from survey.db import to_the_minute, utcnow
@@ -226,6 +233,11 @@ def _reform_points(campaign: Campaign, rng: np.random.Generator) -> None:
 
 
 def _province() -> None:
+    for code, name_vi, name_en, position in STANDARD_GROUPS:
+        if db.session.scalar(select(RankingGroup).where(RankingGroup.code == code)) is None:
+            db.session.add(
+                RankingGroup(code=code, name_vi=name_vi, name_en=name_en, position=position)
+            )
     fields = {}
     for code, (name_vi, name_en) in province.SERVICE_FIELDS.items():
         fields[code] = _get_or_add(ServiceField, code=code, name_vi=name_vi, name_en=name_en)

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from analysis.reform import AgencyScore, rank_with_ties, score
-from survey.agencies.models import Agency
+from survey.agencies.models import Agency, RankingGroup
 from survey.audit import services as audit
 from survey.campaigns.models import Campaign
 from survey.csv_files import CsvError, CsvProblem, read_rows
@@ -342,8 +342,9 @@ def league(campaign: Campaign, run: AnalysisRun | None = None, *, compare=True) 
     before = previous_campaign(campaign) if compare else None
     earlier = league(before, compare=False) if before is not None else None
     groups: dict[str, list[LeagueRow]] = {}
-    # Groups in the order an announcement lists them: departments, then districts.
-    for group in sorted(scores, key=lambda g: (min(a.kind_order for a, _s in scores[g]), g)):
+    # Groups in the order an announcement lists them (the groups' positions).
+    positions = dict(db.session.execute(select(RankingGroup.code, RankingGroup.position)).all())
+    for group in sorted(scores, key=lambda g: (positions.get(g, 0), g)):
         members = scores[group]
         ranks = rank_with_ties({a.code: s.reform_index for a, s in members})
         rows = []

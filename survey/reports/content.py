@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
@@ -94,7 +95,8 @@ def run_definition(run: AnalysisRun) -> Definition:
 
 def _agencies(run: AnalysisRun) -> dict[str, Agency]:
     codes = list(run.results["agencies"])
-    return {a.code: a for a in db.session.scalars(select(Agency).where(Agency.code.in_(codes)))}
+    query = select(Agency).where(Agency.code.in_(codes)).options(joinedload(Agency.group))
+    return {a.code: a for a in db.session.scalars(query)}
 
 
 def _grouped(run: AnalysisRun, code: str) -> dict[str, list[AgencyLine]]:
@@ -112,10 +114,7 @@ def _grouped(run: AnalysisRun, code: str) -> dict[str, list[AgencyLine]]:
     return dict(
         sorted(
             groups.items(),
-            key=lambda item: (
-                min(line.agency.kind_order for line in item[1]),
-                item[0],
-            ),
+            key=lambda item: (item[1][0].agency.group.position, item[0]),
         )
     )
 

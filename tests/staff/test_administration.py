@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from survey.agencies.models import Agency, Service, ServicePoint
+from survey.agencies.models import Agency, RankingGroup, Service, ServicePoint
 from survey.audit.models import AuditEvent
 from tests import factories
 
@@ -280,3 +280,48 @@ def test_codes_are_unique_whatever_their_case(client, admin, db):
     )  # fmt: skip
     assert "SXD đã được dùng." in response.get_data(as_text=True)
     assert _count(db, Agency) == 1
+
+
+def test_ranking_groups_are_data_named_in_both_languages(client, admin, db):
+    """An administrator adds a group; agencies choose it by name, pages show its name,
+    a corrected code carries its agencies along, and an unknown group is refused."""
+    created = client.post(
+        "/admin/ranking-groups/new",
+        data={
+            "code": "xa-phuong",
+            "name_vi": "UBND xã, phường",
+            "name_en": "Commune and ward committees",
+            "position": "3",
+            "active": "y",
+        },
+    )
+    assert created.status_code == 302
+    group = db.session.scalar(select(RankingGroup).where(RankingGroup.code == "xa-phuong"))
+    form = client.get("/admin/agencies/new").get_data(as_text=True)
+    assert '<option value="xa-phuong">UBND xã, phường</option>' in form
+    agency = factories.agency(code="EAKAR", kind="commune", ranking_group="xa-phuong")
+    edited = client.post(
+        f"/admin/ranking-groups/{group.id}/edit",
+        data={
+            "code": "communes-2025",
+            "name_vi": "UBND xã, phường",
+            "name_en": "Commune and ward committees",
+            "position": "3",
+            "active": "y",
+        },
+    )
+    assert edited.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Agency, agency.id).ranking_group == "communes-2025"
+    client.get("/admin/ranking-groups/")  # shows (and uses up) the "saved" message
+    listed = client.get("/admin/agencies/?q=EAKAR").get_data(as_text=True)
+    assert "UBND xã, phường" in listed
+    assert "communes-2025" not in listed, "the list shows the group's name"
+    refused = _upload(
+        client,
+        "/admin/agencies/import",
+        "code,name_vi,name_en,kind,ranking_group,parent_code,active\n"
+        "XA1,Xã 1,Commune 1,commune,khong-co,,true\n",
+    )
+    assert "dòng 2, cột ranking_group: Không có mã khong-co." in refused.get_data(as_text=True)
+    assert db.session.scalar(select(Agency).where(Agency.code == "XA1")) is None
