@@ -28,8 +28,19 @@ def register(huey, app: Flask) -> None:
             if closed:
                 app.logger.info("closed at the end of their period: %s", ", ".join(closed))
 
+    @huey.periodic_task(crontab(minute="17"), name="survey.purge_survey_drafts")
+    def purge_survey_drafts() -> None:
+        # Surveys left half-way through: their answers go a day after the last step.
+        from survey.responses.steps import purge_expired
+
+        with app.app_context():
+            purged = purge_expired()
+            if purged:
+                app.logger.info("removed %s unfinished survey drafts", purged)
+
     huey.survey_run_job = run_job
     huey.survey_close_ended_campaigns = close_ended_campaigns
+    huey.survey_purge_survey_drafts = purge_survey_drafts
 
 
 def _run(job_id: str) -> None:

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.agencies.models import Agency, Service, ServicePoint
@@ -127,3 +137,21 @@ class SubmissionReview(db.Model):
     decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     submission: Mapped[Submission] = relationship()
+
+
+class SurveyDraft(db.Model):
+    """The answers of a survey answered step by step, kept between its steps.
+
+    Keyed by a keyed hash of the form page's one-time key (never the key the submission
+    stores), deleted when the form is sent and a day after its last step otherwise. It
+    holds answers only: no identity, no entry point, nothing that names the submission it
+    becomes.
+    """
+
+    __tablename__ = "survey_draft"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # What the respondent posted, field by field, as the form sends it (lists of text).
+    values: Mapped[dict] = mapped_column(JSON)
+    # To the hour: enough to expire drafts, too coarse to time anyone.
+    updated_at: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -29,7 +29,7 @@ from survey.permissions import public
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.fields import make_survey_form
 from survey.questionnaires.models import QuestionnaireVersion
-from survey.responses import entries, submit
+from survey.responses import entries, steps, submit
 from survey.responses.entries import Entry, Gone
 
 blueprint = Blueprint("respond", __name__)
@@ -124,8 +124,13 @@ def _survey(entry: Entry):
     form_class = _form_class(version_key, language, services)
     if request.method == "GET":
         preselected = entry.invitation.service_id if entry.invitation is not None else None
-        body = _blank_form_html(version_key, language, services, preselected)
-        return _render(entry, definition, None, language, _new_form_token(), body=body)
+        if request.args.get("all") == "1":
+            body = _blank_form_html(version_key, language, services, preselected)
+            return _render(entry, definition, None, language, _new_form_token(), body=body)
+        # In steps (a section each) unless the respondent asked for one page.
+        body = _blank_step_html(version_key, language, services, preselected)
+        first = steps.steps_of(definition)[0]
+        return _render(entry, definition, None, language, _new_form_token(), body=body, step=first)
 
     form = form_class()
     if request.form.get("website"):
@@ -133,7 +138,8 @@ def _survey(entry: Entry):
         current_app.logger.info("honeypot filled (%s); nothing stored", request.endpoint)
         return redirect(url_for(".show_thanks"), code=303)
     token = request.form.get("form_token", "")
-    if request.form.get("switch_language"):
+    step = _posted_step(definition)
+    if request.form.get("switch_language") and step is None:
         # The same answers, shown in the language chosen (?lang= of the post); nothing
         # is checked or stored until the form is sent.
         return _render(entry, definition, form, language, token)
@@ -145,7 +151,14 @@ def _survey(entry: Entry):
         abort(400)
     if not isinstance(nonce, str) or len(nonce) < 16:
         abort(400)
-    if not form.validate():
+    if step is not None:
+        outcome = _answer_step(entry, definition, form_class, language, token, nonce, step)
+        if outcome is not None:
+            return outcome
+        # The last step, valid: the whole form, from the draft, is sent below.
+        form = form_class(formdata=_whole_draft(definition, nonce))
+        form.validate()
+    elif not form.validate():
         return _render(entry, definition, form, language, token), 422
     try:
         submit.record(
@@ -162,8 +175,88 @@ def _survey(entry: Entry):
         )
     except Gone as gone:  # closed (or the point retired) since the page was read
         return _gone(gone.reason)
+    if step is not None:
+        steps.discard(nonce)
     _remember_answer(entry)
     return redirect(url_for(".show_thanks"), code=303)
+
+
+def _posted_step(definition: Definition) -> steps.Step | None:
+    """The step a post comes from; None for the one-page form (no step field)."""
+    text = request.form.get("step")
+    if text is None:
+        return None
+    all_steps = steps.steps_of(definition)
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= len(all_steps):
+        abort(400)
+    return all_steps[int(text) - 1]
+
+
+def _answer_step(entry, definition, form_class, language, token, nonce, step):
+    """Check and keep one step's answers; the page to show next, or None when the last
+    step is done and the whole form may be sent."""
+    if submit.already_sent(nonce):
+        # Send pressed twice, or a step posted again after the end: the form is in.
+        return redirect(url_for(".show_thanks"), code=303)
+    all_steps = steps.steps_of(definition)
+    draft = steps.load(nonce)
+    data = steps.formdata(definition, draft, request.form, step)
+    form = form_class(formdata=data)
+    if request.form.get("switch_language"):
+        return _render_step(entry, definition, form, language, token, step)
+    if request.form.get("nav") == "back":
+        # What was typed is kept, unchecked, for when the respondent comes back.
+        steps.save(nonce, steps.step_values(request.form, step))
+        earlier = all_steps[max(step.number - 2, 0)]
+        return _render_step(entry, definition, form_class(formdata=data), language, token, earlier)
+    valid = form.validate()
+    if any(form[code].errors for code in step.codes):
+        _only_errors_of(form, step)
+        return _render_step(entry, definition, form, language, token, step, errors=True), 422
+    steps.save(nonce, steps.step_values(request.form, step))
+    if step.number < len(all_steps):
+        following = all_steps[step.number]
+        return _render_step(
+            entry, definition, form_class(formdata=data), language, token, following
+        )
+    if not valid:
+        # An earlier step no longer reads (a skip rule changed by a later answer): back
+        # to the first step with a problem.
+        first = next(s for s in all_steps if any(form[c].errors for c in s.codes))
+        _only_errors_of(form, first)
+        return _render_step(entry, definition, form, language, token, first, errors=True), 422
+    return None
+
+
+def _whole_draft(definition: Definition, nonce: str):
+    return steps.formdata(definition, steps.load(nonce))
+
+
+def _only_errors_of(form, step: steps.Step) -> None:
+    for name, field in form._fields.items():
+        if name not in step.codes:
+            field.errors = []
+
+
+def _render_step(entry, definition, form, language, token, step, errors=False):
+    all_steps = steps.steps_of(definition)
+    decided = steps.decided_earlier(step, steps.earlier_codes(all_steps, step))
+    hidden = form.hidden_codes()
+    if not errors:
+        # Rules within this step wait for its answers (the browser applies them live);
+        # those settled by earlier steps hide their items now.
+        hidden &= decided
+    return _render(
+        entry,
+        definition,
+        form,
+        language,
+        token,
+        step=step,
+        hidden=hidden,
+        decided=decided,
+        show_errors=errors,
+    )
 
 
 # How long this browser is told it already answered at a point (kept in its own signed
@@ -212,7 +305,35 @@ def _blank_form_html(version_key, language: str, services, preselected: int | No
     return Markup(sections(form, definition, language))  # noqa: S704
 
 
-def _render(entry, definition, form, language, token, expired=False, body=None):
+@lru_cache(maxsize=256)
+def _blank_step_html(version_key, language: str, services, preselected: int | None) -> Markup:
+    """The first step of an unanswered form, rendered once per version, language and
+    agency (the first thing every respondent loads)."""
+    definition = _definition(version_key)
+    form = _form_class(version_key, language, services)(formdata=None, meta={"csrf": False})
+    if preselected is not None and definition.service_item is not None:
+        form[definition.service_item.code].data = preselected
+    first = steps.steps_of(definition)[0]
+    one_section = get_template_attribute("survey/_items.html", "one_section")
+    return Markup(one_section(form, definition, language, first.section, set()))  # noqa: S704
+
+
+def _render(
+    entry,
+    definition,
+    form,
+    language,
+    token,
+    expired=False,
+    body=None,
+    step=None,
+    hidden=frozenset(),
+    decided=frozenset(),
+    show_errors=False,
+):
+    all_url = None
+    if step is not None and step.number == 1:
+        all_url = url_for(request.endpoint, **request.view_args, all=1)
     return render_template(
         "respond/survey.html",
         entry=entry,
@@ -222,6 +343,12 @@ def _render(entry, definition, form, language, token, expired=False, body=None):
         language=language,
         form_token=token,
         expired=expired,
+        step=step,
+        step_count=len(steps.steps_of(definition)),
+        hidden=hidden,
+        decided=decided,
+        show_errors=show_errors,
+        all_url=all_url,
         agency_name=entry.agency.name_vi if language == "vi" else entry.agency.name_en,
         point_name=(
             localized({"vi": entry.point.name_vi, "en": entry.point.name_en}, language)

@@ -36,6 +36,14 @@ def form_key_hash(nonce: str) -> str:
     return hashlib.sha256(nonce.encode()).hexdigest()
 
 
+def already_sent(nonce: str) -> bool:
+    """Whether the form page with this one-time key was stored already."""
+    return (
+        db.session.scalar(select(Submission.id).where(Submission.form_key == form_key_hash(nonce)))
+        is not None
+    )
+
+
 def client_hash(campaign: Campaign | CampaignRef, address: str, user_agent: str) -> str:
     """A keyed hash of the client that changes with each campaign: enough to see bursts
     from one device at one point, useless for following anyone across campaigns."""

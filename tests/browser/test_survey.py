@@ -2,6 +2,7 @@
 
 import time
 
+import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -24,11 +25,12 @@ def _active(page):
     )
 
 
-def test_the_survey_is_answered_with_the_keyboard_alone(page, live_server, tmp_path):
-    page.goto("/p/sxd-1")
+@pytest.mark.parametrize("address", ["/p/sxd-1", "/p/sxd-1?all=1"], ids=["steps", "one page"])
+def test_the_survey_is_answered_with_the_keyboard_alone(page, live_server, tmp_path, address):
+    page.goto(address)
     answered = set()
-    started, presses = time.perf_counter(), 0
-    for _ in range(300):
+    started, presses, pages = time.perf_counter(), 0, 1
+    for _ in range(400):
         page.keyboard.press("Tab")
         presses += 1
         active = _active(page)
@@ -36,8 +38,13 @@ def test_the_survey_is_answered_with_the_keyboard_alone(page, live_server, tmp_p
         if active["tag"] == "BUTTON" and active["type"] == "submit":
             if name == "switch_language":  # the language switch, in the header
                 continue
-            page.keyboard.press("Enter")
-            break
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            presses += 1
+            if page.url.endswith("/thanks"):
+                break
+            pages += 1
+            continue
         if name in answered:
             continue
         if active["type"] == "radio" and name in CHOICES:
@@ -52,7 +59,8 @@ def test_the_survey_is_answered_with_the_keyboard_alone(page, live_server, tmp_p
     page.wait_for_url("**/thanks")
     # What a keyboard-only respondent goes through (the machine types instantly: this is
     # the page's own cost, and the count of key presses a person would make).
-    print(f"keyboard-only run: {presses} key presses, {time.perf_counter() - started:.1f} s")
+    seconds = time.perf_counter() - started
+    print(f"keyboard-only run ({address}): {pages} pages, {presses} key presses, {seconds:.1f} s")
     assert page.locator("h1").inner_text() == "Cảm ơn ông/bà!"
     page.screenshot(path=str(tmp_path / "thanks.png"))
     assert answered >= set(CHOICES) | set(TEXT)
@@ -72,7 +80,7 @@ def test_the_survey_is_answered_with_the_keyboard_alone(page, live_server, tmp_p
 
 
 def test_feedback_items_appear_only_after_feedback(page):
-    page.goto("/p/sxd-1")
+    page.goto("/p/sxd-1?all=1")
     assert page.locator("#item-PA1").is_hidden()
     page.locator("label[for='B4-0']").click()
     assert page.locator("#item-PA1").is_visible()
@@ -94,7 +102,8 @@ def test_the_survey_page_has_no_serious_accessibility_violations(page, tmp_path)
 
 def test_errors_are_announced_and_linked_to_their_question(page):
     page.goto("/p/sxd-1")
-    page.get_by_role("button", name="Gửi câu trả lời").click()
+    expect(page.locator("#progress-label")).to_have_text("Bước 1 / 4")
+    page.get_by_role("button", name="Tiếp tục").click()
     summary = page.locator("#error-summary")
     assert summary.is_visible()
     # The summary takes the focus once the page's script has run.

@@ -47,7 +47,7 @@ def test_another_browser_gets_the_form(app, client, open_campaign, db):
 
 def test_errors_and_skip_notes_use_the_question_numbers_citizens_see(client, open_campaign, db):
     _, agency, _ = open_campaign
-    page = client.get("/p/sxd-1?lang=en").get_data(as_text=True)
+    page = client.get("/p/sxd-1?lang=en&all=1").get_data(as_text=True)
     assert "Answer only if question 10 is 1 (" in page, "the paper form's words, no codes"
     assert "(B4)" not in page
     answers = complete_answers(agency.services[0].id, TC1=None)
@@ -61,7 +61,7 @@ def test_errors_and_skip_notes_use_the_question_numbers_citizens_see(client, ope
 
 
 def test_required_questions_are_marked(client, open_campaign):
-    page = client.get("/p/sxd-1?lang=en").get_data(as_text=True)
+    page = client.get("/p/sxd-1?lang=en&all=1").get_data(as_text=True)
     assert "Questions marked * must be answered." in page
     legend = re.search(r'<fieldset id="TC1".*?<legend>(.*?)</legend>', page, re.S)[1]
     assert 'class="required"' in legend

@@ -1,0 +1,130 @@
+"""The survey in steps: one section per step, the answers kept on the server between
+steps.
+
+A respondent on a phone sees one section at a time and where it stands ("Step 2 of 5").
+Next checks only that section; Back keeps what was typed, unchecked; the last step sends
+the whole form through the same checks and the same exactly-once storage as the one-page
+form. It works without JavaScript: a skip rule whose answers were given in earlier steps
+is decided here, so a step shows only the items that apply to this respondent.
+
+Between steps the answers live in `survey_draft` under a keyed hash of the form page's
+one-time key, and go when the form is sent (or a day after the last step).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import MultiDict
+
+from survey.db import utcnow
+from survey.extensions import db
+from survey.questionnaires.definition import Definition, Section
+from survey.questionnaires.types import Question
+from survey.responses.models import SurveyDraft
+
+DRAFT_MAX_AGE = timedelta(days=1)  # as long as a form page may be answered
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int  # from 1
+    section: Section
+
+    @property
+    def codes(self) -> frozenset[str]:
+        return frozenset(q.code for q in self.section.items)
+
+
+def steps_of(definition: Definition) -> list[Step]:
+    sections = [s for s in definition.sections if s.items]
+    return [Step(n, s) for n, s in enumerate(sections, start=1)]
+
+
+def decided_earlier(step: Step, earlier: frozenset[str]) -> frozenset[str]:
+    """Items of the step whose skip rule reads only answers of earlier steps."""
+    return frozenset(
+        q.code for q in step.section.items if q.show_if is not None and _reads(q) <= earlier
+    )
+
+
+def _reads(question: Question) -> set[str]:
+    return {test.item for test in question.show_if.tests()}
+
+
+def earlier_codes(steps: list[Step], step: Step) -> frozenset[str]:
+    return frozenset(code for s in steps[: step.number - 1] for code in s.codes)
+
+
+def formdata(
+    definition: Definition,
+    draft: dict[str, list[str]],
+    posted: MultiDict | None = None,
+    step: Step | None = None,
+) -> MultiDict:
+    """The whole form's data: the step's fields as posted, the others (all of them
+    without a step) from the draft."""
+    data = MultiDict()
+    for question in definition.items:
+        here = step is not None and question.code in step.codes
+        source = posted.getlist(question.code) if here else None
+        for value in source if source is not None else draft.get(question.code, []):
+            data.add(question.code, value)
+    return data
+
+
+def step_values(posted: MultiDict, step: Step) -> dict[str, list[str]]:
+    return {code: [v[:4000] for v in posted.getlist(code)][:50] for code in step.codes}
+
+
+def _key(nonce: str) -> str:
+    # Not the submission's form key (a plain hash of the nonce): a draft names nothing.
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"draft|{nonce}".encode(), hashlib.sha256).hexdigest()
+
+
+def _this_hour():
+    return utcnow().replace(minute=0, second=0, microsecond=0)
+
+
+def load(nonce: str) -> dict[str, list[str]]:
+    draft = db.session.get(SurveyDraft, _key(nonce))
+    if draft is None or draft.updated_at < _this_hour() - DRAFT_MAX_AGE:
+        return {}
+    return dict(draft.values)
+
+
+def save(nonce: str, values: dict[str, list[str]]) -> None:
+    """Merge one step's values into the draft and commit."""
+    key = _key(nonce)
+    for _attempt in range(2):
+        draft = db.session.get(SurveyDraft, key)
+        if draft is None:
+            db.session.add(SurveyDraft(key=key, values=values, updated_at=_this_hour()))
+        else:
+            draft.values = {**draft.values, **values}
+            draft.updated_at = _this_hour()
+        try:
+            db.session.commit()
+            return
+        except IntegrityError:  # the same step posted twice at once: the other one won
+            db.session.rollback()
+
+
+def discard(nonce: str) -> None:
+    db.session.execute(delete(SurveyDraft).where(SurveyDraft.key == _key(nonce)))
+    db.session.commit()
+
+
+def purge_expired() -> int:
+    """Drafts nobody finished within a day: run by the workers' periodic task."""
+    cutoff = _this_hour() - DRAFT_MAX_AGE
+    removed = db.session.execute(delete(SurveyDraft).where(SurveyDraft.updated_at < cutoff))
+    db.session.commit()
+    return removed.rowcount
