@@ -33,6 +33,7 @@ def test_answers_are_dated_by_the_local_day_for_the_period_check(app):
     class Rows:
         submitted_at = utc
         channel = np.array(["web-qr"] * 3)
+        interviewed_on = np.array(["NaT"] * 3, dtype="datetime64[D]")
 
     outside = _outside(Rows, (date(2026, 1, 1), date(2026, 6, 30)), days)
     assert outside.tolist() == [False, False, True]
