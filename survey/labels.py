@@ -65,11 +65,13 @@ LABELS = {
         "agency_reports": _l("All agency reports (ZIP)"),
         "report_pdf": _l("Report (PDF)"),
         "paper_forms": _l("Paper forms of a batch (PDF)"),
+        "audit_export": _l("Audit trail (CSV)"),
     },
     "job_step": {
         "agency_reports": _l("writing the agency reports"),
         "report_pdf": _l("laying out the report"),
         "paper_forms": _l("printing the forms"),
+        "audit_export": _l("writing the events"),
         "reading": _l("reading the submissions"),
         "screening": _l("screening"),
         "estimating": _l("estimating the indices"),

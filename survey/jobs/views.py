@@ -28,6 +28,7 @@ FOLLOWERS = {
     "agency_reports": ("evaluator",),
     "report_pdf": ("evaluator", "agency-viewer"),
     "paper_forms": ("surveyor", "evaluator"),
+    "audit_export": (),  # administrators only
 }
 
 
@@ -128,6 +129,17 @@ def start_paper_forms(batch: Batch, language: str):
         f"paper_forms:batch:{batch.id}:{language}",
         {"batch_id": batch.id, "language": language},
     )
+
+
+def audit_export_download(filters: dict[str, str], last_id: int):
+    """The audit CSV of these events, served when a job made exactly it, else made."""
+    from survey.audit import export
+
+    work = export.work(filters, last_id)
+    stored = services.finished_file(work)
+    if stored is not None:
+        return Response(stored.content, mimetype=stored.mimetype, headers=attachment("audit.csv"))
+    return _start("audit_export", work, {"filters": filters, "last_id": last_id})
 
 
 def start_analysis(campaign: Campaign):

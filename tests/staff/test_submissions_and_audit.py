@@ -1,9 +1,12 @@
+from datetime import datetime
+
 import pytest
 from sqlalchemy import select
 
 from survey.audit.models import AuditEvent
 from survey.responses.models import SubmissionReview
 from tests import factories
+from tests.conftest import download
 
 
 @pytest.fixture
@@ -72,12 +75,37 @@ def test_the_audit_trail_is_browsed_filtered_and_exported(client, login_as, db):
     page = client.get(f"/admin/audit/?actor={admin.username}").get_data(as_text=True)
     assert "service_field.create" in page
     assert "Đất đai" in page
-    exported = client.get("/admin/audit/export.csv?action=service_field").get_data(as_text=True)
+    # The export is a job; a second download of the same events is served at once.
+    url = "/admin/audit/export.csv?action=service_field"
+    assert client.get(url).status_code == 303
+    exported = download(client, url).get_data(as_text=True)
     lines = exported.lstrip("\ufeff").splitlines()
     assert lines[0] == "id,occurred_at,actor,action,entity_type,entity_id,before,after"
     assert len(lines) == 2
     assert "Đất đai" in lines[1]
+    assert client.get(url).status_code == 200, "the same events: the file made before"
+    client.post(
+        "/admin/service-fields/new",
+        data={"code": "HT", "name_vi": "Hộ tịch", "name_en": "Civil status", "active": "y"},
+    )
+    assert client.get(url).status_code == 303, "a new event: a new file"
+    assert len(download(client, url).get_data(as_text=True).splitlines()) == 3
     assert client.get("/admin/audit/?since=yesterday").status_code == 400
+    assert client.get("/admin/audit/export.csv?until=31-12-2026").status_code == 400
+    # Days are local days: an event at 23:30 UTC on 1 December is 2 December in Vietnam.
+    db.session.add(
+        AuditEvent(
+            action="test.local_day",
+            entity_type="x",
+            actor="test",
+            occurred_at=datetime(2026, 12, 1, 23, 30),
+        )
+    )
+    db.session.commit()
+    on_the_2nd = client.get("/admin/audit/?action=test.&since=2026-12-02&until=2026-12-02")
+    assert "test.local_day" in on_the_2nd.get_data(as_text=True)
+    on_the_1st = client.get("/admin/audit/?action=test.&since=2026-12-01&until=2026-12-01")
+    assert "test.local_day" not in on_the_1st.get_data(as_text=True)
 
 
 def test_no_route_changes_the_audit_trail(app):
