@@ -198,7 +198,8 @@ def _one_submission(client: httpx.Client, counters: Counters) -> None:
     client.cookies.clear()
     for _attempt in range(5):
         try:
-            page = client.get(f"/p/{POINT}").text
+            # The one-page form (?all=1): one GET and one POST per respondent.
+            page = client.get(f"/p/{POINT}?all=1").text
             break
         except httpx.HTTPError as error:
             counters.failures.append(f"GET: {type(error).__name__}")

@@ -29,7 +29,7 @@ from survey.permissions import public
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.fields import make_survey_form
 from survey.questionnaires.models import QuestionnaireVersion
-from survey.responses import entries, steps, submit
+from survey.responses import entries, plain_post, steps, submit
 from survey.responses.entries import Entry, Gone
 
 blueprint = Blueprint("respond", __name__)
@@ -45,6 +45,11 @@ def _definition(version_key: tuple[int, str]) -> Definition:
     # Versions never change (the key includes the content hash), so a parsed definition
     # can be kept for the life of the process.
     return db.session.get(QuestionnaireVersion, version_key[0]).definition()
+
+
+@lru_cache(maxsize=512)
+def _plain_readers(version_key, services: tuple[tuple[int, str], ...]) -> list:
+    return plain_post.readers(_definition(version_key), [service_id for service_id, _ in services])
 
 
 @lru_cache(maxsize=512)
@@ -132,7 +137,6 @@ def _survey(entry: Entry):
         first = steps.steps_of(definition)[0]
         return _render(entry, definition, None, language, _new_form_token(), body=body, step=first)
 
-    form = form_class()
     if request.form.get("website"):
         # The honeypot: people never see this field, form-filling robots fill it in.
         current_app.logger.info("honeypot filled (%s); nothing stored", request.endpoint)
@@ -142,10 +146,11 @@ def _survey(entry: Entry):
     if request.form.get("switch_language") and step is None:
         # The same answers, shown in the language chosen (?lang= of the post); nothing
         # is checked or stored until the form is sent.
-        return _render(entry, definition, form, language, token)
+        return _render(entry, definition, form_class(), language, token)
     try:
         nonce, issued = _serializer().loads(token, max_age=FORM_MAX_AGE, return_timestamp=True)
     except SignatureExpired:
+        form = form_class()
         return _render(entry, definition, form, language, _new_form_token(), expired=True), 400
     except BadSignature:
         abort(400)
@@ -158,13 +163,22 @@ def _survey(entry: Entry):
         # The last step, valid: the whole form, from the draft, is sent below.
         form = form_class(formdata=_whole_draft(definition, nonce))
         form.validate()
-    elif not form.validate():
-        return _render(entry, definition, form, language, token), 422
+        answers = form.answers()
+    else:
+        # A plainly complete post is read directly; anything else by the form, which
+        # says what is wrong. (CSRF was checked before the view, for every post.)
+        readers = _plain_readers(version_key, services)
+        answers = plain_post.plain_answers(definition, readers, request.form)
+        if answers is None:
+            form = form_class()
+            if not form.validate():
+                return _render(entry, definition, form, language, token), 422
+            answers = form.answers()
     try:
         submit.record(
             entry,
             definition,
-            form.answers(),
+            answers,
             nonce=nonce,
             started_at=issued.astimezone(UTC).replace(tzinfo=None)
             if isinstance(issued, datetime)
