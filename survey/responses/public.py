@@ -20,6 +20,8 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from markupsafe import Markup
 
@@ -129,13 +131,24 @@ def _survey(entry: Entry):
     form_class = _form_class(version_key, language, services)
     if request.method == "GET":
         preselected = entry.invitation.service_id if entry.invitation is not None else None
-        if request.args.get("all") == "1":
-            body = _blank_form_html(version_key, language, services, preselected)
-            return _render(entry, definition, None, language, _new_form_token(), body=body)
-        # In steps (a section each) unless the respondent asked for one page.
-        body = _blank_step_html(version_key, language, services, preselected)
-        first = steps.steps_of(definition)[0]
-        return _render(entry, definition, None, language, _new_form_token(), body=body, step=first)
+        one_page = request.args.get("all") == "1"
+
+        def blank_page(token):
+            if one_page:
+                body = _blank_form_html(version_key, language, services, preselected)
+                return _render(entry, definition, None, language, token, body=body)
+            # In steps (a section each) unless the respondent asked for one page.
+            body = _blank_step_html(version_key, language, services, preselected)
+            first = steps.steps_of(definition)[0]
+            return _render(entry, definition, None, language, token, body=body, step=first)
+
+        if current_user.is_authenticated or session.get("_flashes"):
+            return blank_page(_new_form_token())
+        key = (version_key, language, services, preselected, one_page, request.path)
+        key += (entry.agency.name_vi, entry.agency.name_en)
+        key += (entry.point.name_vi, entry.point.name_en) if entry.point else ()
+        page = _blank_page(key, lambda: blank_page(TOKEN_SLOT))
+        return page.replace(CSRF_SLOT, generate_csrf()).replace(TOKEN_SLOT, _new_form_token())
 
     if request.form.get("website"):
         # The honeypot: people never see this field, form-filling robots fill it in.
@@ -332,6 +345,24 @@ def _blank_step_html(version_key, language: str, services, preselected: int | No
     return Markup(one_section(form, definition, language, first.section, set()))  # noqa: S704
 
 
+# An unanswered form's page is the same for every respondent at a point but for its two
+# tokens: it is rendered once with these in their place, and each GET fills them in.
+TOKEN_SLOT = "@@form-token-slot-5c1e@@"  # noqa: S105 - a placeholder, not a secret
+CSRF_SLOT = "@@csrf-token-slot-5c1e@@"
+_blank_pages: dict[tuple, str] = {}
+
+
+def _blank_page(key: tuple, render) -> str:
+    """`key`: everything the page shows (version, language, services, agency and point
+    names, address); `render` makes it with the token slots."""
+    page = _blank_pages.get(key)
+    if page is None:
+        if len(_blank_pages) >= 512:
+            _blank_pages.clear()
+        page = _blank_pages[key] = render()
+    return page
+
+
 def _render(
     entry,
     definition,
@@ -348,8 +379,10 @@ def _render(
     all_url = None
     if step is not None and step.number == 1:
         all_url = url_for(request.endpoint, **request.view_args, all=1)
+    slots = {"csrf_token": lambda: CSRF_SLOT} if token == TOKEN_SLOT else {}
     return render_template(
         "respond/survey.html",
+        **slots,
         entry=entry,
         definition=definition,
         form=form,

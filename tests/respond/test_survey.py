@@ -232,3 +232,21 @@ def test_every_kind_of_answer_is_stored_as_given(open_campaign, db, with_text):
         expected.append(("E10", 0, None, "Nhanh hơn, ít giấy tờ hơn"))
     expected.append(("TC1", 0, 5, None))
     assert [tuple(r) for r in rows] == expected
+
+
+def test_each_blank_page_has_its_own_tokens_and_shows_current_names(app, client, open_campaign, db):
+    """The blank page is rendered once per point and language, its tokens filled in per
+    GET; a renamed point shows its new name once the point view is read again."""
+    _, agency, point = open_campaign
+    pages = [app.test_client().get("/p/sxd-1").get_data(as_text=True) for _ in range(2)]
+    tokens = [form_fields(page)["form_token"] for page in pages]
+    csrf = [re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', p)[1] for p in pages]
+    assert tokens[0] != tokens[1]
+    assert csrf[0] != csrf[1], "each browser its own session and CSRF token"
+    assert pages[0].replace(tokens[0], "").replace(csrf[0], "") == pages[1].replace(
+        tokens[1], ""
+    ).replace(csrf[1], "")
+    assert "slot" not in pages[0]
+    point.name_vi = "Quầy mới đặt tên"
+    db.session.commit()
+    assert "Quầy mới đặt tên" in app.test_client().get("/p/sxd-1").get_data(as_text=True)
