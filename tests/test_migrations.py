@@ -44,3 +44,39 @@ def test_drift_is_detected(empty_app):
             connection.exec_driver_sql("DROP INDEX ix_submission_service_id")
     result = empty_app.test_cli_runner().invoke(args=["db", "check"])
     assert result.exit_code != 0
+
+
+def _constraint_names(engine) -> set[tuple[str, str, str]]:
+    """Every named constraint and index: Alembic's comparison does not look at CHECK
+    constraints, nor at names."""
+    seen = set()
+    inspector = inspect(engine)
+    for table in inspector.get_table_names():
+        if table == "alembic_version":
+            continue
+        for kind, found in (
+            ("check", inspector.get_check_constraints(table)),
+            ("unique", inspector.get_unique_constraints(table)),
+            ("foreign key", inspector.get_foreign_keys(table)),
+            ("index", inspector.get_indexes(table)),
+        ):
+            seen.update((table, kind, c["name"]) for c in found if c.get("name"))
+    return seen
+
+
+def test_the_migrations_name_constraints_as_the_models_do(tmp_path):
+    for name in ("migrated", "created"):
+        (tmp_path / name).mkdir()
+    with throwaway_database(tmp_path / "migrated") as migrated_url:
+        migrated = make_app(migrated_url)
+        with migrated.app_context():
+            upgrade()
+            from_history = _constraint_names(db.engine)
+            db.engine.dispose()
+    with throwaway_database(tmp_path / "created") as created_url:
+        created = make_app(created_url)
+        with created.app_context():
+            db.create_all()
+            from_models = _constraint_names(db.engine)
+            db.engine.dispose()
+    assert from_history == from_models, from_history ^ from_models

@@ -24,6 +24,7 @@ from survey.agencies.models import (
     ServicePoint,
 )
 from survey.choices import choices
+from survey.codes import CODE_PATTERN
 from survey.extensions import db
 from survey.form_messages import Form
 from survey.i18n import localized
@@ -32,7 +33,7 @@ from survey.labels import code_label
 CODE = [
     DataRequired(),
     Length(max=32),
-    Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Letters, digits, . _ - only.")),
+    Regexp(CODE_PATTERN, message=_l("Letters, digits, . _ - only.")),
 ]
 NAME = [DataRequired(), Length(max=200)]
 
@@ -396,7 +397,7 @@ class UserImportForm(Form):
         validators=[
             DataRequired(),
             Length(max=64),
-            Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Letters, digits, . _ - only.")),
+            Regexp(CODE_PATTERN, message=_l("Letters, digits, . _ - only.")),
         ],
     )
     email = StringField(

@@ -9,7 +9,11 @@ from __future__ import annotations
 import hashlib
 import re
 
-_SERIAL = re.compile(r"^(?P<agency>[A-Z0-9]+)-(?P<number>\d{6})-(?P<check>\d)$")
+from survey.codes import CODE_CHARACTERS
+
+# The agency's code may itself hold dashes: the number and check digit are the last two
+# parts. (Serials are read upper-cased.)
+_SERIAL = re.compile(rf"^(?P<agency>[{CODE_CHARACTERS}]+)-(?P<number>\d{{6}})-(?P<check>\d)$")
 
 
 def luhn_digit(digits: str) -> int:

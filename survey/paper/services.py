@@ -73,11 +73,12 @@ def create_batch(
     # Numbers continue from the agency's last serial in the campaign; locking the agency
     # row makes two batches printed at once take different numbers.
     db.session.execute(select(Agency.id).where(Agency.id == agency.id).with_for_update())
-    prefix = f"{agency.code.upper()}-"
+    # The agency's own forms (another agency's code may begin like this one's: UBND and
+    # UBND-BMT); the number is the serial's second part from the end.
     existing = db.session.scalars(
-        select(PaperForm.serial).where(
-            PaperForm.campaign_id == campaign.id, PaperForm.serial.startswith(prefix)
-        )
+        select(PaperForm.serial)
+        .join(Batch, Batch.id == PaperForm.batch_id)
+        .where(PaperForm.campaign_id == campaign.id, Batch.agency_id == agency.id)
     ).all()
     start = 1 + max((int(s.split("-")[-2]) for s in existing), default=0)
     services = db.session.scalars(

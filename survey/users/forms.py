@@ -3,6 +3,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from survey.choices import choices
+from survey.codes import CODE_PATTERN
 from survey.form_messages import Form
 from survey.labels import LABELS
 from survey.users.models import ROLES
@@ -13,7 +14,7 @@ ROLE_LABELS = LABELS["role"]
 USERNAME = [
     DataRequired(),
     Length(max=64),
-    Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Letters, digits, . _ - only.")),
+    Regexp(CODE_PATTERN, message=_l("Letters, digits, . _ - only.")),
 ]
 
 
@@ -37,7 +38,7 @@ class UserForm(Form):
         validators=[
             DataRequired(),
             Length(max=64),
-            Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Letters, digits, . _ - only.")),
+            Regexp(CODE_PATTERN, message=_l("Letters, digits, . _ - only.")),
         ],
     )
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=254)])

@@ -52,6 +52,24 @@ def test_a_batch_registers_consecutive_serials_and_the_next_batch_continues(
     assert [f.serial for f in following.forms] == [make_serial("SXD", 6), make_serial("SXD", 7)]
 
 
+def test_an_agency_code_with_dashes_prints_serials_that_can_be_keyed(paper_campaign, keyers, db):
+    """The admin accepts . _ - in codes; serials embed the code and read the same grammar."""
+    campaign, _agency, _ = paper_campaign
+    short = factories.agency(code="UBND")
+    dashed = factories.agency(code="ubnd-bmt")
+    campaign.agencies.extend([short, dashed])
+    first = services.create_batch(campaign, dashed, 2, actor="test", user_id=None)
+    other = services.create_batch(campaign, short, 1, actor="test", user_id=None)
+    assert [f.serial for f in first.forms] == [
+        make_serial("UBND-BMT", 1),
+        make_serial("UBND-BMT", 2),
+    ]
+    assert [f.serial for f in other.forms] == [make_serial("UBND", 1)], "its own numbers"
+    keyed = _key(first, first.forms[1].serial.lower(), keyers[0], B1="9")  # no services
+    assert keyed.form is not None
+    assert keyed.form.status in ("keyed", "verified")
+
+
 def test_a_closed_campaign_issues_no_forms(paper_campaign, db):
     campaign, agency, _ = paper_campaign
     campaign.status = "closed"

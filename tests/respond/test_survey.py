@@ -237,7 +237,7 @@ def test_every_kind_of_answer_is_stored_as_given(open_campaign, db, with_text):
 def test_each_blank_page_has_its_own_tokens_and_shows_current_names(app, client, open_campaign, db):
     """The blank page is rendered once per point and language, its tokens filled in per
     GET; a renamed point shows its new name once the point view is read again."""
-    _, agency, point = open_campaign
+    _, _agency, point = open_campaign
     pages = [app.test_client().get("/p/sxd-1").get_data(as_text=True) for _ in range(2)]
     tokens = [form_fields(page)["form_token"] for page in pages]
     csrf = [re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', p)[1] for p in pages]
