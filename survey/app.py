@@ -246,7 +246,7 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["can"] = can
 
-    from survey.admin.views import ConfirmForm
+    from survey.web import ConfirmForm
 
     app.jinja_env.globals["ConfirmForm"] = ConfirmForm
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
-from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 
 from survey.admin import services
@@ -13,23 +11,11 @@ from survey.admin.resources import RESOURCES, Resource
 from survey.csv_files import CsvError, write_rows
 from survey.downloads import attachment
 from survey.extensions import db
-from survey.form_messages import Form
 from survey.pagination import paginate
 from survey.permissions import requires
+from survey.web import ConfirmForm, ImportForm, actor
 
 PAGE_SIZE = 25
-
-
-class ImportForm(Form):
-    file = FileField(validators=[FileRequired()])
-
-
-class ConfirmForm(Form):
-    """An empty form: its CSRF token protects one-click actions."""
-
-
-def actor() -> dict:
-    return {"actor": current_user.username, "user_id": current_user.id}
 
 
 def import_page(resource: Resource, back: str):

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from survey.admin.views import ConfirmForm, actor
 from survey.agencies.models import Agency, ServiceField
 from survey.campaigns import invitations, services
 from survey.campaigns.forms import CampaignForm, FrameImportForm, InvitationImportForm
@@ -18,6 +17,7 @@ from survey.inputs import whole_number
 from survey.permissions import requires
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.responses.models import Submission
+from survey.web import ConfirmForm, actor
 
 blueprint = Blueprint("campaigns", __name__, url_prefix="/admin/campaigns")
 

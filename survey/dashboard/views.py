@@ -11,7 +11,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import load_only
 
-from survey.admin.views import ConfirmForm, ImportForm, actor
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.charts import bar_chart, interval_chart, priority_matrix
@@ -28,6 +27,7 @@ from survey.reform import services as reform
 from survey.reform.models import ReformFramework
 from survey.reports import exports, render
 from survey.runs.models import AnalysisRun
+from survey.web import ConfirmForm, ImportForm, actor
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/results")
 

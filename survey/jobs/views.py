@@ -7,7 +7,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from survey.admin.views import ConfirmForm
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.downloads import attachment
@@ -18,6 +17,7 @@ from survey.paper.models import Batch
 from survey.permissions import STAFF, requires
 from survey.reports import render
 from survey.runs.models import AnalysisRun
+from survey.web import ConfirmForm
 
 blueprint = Blueprint("jobs", __name__, url_prefix="/jobs")
 

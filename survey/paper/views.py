@@ -15,7 +15,6 @@ from wtforms import IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
-from survey.admin.views import ConfirmForm, actor
 from survey.agencies.models import Agency, ServicePoint
 from survey.campaigns.models import Campaign
 from survey.choices import choices
@@ -31,6 +30,7 @@ from survey.paper.models import Batch, PaperForm, SurveyorAssignment
 from survey.permissions import requires
 from survey.questionnaires.wording import numbering, skip_instruction
 from survey.users.models import User
+from survey.web import ConfirmForm, actor
 
 blueprint = Blueprint("paper", __name__, url_prefix="/paper")
 

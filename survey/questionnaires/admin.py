@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 
-from survey.admin.views import ConfirmForm, actor
 from survey.audit import services as audit
 from survey.db import utcnow
 from survey.extensions import db
@@ -18,6 +17,7 @@ from survey.questionnaires.definition import QuestionnaireError, load_text
 from survey.questionnaires.fields import make_survey_form
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.questionnaires.services import import_definition
+from survey.web import ConfirmForm, actor
 
 blueprint = Blueprint("questionnaire_admin", __name__, url_prefix="/admin/questionnaires")
 

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from wtforms import StringField
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from survey.admin.views import ConfirmForm, actor
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.extensions import db
@@ -20,6 +19,7 @@ from survey.permissions import requires
 from survey.responses import services
 from survey.responses.models import CHANNELS, REVIEW_DECISIONS, Submission, SubmissionReview
 from survey.runs.models import AnalysisRun, RunFlag
+from survey.web import ConfirmForm, actor
 
 blueprint = Blueprint("submissions", __name__, url_prefix="/admin/submissions")
 PAGE_SIZE = 50

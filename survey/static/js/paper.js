@@ -25,17 +25,12 @@
     var input = document.getElementById("item-" + code);
     if (!input || input.disabled) { return []; }
     var value = input.value.trim();
+    // The no-answer code is a blank on paper: not an answer.
     if (value === "" || value === noAnswer) { return []; }
-    return value.split(/[\s,+]+/).map(Number);
+    return value.split(/[\s,+]+/);
   }
 
-  function met(rule) {
-    if (rule.all) { return rule.all.every(met); }
-    if (rule.any) { return rule.any.some(met); }
-    var values = given(rule.item);
-    if (rule.answered !== undefined) { return (values.length > 0) === rule.answered; }
-    return values.some(function (v) { return rule["in"].indexOf(v) !== -1; });
-  }
+  function met(rule) { return window.SkipRules.met(rule, given); }
 
   function applyRules() {
     // In questionnaire order, so a rule sees earlier items already settled.

@@ -17,13 +17,7 @@
     return values;
   }
 
-  function met(rule) {
-    if (rule.all) { return rule.all.every(met); }
-    if (rule.any) { return rule.any.some(met); }
-    var given = answers(rule.item);
-    if (rule.answered !== undefined) { return (given.length > 0) === rule.answered; }
-    return given.some(function (value) { return rule["in"].indexOf(Number(value)) !== -1; });
-  }
+  function met(rule) { return window.SkipRules.met(rule, answers); }
 
   function update() {
     var items = form.querySelectorAll("[data-show-if]");
