@@ -36,6 +36,8 @@ def create_app(
 
     # Before any route is added: ids in URLs stay within the database's integer range.
     app.url_map.converters["int"] = IdConverter
+    # Before the extensions: the job queue schedules the packages' periodic work.
+    register_job_kinds()
     register_extensions(app)
     register_blueprints(app)
     register_security(app)
@@ -108,6 +110,20 @@ def configure_sqlite(engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def register_job_kinds() -> None:
+    """Each package's long work, so that workers and job pages know it (survey/jobs)."""
+    from survey.audit.views import AUDIT_EXPORT
+    from survey.campaigns.services import CLOSE_ENDED
+    from survey.jobs.kinds import register
+    from survey.paper.jobs import PAPER_FORMS
+    from survey.reports.jobs import AGENCY_REPORTS, REPORT_PDF
+    from survey.responses.steps import PURGE_DRAFTS
+    from survey.runs.jobs import ANALYSIS_RUN
+
+    register(ANALYSIS_RUN, AGENCY_REPORTS, REPORT_PDF, PAPER_FORMS, AUDIT_EXPORT)
+    register(CLOSE_ENDED, PURGE_DRAFTS)
 
 
 def register_blueprints(app: Flask) -> None:

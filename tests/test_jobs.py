@@ -140,3 +140,19 @@ def test_a_job_that_cannot_run_says_why(province, worker):
     page = client.get(f"/jobs/{job.id}?lang=en").get_data(as_text=True)
     assert "could not be done" in page
     assert "Try again" in page
+
+
+def test_every_kind_of_job_is_declared_by_its_package(app):
+    """The database's kinds and the registered ones are the same: a worker can run every
+    job it may find, and the jobs package imports none of the packages whose work it runs."""
+    import grimp
+
+    from survey.jobs.kinds import KINDS
+    from survey.jobs.models import JOB_KINDS
+
+    assert set(KINDS) == set(JOB_KINDS)
+    graph = grimp.build_graph("survey")
+    for module in [m for m in graph.modules if m.startswith("survey.jobs")]:
+        directly = graph.find_modules_directly_imported_by(module)
+        imported = {m.split(".")[1] for m in directly if m.startswith("survey.")}
+        assert imported <= {"jobs", "db", "extensions", "downloads", "permissions", "web"}, module

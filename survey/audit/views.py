@@ -6,7 +6,8 @@ from flask import Blueprint, abort, render_template, request
 
 from survey.audit import export
 from survey.audit.models import AuditEvent
-from survey.jobs.views import audit_export_download
+from survey.jobs.kinds import Kind
+from survey.jobs.views import start, stored_file
 from survey.pagination import paginate
 from survey.permissions import requires
 
@@ -45,4 +46,10 @@ def export_events():
         last_id = export.last_event_id(filters)
     except export.BadFilter:
         abort(400)
-    return audit_export_download(filters, last_id)
+    work = export.work(filters, last_id)
+    return stored_file(work, "audit.csv") or start(
+        "audit_export", work, {"filters": filters, "last_id": last_id}
+    )
+
+
+AUDIT_EXPORT = Kind("audit_export", export.audit_export)  # administrators only

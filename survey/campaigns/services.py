@@ -25,6 +25,7 @@ from survey.csv_files import CsvError, CsvProblem, read_rows
 from survey.db import utcnow
 from survey.extensions import db
 from survey.inputs import whole_number
+from survey.jobs.kinds import Periodic
 from survey.local_time import today
 from survey.questionnaires.models import QuestionnaireVersion
 
@@ -295,3 +296,13 @@ def import_frame_counts(campaign: Campaign, data: bytes, *, actor: str, user_id:
         raise CsvError([CsvProblem(None, None, _("the file has no rows"))])
     set_frame_counts(campaign, counts, actor=actor, user_id=user_id)
     return len(counts)
+
+
+def _close_ended_now() -> str | None:
+    closed = close_ended()
+    return f"closed at the end of their period: {', '.join(closed)}" if closed else None
+
+
+# Every minute, so a campaign stops taking answers within a minute of the end of its last
+# day; requests close it too if no worker runs this.
+CLOSE_ENDED = Periodic("survey.close_ended_campaigns", minute="*", run=_close_ended_now)

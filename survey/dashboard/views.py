@@ -20,12 +20,13 @@ from survey.downloads import attachment
 from survey.extensions import db
 from survey.i18n import localized
 from survey.inputs import record_id
-from survey.jobs.views import report_download, start_agency_reports, start_analysis
 from survey.labels import code_label
 from survey.permissions import requires
 from survey.reform import services as reform
 from survey.reform.models import ReformFramework
 from survey.reports import exports, render
+from survey.reports.jobs import report_download, start_agency_reports
+from survey.runs.jobs import start_analysis
 from survey.runs.models import AnalysisRun
 from survey.web import ConfirmForm, ImportForm, actor
 

@@ -9,6 +9,7 @@ from flask import Flask
 from huey import crontab
 
 from survey.extensions import db
+from survey.jobs.kinds import PERIODIC, Periodic
 
 
 def register(huey, app: Flask) -> None:
@@ -17,34 +18,27 @@ def register(huey, app: Flask) -> None:
         with app.app_context():
             _run(job_id)
 
-    @huey.periodic_task(crontab(minute="*"), name="survey.close_ended_campaigns")
-    def close_ended_campaigns() -> None:
-        # Every minute, so a campaign stops taking answers within a minute of the end of
-        # its last day; requests close it too if no worker runs this.
-        from survey.campaigns.services import close_ended
-
-        with app.app_context():
-            closed = close_ended()
-            if closed:
-                app.logger.info("closed at the end of their period: %s", ", ".join(closed))
-
-    @huey.periodic_task(crontab(minute="17"), name="survey.purge_survey_drafts")
-    def purge_survey_drafts() -> None:
-        # Surveys left half-way through: their answers go a day after the last step.
-        from survey.responses.steps import purge_expired
-
-        with app.app_context():
-            purged = purge_expired()
-            if purged:
-                app.logger.info("removed %s unfinished survey drafts", purged)
+    for periodic in PERIODIC.values():
+        _schedule(huey, app, periodic)
 
     huey.survey_run_job = run_job
-    huey.survey_close_ended_campaigns = close_ended_campaigns
-    huey.survey_purge_survey_drafts = purge_survey_drafts
+
+
+def _schedule(huey, app: Flask, periodic: Periodic) -> None:
+    def task() -> None:
+        with app.app_context():
+            said = periodic.run()
+            if said:
+                app.logger.info("%s: %s", periodic.name, said)
+
+    scheduled = huey.periodic_task(crontab(minute=periodic.minute), name=periodic.name)(task)
+    # Reachable by name, e.g. huey.survey_close_ended_campaigns (tests call them).
+    setattr(huey, periodic.name.replace(".", "_"), scheduled)
 
 
 def _run(job_id: str) -> None:
     from survey.jobs import services
+    from survey.jobs.kinds import KINDS
     from survey.jobs.models import Job
 
     job = db.session.get(Job, job_id)
@@ -52,7 +46,7 @@ def _run(job_id: str) -> None:
         return
     services.started(job)
     try:
-        result = services.WORK[job.kind](job)
+        result = KINDS[job.kind].work(job)
     except services.JobFailed as failure:
         db.session.rollback()
         services.failed(db.session.get(Job, job_id), str(failure))

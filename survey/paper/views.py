@@ -24,8 +24,8 @@ from survey.downloads import attachment
 from survey.extensions import db
 from survey.form_messages import Form
 from survey.inputs import record_id, whole_number
-from survey.jobs.views import start_paper_forms
 from survey.paper import assignments, services
+from survey.paper.jobs import start_paper_forms
 from survey.paper.models import Batch, PaperForm, SurveyorAssignment
 from survey.permissions import requires
 from survey.questionnaires.wording import numbering, skip_instruction

@@ -25,6 +25,7 @@ from werkzeug.datastructures import MultiDict
 
 from survey.db import utcnow
 from survey.extensions import db
+from survey.jobs.kinds import Periodic
 from survey.questionnaires.definition import Definition, Section
 from survey.questionnaires.types import Question
 from survey.responses.models import SurveyDraft
@@ -128,3 +129,12 @@ def purge_expired() -> int:
     removed = db.session.execute(delete(SurveyDraft).where(SurveyDraft.updated_at < cutoff))
     db.session.commit()
     return removed.rowcount
+
+
+def _purge_now() -> str | None:
+    purged = purge_expired()
+    return f"removed {purged} unfinished survey drafts" if purged else None
+
+
+# Surveys left half-way through: their answers go a day after the last step.
+PURGE_DRAFTS = Periodic("survey.purge_survey_drafts", minute="17", run=_purge_now)

@@ -1,0 +1,98 @@
+"""Reports as jobs: every agency's report of a run as one zip, and one report's PDF.
+
+A report's PDF job does the work named by the digest of the report's HTML, so a finished
+job is the cached PDF of exactly what the report shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+
+from survey.agencies.models import Agency
+from survey.campaigns.models import Campaign
+from survey.downloads import attachment
+from survey.extensions import db
+from survey.jobs import services as jobs
+from survey.jobs.kinds import Kind
+from survey.jobs.models import Job
+from survey.jobs.views import start, stored_file
+from survey.reports import render
+from survey.runs.models import AnalysisRun
+
+
+def agency_reports(job: Job) -> dict[str, Any]:
+    """Every agency's report of a run in one zip, one PDF after the other."""
+    campaign = db.session.get(Campaign, job.arguments["campaign_id"])
+    run = db.session.get(AnalysisRun, job.arguments["run_id"])
+    if campaign is None or run is None:
+        raise jobs.JobFailed("the campaign or its run no longer exists")
+    language = job.arguments["language"]
+    content = render.agencies_zip(
+        campaign,
+        run,
+        language,
+        progress=lambda done, total: jobs.progress(job, "agency_reports", 100 * done // total),
+    )
+    name = f"{campaign.code}-agencies-run{run.id}-{language}.zip"
+    jobs.keep_file(job, name, "application/zip", content)
+    return {"file": name, "agencies": len(render.reported_agencies(campaign, run))}
+
+
+def report_pdf(job: Job) -> dict[str, Any]:
+    """One report (the province's, or an agency's) as PDF."""
+    arguments = job.arguments
+    campaign = db.session.get(Campaign, arguments["campaign_id"])
+    run = db.session.get(AnalysisRun, arguments["run_id"])
+    agency = db.session.get(Agency, arguments["agency_id"]) if arguments["agency_id"] else None
+    if campaign is None or run is None or (arguments["agency_id"] and agency is None):
+        raise jobs.JobFailed("the campaign, its run or the agency no longer exists")
+    jobs.progress(job, "report_pdf", 10)
+    language = arguments["language"]
+    if agency is None:
+        html = render.province_html(campaign, run, language)
+    else:
+        html = render.agency_html(campaign, agency, run, language)
+    jobs.keep_file(job, arguments["file"], "application/pdf", render.cached_pdf(html))
+    return {"file": arguments["file"]}
+
+
+AGENCY_REPORTS = Kind("agency_reports", agency_reports, followers=("evaluator",))
+REPORT_PDF = Kind(
+    "report_pdf", report_pdf, followers=("evaluator", "agency-viewer"), by_agency=True
+)
+
+
+def start_agency_reports(campaign: Campaign, run_id: int, language: str):
+    """Every agency's report of a run as a zip: a job (about two seconds per agency)."""
+    return start(
+        "agency_reports",
+        f"agency_reports:run:{run_id}:{language}",
+        {"campaign_id": campaign.id, "run_id": run_id, "language": language},
+    )
+
+
+def report_download(campaign: Campaign, run: AnalysisRun, agency: Agency | None, language: str):
+    """A report's PDF when one made from the same HTML is kept (by a job, or by the
+    command line on this machine); otherwise the job that lays it out."""
+    if agency is None:
+        html = render.province_html(campaign, run, language)
+        name = f"{campaign.code}-run{run.id}-{language}.pdf"
+    else:
+        html = render.agency_html(campaign, agency, run, language)
+        name = f"{campaign.code}-{agency.code}-run{run.id}-{language}.pdf"
+    work = f"report_pdf:{render.cache_key(html)}"
+    stored = stored_file(work, name)
+    if stored is not None:
+        return stored
+    kept = render.kept_pdf(html)
+    if kept is not None:
+        return Response(kept, mimetype="application/pdf", headers=attachment(name))
+    arguments = {
+        "campaign_id": campaign.id,
+        "run_id": run.id,
+        "agency_id": agency.id if agency else None,
+        "language": language,
+        "file": name,
+    }
+    return start("report_pdf", work, arguments)

@@ -1,0 +1,65 @@
+"""The analysis run as a job: the run button queues it, a second click joins it, and the
+finished job leads to the run's results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+
+from survey.campaigns.models import Campaign
+from survey.extensions import db
+from survey.jobs import services as jobs
+from survey.jobs.kinds import Kind
+from survey.jobs.models import Job
+from survey.jobs.views import start
+from survey.runs.services import RunError, run
+
+
+def analysis_run(job: Job) -> dict[str, Any]:
+    campaign = db.session.get(Campaign, job.arguments["campaign_id"])
+    if campaign is None:
+        raise jobs.JobFailed("the campaign no longer exists")
+    try:
+        made = run(
+            campaign,
+            actor=job.actor,
+            user_id=job.user_id,
+            progress=lambda step, percent: jobs.progress(job, step, percent),
+        )
+    except RunError as error:
+        raise jobs.JobFailed(str(error)) from None
+    db.session.commit()
+    return {
+        "run_id": made.id,
+        "used": made.screening["used"],
+        "flagged": made.screening["flagged"],
+    }
+
+
+def _to_the_run(job: Job):
+    campaign = db.session.get(Campaign, job.arguments["campaign_id"])
+    flash(
+        _(
+            "Analysis run %(id)s stored: %(used)s submissions used, %(flagged)s flagged by "
+            "screening.",
+            id=job.result["run_id"],
+            used=job.result["used"],
+            flagged=job.result["flagged"],
+        ),
+        "success",
+    )
+    return redirect(
+        url_for("dashboard.show_campaign", code=campaign.code, run=job.result["run_id"])
+    )
+
+
+ANALYSIS_RUN = Kind("analysis_run", analysis_run, followers=("evaluator",), landing=_to_the_run)
+
+
+def start_analysis(campaign: Campaign):
+    """From the run button: the campaign's unfinished analysis, or a new one."""
+    return start(
+        "analysis_run", f"analysis_run:campaign:{campaign.id}", {"campaign_id": campaign.id}
+    )
