@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
@@ -87,7 +87,7 @@ class Resource:
     labelled: dict[str, str] = field(default_factory=dict)
 
     def new(self):
-        return (self.model or _user_model())()
+        return self.model()
 
     @property
     def ordering(self) -> tuple:
@@ -386,92 +386,3 @@ SERVICE_POINTS = Resource(
 )
 
 RESOURCES = (AGENCIES, RANKING_GROUPS, SERVICE_FIELDS, SERVICES, SERVICE_POINTS)
-
-
-# Staff accounts (import and export only: creating one by hand shows its password) -------
-
-
-class UserImportForm(Form):
-    username = StringField(
-        _l("User name"),
-        validators=[
-            DataRequired(),
-            Length(max=64),
-            Regexp(CODE_PATTERN, message=_l("Letters, digits, . _ - only.")),
-        ],
-    )
-    email = StringField(
-        _l("E-mail"), validators=[Optional(), Length(max=254), Regexp(r"^[^@\s]+@[^@\s]+$")]
-    )
-    role = SelectField(
-        _l("Role"),
-        choices=choices((r, r) for r in ("admin", "surveyor", "evaluator", "agency-viewer")),
-    )
-    agency_code = CodeField(_l("Agency"), choices=[], validators=[Optional()])
-    active = FlagField(_l("Active"), default=True)
-
-
-def _user_apply(user, data: dict) -> None:
-    import secrets
-
-    from survey.users.services import hash_password
-
-    user.username, user.email = data["username"], data["email"] or None
-    user.role, user.active = data["role"], data["active"]
-    user.agency = agency_by_code(data["agency_code"])
-    if user.password_hash is None:
-        # An imported account gets no usable password: an administrator resets it and
-        # hands it over, so no password ever travels in a spreadsheet.
-        user.password_hash = hash_password(secrets.token_urlsafe(32))
-
-
-def _user_check(form: UserImportForm) -> None:
-    if form.role.data == "agency-viewer" and not form.agency_code.data:
-        form.agency_code.errors.append(_l("An agency viewer needs an agency."))
-        raise ValidationError
-
-
-def _users_keep_an_administrator() -> str | None:
-    User = _user_model()
-    active_admins = db.session.scalar(
-        select(func.count()).select_from(User).where(User.role == "admin", User.active)
-    )
-    if not active_admins:
-        return str(_l("the import would leave no active administrator; keep at least one"))
-    return None
-
-
-def _user_model():
-    from survey.users.models import User
-
-    return User
-
-
-def _find_user(data: dict):
-    User = _user_model()
-    return db.session.scalar(select(User).where(User.username == data.get("username")))
-
-
-USERS = Resource(
-    name="users",
-    singular="user",
-    title=_l("Users"),
-    model=None,
-    form=UserImportForm,
-    columns=(
-        ("username", _l("User name"), lambda u: u.username),
-        ("email", _l("E-mail"), lambda u: u.email),
-        ("role", _l("Role"), lambda u: u.role),
-        ("agency_code", _l("Agency"), lambda u: u.agency.code if u.agency else ""),
-        ("active", _l("Active"), lambda u: u.active),
-    ),
-    labelled={"role": "role", "active": "yes_no"},
-    search=(),
-    order_by=None,
-    find=_find_user,
-    apply=_user_apply,
-    prepare=lambda form: setattr(form.agency_code, "choices", agency_choices(blank=True)),
-    check=_user_check,
-    key=("username",),
-    verify_import=_users_keep_an_administrator,
-)

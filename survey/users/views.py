@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_, select
 
-from survey.admin.resources import USERS, agency_by_code, agency_choices
+from survey.admin.resources import agency_by_code, agency_choices
 from survey.admin.views import PAGE_SIZE, import_page
 from survey.audit import services as audit
 from survey.campaigns.models import Campaign, campaign_agency
@@ -21,6 +21,7 @@ from survey.permissions import STAFF, public, requires
 from survey.users import services, sessions
 from survey.users.forms import PasswordForm, SignInForm, UserForm
 from survey.users.models import User
+from survey.users.resources import USERS
 from survey.web import ConfirmForm, actor
 
 blueprint = Blueprint("users", __name__)
