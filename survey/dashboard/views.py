@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import load_only
 
+from survey import results
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.charts import bar_chart, interval_chart, priority_matrix
@@ -65,7 +66,7 @@ def _name(agency: Agency) -> str:
 @requires(*VIEWERS)
 def list_campaigns():
     viewer = current_user.agency if current_user.role == "agency-viewer" else None
-    return render_template("dashboard/campaigns.html", rows=services.campaigns_for(viewer))
+    return render_template("dashboard/campaigns.html", rows=results.campaigns_for(viewer))
 
 
 @blueprint.get("/<code>")
@@ -103,7 +104,7 @@ def show_campaign(code: str):
         "upload": ImportForm(),
     }
     if chosen is not None:
-        estimates = services.agency_estimates(chosen, index.code)
+        estimates = results.agency_estimates(chosen, index.code)
         province = chosen.results["province"][index.code]
         page |= {
             "estimates": estimates,
@@ -114,7 +115,7 @@ def show_campaign(code: str):
                 reference=100 * province["estimate"],
                 reference_label=_("Province"),
             ),
-            "lowest": services.lowest_items(chosen, definition),
+            "lowest": results.lowest_items(chosen, definition),
             "drivers": _driver_chart(chosen, definition),
         }
     return render_template("dashboard/overview.html", **page)
@@ -156,11 +157,11 @@ def show_agency(code: str, agency_code: str):
             for channel, n in services.channel_counts(campaign, agency).items()
         },
     }
-    trend = services.trend(agency, index.code)
+    trend = results.trend(agency, index.code)
     page["trend"] = trend
     page["trend_chart"] = (
         interval_chart(
-            [services.interval_of(p.campaign.code, p.entry) for p in trend],
+            [results.interval_of(p.campaign.code, p.entry) for p in trend],
             title=_("%(index)s over campaigns", index=index.code),
         )
         if trend
@@ -170,7 +171,7 @@ def show_agency(code: str, agency_code: str):
     if rows:
         province = chosen.results["province"]
         components = [(c, rows.get(c.code), province.get(c.code)) for c in index.components]
-        items = services.item_results(rows, definition)
+        items = results.item_results(rows, definition)
         page |= {
             "rows": rows,
             "overall": rows[index.code],
@@ -179,7 +180,7 @@ def show_agency(code: str, agency_code: str):
             "components": components,
             "items": items,
             "items_chart": interval_chart(
-                [services.interval_of(f"{i.code} · {localized(i.text)}", i.entry) for i in items],
+                [results.interval_of(f"{i.code} · {localized(i.text)}", i.entry) for i in items],
                 title=_("Criteria with their %(level)s%% confidence intervals", level=95),
             ),
             "rank": next(
@@ -199,8 +200,8 @@ def show_agency(code: str, agency_code: str):
                 ),
                 0,
             ),
-            "versus_mean": services.comparison_for(chosen, agency),
-            "versus_previous": services.previous_comparison_for(chosen, agency),
+            "versus_mean": results.comparison_for(chosen, agency),
+            "versus_previous": results.previous_comparison_for(chosen, agency),
             "drivers": chosen.results.get("drivers", {}).get("components", []),
         }
     league = reform.league(campaign, chosen)

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from survey import results
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
-from survey.dashboard import services as dashboard
 from survey.extensions import db
 from survey.privacy import mask_personal_data
 from survey.questionnaires.definition import Definition
@@ -67,7 +67,7 @@ class ProvinceReport:
     league: reform.League | None
     changes: list[tuple[Agency, Mapping[str, Any]]]
     heat: tuple[list[Agency], list[str], list[list[float | None]]]
-    lowest: list[dashboard.ItemResult]
+    lowest: list[results.ItemResult]
     drivers: list[tuple[str, float, float]]
     channels: dict[str, int]
     screening: Mapping[str, Any]
@@ -159,7 +159,7 @@ def province_report(campaign: Campaign, run: AnalysisRun) -> ProvinceReport:
         league=reform.league(campaign, run),
         changes=changes[:6],
         heat=(heat_rows, components, heat_values),
-        lowest=dashboard.lowest_items(run, definition, limit=5),
+        lowest=results.lowest_items(run, definition, limit=5),
         drivers=[d for d in drivers if d[2] is not None],
         channels={channel: rows[code]["n"] for channel, rows in channel_rows.items()},
         screening=run.screening,
@@ -196,7 +196,7 @@ class AgencyReport:
     group_average: float | None
     group_size: int
     rank: Mapping[str, Any] | None
-    trend: list[dashboard.TrendPoint]
+    trend: list[results.TrendPoint]
     expectations: list[tuple[str, Mapping[str, str], float]]
     comments: list[str]
     comments_withheld: bool
@@ -204,7 +204,7 @@ class AgencyReport:
     framework: Any = None
     versus_previous: Mapping[str, Any] | None = None
     versus_group: Mapping[str, Any] | None = None
-    items: list[dashboard.ItemResult] = field(default_factory=list)
+    items: list[results.ItemResult] = field(default_factory=list)
 
     @property
     def overall(self) -> Mapping[str, Any]:
@@ -231,7 +231,7 @@ def agency_report(campaign: Campaign, agency: Agency, run: AnalysisRun) -> Agenc
         group_average=sum(published_group) / len(published_group) if published_group else None,
         group_size=len(group),
         rank=line.rank if line else None,
-        trend=dashboard.trend(agency, code),
+        trend=results.trend(agency, code),
         expectations=expectations,
         # Where the index may not be published, neither may what its few respondents
         # wrote: with fewer than five answers a comment points at a person.
@@ -239,9 +239,9 @@ def agency_report(campaign: Campaign, agency: Agency, run: AnalysisRun) -> Agenc
         comments_withheld=not publishable,
         reform=league.row(agency.code) if league else None,
         framework=league.framework if league else None,
-        versus_previous=dashboard.previous_comparison_for(run, agency),
-        versus_group=dashboard.comparison_for(run, agency),
-        items=dashboard.item_results(rows, definition) if rows else [],
+        versus_previous=results.previous_comparison_for(run, agency),
+        versus_group=results.comparison_for(run, agency),
+        items=results.item_results(rows, definition) if rows else [],
     )
 
 

@@ -1,0 +1,160 @@
+"""A stored run's results as pages and reports read them: each agency's estimate with its
+rank, the items of a domain, an agency's trend over campaigns, its comparisons.
+
+Estimates always come from a stored run (never recomputed for a page view), so the
+dashboard, the reports and the command line show the same numbers for the same run. Both
+the dashboard and the reports read them from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import defer, joinedload
+
+from survey.agencies.models import Agency
+from survey.campaigns.models import Campaign, campaign_agency
+from survey.charts import Interval
+from survey.extensions import db
+from survey.questionnaires.definition import Definition
+from survey.runs.models import AnalysisRun
+
+
+def campaigns_for(agency: Agency | None) -> list[tuple[Campaign, AnalysisRun | None]]:
+    """Campaigns (newest first) with their latest run; an agency's own campaigns only."""
+    query = select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc())
+    if agency is not None:
+        query = query.join(campaign_agency).where(campaign_agency.c.agency_id == agency.id)
+    campaigns = db.session.scalars(query).all()
+    # The latest run of every campaign in one query, without its results (list pages
+    # print the run's id and date only).
+    latest = (
+        select(func.max(AnalysisRun.id))
+        .where(AnalysisRun.campaign_id.in_([c.id for c in campaigns]))
+        .group_by(AnalysisRun.campaign_id)
+    )
+    runs = {
+        run.campaign_id: run
+        for run in db.session.scalars(
+            select(AnalysisRun)
+            .options(defer(AnalysisRun.results), defer(AnalysisRun.screening))
+            .where(AnalysisRun.id.in_(latest))
+        )
+    }
+    return [(c, runs.get(c.id)) for c in campaigns]
+
+
+@dataclass(frozen=True)
+class AgencyEstimate:
+    agency: Agency
+    entry: Mapping[str, Any]  # the run's stored row for the statistic
+    rank: Mapping[str, Any] | None  # rank and its interval within the ranking group
+
+    @property
+    def estimate(self) -> float | None:
+        value = self.entry.get("estimate")
+        return None if value is None else 100 * value
+
+    def interval(self, label: str) -> Interval:
+        return interval_of(label, self.entry)
+
+
+def interval_of(label: str, entry: Mapping[str, Any]) -> Interval:
+    """A stored estimate as a chart row on the 0–100 scale (evaluators see every estimate;
+    the published reports apply the small-cell rules instead)."""
+    estimate, low, high = (entry.get(k) for k in ("estimate", "ci_low", "ci_high"))
+    return Interval(
+        label,
+        None if estimate is None else 100 * estimate,
+        None if low is None else 100 * low,
+        None if high is None else 100 * high,
+        muted=bool(entry.get("low_precision")),
+    )
+
+
+def agency_estimates(run: AnalysisRun, code: str) -> list[AgencyEstimate]:
+    """Every agency's estimate of statistic `code`, highest first (missing ones last)."""
+    ranks = {row["domain"]: row for rows in run.results.get("ranks", {}).values() for row in rows}
+    agencies = {
+        a.code: a
+        for a in db.session.scalars(
+            select(Agency)
+            .where(Agency.code.in_(list(run.results["agencies"])))
+            .options(joinedload(Agency.group))
+        )
+    }
+    rows = [
+        AgencyEstimate(agencies[domain], entries[code], ranks.get(domain))
+        for domain, entries in run.results["agencies"].items()
+        if domain in agencies and code in entries
+    ]
+    # Ranks are within a group, so the table and the chart list group by group.
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.agency.group.position,
+            r.agency.ranking_group,
+            r.estimate is None,
+            -(r.estimate or 0),
+            r.agency.code,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    code: str
+    text: Mapping[str, str]
+    component: str
+    entry: Mapping[str, Any]
+
+    @property
+    def estimate(self) -> float | None:
+        value = self.entry.get("estimate")
+        return None if value is None else 100 * value
+
+
+def item_results(rows: Mapping[str, Any], definition: Definition) -> list[ItemResult]:
+    """The satisfaction items of one domain's stored rows, in questionnaire order."""
+    return [
+        ItemResult(q.code, q.text, q.component, rows[q.code])
+        for q in definition.satisfaction_items
+        if q.code in rows
+    ]
+
+
+def lowest_items(run: AnalysisRun, definition: Definition, limit: int = 5) -> list[ItemResult]:
+    """The province's lowest-scoring criteria: where citizens are least satisfied."""
+    items = [i for i in item_results(run.results["province"], definition) if i.estimate is not None]
+    return sorted(items, key=lambda i: i.estimate)[:limit]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    campaign: Campaign
+    run: AnalysisRun
+    entry: Mapping[str, Any]
+
+
+def trend(agency: Agency, code: str) -> list[TrendPoint]:
+    """The agency's statistic `code` in the latest run of every campaign, oldest first."""
+    points = []
+    for campaign, run in reversed(campaigns_for(agency)):
+        if run is None:
+            continue
+        entry = run.results["agencies"].get(agency.code, {}).get(code)
+        if entry is not None:
+            points.append(TrendPoint(campaign, run, entry))
+    return points
+
+
+def comparison_for(run: AnalysisRun, agency: Agency) -> Mapping[str, Any] | None:
+    return next((c for c in run.results.get("comparisons", []) if c["domain"] == agency.code), None)
+
+
+def previous_comparison_for(run: AnalysisRun, agency: Agency) -> Mapping[str, Any] | None:
+    previous = run.results.get("previous") or {}
+    return next((c for c in previous.get("comparisons", []) if c["domain"] == agency.code), None)
