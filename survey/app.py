@@ -138,7 +138,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.questionnaires.admin import blueprint as questionnaire_admin
     from survey.questionnaires.views import blueprint as questionnaires
     from survey.responses.public import blueprint as respond
-    from survey.responses.views import blueprint as submissions
+    from survey.runs.review import blueprint as submissions
     from survey.users.views import blueprint as users
 
     for blueprint in (
@@ -269,10 +269,10 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from survey.campaigns.cli import invitations_cli, points_cli
+    from survey.campaigns.erasure import privacy_cli
     from survey.demo.cli import demo_cli
     from survey.jobs.cli import jobs_cli
     from survey.paper.cli import paper_cli
-    from survey.privacy import privacy_cli
     from survey.questionnaires.cli import questionnaires_cli
     from survey.reform.cli import reform_cli
     from survey.reports.cli import export_cli, reports_cli

@@ -1,6 +1,7 @@
 """What the platform does so that answers stay anonymous (README.md, "Privacy"):
-personal data masked in comments wherever they leave, the invitations' phone numbers and
-dossier codes erased when a campaign closes, and survey visitors kept out of log lines.
+personal data masked in comments wherever they leave, and survey visitors kept out of log
+lines. (The invitations' phone numbers and dossier codes are erased when a campaign
+closes: survey/campaigns/erasure.py.)
 """
 
 from __future__ import annotations
@@ -8,16 +9,6 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
-
-import click
-from flask.cli import AppGroup
-from sqlalchemy import func, select, update
-
-from survey.audit import services as audit
-from survey.campaigns.models import Campaign, Invitation
-from survey.db import utcnow
-from survey.extensions import db
 
 # --- Comments --------------------------------------------------------------------------
 # People write their phone number, e-mail or name into comments despite the note asking
@@ -173,48 +164,6 @@ def _is_place(words: str) -> bool:
 # --- Invitations -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Erased:
-    invitations: int
-    used: int
-    phones: int
-    dossier_codes: int
-
-
-def erase_personal_data(campaign: Campaign, *, actor: str, user_id: int | None) -> Erased:
-    """Erase the phone numbers and dossier codes of a campaign's invitations; the rows
-    stay, so the counts (links sent, links used) stay. The caller commits."""
-    counts = db.session.execute(
-        select(
-            func.count(),
-            func.count(Invitation.used_on),
-            func.count(Invitation.phone),
-            func.count(Invitation.dossier_code),
-        ).where(Invitation.campaign_id == campaign.id)
-    ).one()
-    erased = Erased(*counts)
-    db.session.execute(
-        update(Invitation)
-        .where(Invitation.campaign_id == campaign.id)
-        .values(phone=None, dossier_code=None)
-    )
-    campaign.personal_data_erased_at = utcnow()
-    audit.record(
-        "privacy.erase",
-        "campaign",
-        campaign.id,
-        actor=actor,
-        user_id=user_id,
-        after={
-            "invitations": erased.invitations,
-            "used": erased.used,
-            "phones_erased": erased.phones,
-            "dossier_codes_erased": erased.dossier_codes,
-        },
-    )
-    return erased
-
-
 # --- Logs ------------------------------------------------------------------------------
 
 # The citizen's ways in: a single-use token in the path, and a service point whose
@@ -257,21 +206,3 @@ def keep_survey_visitors_out_of_logs(app_logger: logging.Logger) -> None:
 
 
 # --- Command line ----------------------------------------------------------------------
-
-privacy_cli = AppGroup("privacy", help="Personal data the platform holds, and erasing it.")
-
-
-@privacy_cli.command("purge")
-@click.option("--campaign", "code", required=True, help="Campaign code.")
-def purge_command(code: str) -> None:
-    """Erase the phone numbers and dossier codes of the campaign's invitations now
-    (closing a campaign does this too); the counts of links sent and used stay."""
-    from survey.cli_support import by_code
-
-    campaign = by_code(Campaign, code, "--campaign")
-    erased = erase_personal_data(campaign, actor="cli", user_id=None)
-    db.session.commit()
-    click.echo(
-        f"{campaign.code}: erased {erased.phones} phone numbers and {erased.dossier_codes} "
-        f"dossier codes; kept the counts ({erased.invitations} invitations, {erased.used} used)"
-    )

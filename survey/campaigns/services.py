@@ -17,9 +17,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from survey import privacy
 from survey.agencies.models import Agency, ServiceField
 from survey.audit import services as audit
+from survey.campaigns import erasure
 from survey.campaigns.models import Campaign, FrameCount
 from survey.csv_files import CsvError, CsvProblem, read_rows
 from survey.db import utcnow
@@ -126,7 +126,7 @@ def change_status(campaign: Campaign, status: str, *, actor: str, user_id: int |
     )
     if status == "closed":
         # The links have done their work: phones and dossier codes go, counts stay.
-        privacy.erase_personal_data(campaign, actor=actor, user_id=user_id)
+        erasure.erase_personal_data(campaign, actor=actor, user_id=user_id)
 
 
 def _refuse_overlap(campaign: Campaign) -> None:
@@ -198,7 +198,7 @@ def close_ended(campaign: Campaign | None = None) -> list[str]:
             before=before,
             after={**snapshot(ended), "reason": "period ended"},
         )
-        privacy.erase_personal_data(ended, actor="system", user_id=None)
+        erasure.erase_personal_data(ended, actor="system", user_id=None)
         closed.append(ended.code)
     db.session.commit()
     return closed

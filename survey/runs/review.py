@@ -1,5 +1,7 @@
-"""Staff pages for submissions: list and filter by what screening and people said;
-exclude with a reason, keep despite a flag, or withdraw the decision."""
+"""Staff pages for reviewing submissions: list and filter them by what the latest run's
+screening and people said; exclude with a reason, keep despite a flag, or withdraw the
+decision. Every later run honours the decisions (survey/responses/services.py keeps them);
+the pages live with the runs because they read the runs' flags."""
 
 from __future__ import annotations
 

@@ -1,0 +1,77 @@
+"""Erasing the personal data a campaign holds: its invitations' phone numbers and dossier
+codes, when it closes or on request (`flask --app wsgi privacy purge`). The invitation
+rows stay, so the counts of links sent and used stay (README.md, "Privacy")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select, update
+
+from survey.audit import services as audit
+from survey.campaigns.models import Campaign, Invitation
+from survey.db import utcnow
+from survey.extensions import db
+
+
+@dataclass(frozen=True)
+class Erased:
+    invitations: int
+    used: int
+    phones: int
+    dossier_codes: int
+
+
+def erase_personal_data(campaign: Campaign, *, actor: str, user_id: int | None) -> Erased:
+    """Erase the phone numbers and dossier codes of a campaign's invitations; the rows
+    stay, so the counts (links sent, links used) stay. The caller commits."""
+    counts = db.session.execute(
+        select(
+            func.count(),
+            func.count(Invitation.used_on),
+            func.count(Invitation.phone),
+            func.count(Invitation.dossier_code),
+        ).where(Invitation.campaign_id == campaign.id)
+    ).one()
+    erased = Erased(*counts)
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.campaign_id == campaign.id)
+        .values(phone=None, dossier_code=None)
+    )
+    campaign.personal_data_erased_at = utcnow()
+    audit.record(
+        "privacy.erase",
+        "campaign",
+        campaign.id,
+        actor=actor,
+        user_id=user_id,
+        after={
+            "invitations": erased.invitations,
+            "used": erased.used,
+            "phones_erased": erased.phones,
+            "dossier_codes_erased": erased.dossier_codes,
+        },
+    )
+    return erased
+
+
+privacy_cli = AppGroup("privacy", help="Personal data the platform holds, and erasing it.")
+
+
+@privacy_cli.command("purge")
+@click.option("--campaign", "code", required=True, help="Campaign code.")
+def purge_command(code: str) -> None:
+    """Erase the phone numbers and dossier codes of the campaign's invitations now
+    (closing a campaign does this too); the counts of links sent and used stay."""
+    from survey.cli_support import by_code
+
+    campaign = by_code(Campaign, code, "--campaign")
+    erased = erase_personal_data(campaign, actor="cli", user_id=None)
+    db.session.commit()
+    click.echo(
+        f"{campaign.code}: erased {erased.phones} phone numbers and {erased.dossier_codes} "
+        f"dossier codes; kept the counts ({erased.invitations} invitations, {erased.used} used)"
+    )
