@@ -18,7 +18,7 @@ from survey.campaigns.models import Campaign
 from survey.extensions import db as _db
 from survey.jobs.models import Job
 from survey.labels import LABELS
-from survey.paper import services as paper
+from survey.paper import issuing
 from survey.paper.models import Batch, PaperForm
 from survey.responses.models import Submission
 from survey.runs.services import run
@@ -73,7 +73,7 @@ def province(app, db, runner):
     stored = run(campaign, actor="test")
     evaluator = db.session.scalar(select(User).where(User.username == "danhgia"))
     agency = next(a for a in campaign.agencies if a.code == "SXD")
-    batch = paper.create_batch(campaign, agency, 2, actor="test", user_id=None)
+    batch = issuing.create_batch(campaign, agency, 2, actor="test", user_id=None)
     db.session.commit()
     job = Job(
         id="a" * 32,

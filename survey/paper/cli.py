@@ -9,7 +9,7 @@ from survey.agencies.models import Agency, ServicePoint
 from survey.campaigns.models import Campaign
 from survey.cli_support import by_code, output_option, write_whole
 from survey.extensions import db
-from survey.paper import services
+from survey.paper import errors, issuing
 from survey.paper.printing import forms_pdf
 from survey.users.models import User
 
@@ -19,7 +19,7 @@ paper_cli = AppGroup("paper", help="Paper questionnaires.")
 @paper_cli.command("forms")
 @click.option("--campaign", "campaign_code", required=True, help="Campaign code.")
 @click.option("--agency", "agency_code", required=True, help="Agency code.")
-@click.option("--count", required=True, type=click.IntRange(1, services.MAX_BATCH))
+@click.option("--count", required=True, type=click.IntRange(1, issuing.MAX_BATCH))
 @output_option
 @click.option("--surveyor", help="User name of the surveyor taking the forms out.")
 @click.option("--point", "point_code", help="Service point where the forms are handed out.")
@@ -37,11 +37,11 @@ def forms_command(campaign_code, agency_code, count, output, surveyor, point_cod
         by_code(ServicePoint, point_code, "--point", thing="service point") if point_code else None
     )
     try:
-        batch = services.create_batch(
+        batch = issuing.create_batch(
             campaign, agency, count, surveyor=user, service_point=point, actor="cli", user_id=None
         )
         pdf = forms_pdf(batch, language=language)
-    except services.PaperError as error:
+    except errors.PaperError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
     # Serials count as issued only once their forms exist on disk.

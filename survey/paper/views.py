@@ -24,7 +24,7 @@ from survey.downloads import attachment
 from survey.extensions import db
 from survey.form_messages import Form
 from survey.inputs import record_id, whole_number
-from survey.paper import assignments, services
+from survey.paper import assignments, entry, errors, issuing, quality
 from survey.paper.jobs import start_paper_forms
 from survey.paper.models import Batch, PaperForm, SurveyorAssignment
 from survey.permissions import requires
@@ -44,7 +44,7 @@ class BatchForm(Form):
     point_id = SelectField(_l("Service point"), coerce=int, choices=[])
     count = IntegerField(
         _l("Number of forms"),
-        validators=[InputRequired(), NumberRange(min=1, max=services.MAX_BATCH)],
+        validators=[InputRequired(), NumberRange(min=1, max=issuing.MAX_BATCH)],
     )
     language = SelectField(
         _l("Language of the forms"), choices=choices([("vi", "Tiếng Việt"), ("en", "English")])
@@ -121,7 +121,7 @@ def list_batches():
     if campaign is not None:
         query = query.where(Batch.campaign_id == campaign.id)
     batches = db.session.scalars(query).all()
-    counts = services.counts_by_batch([b.id for b in batches])
+    counts = issuing.counts_by_batch([b.id for b in batches])
     waiting = db.session.scalar(
         select(func.count()).select_from(PaperForm).where(PaperForm.status == "adjudication")
     )
@@ -172,10 +172,10 @@ def create_batch():
             ]
             return render_template("paper/batch_form.html", form=form), 400
         try:
-            batch = services.create_batch(
+            batch = issuing.create_batch(
                 campaign, agency, form.count.data, surveyor=surveyor, service_point=point, **actor()
             )
-        except services.PaperError as error:
+        except errors.PaperError as error:
             db.session.rollback()
             form.count.errors = [*form.count.errors, str(error)]
         else:
@@ -203,7 +203,7 @@ def show_batch(batch_id: int):
     return render_template(
         "paper/batch.html",
         batch=batch,
-        counts=services.batch_counts(batch),
+        counts=issuing.batch_counts(batch),
         form=form,
         forms_language=request.args.get("lang_forms", "vi"),
     )
@@ -222,13 +222,13 @@ def update_batch(batch_id: int):
         flash(_("Returned forms must be a whole number."), "error")
         return redirect(url_for(".show_batch", batch_id=batch.id)), 303
     try:
-        services.update_batch(
+        issuing.update_batch(
             batch,
             surveyor=surveyor,
             returned_count=whole_number(returned_text) if returned_text else None,
             **actor(),
         )
-    except services.PaperError as error:
+    except errors.PaperError as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for(".show_batch", batch_id=batch.id)), 303
@@ -254,7 +254,7 @@ def enter_form(batch_id: int):
     """Key one paper form: serial, the date written on it, then every item's paper code."""
     batch = _batch(batch_id)
     definition = batch.campaign.questionnaire_version.definition()
-    paper = services.paper_context(batch, definition)
+    paper = entry.paper_context(batch, definition)
     typed: dict[str, str] = {}
     problems: dict[str, str] = {}
     serial = interview_date = ""
@@ -265,7 +265,7 @@ def enter_form(batch_id: int):
         interview_date = request.form.get("interview_date", "")[:32]
         typed = {q.code: request.form.get(f"item-{q.code}", "")[:2000] for q in definition.items}
         try:
-            keyed = services.record_entry(
+            keyed = entry.record_entry(
                 batch,
                 serial,
                 typed,
@@ -273,7 +273,7 @@ def enter_form(batch_id: int):
                 started_at=_started_at(),
                 interview_date=interview_date,
             )
-        except services.PaperError as error:
+        except errors.PaperError as error:
             # A repeated attempt is counted for the quality report, nothing else is kept.
             db.session.commit()
             problems["serial"] = str(error)
@@ -296,11 +296,11 @@ def enter_form(batch_id: int):
             for q in definition.items
             if q.show_if is not None
         },
-        counts=services.batch_counts(batch),
+        counts=issuing.batch_counts(batch),
         typed=typed,
         serial=serial,
         interview_date=interview_date,
-        date_key=services.DATE,
+        date_key=entry.DATE,
         problems=problems,
         started=utcnow().isoformat(timespec="seconds"),
         form=ConfirmForm(),
@@ -313,8 +313,8 @@ def check_serial(batch_id: int, serial: str):
     """For the keying screen, as soon as the serial is typed: may this keyer key it?"""
     batch = _batch(batch_id)
     try:
-        services.check_serial(batch, serial[:40], current_user)
-    except services.PaperError as error:
+        entry.check_serial(batch, serial[:40], current_user)
+    except errors.PaperError as error:
         return {"ok": False, "message": str(error)}
     return {"ok": True, "message": ""}
 
@@ -361,12 +361,12 @@ def resolve_form(form_id: int):
         flash(_("Form %(serial)s is not waiting for adjudication.", serial=form.serial), "error")
         return redirect(url_for(".list_adjudication"))
     try:
-        services.check_adjudicator(form, current_user)  # said before the paper is read
-    except services.PaperError as error:
+        entry.check_adjudicator(form, current_user)  # said before the paper is read
+    except errors.PaperError as error:
         flash(str(error), "error")
         return redirect(url_for(".list_adjudication"))
     definition = form.batch.campaign.questionnaire_version.definition()
-    diffs = services.pending_differences(form, definition)
+    diffs = entry.pending_differences(form, definition)
     problems: dict[str, str] = {}
     values: dict[str, str] = {}
     if request.method == "POST":
@@ -374,8 +374,8 @@ def resolve_form(form_id: int):
             abort(400)
         values = {d.item: request.form.get(f"paper-{d.item}", "")[:2000] for d in diffs}
         try:
-            reading = services.resolve(form, values, supervisor=current_user)
-        except services.PaperError as error:
+            reading = entry.resolve(form, values, supervisor=current_user)
+        except errors.PaperError as error:
             db.session.rollback()
             flash(str(error), "error")
             return redirect(url_for(".list_adjudication"))
@@ -393,7 +393,7 @@ def resolve_form(form_id: int):
         numbers=numbering(definition),
         values=values,
         problems=problems,
-        date_key=services.DATE,
+        date_key=entry.DATE,
         shown_value=_shown_value,
         confirm=ConfirmForm(),
     ), (400 if problems else 200)
@@ -403,7 +403,7 @@ def _shown_value(item: str, value: str | None) -> str:
     """A keyed value as the supervisor reads it on the paper (dates day first)."""
     if not value:
         return "—"
-    if item == services.DATE:
+    if item == entry.DATE:
         return date.fromisoformat(value).strftime("%d/%m/%Y")
     return value
 
@@ -412,7 +412,7 @@ def _shown_value(item: str, value: str | None) -> str:
 @requires("evaluator")
 def show_quality():
     campaign = _campaign_filter() or _latest_campaign()
-    keyers, batches = services.quality(campaign) if campaign else ([], [])
+    keyers, batches = quality.quality(campaign) if campaign else ([], [])
     return render_template(
         "paper/quality.html",
         campaign=campaign,
@@ -497,7 +497,7 @@ def delete_assignment(assignment_id: int):
 @requires("evaluator")
 def export_quality():
     campaign = _campaign_filter() or abort(404)
-    keyers, batches = services.quality(campaign)
+    keyers, batches = quality.quality(campaign)
     # The file is named from the table shown, never from the parameter's text.
     table = "batches" if request.args.get("table") == "batches" else "keyers"
     if table == "batches":
@@ -555,9 +555,9 @@ def set_verify_share(code: str):
     percent = request.form.get("percent", type=float)
     try:
         if percent is None:
-            raise services.PaperError(_("Type a percentage from 1 to 100."))
-        services.set_verify_share(campaign, percent / 100, **actor())
-    except services.PaperError as error:
+            raise errors.PaperError(_("Type a percentage from 1 to 100."))
+        issuing.set_verify_share(campaign, percent / 100, **actor())
+    except errors.PaperError as error:
         db.session.rollback()
         flash(str(error), "error")
     else:

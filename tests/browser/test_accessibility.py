@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from survey.campaigns.models import Campaign
 from survey.extensions import db
-from survey.paper import services as paper
+from survey.paper import issuing
 from survey.paper.models import PaperForm
 
 PARAMETER = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
@@ -18,7 +18,7 @@ def _values(app) -> dict[str, str]:
     with app.app_context():
         campaign = db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
         agency = next(a for a in campaign.agencies if a.code == "SXD")
-        batch = paper.create_batch(campaign, agency, 1, actor="test", user_id=None)
+        batch = issuing.create_batch(campaign, agency, 1, actor="test", user_id=None)
         db.session.commit()
         form = db.session.scalar(select(PaperForm).where(PaperForm.batch_id == batch.id))
         return {

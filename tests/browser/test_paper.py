@@ -7,8 +7,8 @@ from sqlalchemy import select
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.extensions import db
-from survey.paper import services
-from survey.paper.models import PaperForm
+from survey.paper import entry, issuing
+from survey.paper.models import Batch, PaperForm
 from survey.questionnaires.types import PaperContext
 from survey.responses.models import Answer
 from survey.users.services import create_user
@@ -21,7 +21,7 @@ def _issue_form(app) -> tuple[int, str]:
         campaign = db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
         agency = db.session.scalar(select(Agency).where(Agency.code == "SXD"))
         create_user(username="dieutra.hai", role="surveyor", password=PASSWORD, actor="test")
-        batch = services.create_batch(campaign, agency, 1, actor="test", user_id=None)
+        batch = issuing.create_batch(campaign, agency, 1, actor="test", user_id=None)
         db.session.commit()
         return batch.id, batch.forms[0].serial
 
@@ -80,8 +80,8 @@ def test_two_keyers_one_difference_adjudicated(browser, live_server, tmp_path):
     with live_server.app.app_context():
         campaign = db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
         definition = campaign.questionnaire_version.definition()
-        batch = db.session.get(services.Batch, batch_id)
-        paper = services.paper_context(batch, definition)
+        batch = db.session.get(Batch, batch_id)
+        paper = entry.paper_context(batch, definition)
     answers = _paper(definition, paper)
     first_context, first = _signed_in(browser, live_server, "dieutra")
     message = _key_form(first, batch_id, serial, _keystrokes(definition, paper, answers))

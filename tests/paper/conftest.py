@@ -1,6 +1,6 @@
 import pytest
 
-from survey.paper import services
+from survey.paper import issuing
 from survey.users.services import create_user
 from tests import factories
 
@@ -32,7 +32,7 @@ def keyers(db):
 @pytest.fixture
 def batch(paper_campaign, keyers):
     campaign, agency, point = paper_campaign
-    return services.create_batch(
+    return issuing.create_batch(
         campaign, agency, 5, surveyor=keyers[0], service_point=point, actor="test", user_id=None
     )
 

@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from survey.extensions import db
-from survey.paper import services
+from survey.paper import entry, errors, issuing
 from survey.paper.models import Batch, PaperEntry, PaperForm
 from survey.responses.models import Submission
 from tests import factories
@@ -25,7 +25,7 @@ def racing_app(tmp_path):
             agency = factories.agency(code="SXD")
             factories.service(agency=agency, code="S1")
             campaign = factories.campaign(agencies=[agency], status="open")
-            batch = services.create_batch(campaign, agency, 1, actor="test", user_id=None)
+            batch = issuing.create_batch(campaign, agency, 1, actor="test", user_id=None)
             keyers = [make_user(f"keyer{n}").id for n in range(KEYERS)]
             db.session.commit()
             batch_id, serial = batch.id, batch.forms[0].serial
@@ -47,10 +47,10 @@ def test_many_keyers_at_once_store_two_entries_and_one_submission(racing_app):
             db.session.commit()
             barrier.wait()
             try:
-                services.record_entry(batch, serial, typed, keyer=keyer, started_at=None)
+                entry.record_entry(batch, serial, typed, keyer=keyer, started_at=None)
                 db.session.commit()
                 outcomes.append("stored")
-            except services.PaperError as error:
+            except errors.PaperError as error:
                 db.session.commit()  # the counted attempt
                 outcomes.append(str(error))
             finally:

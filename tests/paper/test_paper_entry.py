@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from survey.audit.models import AuditEvent
 from survey.local_time import today
-from survey.paper import services
+from survey.paper import entry, errors, issuing, quality
 from survey.paper.models import PaperForm, PaperResolution
 from survey.paper.serials import make_serial
 from survey.responses.models import Answer, Submission
@@ -31,7 +31,7 @@ def _count(db, model) -> int:
 
 def _key(batch, serial, keyer, interview_date="", **overrides):
     definition = batch.campaign.questionnaire_version.definition()
-    return services.record_entry(
+    return entry.record_entry(
         batch,
         serial,
         paper_answers(definition, **overrides),
@@ -48,7 +48,7 @@ def test_a_batch_registers_consecutive_serials_and_the_next_batch_continues(
     assert [f.serial for f in batch.forms] == [make_serial("SXD", n) for n in range(1, 6)]
     ids = {s.code: s.id for s in agency.services}
     assert batch.service_numbers == {"1": ids["S1"], "2": ids["S2"]}, "numbered by code"
-    following = services.create_batch(campaign, agency, 2, actor="test", user_id=None)
+    following = issuing.create_batch(campaign, agency, 2, actor="test", user_id=None)
     assert [f.serial for f in following.forms] == [make_serial("SXD", 6), make_serial("SXD", 7)]
 
 
@@ -58,8 +58,8 @@ def test_an_agency_code_with_dashes_prints_serials_that_can_be_keyed(paper_campa
     short = factories.agency(code="UBND")
     dashed = factories.agency(code="ubnd-bmt")
     campaign.agencies.extend([short, dashed])
-    first = services.create_batch(campaign, dashed, 2, actor="test", user_id=None)
-    other = services.create_batch(campaign, short, 1, actor="test", user_id=None)
+    first = issuing.create_batch(campaign, dashed, 2, actor="test", user_id=None)
+    other = issuing.create_batch(campaign, short, 1, actor="test", user_id=None)
     assert [f.serial for f in first.forms] == [
         make_serial("UBND-BMT", 1),
         make_serial("UBND-BMT", 2),
@@ -73,8 +73,8 @@ def test_an_agency_code_with_dashes_prints_serials_that_can_be_keyed(paper_campa
 def test_a_closed_campaign_issues_no_forms(paper_campaign, db):
     campaign, agency, _ = paper_campaign
     campaign.status = "closed"
-    with pytest.raises(services.PaperError):
-        services.create_batch(campaign, agency, 2, actor="test", user_id=None)
+    with pytest.raises(errors.PaperError):
+        issuing.create_batch(campaign, agency, 2, actor="test", user_id=None)
 
 
 def test_forms_are_keyed_after_the_period_for_the_keying_days_and_never_later(
@@ -87,11 +87,11 @@ def test_forms_are_keyed_after_the_period_for_the_keying_days_and_never_later(
     campaign.period_end = today() - timedelta(days=30)
     assert _key(batch, batch.forms[0].serial, keyers[0]).form.status == "keyed"
     campaign.period_end = today() - timedelta(days=31)
-    with pytest.raises(services.PaperError, match="30 days after its last day"):
+    with pytest.raises(errors.PaperError, match="30 days after its last day"):
         _key(batch, batch.forms[1].serial, keyers[0])
     campaign.status = "draft"
     campaign.period_end = today()
-    with pytest.raises(services.PaperError):
+    with pytest.raises(errors.PaperError):
         _key(batch, batch.forms[1].serial, keyers[0])
     assert _count(db, Submission) == 0
 
@@ -99,8 +99,8 @@ def test_forms_are_keyed_after_the_period_for_the_keying_days_and_never_later(
 def test_no_forms_are_issued_once_the_period_is_over(paper_campaign, db):
     campaign, agency, _ = paper_campaign
     campaign.period_end = today() - timedelta(days=1)
-    with pytest.raises(services.PaperError):
-        services.create_batch(campaign, agency, 2, actor="test", user_id=None)
+    with pytest.raises(errors.PaperError):
+        issuing.create_batch(campaign, agency, 2, actor="test", user_id=None)
 
 
 def test_two_agreeing_entries_make_one_paper_submission(batch, keyers, db):
@@ -131,11 +131,11 @@ def test_serials_outside_the_batch_are_refused(
     batch, keyers, paper_campaign, db, serial_of, message
 ):
     campaign, agency, _ = paper_campaign
-    other = services.create_batch(campaign, agency, 1, actor="test", user_id=None)
+    other = issuing.create_batch(campaign, agency, 1, actor="test", user_id=None)
     serial = serial_of(batch, other)
     if serial == batch.forms[0].serial:  # the check digit happened to be 0 already
         pytest.skip("no typo to make")
-    with pytest.raises(services.PaperError, match=message):
+    with pytest.raises(errors.PaperError, match=message):
         _key(batch, serial, keyers[0])
     assert _count(db, Submission) == 0
 
@@ -143,7 +143,7 @@ def test_serials_outside_the_batch_are_refused(
 def test_the_same_keyer_cannot_key_a_form_twice_and_the_attempt_is_counted(batch, keyers, db):
     serial = batch.forms[0].serial
     _key(batch, serial, keyers[0])
-    with pytest.raises(services.PaperError, match="someone else"):
+    with pytest.raises(errors.PaperError, match="someone else"):
         _key(batch, serial, keyers[0])
     assert batch.forms[0].duplicate_attempts == 1
     assert len(batch.forms[0].entries) == 1
@@ -154,7 +154,7 @@ def test_a_form_keyed_completely_refuses_a_third_entry(batch, keyers, db):
     _key(batch, serial, keyers[0])
     _key(batch, serial, keyers[1])
     third = make_user("keyer.c")
-    with pytest.raises(services.PaperError, match="keyed completely"):
+    with pytest.raises(errors.PaperError, match="keyed completely"):
         _key(batch, serial, third)
     assert _count(db, Submission) == 1
 
@@ -164,7 +164,7 @@ def test_a_bad_value_stores_nothing(batch, keyers, db, overrides):
     definition = batch.campaign.questionnaire_version.definition()
     typed = paper_answers(definition, **{k: v for k, v in overrides.items() if k != "PA1"})
     typed.update({k: v for k, v in overrides.items() if k == "PA1"})
-    keyed = services.record_entry(
+    keyed = entry.record_entry(
         batch, batch.forms[0].serial, typed, keyer=keyers[0], started_at=None
     )
     assert keyed.form is None
@@ -189,16 +189,12 @@ def test_the_date_on_the_form_is_keyed_day_first_and_the_paper_settles_a_differe
     assert form.status == "adjudication"
     assert [
         d.item
-        for d in services.pending_differences(
-            form, batch.campaign.questionnaire_version.definition()
-        )
-    ] == [services.DATE]
-    refused = services.resolve(form, {services.DATE: "31/02/2026"}, supervisor=supervisor)
-    assert services.DATE in refused.problems
+        for d in entry.pending_differences(form, batch.campaign.questionnaire_version.definition())
+    ] == [entry.DATE]
+    refused = entry.resolve(form, {entry.DATE: "31/02/2026"}, supervisor=supervisor)
+    assert entry.DATE in refused.problems
     assert form.status == "adjudication"
-    assert services.resolve(
-        form, {services.DATE: day.strftime("%d-%m-%Y")}, supervisor=supervisor
-    ).ok
+    assert entry.resolve(form, {entry.DATE: day.strftime("%d-%m-%Y")}, supervisor=supervisor).ok
     assert db.session.get(Submission, form.submission_id).interviewed_on == day
 
 
@@ -208,7 +204,7 @@ def test_a_date_that_cannot_be_or_lies_ahead_stores_nothing(batch, keyers, db, w
         written = (today() + timedelta(days=1)).strftime("%d/%m/%Y")
     keyed = _key(batch, batch.forms[0].serial, keyers[0], interview_date=written)
     assert keyed.form is None
-    assert "day/month/year" in keyed.reading.problems[services.DATE]
+    assert "day/month/year" in keyed.reading.problems[entry.DATE]
     db.session.rollback()
     assert _count(db, Submission) == 0
 
@@ -219,10 +215,10 @@ def test_a_keyer_of_the_form_may_not_adjudicate_it(batch, keyers, db):
     _key(batch, serial, first, TC1="5")
     form = _key(batch, serial, second, TC1="4").form
     for keyer in (first, second):
-        with pytest.raises(services.PaperError, match="keyed neither entry"):
-            services.resolve(form, {"TC1": "4"}, supervisor=keyer)
+        with pytest.raises(errors.PaperError, match="keyed neither entry"):
+            entry.resolve(form, {"TC1": "4"}, supervisor=keyer)
     assert form.status == "adjudication"
-    assert services.resolve(form, {"TC1": "4"}, supervisor=supervisor).ok
+    assert entry.resolve(form, {"TC1": "4"}, supervisor=supervisor).ok
 
 
 def test_differences_go_to_adjudication_and_the_paper_decides(batch, keyers, db):
@@ -232,7 +228,7 @@ def test_differences_go_to_adjudication_and_the_paper_decides(batch, keyers, db)
     form = _key(batch, serial, second, TC1="4", CC2="3").form
     assert form.status == "adjudication"
     assert _count(db, Submission) == 0
-    reading = services.resolve(form, {"TC1": "4"}, supervisor=supervisor)
+    reading = entry.resolve(form, {"TC1": "4"}, supervisor=supervisor)
     assert reading.ok
     assert form.status == "verified"
     value = db.session.scalar(
@@ -243,7 +239,7 @@ def test_differences_go_to_adjudication_and_the_paper_decides(batch, keyers, db)
     assert value == 4
     resolution = db.session.scalar(select(PaperResolution))
     assert (resolution.first_wrong, resolution.second_wrong) == (True, False)
-    keyer_rows, batch_rows = services.quality(batch.campaign)
+    keyer_rows, batch_rows = quality.quality(batch.campaign)
     by_name = {k.keyer.username: k for k in keyer_rows}
     fields = by_name["keyer.a"].fields
     assert by_name["keyer.a"].errors == 1
@@ -261,15 +257,15 @@ def test_a_resolution_that_breaks_a_skip_rule_is_refused(batch, keyers, db):
     _key(batch, serial, first, B4="1")
     form = _key(batch, serial, second, B4="2").form
     # The paper says 3 (no feedback), but PA1–PA3 were keyed: a supervisor must look again.
-    reading = services.resolve(form, {"B4": "3"}, supervisor=supervisor)
+    reading = entry.resolve(form, {"B4": "3"}, supervisor=supervisor)
     assert not reading.ok
     assert form.status == "adjudication"
 
 
 def test_forms_outside_the_verification_sample_count_after_one_entry(paper_campaign, keyers, db):
     campaign, agency, _ = paper_campaign
-    services.set_verify_share(campaign, 0.2, actor="test", user_id=None)
-    batch = services.create_batch(campaign, agency, 30, actor="test", user_id=None)
+    issuing.set_verify_share(campaign, 0.2, actor="test", user_id=None)
+    batch = issuing.create_batch(campaign, agency, 30, actor="test", user_id=None)
     single = [f for f in batch.forms if not f.verify]
     assert 10 < len(single) < 30
     form = _key(batch, single[0].serial, keyers[0]).form
@@ -303,19 +299,17 @@ def test_random_pairs_of_entries_end_as_one_submission_per_form(db, paper_campai
     try:
         first, second = make_user(f"a{factories._next()}"), make_user(f"b{factories._next()}")
         supervisor = make_user(f"s{factories._next()}", "evaluator")
-        batch = services.create_batch(campaign, agency, len(pairs), actor="t", user_id=None)
+        batch = issuing.create_batch(campaign, agency, len(pairs), actor="t", user_id=None)
         for form, (one, two, choices) in zip(batch.forms, pairs, strict=True):
             _key(batch, form.serial, first, **one)
             _key(batch, form.serial, second, **two)
             if form.status == "adjudication":
-                diffs = services.pending_differences(
-                    form, campaign.questionnaire_version.definition()
-                )
+                diffs = entry.pending_differences(form, campaign.questionnaire_version.definition())
                 paper = {
                     d.item: (d.first if pick else d.second)
                     for d, pick in zip(diffs, choices + [True] * len(diffs), strict=False)
                 }
-                assert services.resolve(form, paper, supervisor=supervisor).ok
+                assert entry.resolve(form, paper, supervisor=supervisor).ok
         statuses = [f.status for f in batch.forms]
         assert statuses == ["verified"] * len(pairs)
         ids = [f.submission_id for f in batch.forms]

@@ -6,7 +6,7 @@ import re
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from survey.paper import services
+from survey.paper import entry
 from survey.paper.models import Batch, PaperForm
 from survey.paper.serials import make_serial
 from survey.responses.models import Submission
@@ -109,7 +109,7 @@ def test_keying_over_http_refuses_a_wrong_code_and_then_stores(client, login_as,
     db.session.expire_all()
     entries = db.session.get(PaperForm, batch.forms[0].id).entries
     assert len(entries) == 1
-    assert entries[0].values[services.DATE] == "2026-01-01"
+    assert entries[0].values[entry.DATE] == "2026-01-01"
 
 
 def test_an_evaluator_creates_a_batch_from_the_page(client, login_as, paper_campaign, db):
@@ -136,7 +136,7 @@ def test_the_quality_report_downloads_as_csv(client, login_as, batch, keyers, db
     first, second, _ = keyers
     definition = batch.campaign.questionnaire_version.definition()
     for keyer in (first, second):
-        services.record_entry(
+        entry.record_entry(
             batch, batch.forms[0].serial, paper_answers(definition), keyer=keyer, started_at=None
         )
     db.session.commit()
@@ -184,7 +184,7 @@ def test_a_keyer_of_the_form_is_sent_back_from_its_adjudication(client, login_as
     serial = batch.forms[0].serial
     client.post(f"/paper/batches/{batch.id}/entry", data=_entry_data(batch, serial, TC1="4"))
     other = make_user("keyer.other")
-    services.record_entry(
+    entry.record_entry(
         batch,
         serial,
         paper_answers(batch.campaign.questionnaire_version.definition(), TC1="5"),
