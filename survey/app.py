@@ -131,7 +131,12 @@ def register_blueprints(app: Flask) -> None:
     from survey.agencies.views import blueprint as points
     from survey.audit.views import blueprint as audit
     from survey.campaigns.views import blueprint as campaigns
-    from survey.dashboard.views import blueprint as dashboard
+
+    # The dashboard's routes are in three modules on one blueprint.
+    from survey.dashboard import downloads as _downloads  # noqa: F401
+    from survey.dashboard import points as _points  # noqa: F401
+    from survey.dashboard import views as _views  # noqa: F401
+    from survey.dashboard.common import blueprint as dashboard
     from survey.jobs.views import blueprint as jobs
     from survey.main.views import blueprint as main
     from survey.paper.views import blueprint as paper

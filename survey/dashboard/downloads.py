@@ -1,0 +1,76 @@
+"""What the dashboard hands out as files: the province's and an agency's report (from a
+finished job, or a job that makes it), every agency's reports as a zip, and a run's
+results as CSV or Excel."""
+
+from __future__ import annotations
+
+from flask import Response, abort, request
+
+from survey.campaigns.models import Campaign
+from survey.dashboard.common import VIEWERS, agency_of, blueprint, campaign_named, chosen_run
+from survey.downloads import attachment
+from survey.permissions import requires
+from survey.reports import exports, render
+from survey.reports.jobs import report_download, start_agency_reports
+from survey.runs.models import AnalysisRun
+from survey.web import ConfirmForm
+
+
+def _report_run(campaign: Campaign) -> AnalysisRun:
+    return chosen_run(campaign) or abort(404)
+
+
+def _language() -> str:
+    language = request.args.get("language", "vi")
+    return language if language in render.LANGUAGES else abort(400)
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    return Response(data, mimetype=mimetype, headers=attachment(filename))
+
+
+@blueprint.get("/<code>/report.pdf")
+@requires("evaluator")
+def download_province_report(code: str):
+    """The province report of the run: kept by a digest of what it shows, laid out by a
+    job when no PDF of exactly this content is kept. Repeating the GET is harmless: it
+    joins the job already laying the same report out."""
+    campaign = campaign_named(code)
+    return report_download(campaign, _report_run(campaign), None, _language())
+
+
+@blueprint.get("/<code>/agencies/<agency_code>/report.pdf")
+@requires(*VIEWERS)
+def download_agency_report(code: str, agency_code: str):
+    campaign = campaign_named(code)
+    agency = agency_of(campaign, agency_code)
+    return report_download(campaign, _report_run(campaign), agency, _language())
+
+
+@blueprint.post("/<code>/agency-reports")
+@requires("evaluator")
+def prepare_agency_reports(code: str):
+    """Every agency's report in one zip, made by a job (a second or two per agency)."""
+    campaign = campaign_named(code)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    run_ = _report_run(campaign)
+    return start_agency_reports(campaign, run_.id, _language())
+
+
+@blueprint.get("/<code>/results.<fmt>")
+@requires("evaluator")
+def download_results(code: str, fmt: str):
+    """Every estimate of the run, for analysts (CSV or Excel)."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    campaign = campaign_named(code)
+    run_ = _report_run(campaign)
+    mimetype = (
+        "text/csv"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return _download(
+        exports.results_bytes(run_, fmt), mimetype, f"{campaign.code}-run{run_.id}-results.{fmt}"
+    )
