@@ -8,11 +8,10 @@ from flask_babel import gettext as _
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 
-from survey.audit import services as audit
-from survey.db import utcnow
 from survey.extensions import db
 from survey.form_messages import Form
 from survey.permissions import requires
+from survey.questionnaires import services
 from survey.questionnaires.definition import QuestionnaireError, load_text
 from survey.questionnaires.fields import make_survey_form
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
@@ -104,17 +103,9 @@ def publish_version(version_id: int):
     version = db.session.get(QuestionnaireVersion, version_id) or abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if version.published_at is not None:
+    if not services.publish(version, **actor()):
         flash(_("This version is already published."), "info")
     else:
-        version.published_at = utcnow()
-        audit.record(
-            "questionnaire.version.publish",
-            "questionnaire_version",
-            version.id,
-            after={"number": version.number},
-            **actor(),
-        )
         db.session.commit()
         flash(_("Published; this version can no longer change."), "success")
     return redirect(url_for(".show_version", version_id=version.id))

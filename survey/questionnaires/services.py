@@ -92,3 +92,20 @@ def latest_published_version(code: str) -> QuestionnaireVersion | None:
         .order_by(QuestionnaireVersion.number.desc())
         .limit(1)
     )
+
+
+def publish(version: QuestionnaireVersion, *, actor: str, user_id: int | None) -> bool:
+    """Publish a version (from then on it never changes), audited; False when it was
+    published already. The caller commits."""
+    if version.published_at is not None:
+        return False
+    version.published_at = utcnow()
+    audit.record(
+        "questionnaire.version.publish",
+        "questionnaire_version",
+        version.id,
+        actor=actor,
+        user_id=user_id,
+        after={"number": version.number},
+    )
+    return True

@@ -22,7 +22,12 @@ _DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
 
 
 class AccountError(Exception):
-    """A user-facing problem with an account operation; the message is safe to show."""
+    """A user-facing problem with an account operation; the message is safe to show.
+    `field`: the form field it is about, when there is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class Throttled(AccountError):
@@ -111,6 +116,41 @@ def create_user(
     db.session.flush()
     audit.record("user.create", "user", user.id, actor=actor, user_id=user_id, after=snapshot(user))
     return user, password
+
+
+def update_user(
+    user: User,
+    *,
+    username: str,
+    email: str | None,
+    role: str,
+    agency: Agency | None,
+    active: bool,
+    editor: User,
+    actor: str,
+    user_id: int | None,
+) -> None:
+    """Change an account as an administrator's form says, audited; AccountError (with
+    the field it is about) when the change is not allowed. The caller commits."""
+    taken = db.session.scalar(select(User).where(User.username == username, User.id != user.id))
+    if taken is not None:
+        raise AccountError(_("%(value)s is already used.", value=username), field="username")
+    if role == "agency-viewer" and agency is None:
+        raise AccountError(_("An agency viewer needs an agency."), field="agency_code")
+    if user.id == editor.id and (role != "admin" or not active):
+        raise AccountError(_("You cannot take away your own administrator rights."), field="role")
+    before = snapshot(user)
+    user.username, user.email = username, email or None
+    user.role, user.agency, user.active = role, agency, active
+    audit.record(
+        "user.update",
+        "user",
+        user.id,
+        before=before,
+        after=snapshot(user),
+        actor=actor,
+        user_id=user_id,
+    )
 
 
 def set_password(user: User, password: str, *, actor: str, user_id: int | None) -> None:

@@ -11,7 +11,6 @@ from sqlalchemy import or_, select
 
 from survey.admin.resources import agency_by_code, agency_choices
 from survey.admin.views import PAGE_SIZE, import_page
-from survey.audit import services as audit
 from survey.campaigns.models import Campaign, campaign_agency
 from survey.csv_files import write_rows
 from survey.downloads import attachment
@@ -185,28 +184,21 @@ def edit_user(user_id: int):
     form = UserForm(obj=user, agency_code=user.agency.code if user.agency else "")
     form.agency_code.choices = agency_choices(blank=True)
     if form.validate_on_submit():
-        agency = agency_by_code(form.agency_code.data)
-        taken = db.session.scalar(
-            select(User).where(User.username == form.username.data, User.id != user.id)
-        )
-        if taken:
-            form.username.errors.append(_("%(value)s is already used.", value=form.username.data))
-        elif form.role.data == "agency-viewer" and agency is None:
-            form.agency_code.errors.append(_("An agency viewer needs an agency."))
-        elif user.id == current_user.id and (form.role.data != "admin" or not form.active.data):
-            form.role.errors.append(_("You cannot take away your own administrator rights."))
-        else:
-            before = services.snapshot(user)
-            user.username, user.email = form.username.data, form.email.data or None
-            user.role, user.agency, user.active = form.role.data, agency, form.active.data
-            audit.record(
-                "user.update",
-                "user",
-                user.id,
-                before=before,
-                after=services.snapshot(user),
+        try:
+            services.update_user(
+                user,
+                username=form.username.data,
+                email=form.email.data,
+                role=form.role.data,
+                agency=agency_by_code(form.agency_code.data),
+                active=form.active.data,
+                editor=current_user,
                 **actor(),
             )
+        except services.AccountError as error:
+            db.session.rollback()
+            form[error.field or "username"].errors.append(str(error))
+        else:
             db.session.commit()
             flash(_("Saved %(code)s.", code=user.username), "success")
             return redirect(url_for(".list_users"))
