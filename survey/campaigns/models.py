@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
@@ -23,9 +22,6 @@ from survey.agencies.models import Agency, Service, ServiceField
 from survey.db import enum_column, one_of, utcnow
 from survey.extensions import db
 from survey.questionnaires.models import QuestionnaireVersion
-
-if TYPE_CHECKING:
-    from survey.reform.models import ReformFramework
 
 CAMPAIGN_STATUSES = ("draft", "open", "closed")
 # How respondents were selected (METHODS.md §1). "element": the service users (dossiers)
@@ -87,7 +83,8 @@ class Campaign(db.Model):
     framework_id: Mapped[int | None] = mapped_column(ForeignKey("reform_framework.id"))
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
-    framework: Mapped[ReformFramework | None] = relationship()
+    # Named, not imported: reform builds on campaigns (SQLAlchemy finds the class by name).
+    framework: Mapped[ReformFramework | None] = relationship()  # noqa: F821
     agencies: Mapped[list[Agency]] = relationship(secondary=campaign_agency, order_by=Agency.code)
     frame_counts: Mapped[list[FrameCount]] = relationship(
         back_populates="campaign", cascade="all, delete-orphan"
