@@ -66,12 +66,8 @@ GRID_MIN = 3  # fewer items sharing a scale print one by one
 
 
 def _scale(item, definition) -> tuple | None:
-    """The boxes of a one-answer item, as (code, label) pairs; None for other items."""
-    if item.type_name == "satisfaction":
-        return tuple(enumerate(definition.satisfaction_scale, start=1))
-    if item.type_name == "single_choice":
-        return tuple((o.value, o.label) for o in item.options)
-    return None
+    """The boxes of a one-answer coded item, as (code, label) pairs; None for others."""
+    return None if item.multiple else item.coded_options(definition.satisfaction_scale)
 
 
 def blocks(section, definition) -> list[dict]:

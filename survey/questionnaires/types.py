@@ -1,9 +1,11 @@
 """Question types: one class per type, registered by the name the YAML uses.
 
-Each class knows its settings, how to check and coerce one answer, and which WTForms
-field it renders as; the web form, the paper form and the data-entry screen all build on
-these classes. Adding a type is one class here plus its branch in
-`questionnaire.schema.json`.
+Each class knows its settings, how to check and coerce one answer, which WTForms field
+it renders as, how a plain post of it reads (`read_posted`) and its coded options with
+their labels (`coded_options`: paper boxes, skip instructions); the web form, the paper
+form and the data-entry screen build on these classes. Adding a type is one class here
+plus its branch in `questionnaire.schema.json` (and, where the new type needs them, the
+export columns in reports/exports.py and the synthetic answers in demo/responses.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from survey.questionnaires.conditions import Condition
 
 Text = Mapping[str, str]
 REQUIRED = _l("Please answer this question.")
+# What `read_posted` returns for an empty text box, as browsers send one: no answer.
+NO_ANSWER = object()
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,18 @@ class Question:
         """The WTForms field that asks this question, labelled in the context's language."""
         raise NotImplementedError
 
+    def read_posted(self, given: list[str], context: FieldContext) -> Any:
+        """The answer of a plain post, read without the form: the values a browser sends
+        from our own page, in exactly the form the page wrote them. None for anything
+        else, so that the form reads it and says what is wrong (responses/plain_post.py;
+        it must never accept what the form refuses)."""
+        return None
+
+    def coded_options(self, scale: Sequence[Text]) -> tuple[tuple[int, Text], ...] | None:
+        """The codes of a coded item with their labels (the boxes on paper, the words of a
+        skip instruction); None for other items."""
+        return None
+
     def paper_codes(self, paper: PaperContext) -> Sequence[int] | None:
         """The codes a surveyor may key for this item from paper (None: free input)."""
         return None
@@ -147,6 +163,14 @@ def _keyed_code(question: Question, typed: str, paper: PaperContext) -> int | No
     if code not in question.paper_codes(paper):
         raise InvalidAnswer(f"{code} is not a code of this item")
     return None if code == paper.no_answer_code else code
+
+
+def _one_code(given: list[str], allowed: Sequence[int]) -> int | None:
+    """One of `allowed`, posted exactly as the page wrote it ("4", not " 4" or "04")."""
+    if len(given) != 1:
+        return None
+    text = given[0]
+    return next((code for code in allowed if str(code) == text), None)
 
 
 def _as_int(value: Any) -> int:
@@ -190,6 +214,12 @@ class SatisfactionQuestion(Question):
             raise InvalidAnswer(f"{level} is not a level of the 1–5 scale")
         return level
 
+    def read_posted(self, given: list[str], context: FieldContext) -> Any:
+        return _one_code(given, self.LEVELS)
+
+    def coded_options(self, scale: Sequence[Text]) -> tuple[tuple[int, Text], ...]:
+        return tuple(zip(self.LEVELS, scale, strict=True))
+
     def make_field(self, context: FieldContext) -> Field:
         levels = choices(
             (level, localized(text, context.language))
@@ -227,6 +257,12 @@ class SingleChoiceQuestion(Question):
     def choices(self, context: FieldContext) -> list:
         return choices((o.value, localized(o.label, context.language)) for o in self.options)
 
+    def read_posted(self, given: list[str], context: FieldContext) -> Any:
+        return _one_code(given, self.allowed_values())
+
+    def coded_options(self, scale: Sequence[Text]) -> tuple[tuple[int, Text], ...]:
+        return tuple((o.value, o.label) for o in self.options)
+
     def make_field(self, context: FieldContext) -> Field:
         return RadioField(
             choices=self.choices(context),
@@ -257,6 +293,14 @@ class MultipleChoiceQuestion(SingleChoiceQuestion):
         if parts == [str(paper.no_answer_code)]:
             return None
         return self.coerce(parts)
+
+    def read_posted(self, given: list[str], context: FieldContext) -> Any:
+        codes = {str(v): v for v in self.allowed_values()}
+        if len(set(given)) != len(given) or any(v not in codes for v in given):
+            return None
+        if self.max_choices is not None and len(given) > self.max_choices:
+            return None
+        return [codes[v] for v in given]
 
     def coerce(self, value: Any) -> list[int]:
         values = value if isinstance(value, list | tuple) else [value]
@@ -296,6 +340,19 @@ class NumberQuestion(Question):
     def settings_from_raw(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
         return {"min": raw.get("min"), "max": raw.get("max"), "unit": raw.get("unit")}
 
+    def read_posted(self, given: list[str], context: FieldContext) -> Any:
+        text = given[0]
+        if len(given) != 1 or not (text.isascii() and text.isdigit()) or len(text) > 9:
+            return None
+        value = int(text)
+        if str(value) != text:  # "04": the form reads it, this reading does not
+            return None
+        if (self.min is not None and value < self.min) or (
+            self.max is not None and value > self.max
+        ):
+            return None
+        return value
+
     def coerce(self, value: Any) -> int:
         number = _as_int(value)
         if self.min is not None and number < self.min:
@@ -320,6 +377,14 @@ class ShortTextQuestion(Question):
     @classmethod
     def settings_from_raw(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
         return {"max_length": raw.get("max_length", cls.DEFAULT_MAX_LENGTH)}
+
+    def read_posted(self, given: list[str], context: FieldContext) -> Any:
+        value = given[0]
+        if len(given) == 1 and value == "":
+            return NO_ANSWER
+        if len(given) != 1 or value != value.strip() or len(value) > self.max_length:
+            return None
+        return value
 
     def coerce(self, value: Any) -> str:
         if not isinstance(value, str):
@@ -359,6 +424,9 @@ class ServiceQuestion(Question):
 
     def coerce(self, value: Any) -> int:
         return _as_int(value)
+
+    def read_posted(self, given: list[str], context: FieldContext) -> Any:
+        return _one_code(given, [service_id for service_id, _ in context.services])
 
     def paper_codes(self, paper: PaperContext) -> Sequence[int]:
         return (*range(1, len(paper.services) + 1), paper.no_answer_code)

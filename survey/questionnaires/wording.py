@@ -6,7 +6,6 @@ from __future__ import annotations
 from survey.i18n import localized
 from survey.questionnaires.conditions import Condition
 from survey.questionnaires.definition import Definition
-from survey.questionnaires.types import SatisfactionQuestion, SingleChoiceQuestion
 
 WORDS = {
     "vi": {
@@ -64,11 +63,5 @@ def _describe(condition: Condition, definition: Definition, language: str, codes
 
 
 def _value_labels(question, definition: Definition, language: str) -> dict[int, str]:
-    if isinstance(question, SatisfactionQuestion):
-        return {
-            level: localized(text, language)
-            for level, text in zip(question.LEVELS, definition.satisfaction_scale, strict=True)
-        }
-    if isinstance(question, SingleChoiceQuestion):
-        return {o.value: localized(o.label, language) for o in question.options}
-    return {}
+    options = question.coded_options(definition.satisfaction_scale) or ()
+    return {value: localized(label, language) for value, label in options}

@@ -31,6 +31,7 @@ from survey.permissions import public
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.fields import make_survey_form
 from survey.questionnaires.models import QuestionnaireVersion
+from survey.questionnaires.types import FieldContext
 from survey.responses import entries, plain_post, steps, submit
 from survey.responses.entries import Entry, Gone
 
@@ -50,8 +51,8 @@ def _definition(version_key: tuple[int, str]) -> Definition:
 
 
 @lru_cache(maxsize=512)
-def _plain_readers(version_key, services: tuple[tuple[int, str], ...]) -> list:
-    return plain_post.readers(_definition(version_key), [service_id for service_id, _ in services])
+def _field_context(version_key, language: str, services: tuple[tuple[int, str], ...]):
+    return FieldContext(language, _definition(version_key).satisfaction_scale, services)
 
 
 @lru_cache(maxsize=512)
@@ -180,8 +181,8 @@ def _survey(entry: Entry):
     else:
         # A plainly complete post is read directly; anything else by the form, which
         # says what is wrong. (CSRF was checked before the view, for every post.)
-        readers = _plain_readers(version_key, services)
-        answers = plain_post.plain_answers(definition, readers, request.form)
+        context = _field_context(version_key, language, services)
+        answers = plain_post.plain_answers(definition, context, request.form)
         if answers is None:
             form = form_class()
             if not form.validate():

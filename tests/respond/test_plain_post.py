@@ -8,12 +8,13 @@ from werkzeug.datastructures import MultiDict
 
 from survey.questionnaires.definition import QUESTIONNAIRE_DIR, load_file
 from survey.questionnaires.fields import make_survey_form
+from survey.questionnaires.types import FieldContext
 from survey.responses import plain_post
 from tests.respond.conftest import complete_answers
 
 DEFINITION = load_file(QUESTIONNAIRE_DIR / "sipas-citizen.yaml")
 SERVICES = ((11, "Cấp phép"), (12, "Thẩm định"))
-READERS = plain_post.readers(DEFINITION, [11, 12])
+CONTEXT = FieldContext("vi", DEFINITION.satisfaction_scale, SERVICES)
 CODES = [q.code for q in DEFINITION.items]
 
 # Values a post may carry: the page's own codes and the near misses a hand-made post or a
@@ -35,14 +36,14 @@ def _form_reading(app, data: MultiDict):
 
 def test_a_browsers_complete_post_is_read_directly_and_as_the_form_reads_it(app):
     data = MultiDict({**complete_answers(11, B4="1", PA1="5", PA2="4", PA3="3"), "E10": ""})
-    plain = plain_post.plain_answers(DEFINITION, READERS, data)
+    plain = plain_post.plain_answers(DEFINITION, CONTEXT, data)
     assert plain is not None, "the usual post takes the direct path"
     assert plain == _form_reading(app, data)
 
 
 def test_a_post_missing_a_required_answer_is_left_to_the_form(app):
     data = MultiDict(complete_answers(11, A1=None))
-    assert plain_post.plain_answers(DEFINITION, READERS, data) is None
+    assert plain_post.plain_answers(DEFINITION, CONTEXT, data) is None
     assert _form_reading(app, data) is None
 
 
@@ -59,7 +60,7 @@ def test_random_posts_are_never_read_otherwise_than_by_the_form(app, base, chang
     data = MultiDict(complete_answers(11) if base else {})
     for code, values in changes.items():
         data.setlist(code, values)
-    plain = plain_post.plain_answers(DEFINITION, READERS, data)
+    plain = plain_post.plain_answers(DEFINITION, CONTEXT, data)
     if plain is not None:
         assert plain == _form_reading(app, data), dict(data.lists())
 
@@ -75,6 +76,6 @@ def test_random_posts_are_never_read_otherwise_than_by_the_form(app, base, chang
 def test_each_near_miss_is_read_as_the_form_reads_it_or_left_to_it(app, code, values):
     data = MultiDict(complete_answers(11))
     data.setlist(code, values)
-    plain = plain_post.plain_answers(DEFINITION, READERS, data)
+    plain = plain_post.plain_answers(DEFINITION, CONTEXT, data)
     if plain is not None:
         assert plain == _form_reading(app, data)
