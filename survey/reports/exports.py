@@ -29,10 +29,8 @@ from survey.questionnaires.definition import Definition
 from survey.questionnaires.types import (
     MultipleChoiceQuestion,
     NumberQuestion,
-    SatisfactionQuestion,
     ServiceQuestion,
     ShortTextQuestion,
-    SingleChoiceQuestion,
 )
 from survey.responses import coded
 from survey.responses.models import Answer, Submission, SubmissionReview
@@ -207,13 +205,8 @@ def _fill(values: np.ndarray, long: pd.DataFrame, code: str, index, legacy) -> N
 
 
 def _value_labels(question, definition: Definition, language: str) -> dict[int, str]:
-    labels: dict[int, str] = {}
-    if isinstance(question, SatisfactionQuestion):
-        for level, text in zip(question.LEVELS, definition.satisfaction_scale, strict=True):
-            labels[level] = localized(text, language)
-    elif isinstance(question, SingleChoiceQuestion):
-        labels = {o.value: localized(o.label, language) for o in question.options}
-    return labels
+    options = question.coded_options(definition.satisfaction_scale) or ()
+    return {value: localized(label, language) for value, label in options}
 
 
 def write_responses(campaign: Campaign, fmt: str, output: Path, language: str = "vi") -> Path:
