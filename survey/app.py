@@ -276,6 +276,7 @@ def register_commands(app: Flask) -> None:
     from survey.campaigns.cli import invitations_cli, points_cli
     from survey.campaigns.erasure import privacy_cli
     from survey.demo.cli import demo_cli
+    from survey.dossiers.cli import dossiers_cli
     from survey.jobs.cli import jobs_cli
     from survey.paper.cli import paper_cli
     from survey.questionnaires.cli import questionnaires_cli
@@ -295,4 +296,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(points_cli)
     app.cli.add_command(analysis_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(dossiers_cli)
     app.cli.add_command(jobs_cli)

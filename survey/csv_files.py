@@ -37,14 +37,19 @@ class CsvError(Exception):
 
 
 def read_rows(
-    data: bytes, *, required: Sequence[str], optional: Sequence[str] = ()
+    data: bytes,
+    *,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    max_bytes: int = MAX_BYTES,
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (row number, {column: stripped text}) or raise CsvError for the whole file."""
-    if len(data) > MAX_BYTES:
+    """Yield (row number, {column: stripped text}) or raise CsvError for the whole file.
+    `max_bytes`: uploads keep the default; the command line reads larger exports."""
+    if len(data) > max_bytes:
         raise CsvError(
             [
                 CsvProblem(
-                    None, None, _("the file is larger than %(size)s MB", size=MAX_BYTES // 2**20)
+                    None, None, _("the file is larger than %(size)s MB", size=max_bytes // 2**20)
                 )
             ]
         )

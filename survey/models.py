@@ -3,6 +3,7 @@
 from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
 from survey.audit.models import AuditEvent
 from survey.campaigns.models import Campaign, FrameCount, Invitation, campaign_agency
+from survey.dossiers.models import DossierRecord
 from survey.jobs.models import Job
 from survey.paper.models import Batch, PaperEntry, PaperForm, PaperResolution
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
@@ -18,6 +19,7 @@ __all__ = [
     "AuditEvent",
     "Batch",
     "Campaign",
+    "DossierRecord",
     "FrameCount",
     "Invitation",
     "Job",
