@@ -137,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.dashboard import points as _points  # noqa: F401
     from survey.dashboard import views as _views  # noqa: F401
     from survey.dashboard.common import blueprint as dashboard
+    from survey.dossiers.views import blueprint as dossiers
     from survey.jobs.views import blueprint as jobs
     from survey.main.views import blueprint as main
     from survey.paper.views import blueprint as paper
@@ -159,6 +160,7 @@ def register_blueprints(app: Flask) -> None:
         dashboard,
         paper,
         jobs,
+        dossiers,
         *admin_blueprints(),
     ):
         app.register_blueprint(blueprint)

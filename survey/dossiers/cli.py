@@ -7,9 +7,10 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
-from survey.cli_support import output_option, write_whole
+from survey.campaigns.models import Campaign
+from survey.cli_support import by_code, output_option, write_whole
 from survey.csv_files import CsvError, write_rows
-from survey.dossiers import importing, timeliness
+from survey.dossiers import frames, importing, timeliness
 from survey.extensions import db
 
 dossiers_cli = AppGroup("dossiers", help="Dossier records from the one-stop-shop system.")
@@ -40,6 +41,18 @@ def _day(_context, parameter, value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@dossiers_cli.command("frame-counts")
+@click.option("--campaign", "code", required=True, help="Campaign code.")
+def frame_counts_command(code: str) -> None:
+    """Set the campaign's frame counts from the dossiers returned in its period."""
+    campaign = by_code(Campaign, code, "--campaign")
+    cells = frames.set_from_records(campaign, actor="cli", user_id=None)
+    db.session.commit()
+    click.echo(
+        f"{campaign.code}: frame counts of {cells} agency x field cells set from dossier records"
+    )
 
 
 @dossiers_cli.command("timeliness")

@@ -232,3 +232,34 @@ def test_the_import_command_names_bad_rows_and_counts_good_imports(offices, db, 
     refused = runner.invoke(args=["dossiers", "import", str(bad)])
     assert refused.exit_code == 1
     assert "agency_code" in refused.output
+
+
+def test_frame_counts_come_from_the_dossiers_returned_in_the_period(offices, db, client, login_as):
+    """The weights rest on the real flow: dossiers each agency returned per field."""
+    from datetime import date
+
+    from survey.campaigns.models import FrameCount
+
+    sxd, xa = offices
+    import_records(_csv(*TABLE), actor="test")
+    campaign = factories.campaign(
+        agencies=[sxd, xa], period_start=date(2026, 3, 1), period_end=date(2026, 3, 31)
+    )
+    hand = factories.service_field(code="KH")
+    campaign.frame_counts.append(FrameCount(agency=sxd, service_field=hand, dossiers=77))
+    db.session.commit()
+    login_as("evaluator")
+    response = client.post(f"/admin/dossiers/frame-counts/{campaign.id}")
+    assert response.status_code == 302
+    db.session.expire_all()
+    counts = {
+        (f.agency.code, f.service_field.code): f.dossiers
+        for f in db.session.get(type(campaign), campaign.id).frame_counts
+    }
+    # Land 4 and civil status 1 at the commune (as in the timeliness table); construction
+    # returned nothing in March, and the count typed by hand stays.
+    assert counts == {("XA-EAKAR", "DD"): 4, ("XA-EAKAR", "HT"): 1, ("SXD", "KH"): 77}
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "campaign.frame_counts")
+    )
+    assert event.after["XA-EAKAR|DD"] == 4
