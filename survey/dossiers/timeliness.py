@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select
 
 from survey.agencies.models import Agency, Service, ServiceField
 from survey.dossiers.models import DossierRecord
@@ -64,65 +64,112 @@ def nearest_rank(sorted_values: np.ndarray, percent: float) -> int | None:
 
 def timeliness(first: date, last: date) -> list[Timeliness]:
     """Every agency × field with dossiers returned or overdue in the period, then each
-    agency's line (field empty), ordered by agency and field codes."""
-    query = (
+    agency's line (field empty), ordered by agency and field codes.
+
+    The counts are summed by the database; the percentiles need each group's processing
+    days, which come back as two date columns and are ranked here with numpy.
+    """
+    end = last
+    returned_in = DossierRecord.returned_on.between(first, last)
+    still_open = (DossierRecord.received_on <= end) & or_(
+        DossierRecord.returned_on.is_(None), DossierRecord.returned_on > end
+    )
+    counts = db.session.execute(
         select(
             Agency.code,
             ServiceField.code,
-            DossierRecord.channel,
-            DossierRecord.received_on,
-            DossierRecord.due_on,
-            DossierRecord.returned_on,
+            func.sum(case((returned_in, 1), else_=0)),
+            func.sum(
+                case(
+                    (returned_in & (DossierRecord.returned_on <= DossierRecord.due_on), 1), else_=0
+                )
+            ),
+            func.sum(case((returned_in & (DossierRecord.channel == "online"), 1), else_=0)),
+            func.sum(case((still_open & (DossierRecord.due_on < end), 1), else_=0)),
         )
         .join(Agency, Agency.id == DossierRecord.agency_id)
         .join(Service, Service.id == DossierRecord.service_id)
         .join(ServiceField, ServiceField.id == Service.field_id)
-        .where(
-            or_(
-                DossierRecord.returned_on.between(first, last),
-                # Open at the period's end: received by then, not returned by then.
-                (DossierRecord.received_on <= last)
-                & or_(DossierRecord.returned_on.is_(None), DossierRecord.returned_on > last),
-            )
-        )
-    )
-    rows = db.session.execute(query).all()
-    if not rows:
-        return []
-    agency = np.array([r[0] for r in rows], dtype=object)
-    field = np.array([r[1] for r in rows], dtype=object)
-    online = np.array([r[2] == "online" for r in rows])
-    received = np.array([r[3] for r in rows], dtype="datetime64[D]")
-    due = np.array([r[4] for r in rows], dtype="datetime64[D]")
-    returned = np.array([r[5] if r[5] is not None else None for r in rows], dtype="datetime64[D]")
-    in_period = (returned >= np.datetime64(first)) & (returned <= np.datetime64(last))
-    end = np.datetime64(last)
-    still_open = (received <= end) & (np.isnat(returned) | (returned > end))
-    overdue = still_open & (due < end)
-    days = (returned - received).astype("timedelta64[D]").astype("float")
-    on_time = in_period & (returned <= due)
-
+        .where(or_(returned_in, still_open))
+        .group_by(Agency.code, ServiceField.code)
+    ).all()
+    days = _processing_days(first, last)
+    totals: dict[tuple[str, str], list[int]] = {}
+    for agency_code, field_code, returned, on_time, online, overdue in counts:
+        numbers = [int(returned or 0), int(on_time or 0), int(online or 0), int(overdue or 0)]
+        totals[(agency_code, field_code)] = numbers
+        whole = totals.setdefault((agency_code, ""), [0, 0, 0, 0])
+        for i, n in enumerate(numbers):
+            whole[i] += n
     lines = []
-    groups: dict[tuple[str, str], np.ndarray] = {}
-    for key in sorted({(a, f) for a, f in zip(agency, field, strict=True)}):
-        groups[key] = (agency == key[0]) & (field == key[1])
-    for code in sorted(set(agency)):
-        groups[(code, "")] = agency == code
-    for (agency_code, field_code), rows_of in sorted(groups.items()):
-        done = rows_of & in_period
-        count = int(done.sum())
-        taken = np.sort(days[done])
+    for (agency_code, field_code), (returned, on_time, online, overdue) in sorted(totals.items()):
+        taken = days.get((agency_code, field_code), np.zeros(0))
         lines.append(
             Timeliness(
                 agency_code=agency_code,
                 field_code=field_code,
-                returned=count,
-                on_time=int((rows_of & on_time).sum()),
-                on_time_rate=float((rows_of & on_time).sum() / count) if count else None,
+                returned=returned,
+                on_time=on_time,
+                on_time_rate=on_time / returned if returned else None,
                 median_days=nearest_rank(taken, 50),
                 p90_days=nearest_rank(taken, 90),
-                overdue_open=int((rows_of & overdue).sum()),
-                online_share=float((done & online).sum() / count) if count else None,
+                overdue_open=overdue,
+                online_share=online / returned if returned else None,
             )
         )
     return lines
+
+
+def _processing_days(first: date, last: date) -> dict[tuple[str, str], np.ndarray]:
+    """Sorted processing days of the dossiers returned in the period, per agency × field
+    and per agency (field "")."""
+    agencies = dict(db.session.execute(select(Agency.id, Agency.code)).all())
+    field_of = dict(
+        db.session.execute(
+            select(Service.id, ServiceField.code).join(
+                ServiceField, ServiceField.id == Service.field_id
+            )
+        ).all()
+    )
+    query = select(
+        DossierRecord.agency_id,
+        DossierRecord.service_id,
+        DossierRecord.received_on,
+        DossierRecord.returned_on,
+    ).where(DossierRecord.returned_on.between(first, last))
+    compiled = query.compile(dialect=db.session.get_bind().dialect)
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    cursor.execute(str(compiled), _positional(compiled))
+    rows = cursor.fetchall()
+    if not rows:
+        return {}
+    agency_ids, service_ids, received, returned = (list(c) for c in zip(*rows, strict=True))
+    # SQLite hands dates back as text, PostgreSQL as dates: numpy reads both.
+    taken = (
+        np.array([str(d) for d in returned], dtype="datetime64[D]")
+        - np.array([str(d) for d in received], dtype="datetime64[D]")
+    ).astype(np.int64)
+    agency = np.array([agencies[a] for a in agency_ids], dtype=object)
+    field = np.array([field_of[s] for s in service_ids], dtype=object)
+    found: dict[tuple[str, str], np.ndarray] = {}
+    for keys in (
+        np.char.add(np.char.add(agency.astype(str), "|"), field.astype(str)),
+        agency.astype(str),
+    ):
+        order = np.lexsort((taken, keys))
+        keys_sorted, taken_sorted = keys[order], taken[order]
+        starts = np.flatnonzero(np.r_[True, keys_sorted[1:] != keys_sorted[:-1]])
+        ends = np.r_[starts[1:], keys_sorted.size]
+        for begin, stop in zip(starts, ends, strict=True):
+            key = keys_sorted[begin]
+            agency_code, _, field_code = key.partition("|")
+            found[(agency_code, field_code)] = taken_sorted[begin:stop]
+    return found
+
+
+def _positional(compiled):
+    """The compiled statement's parameters in the driver's style."""
+    params = compiled.params
+    if compiled.positional:
+        return tuple(params[name] for name in compiled.positiontup)
+    return params
