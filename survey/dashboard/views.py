@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import load_only
 
 from survey import results
+from survey.agencies.models import ServiceField
 from survey.charts import bar_chart, interval_chart, priority_matrix
 from survey.dashboard import services
 from survey.dashboard.common import (
@@ -22,9 +23,11 @@ from survey.dashboard.common import (
     campaign_named,
     chosen_run,
 )
+from survey.dossiers import timeliness as dossier_timeliness
 from survey.extensions import db
 from survey.i18n import localized
 from survey.labels import code_label
+from survey.local_time import today
 from survey.permissions import requires
 from survey.reform import services as reform
 from survey.reform.models import ReformFramework
@@ -73,6 +76,12 @@ def show_campaign(code: str):
             select(ReformFramework).order_by(ReformFramework.code, ReformFramework.id)
         ).all(),
         "upload": ImportForm(),
+        "timeliness": dossier_timeliness.for_campaign(campaign, today()),
+        "agency_names": {a.code: agency_name(a) for a in campaign.agencies},
+        "field_names": {
+            f.code: localized({"vi": f.name_vi, "en": f.name_en})
+            for f in db.session.scalars(select(ServiceField))
+        },
     }
     if chosen is not None:
         estimates = results.agency_estimates(chosen, index.code)

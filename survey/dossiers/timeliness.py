@@ -173,3 +173,38 @@ def _positional(compiled):
     if compiled.positional:
         return tuple(params[name] for name in compiled.positiontup)
     return params
+
+
+@dataclass(frozen=True)
+class CampaignTimeliness:
+    agencies: list[Timeliness]  # one line per agency, lowest on-time rate first
+    fields: list[Timeliness]  # one line per service field, all the campaign's agencies
+    first: date
+    last: date
+
+
+def for_campaign(campaign, today: date) -> CampaignTimeliness | None:
+    """The campaign's agencies over its period (up to today): None without records."""
+    last = min(campaign.period_end, today)
+    if last < campaign.period_start:
+        return None
+    codes = {a.code for a in campaign.agencies}
+    lines = [line for line in timeliness(campaign.period_start, last) if line.agency_code in codes]
+    if not lines:
+        return None
+    agencies = [line for line in lines if not line.field_code]
+    agencies.sort(key=lambda t: (t.on_time_rate is None, t.on_time_rate or 0, t.agency_code))
+    by_field: dict[str, list[int]] = {}
+    for line in lines:
+        if line.field_code:
+            sums = by_field.setdefault(line.field_code, [0, 0, 0])
+            sums[0] += line.returned
+            sums[1] += line.on_time
+            sums[2] += line.overdue_open
+    fields = [
+        Timeliness("", code, returned, on_time, on_time / returned if returned else None,
+                   None, None, overdue, None)
+        for code, (returned, on_time, overdue) in by_field.items()
+    ]  # fmt: skip
+    fields.sort(key=lambda t: (t.on_time_rate is None, t.on_time_rate or 0, t.field_code))
+    return CampaignTimeliness(agencies, fields, campaign.period_start, last)

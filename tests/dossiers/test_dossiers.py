@@ -263,3 +263,23 @@ def test_frame_counts_come_from_the_dossiers_returned_in_the_period(offices, db,
         select(AuditEvent).where(AuditEvent.action == "campaign.frame_counts")
     )
     assert event.after["XA-EAKAR|DD"] == 4
+
+
+def test_the_campaign_overview_shows_on_time_rates_lowest_first(offices, db, client, login_as):
+    from datetime import date
+
+    sxd, xa = offices
+    import_records(_csv(*TABLE), actor="test")
+    campaign = factories.campaign(
+        agencies=[sxd, xa], period_start=date(2026, 3, 1), period_end=date(2026, 3, 31)
+    )
+    db.session.commit()
+    login_as("evaluator")
+    page = client.get(f"/results/{campaign.code}").get_data(as_text=True)
+    section = page[page.index('id="timeliness"') :]
+    section = section[: section.index('id="reform"')]
+    assert "Hồ sơ trả kết quả đúng hạn" in section
+    assert "01/03/2026 – 31/03/2026" in section
+    assert "60,0%" in section, "the commune: 3 of 5 on time, in Vietnamese numbers"
+    land = section[section.index("Theo lĩnh vực") :]
+    assert land.index("50,0%") < land.index("100,0%"), "land (2 of 4) before civil status"
