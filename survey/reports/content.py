@@ -14,9 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from survey import results
-from survey.agencies.models import Agency
+from survey.agencies.models import Agency, ServiceField
 from survey.campaigns.models import Campaign
+from survey.dossiers.timeliness import Timeliness, timeliness
 from survey.extensions import db
+from survey.local_time import local
 from survey.privacy import mask_personal_data
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.models import QuestionnaireVersion
@@ -205,6 +207,9 @@ class AgencyReport:
     versus_previous: Mapping[str, Any] | None = None
     versus_group: Mapping[str, Any] | None = None
     items: list[results.ItemResult] = field(default_factory=list)
+    # The agency's dossiers from the one-stop shop's records: (field name, line), the
+    # whole agency last; empty without records.
+    timeliness: list[tuple[Mapping[str, str] | None, Timeliness]] = field(default_factory=list)
 
     @property
     def overall(self) -> Mapping[str, Any]:
@@ -242,7 +247,21 @@ def agency_report(campaign: Campaign, agency: Agency, run: AnalysisRun) -> Agenc
         versus_previous=results.previous_comparison_for(run, agency),
         versus_group=results.comparison_for(run, agency),
         items=results.item_results(rows, definition) if rows else [],
+        timeliness=_timeliness(campaign, agency, run),
     )
+
+
+def _timeliness(campaign: Campaign, agency: Agency, run: AnalysisRun) -> list:
+    """The agency's dossiers over the campaign's period, up to the run's cut-off day."""
+    last = min(campaign.period_end, local(run.cutoff_at).date())
+    if last < campaign.period_start:
+        return []
+    lines = [t for t in timeliness(campaign.period_start, last) if t.agency_code == agency.code]
+    names = {
+        f.code: {"vi": f.name_vi, "en": f.name_en} for f in db.session.scalars(select(ServiceField))
+    }
+    fields = [(names.get(t.field_code), t) for t in lines if t.field_code]
+    return fields + [(None, t) for t in lines if not t.field_code]
 
 
 def comments(run: AnalysisRun, agency: Agency, definition: Definition) -> list[str]:

@@ -409,3 +409,30 @@ def test_charts_write_numbers_as_the_reports_language_does(app, demo_run):
     assert all("," in n for n in in_vietnamese), in_vietnamese[:5]
     in_english = svg_numbers.findall(english)
     assert all("." in n for n in in_english), in_english[:5]
+
+
+def test_the_agency_report_shows_its_dossiers_returned_on_time(app, fixed_run, db):
+    """With the one-stop shop's records, the agency's report gives its on-time rate per
+    field and in all; records outside the period or of another agency do not count."""
+    from survey.dossiers.importing import import_records
+
+    campaign, stored = fixed_run
+    agency = next(a for a in campaign.agencies if a.code == "SXD")
+    field = factories.service_field(code="XD", name_vi="Xây dựng", name_en="Construction")
+    factories.service(agency=agency, field=field, code="XD-01")
+    header = "dossier_code,agency_code,service_code,channel,received_date,due_date,"
+    header += "returned_date,result,phone\n"
+    rows = [
+        "H1,SXD,XD-01,counter,2026-02-01,2026-02-10,2026-02-05,approved,",  # on time, 4 days
+        "H2,SXD,XD-01,online,2026-02-01,2026-02-10,2026-02-21,approved,",  # late, 20 days
+        "H3,SXD,XD-01,counter,2025-12-01,2025-12-10,2025-12-05,approved,",  # before the period
+    ]
+    import_records((header + "\n".join(rows) + "\n").encode(), actor="test")
+    with app.test_request_context():
+        html = render.agency_html(campaign, agency, stored, "vi")
+    section = html[html.index("Hồ sơ trả kết quả đúng hạn") :]
+    section = section[: section.index("</table>")]
+    assert "Xây dựng" in section
+    assert "Tất cả lĩnh vực" in section
+    assert section.count("50,00%") == 2, "1 of 2, in the field and in all"
+    assert ">20<" in section, "p90 of 4 and 20 days (nearest rank)"
