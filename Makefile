@@ -15,7 +15,7 @@ run: $(VENV)/.installed translations
 	@scripts/system-packages
 	@mkdir -p instance
 	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) db upgrade
-	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) demo seed --if-empty --responses $(DEMO_RESPONSES)
+	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) demo seed --if-empty --dossiers --responses $(DEMO_RESPONSES)
 	@SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) demo accounts
 	@echo "Serving the platform on http://127.0.0.1:$(PORT), with a job worker beside it"
 	export SURVEY_ENV=$${SURVEY_ENV:-development}; \

@@ -147,3 +147,29 @@ def _fingerprint(tmp_path, seed: int) -> str:
 def test_a_seed_gives_the_same_responses_every_time(tmp_path):
     assert _fingerprint(tmp_path, 11) == _fingerprint(tmp_path, 11)
     assert _fingerprint(tmp_path, 11) != _fingerprint(tmp_path, 12)
+
+
+def test_the_demo_has_the_dossier_records_behind_its_frame_counts(runner, db):
+    """make run seeds records too: each frame count is the dossiers the agency returned in
+    that field during the period, and land comes back late more often."""
+    from survey.campaigns.models import Campaign
+    from survey.dossiers import frames
+    from survey.dossiers.models import DossierRecord
+    from survey.dossiers.timeliness import timeliness
+
+    result = runner.invoke(args=["demo", "seed", "--responses", "50", "--dossiers"])
+    assert result.exit_code == 0, result.output
+    assert "dossier records" in result.output
+    campaign = db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
+    counted = {(a.code, f.code): n for (a, f), n in frames.counted(campaign).items()}
+    framed = {(c.agency.code, c.service_field.code): c.dossiers for c in campaign.frame_counts}
+    assert counted == framed
+    assert _count(DossierRecord, DossierRecord.returned_on.is_(None)) > 0, "some still open"
+    lines = timeliness(campaign.period_start, campaign.period_end)
+    rate = {}
+    for line in lines:
+        if line.field_code:
+            on_time, returned = rate.get(line.field_code == "DD", (0, 0))
+            rate[line.field_code == "DD"] = (on_time + line.on_time, returned + line.returned)
+    land, other = (rate[k][0] / rate[k][1] for k in (True, False))
+    assert land < other - 0.1

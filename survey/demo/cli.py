@@ -54,26 +54,34 @@ def _development_only(command):
     help="Random seed: the same seed gives the same responses.",
 )
 @click.option(
+    "--dossiers",
+    is_flag=True,
+    help="Also write the dossier records behind the frame counts (make run does).",
+)
+@click.option(
     "--if-empty",
     is_flag=True,
     help="Do nothing when the database already has agencies (used by make run).",
 )
 @_development_only
-def seed_command(responses: int, random_seed: int, if_empty: bool) -> None:
+def seed_command(responses: int, random_seed: int, dossiers: bool, if_empty: bool) -> None:
     """Create the demo province (Đắk Lắk) with a campaign 'demo' and synthetic responses."""
     if if_empty and province_exists():
         click.echo("the database already has agencies; demo seed skipped")
         return
     started = time.perf_counter()
     try:
-        outcome = seed(responses, random_seed, progress=lambda m: click.echo(m, err=True))
+        outcome = seed(
+            responses, random_seed, dossiers=dossiers, progress=lambda m: click.echo(m, err=True)
+        )
     except DemoError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(
         f"demo province: {outcome.agencies} agencies, campaign '{outcome.campaign.code}' with "
-        f"{outcome.submissions} submissions and {outcome.answers} answers "
-        f"in {time.perf_counter() - started:.1f} s"
+        f"{outcome.submissions} submissions and {outcome.answers} answers"
+        + (f", {outcome.dossier_records} dossier records" if outcome.dossier_records else "")
+        + f" in {time.perf_counter() - started:.1f} s"
     )
 
 

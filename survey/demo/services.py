@@ -65,13 +65,14 @@ class SeedOutcome:
     agencies: int
     submissions: int
     answers: int
+    dossier_records: int = 0
 
 
 def province_exists() -> bool:
     return db.session.scalar(select(func.count()).select_from(Agency)) > 0
 
 
-def seed(responses: int, seed: int, *, progress=None) -> SeedOutcome:
+def seed(responses: int, seed: int, *, dossiers: bool = False, progress=None) -> SeedOutcome:
     """Create (or reuse) the demo province and add `responses` synthetic submissions.
 
     Refuses, changing nothing, when the demo campaign already has submissions.
@@ -135,14 +136,22 @@ def seed(responses: int, seed: int, *, progress=None) -> SeedOutcome:
     )
     bulk.write(submissions, answers)
     _cover_responses(campaign, generated)
+    records = 0
+    if dossiers:
+        # The one-stop shop's records behind the frame counts (survey/demo/dossiers.py).
+        from survey.demo.dossiers import seed_dossiers
+
+        if progress:
+            progress("writing the dossier records")
+        records = seed_dossiers(campaign, np.random.default_rng(seed))
     audit.record(
         "demo.seed",
         "campaign",
         campaign.id,
         actor="demo seed",
-        after={"responses": responses, "seed": seed},
+        after={"responses": responses, "seed": seed, "dossier_records": records},
     )
-    return SeedOutcome(campaign, len(strata), responses, answer_count)
+    return SeedOutcome(campaign, len(strata), responses, answer_count, records)
 
 
 def _campaign() -> Campaign:
