@@ -116,6 +116,7 @@ def register_job_kinds() -> None:
     """Each package's long work, so that workers and job pages know it (survey/jobs)."""
     from survey.audit.views import AUDIT_EXPORT
     from survey.campaigns.services import CLOSE_ENDED
+    from survey.dossiers.retention import ERASE_PHONES
     from survey.jobs.kinds import register
     from survey.paper.jobs import PAPER_FORMS
     from survey.reports.jobs import AGENCY_REPORTS, REPORT_PDF
@@ -123,7 +124,7 @@ def register_job_kinds() -> None:
     from survey.runs.jobs import ANALYSIS_RUN
 
     register(ANALYSIS_RUN, AGENCY_REPORTS, REPORT_PDF, PAPER_FORMS, AUDIT_EXPORT)
-    register(CLOSE_ENDED, PURGE_DRAFTS)
+    register(CLOSE_ENDED, PURGE_DRAFTS, ERASE_PHONES)
 
 
 def register_blueprints(app: Flask) -> None:

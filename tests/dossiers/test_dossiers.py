@@ -283,3 +283,28 @@ def test_the_campaign_overview_shows_on_time_rates_lowest_first(offices, db, cli
     assert "60,0%" in section, "the commune: 3 of 5 on time, in Vietnamese numbers"
     land = section[section.index("Theo lĩnh vực") :]
     assert land.index("50,0%") < land.index("100,0%"), "land (2 of 4) before civil status"
+
+
+def test_phones_go_thirty_days_after_the_dossier_was_returned(offices, db, app):
+    """Only to invite the applicant: a returned dossier keeps its phone 30 days; one still
+    in process keeps it; the worker's hourly task erases the rest, audited."""
+    rows = (
+        "P1,SXD,XD-01,counter,2026-01-01,2026-01-10,2026-01-05,approved,0912345678",
+        "P2,SXD,XD-01,counter,2026-02-01,2026-02-10,2026-02-05,approved,0912345679",
+        "P3,SXD,XD-01,counter,2026-01-01,2026-01-10,,,0912345670",
+    )
+    import_records(_csv(*rows), actor="test")
+    db.session.commit()
+    from datetime import date
+
+    from survey.dossiers.retention import erase_old_phones
+
+    assert erase_old_phones(date(2026, 3, 6)) == 1, "P1: returned 60 days before"
+    phones = dict(db.session.execute(select(DossierRecord.dossier_code, DossierRecord.phone)).all())
+    assert phones == {"P1": None, "P2": "0912345679", "P3": "0912345670"}
+    assert erase_old_phones(date(2026, 3, 6)) == 0
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "privacy.erase_dossier_phones")
+    )
+    assert event.after["phones_erased"] == 1
+    assert hasattr(app.extensions["huey"], "survey_erase_dossier_phones"), "scheduled"

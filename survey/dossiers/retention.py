@@ -1,0 +1,57 @@
+"""How long a dossier record keeps its phone number: the applicant's phone is there only
+to invite them to the survey (a single-use link by SMS), so it goes PHONE_DAYS after the
+dossier was returned (the links of an invitation last as long by default). Dossiers still
+in process keep theirs. The rest of the record stays: timeliness needs no phone."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import update
+
+from survey.audit import services as audit
+from survey.dossiers.models import DossierRecord
+from survey.extensions import db
+from survey.jobs.kinds import Periodic
+from survey.local_time import today
+
+PHONE_DAYS = 30
+
+
+def erase_old_phones(day: date) -> int:
+    """Erase the phones of dossiers returned more than PHONE_DAYS before `day`; how many.
+    Audited when any; the caller commits."""
+    erased = db.session.execute(
+        update(DossierRecord)
+        .where(
+            DossierRecord.phone.is_not(None),
+            DossierRecord.returned_on < day - timedelta(days=PHONE_DAYS),
+        )
+        .values(phone=None)
+    ).rowcount
+    if erased:
+        audit.record(
+            "privacy.erase_dossier_phones",
+            "dossier_record",
+            None,
+            actor="retention",
+            after={
+                "phones_erased": erased,
+                "returned_before": str(day - timedelta(days=PHONE_DAYS)),
+            },
+        )
+    return erased
+
+
+def _erase_now() -> str | None:
+    erased = erase_old_phones(today())
+    db.session.commit()
+    return (
+        f"erased the phones of {erased} dossiers returned over {PHONE_DAYS} days ago"
+        if erased
+        else None
+    )
+
+
+# Once an hour: a phone outlives its purpose by an hour at most.
+ERASE_PHONES = Periodic("survey.erase_dossier_phones", minute="41", run=_erase_now)
