@@ -197,25 +197,15 @@ def insert_submission(
         ).scalar_one()
     # Plain inserts, not ORM objects: a form has some forty answers and this is the
     # hottest write of the platform.
-    rows = []
-    for code, value in values.items():
-        for position, single in enumerate(value if isinstance(value, list) else [value]):
-            as_int = isinstance(single, int)
-            rows.append(
-                {
-                    "submission_id": submission_id,
-                    "item_code": code,
-                    "position": position,
-                    "value_int": single if as_int else None,
-                    "value_text": None if as_int else single,
-                }
-            )
-    if rows:
-        _insert_answers(submission_id, rows)
+    arrays = _answer_arrays(values)
+    if arrays["codes"]:
+        _insert_answers(submission_id, arrays)
     return submission_id
 
 
 def _answer_arrays(values: dict[str, Any]) -> dict[str, list]:
+    """The answer rows as four parallel lists (a multiple choice gives one row per
+    value): what PostgreSQL unnests, and what other databases insert row by row."""
     arrays: dict[str, list] = {"codes": [], "positions": [], "ints": [], "texts": []}
     for code, value in values.items():
         for position, single in enumerate(value if isinstance(value, list) else [value]):
@@ -273,20 +263,23 @@ _UNNEST_ANSWERS = text(
 )
 
 
-def _insert_answers(submission_id: int, rows: list[dict[str, Any]]) -> None:
+def _insert_answers(submission_id: int, arrays: dict[str, list]) -> None:
     # (The survey's own path on PostgreSQL writes answers with the submission, below.)
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(
-            _UNNEST_ANSWERS,
+        db.session.execute(_UNNEST_ANSWERS, {"submission_id": submission_id, **arrays})
+    else:
+        rows = [
             {
                 "submission_id": submission_id,
-                "codes": [r["item_code"] for r in rows],
-                "positions": [r["position"] for r in rows],
-                "ints": [r["value_int"] for r in rows],
-                "texts": [r["value_text"] for r in rows],
-            },
-        )
-    else:
+                "item_code": code,
+                "position": position,
+                "value_int": value_int,
+                "value_text": value_text,
+            }
+            for code, position, value_int, value_text in zip(
+                arrays["codes"], arrays["positions"], arrays["ints"], arrays["texts"], strict=True
+            )
+        ]
         db.session.execute(insert(Answer.__table__), rows)
 
 
