@@ -26,3 +26,18 @@ def one_of(column: str, values: Sequence[str], name: str | None = None) -> Check
 def enum_column(values: Sequence[str], **kwargs):
     """A short string column for an enumeration (paired with `one_of` on the table)."""
     return mapped_column(String(max(len(v) for v in values)), **kwargs)
+
+
+def raw_statement(query) -> tuple[str, tuple | dict]:
+    """SQL and parameters of a SQLAlchemy query for the driver's own cursor (bulk reads
+    skip SQLAlchemy's row objects), with times written as SQLAlchemy stores them."""
+    from survey.extensions import db
+
+    dialect = db.session.get_bind().dialect
+    compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    if dialect.paramstyle == "pyformat":  # psycopg: %(name)s placeholders
+        return str(compiled), compiled.params
+    params = (compiled.params[name] for name in compiled.positiontup)
+    return str(compiled), tuple(
+        p.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(p, datetime) else p for p in params
+    )

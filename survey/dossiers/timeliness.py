@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy import case, func, or_, select
 
 from survey.agencies.models import Agency, Service, ServiceField
+from survey.db import raw_statement
 from survey.dossiers.models import DossierRecord
 from survey.extensions import db
 
@@ -137,9 +138,8 @@ def _processing_days(first: date, last: date) -> dict[tuple[str, str], np.ndarra
         DossierRecord.received_on,
         DossierRecord.returned_on,
     ).where(DossierRecord.returned_on.between(first, last))
-    compiled = query.compile(dialect=db.session.get_bind().dialect)
     cursor = db.session.connection().connection.driver_connection.cursor()
-    cursor.execute(str(compiled), _positional(compiled))
+    cursor.execute(*raw_statement(query))
     rows = cursor.fetchall()
     if not rows:
         return {}
@@ -165,14 +165,6 @@ def _processing_days(first: date, last: date) -> dict[tuple[str, str], np.ndarra
             agency_code, _, field_code = key.partition("|")
             found[(agency_code, field_code)] = taken_sorted[begin:stop]
     return found
-
-
-def _positional(compiled):
-    """The compiled statement's parameters in the driver's style."""
-    params = compiled.params
-    if compiled.positional:
-        return tuple(params[name] for name in compiled.positiontup)
-    return params
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import case, select
 
 from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
+from survey.db import raw_statement
 from survey.extensions import db
 from survey.questionnaires.definition import Definition
 from survey.responses import coded
@@ -149,7 +150,7 @@ def _joined(texts, width: int) -> tuple[bytes, np.ndarray]:
 def _fetch(query, width: int) -> tuple[dict[str, np.ndarray], bytes]:
     """Rows through the DBAPI cursor: SQLAlchemy's row objects would double the time."""
     cursor = db.session.connection().connection.driver_connection.cursor()
-    cursor.execute(*_compiled(query))
+    cursor.execute(*raw_statement(query))
     rows = cursor.fetchall()
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in COLUMNS]
     raw = {}
@@ -243,7 +244,7 @@ def _fill_from_answer_rows(items, ids, submissions, codes) -> None:
         Answer.value_int.is_not(None),
     )
     cursor = db.session.connection().connection.driver_connection.cursor()
-    cursor.execute(*_compiled(long_form))
+    cursor.execute(*raw_statement(long_form))
     while batch := cursor.fetchmany(1_000_000):
         flat = np.fromiter(chain.from_iterable(batch), dtype=np.int64, count=3 * len(batch))
         triples = flat.reshape(-1, 3)
@@ -251,15 +252,3 @@ def _fill_from_answer_rows(items, ids, submissions, codes) -> None:
         for j in np.unique(triples[:, 1]):
             mine = triples[:, 1] == j
             items[j][rows[mine]] = triples[mine, 2]
-
-
-def _compiled(query) -> tuple[str, tuple]:
-    """SQL and parameters for the raw cursor, with times written as SQLAlchemy stores them."""
-    dialect = db.session.get_bind().dialect
-    compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-    if dialect.paramstyle == "pyformat":  # psycopg: %(name)s placeholders
-        return str(compiled), compiled.params
-    params = (compiled.params[name] for name in compiled.positiontup)
-    return str(compiled), tuple(
-        p.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(p, datetime) else p for p in params
-    )
