@@ -8,7 +8,6 @@ phone optional). The service code, within the agency, gives the service field.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,6 +16,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from survey.agencies.models import Agency, Service
 from survey.audit import services as audit
+from survey.campaigns.invitations import DOSSIER, PHONE
 from survey.csv_files import CsvError, CsvProblem, read_rows
 from survey.db import utcnow
 from survey.dossiers.models import DOSSIER_CHANNELS, DOSSIER_RESULTS, DossierRecord
@@ -33,8 +33,7 @@ COLUMNS = (
     "result",
 )
 OPTIONAL = ("phone",)
-DOSSIER = re.compile(r"^[A-Za-z0-9._/-]{1,64}$")
-PHONE = re.compile(r"^\+?[0-9 .-]{8,16}$")
+# Dossier codes and phones (DOSSIER, PHONE) read as in the invitations export.
 MAX_FILE_BYTES = 1024 * 2**20  # the command line reads a province's yearly export
 CHUNK = 5_000
 # What an update compares and writes: a record is unchanged when all of these are.

@@ -55,13 +55,14 @@ def _describe(condition: Condition, definition: Definition, language: str, codes
     if condition.answered is not None:
         return f"{subject} {words['answered'] if condition.answered else words['blank']}"
     question = definition.item(condition.item)
-    labels = _value_labels(question, definition, language)
+    labels = value_labels(question, definition, language)
     values = f" {words['or']} ".join(
         f"{v} ({labels[v]})" if v in labels else str(v) for v in condition.values
     )
     return f"{subject} {words['is']} {values}"
 
 
-def _value_labels(question, definition: Definition, language: str) -> dict[int, str]:
+def value_labels(question, definition: Definition, language: str) -> dict[int, str]:
+    """A coded item's codes with their labels in `language` (skip instructions, codebooks)."""
     options = question.coded_options(definition.satisfaction_scale) or ()
     return {value: localized(label, language) for value, label in options}

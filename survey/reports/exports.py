@@ -25,13 +25,13 @@ from survey.csv_files import spreadsheet_safe
 from survey.extensions import db
 from survey.i18n import localized
 from survey.privacy import mask_personal_data
-from survey.questionnaires.definition import Definition
 from survey.questionnaires.types import (
     MultipleChoiceQuestion,
     NumberQuestion,
     ServiceQuestion,
     ShortTextQuestion,
 )
+from survey.questionnaires.wording import value_labels
 from survey.responses import coded
 from survey.responses.models import Answer, Submission, SubmissionReview
 from survey.runs.models import AnalysisRun
@@ -103,7 +103,7 @@ def responses(campaign: Campaign, language: str = "vi") -> tuple[pd.DataFrame, C
                 np.where(np.isnan(values), pd.NA, values), dtype="Int64"
             )
             codebook.variables[question.code] = label
-            codebook.values[question.code] = _value_labels(question, definition, language)
+            codebook.values[question.code] = value_labels(question, definition, language)
         elif isinstance(question, MultipleChoiceQuestion):
             chosen = long[long["item_code"] == question.code]
             answered = np.zeros(len(frame), dtype=bool)
@@ -202,11 +202,6 @@ def _fill(values: np.ndarray, long: pd.DataFrame, code: str, index, legacy) -> N
     for sid, value in zip(rows["submission_id"], rows["value_int"], strict=True):
         if legacy[index[sid]] and value is not None and not pd.isna(value):
             values[index[sid]] = value
-
-
-def _value_labels(question, definition: Definition, language: str) -> dict[int, str]:
-    options = question.coded_options(definition.satisfaction_scale) or ()
-    return {value: localized(label, language) for value, label in options}
 
 
 def write_responses(campaign: Campaign, fmt: str, output: Path, language: str = "vi") -> Path:
