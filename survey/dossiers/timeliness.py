@@ -63,13 +63,49 @@ def nearest_rank(sorted_values: np.ndarray, percent: float) -> int | None:
     return int(sorted_values[rank - 1])
 
 
+# Lines already computed, by everything they show (see `timeliness`): a campaign overview
+# or a report reads them again without scanning a year of dossiers (seconds) each time.
+_computed: dict[tuple, list[Timeliness]] = {}
+
+
 def timeliness(first: date, last: date) -> list[Timeliness]:
     """Every agency × field with dossiers returned or overdue in the period, then each
     agency's line (field empty), ordered by agency and field codes.
 
     The counts are summed by the database; the percentiles need each group's processing
-    days, which come back as two date columns and are ranked here with numpy.
+    days, which come back as two date columns and are ranked here with numpy. The lines
+    are kept by what they show: the database, the period, the agencies' codes, the
+    services' fields, and the records' state. Records are only written by imports, which
+    stamp `updated_at` on every record they create or change, and never deleted, so
+    their count, highest id and latest stamp change whenever a line could.
     """
+    agencies = dict(db.session.execute(select(Agency.id, Agency.code)).all())
+    field_of = dict(
+        db.session.execute(
+            select(Service.id, ServiceField.code).join(
+                ServiceField, ServiceField.id == Service.field_id
+            )
+        ).all()
+    )
+    state = db.session.execute(
+        select(func.count(), func.max(DossierRecord.id), func.max(DossierRecord.updated_at))
+    ).one()
+    key = (
+        str(db.session.get_bind().engine.url),
+        first,
+        last,
+        tuple(state),
+        tuple(sorted(agencies.items())),
+        tuple(sorted(field_of.items())),
+    )
+    if key not in _computed:
+        if len(_computed) >= 32:
+            _computed.clear()
+        _computed[key] = _timeliness(first, last, agencies, field_of)
+    return list(_computed[key])
+
+
+def _timeliness(first: date, last: date, agencies, field_of) -> list[Timeliness]:
     end = last
     returned_in = DossierRecord.returned_on.between(first, last)
     still_open = (DossierRecord.received_on <= end) & or_(
@@ -94,7 +130,7 @@ def timeliness(first: date, last: date) -> list[Timeliness]:
         .where(or_(returned_in, still_open))
         .group_by(Agency.code, ServiceField.code)
     ).all()
-    days = _processing_days(first, last)
+    days = _processing_days(first, last, agencies, field_of)
     totals: dict[tuple[str, str], list[int]] = {}
     for agency_code, field_code, returned, on_time, online, overdue in counts:
         numbers = [int(returned or 0), int(on_time or 0), int(online or 0), int(overdue or 0)]
@@ -121,17 +157,11 @@ def timeliness(first: date, last: date) -> list[Timeliness]:
     return lines
 
 
-def _processing_days(first: date, last: date) -> dict[tuple[str, str], np.ndarray]:
+def _processing_days(
+    first: date, last: date, agencies: dict[int, str], field_of: dict[int, str]
+) -> dict[tuple[str, str], np.ndarray]:
     """Sorted processing days of the dossiers returned in the period, per agency × field
-    and per agency (field "")."""
-    agencies = dict(db.session.execute(select(Agency.id, Agency.code)).all())
-    field_of = dict(
-        db.session.execute(
-            select(Service.id, ServiceField.code).join(
-                ServiceField, ServiceField.id == Service.field_id
-            )
-        ).all()
-    )
+    and per agency (field ""); `agencies` and `field_of` map ids to codes."""
     query = select(
         DossierRecord.agency_id,
         DossierRecord.service_id,

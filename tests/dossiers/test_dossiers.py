@@ -308,3 +308,27 @@ def test_phones_go_thirty_days_after_the_dossier_was_returned(offices, db, app):
     )
     assert event.after["phones_erased"] == 1
     assert hasattr(app.extensions["huey"], "survey_erase_dossier_phones"), "scheduled"
+
+
+def test_timeliness_is_kept_by_what_it_shows_and_follows_every_change(offices, db):
+    """Read again at once while nothing changed; a later export or a corrected agency
+    code changes the lines."""
+    from datetime import date
+
+    from survey.dossiers.timeliness import timeliness
+
+    import_records(_csv(*TABLE), actor="test")
+    march = (date(2026, 3, 1), date(2026, 3, 31))
+    before = {(t.agency_code, t.field_code): t for t in timeliness(*march)}
+    assert before[("XA-EAKAR", "DD")].overdue_open == 2
+    assert timeliness(*march) == list(before.values())
+    later = [r for r in TABLE if not r.startswith("D5,")]
+    later.append("D5,XA-EAKAR,DD-01,counter,2026-03-02,2026-03-20,2026-03-25,approved,")
+    import_records(_csv(*later), actor="test")
+    after = {(t.agency_code, t.field_code): t for t in timeliness(*march)}
+    assert after[("XA-EAKAR", "DD")].overdue_open == 1, "D5 came back in March"
+    assert after[("XA-EAKAR", "DD")].returned == 5
+    _sxd, xa = offices
+    xa.code = "XA-EA-KAR"
+    db.session.flush()
+    assert {t.agency_code for t in timeliness(*march)} == {"XA-EA-KAR"}
