@@ -1,9 +1,9 @@
 """Dossier records at a province's scale: import N records from a one-stop-shop CSV
-export, import the same file again (every record unchanged), and compute a year's
-timeliness.
+export, import the same file again (every record unchanged), compute a year's
+timeliness, and send records through the API in batches of 5,000 (new, then again).
 
     python bench/dossiers_bench.py --database-url postgresql+psycopg://postgres@127.0.0.1/scratch \\
-        [--records 1000000]
+        [--records 1000000] [--api-records 200000]
 
 Point it at a scratch database: it migrates it and seeds the demo province if empty. The
 last line printed is one JSON object with the figures.
@@ -61,6 +61,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--api-records", type=int, default=200_000)
     arguments = parser.parse_args()
     os.environ.update({"SURVEY_ENV": "development", "SURVEY_DATABASE_URL": arguments.database_url})
     sys.path.insert(0, str(ROOT))
@@ -101,7 +102,58 @@ def main() -> None:
         figures["timeliness_s"] = round(time.perf_counter() - started, 2)
         figures["timeliness_lines"] = len(lines)
         print(f"timeliness of a year: {figures['timeliness_s']} s, {len(lines)} lines")
+        figures.update(_api(app, services, arguments.api_records))
         print(json.dumps(figures))
+
+
+def _api(app, services, records: int) -> dict:
+    """Records per second through POST /api/v1/dossiers, 5,000 a call, over the app's
+    WSGI stack in this process (JSON decoding, token, checks, upsert, audit): first new
+    records, then the same batches again (every record unchanged)."""
+    from survey.dossiers.api import MAX_BATCH
+    from survey.extensions import db
+    from survey.integrations import tokens
+
+    _, secret = tokens.create("bench", "bench", actor="bench", user_id=None)
+    db.session.commit()
+    app.config["RATELIMIT_ENABLED"] = False
+    client = app.test_client()
+    today = date.today()
+    batches = []
+    for start in range(0, records, MAX_BATCH):
+        batch = []
+        for i in range(start, min(start + MAX_BATCH, records)):
+            agency, service = services[i % len(services)]
+            received = today - timedelta(days=20 + i % 200)
+            batch.append(
+                {
+                    "dossier_code": f"API-{i:09d}",
+                    "agency_code": agency,
+                    "service_code": service,
+                    "channel": "online",
+                    "received_date": received.isoformat(),
+                    "due_date": (received + timedelta(days=10)).isoformat(),
+                    "returned_date": (received + timedelta(days=7 + i % 9)).isoformat(),
+                    "result": "approved",
+                    "phone": "0912345678",
+                }
+            )
+        batches.append(json.dumps({"records": batch}))
+    figures = {}
+    for label in ("api_new_records_per_s", "api_unchanged_records_per_s"):
+        started = time.perf_counter()
+        for body in batches:
+            response = client.post(
+                "/api/v1/dossiers",
+                data=body,
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {secret}"},
+            )
+            assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        elapsed = time.perf_counter() - started
+        figures[label] = round(records / elapsed)
+        print(f"{label}: {figures[label]:,} ({len(batches)} calls of {MAX_BATCH} in {elapsed:.1f} s)")
+    return figures
 
 
 if __name__ == "__main__":

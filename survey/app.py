@@ -53,6 +53,12 @@ def select_locale() -> str:
 
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/"):
+        # Systems calling the API have no session: they ask in Accept-Language.
+        return (
+            request.accept_languages.best_match(LANGUAGES)
+            or current_app.config["BABEL_DEFAULT_LOCALE"]
+        )
     choice = request.args.get("lang")
     if choice in LANGUAGES:
         session["lang"] = choice
@@ -139,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.dashboard import views as _views  # noqa: F401
     from survey.dashboard.common import blueprint as dashboard
     from survey.dossiers.views import blueprint as dossiers
+    from survey.integrations.views import blueprint as integrations
     from survey.jobs.views import blueprint as jobs
     from survey.main.views import blueprint as main
     from survey.paper.views import blueprint as paper
@@ -162,9 +169,13 @@ def register_blueprints(app: Flask) -> None:
         paper,
         jobs,
         dossiers,
+        integrations,
         *admin_blueprints(),
     ):
         app.register_blueprint(blueprint)
+    from survey.dossiers.api import register as register_api
+
+    register_api(app)
 
 
 # No inline scripts or styles anywhere: the policy can forbid them outright.
@@ -227,6 +238,9 @@ def refuse_nul_bytes():
 
 def register_errorhandlers(app: Flask) -> None:
     def render_error(error: HTTPException):
+        if request.path.startswith("/api/"):
+            # Outside the API's routes (an unknown path, say) the API still answers JSON.
+            return {"code": error.code, "status": error.name}, error.code
         page = render_template("errors/error.html", error=error)
         if error.code == 429:
             # The limits count per minute; rate-limit headers are off (config.py).

@@ -22,6 +22,7 @@ VARIABLES = {
     "SURVEY_RATELIMIT_STORAGE_URL": "where rate-limit counters live: memory:// or redis://host",
     "SURVEY_RATE_LIMIT_CLIENT": "survey posts allowed per client, e.g. 20/minute;200/hour",
     "SURVEY_RATE_LIMIT_POINT": "survey posts allowed per service point, e.g. 120/minute",
+    "SURVEY_RATE_LIMIT_API": "API calls allowed per integration token, e.g. 600/minute",
     "SURVEY_TRUSTED_PROXIES": "reverse proxies in front of the app (0 = none, the default)",
     "SURVEY_IDLE_TIMEOUT_MINUTES": "staff are signed out after this many idle minutes (30)",
     "SURVEY_POINT_CACHE_SECONDS": "seconds a QR code's survey details are kept in memory (30)",
@@ -142,6 +143,7 @@ def load_config(
         for name, default in (
             ("SURVEY_RATE_LIMIT_CLIENT", "20/minute;200/hour"),
             ("SURVEY_RATE_LIMIT_POINT", "120/minute"),
+            ("SURVEY_RATE_LIMIT_API", "600/minute"),
         )
     }
     proxies = _whole_number(environ, "SURVEY_TRUSTED_PROXIES", 0, 0, 5)
@@ -165,6 +167,13 @@ def load_config(
 
     return {
         "SURVEY_ENV": env,
+        # The integration API (survey/dossiers/api.py): its OpenAPI document is served at
+        # /api/v1/openapi.json. No documentation page: it would load scripts from a CDN.
+        "API_TITLE": "SIPAS",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
         "RATELIMIT_STORAGE_URI": storage,
         # X-RateLimit-* headers would cost every survey post a second round trip to
         # the counters (the window's state); a refused post says Retry-After instead.

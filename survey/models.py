@@ -4,6 +4,7 @@ from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
 from survey.audit.models import AuditEvent
 from survey.campaigns.models import Campaign, FrameCount, Invitation, campaign_agency
 from survey.dossiers.models import DossierRecord
+from survey.integrations.models import IntegrationToken
 from survey.jobs.models import Job
 from survey.paper.models import Batch, PaperEntry, PaperForm, PaperResolution
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
@@ -21,6 +22,7 @@ __all__ = [
     "Campaign",
     "DossierRecord",
     "FrameCount",
+    "IntegrationToken",
     "Invitation",
     "Job",
     "PaperEntry",

@@ -1,4 +1,6 @@
-"""Who may open what. Every endpoint declares it: `@public` or `@requires(role, ...)`.
+"""Who may open what. Every endpoint declares it: `@public`, `@requires(role, ...)` or,
+for the API other systems call, `@integration` (an integration token, checked by the
+API's own blueprint).
 
 An endpoint with neither is refused for everyone (and a test that walks the URL map
 fails), so a new route cannot be exposed by forgetting a rule.
@@ -17,6 +19,13 @@ STAFF = ("admin", "surveyor", "evaluator", "agency-viewer")
 
 def public(view: Callable) -> Callable:
     view.public = True
+    return view
+
+
+def integration(view: Callable) -> Callable:
+    """For API endpoints: callers show an integration token, which the API's blueprint
+    checks before the view runs (survey/dossiers/api.py)."""
+    view.integration = True
     return view
 
 
@@ -45,6 +54,8 @@ def check_declared() -> None:
         return
     view = current_app.view_functions.get(request.endpoint)
     if view is None or getattr(view, "public", False) or hasattr(view, "allowed_roles"):
+        return
+    if getattr(view, "integration", False):
         return
     if request.endpoint == "static":
         return

@@ -9,7 +9,7 @@ phone optional). The service code, within the agency, gives the service field.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
@@ -20,7 +20,9 @@ from survey.campaigns.invitations import DOSSIER, PHONE
 from survey.csv_files import CsvError, CsvProblem, read_rows
 from survey.db import utcnow
 from survey.dossiers.models import DOSSIER_CHANNELS, DOSSIER_RESULTS, DossierRecord
+from survey.dossiers.retention import PHONE_DAYS
 from survey.extensions import db
+from survey.local_time import today
 
 COLUMNS = (
     "dossier_code",
@@ -56,23 +58,31 @@ class Imported:
     unchanged: int
 
 
+class Codes:
+    """Agencies' and services' ids by code, read once for a file or a batch."""
+
+    def __init__(self) -> None:
+        self.agencies = dict(db.session.execute(select(Agency.code, Agency.id)).all())
+        self.services = {
+            (agency_id, code): service_id
+            for service_id, agency_id, code in db.session.execute(
+                select(Service.id, Service.agency_id, Service.code)
+            )
+        }
+
+
 def import_records(data: bytes, *, actor: str, user_id: int | None = None) -> Imported:
     """Check every row, then write them all (CsvError naming every bad row otherwise).
     The caller commits."""
-    agencies = dict(db.session.execute(select(Agency.code, Agency.id)).all())
-    services = {
-        (agency_id, code): service_id
-        for service_id, agency_id, code in db.session.execute(
-            select(Service.id, Service.agency_id, Service.code)
-        )
-    }
+    codes = Codes()
+    phones_since = phones_from()
     problems: list[CsvProblem] = []
     rows: dict[str, dict] = {}
     seen: dict[str, int] = {}
     for number, row in read_rows(
         data, required=COLUMNS, optional=OPTIONAL, max_bytes=MAX_FILE_BYTES
     ):
-        record, row_problems = _read(number, row, agencies, services)
+        record, row_problems = read_record(number, row, codes, phones_since)
         code = row["dossier_code"]
         if code in seen:
             row_problems.append(
@@ -87,7 +97,7 @@ def import_records(data: bytes, *, actor: str, user_id: int | None = None) -> Im
         rows[code] = record
     if problems:
         raise CsvError(problems)
-    outcome = _write(rows)
+    outcome = write_records(rows)
     audit.record(
         "dossiers.import",
         "dossier_record",
@@ -103,7 +113,18 @@ def import_records(data: bytes, *, actor: str, user_id: int | None = None) -> Im
     return outcome
 
 
-def _read(number: int, row: dict, agencies, services) -> tuple[dict, list[CsvProblem]]:
+def phones_from() -> date:
+    """Dossiers returned before this day bring no phone in: the retention rule has
+    erased theirs already, and a cumulative export must not bring it back."""
+    return today() - timedelta(days=PHONE_DAYS)
+
+
+def read_record(
+    number: int, row: dict, codes: Codes, phones_since: date
+) -> tuple[dict, list[CsvProblem]]:
+    """One row of text as a record ready to write, and what is wrong with it. The API
+    passes a record's index as `number`."""
+    agencies, services = codes.agencies, codes.services
     problems: list[CsvProblem] = []
 
     def problem(column: str, message: str) -> None:
@@ -162,6 +183,8 @@ def _read(number: int, row: dict, agencies, services) -> tuple[dict, list[CsvPro
     phone = row.get("phone", "") or None
     if phone is not None and not PHONE.match(phone):
         problem("phone", _("%(value)s is not a phone number", value=phone))
+    if returned is not None and returned < phones_since:
+        phone = None
     record = {
         "dossier_code": row["dossier_code"],
         "agency_id": agency_id,
@@ -172,6 +195,7 @@ def _read(number: int, row: dict, agencies, services) -> tuple[dict, list[CsvPro
         "returned_on": returned,
         "result": result,
         "phone": phone,
+        "source_system": None,
     }
     return record, problems
 
@@ -188,7 +212,58 @@ def _day(text: str, column: str, problem, *, required: bool) -> date | None:
         return None
 
 
-def _write(rows: dict[str, dict]) -> Imported:
+def write_records(rows: dict[str, dict], system: str | None = None) -> Imported:
+    """Create or update the records by dossier code; records written for a province
+    system (the API) carry its code. The caller has checked each record and, for a
+    system, that none belongs to another."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _upsert_postgresql(rows, system)
+    return _write_in_steps(rows, system)
+
+
+def _upsert_postgresql(rows: dict[str, dict], system: str | None) -> Imported:
+    """One INSERT … ON CONFLICT per chunk: PostgreSQL updates only records that changed
+    and says which rows it created (xmax = 0), so nothing is read first."""
+    table = DossierRecord.__table__
+    columns = ("dossier_code", *FIELDS)
+    types = {c: table.c[c].type.compile(dialect=db.session.get_bind().dialect) for c in columns}
+    arrays = ", ".join(f"CAST(%({c})s AS {types[c]}[])" for c in columns)
+    changed = " OR ".join(f"dossier_record.{f} IS DISTINCT FROM excluded.{f}" for f in FIELDS)
+    # Names come from FIELDS and the table, never from input (hence the noqa: S608).
+    target = ", ".join((*columns, "source_system", "updated_at"))
+    source = (
+        "SELECT *, CAST(%(system)s AS varchar), CAST(%(now)s AS timestamp) "  # noqa: S608
+        f"FROM unnest({arrays})"
+    )
+    settings = ", ".join(
+        (
+            *(f"{f} = excluded.{f}" for f in FIELDS),
+            "source_system = coalesce(excluded.source_system, dossier_record.source_system)",
+            "updated_at = excluded.updated_at",
+        )
+    )
+    sql = (
+        f"INSERT INTO dossier_record ({target}) {source} "
+        f"ON CONFLICT (dossier_code) DO UPDATE SET {settings} WHERE {changed} "
+        "RETURNING (xmax = 0)"
+    )
+    records = list(rows.values())
+    now = utcnow()
+    created = updated = 0
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    for start in range(0, len(records), CHUNK):
+        chunk = records[start : start + CHUNK]
+        params = {c: [r[c] for r in chunk] for c in columns}
+        cursor.execute(sql, {**params, "system": system, "now": now}, binary=True)
+        for (was_created,) in cursor.fetchall():
+            if was_created:
+                created += 1
+            else:
+                updated += 1
+    return Imported(created=created, updated=updated, unchanged=len(records) - created - updated)
+
+
+def _write_in_steps(rows: dict[str, dict], system: str | None) -> Imported:
     known: dict[str, tuple] = {}
     codes = list(rows)
     for start in range(0, len(codes), CHUNK):
@@ -197,6 +272,7 @@ def _write(rows: dict[str, dict]) -> Imported:
             select(
                 DossierRecord.id,
                 DossierRecord.dossier_code,
+                DossierRecord.source_system,
                 *[getattr(DossierRecord, f) for f in FIELDS],
             ).where(DossierRecord.dossier_code.in_(chunk))
         ):
@@ -206,12 +282,17 @@ def _write(rows: dict[str, dict]) -> Imported:
     for code, record in rows.items():
         existing = known.get(code)
         if existing is None:
-            new.append({**record, "updated_at": now})
+            new.append({**record, "source_system": system, "updated_at": now})
         elif tuple(getattr(existing, f) for f in FIELDS) == tuple(record[f] for f in FIELDS):
             unchanged += 1
         else:
             changed.append(
-                {"record_id": existing.id, **{f: record[f] for f in FIELDS}, "updated_at": now}
+                {
+                    "record_id": existing.id,
+                    **{f: record[f] for f in FIELDS},
+                    "source_system": system or existing.source_system,
+                    "updated_at": now,
+                }
             )
     table = DossierRecord.__table__
     for start in range(0, len(new), CHUNK):
@@ -220,7 +301,7 @@ def _write(rows: dict[str, dict]) -> Imported:
         statement = (
             update(table)
             .where(table.c.id == bindparam("record_id"))
-            .values({f: bindparam(f) for f in (*FIELDS, "updated_at")})
+            .values({f: bindparam(f) for f in (*FIELDS, "source_system", "updated_at")})
         )
         connection = db.session.connection()
         for start in range(0, len(changed), CHUNK):

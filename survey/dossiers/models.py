@@ -41,6 +41,9 @@ class DossierRecord(db.Model):
     result: Mapped[str | None] = mapped_column(String(16))
     # For inviting the applicant to the survey; never leaves through exports or the API.
     phone: Mapped[str | None] = mapped_column(String(20))
+    # The province system whose API token wrote the record (survey/integrations); empty
+    # for file imports. A token cannot change another system's records.
+    source_system: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     agency: Mapped[Agency] = relationship()

@@ -285,29 +285,46 @@ def test_the_campaign_overview_shows_on_time_rates_lowest_first(offices, db, cli
     assert land.index("50,0%") < land.index("100,0%"), "land (2 of 4) before civil status"
 
 
-def test_phones_go_thirty_days_after_the_dossier_was_returned(offices, db, app):
+def test_phones_go_thirty_days_after_the_dossier_was_returned(offices, db, app, monkeypatch):
     """Only to invite the applicant: a returned dossier keeps its phone 30 days; one still
-    in process keeps it; the worker's hourly task erases the rest, audited."""
+    in process keeps it; the worker's hourly task erases the rest, audited; and a
+    cumulative export imported again does not bring an erased phone back."""
+    from datetime import timedelta
+
+    from survey.dossiers.retention import erase_old_phones
+    from survey.local_time import today
+
+    def day(days_ago: int) -> str:
+        return str(today() - timedelta(days=days_ago))
+
     rows = (
-        "P1,SXD,XD-01,counter,2026-01-01,2026-01-10,2026-01-05,approved,0912345678",
-        "P2,SXD,XD-01,counter,2026-02-01,2026-02-10,2026-02-05,approved,0912345679",
-        "P3,SXD,XD-01,counter,2026-01-01,2026-01-10,,,0912345670",
+        f"P1,SXD,XD-01,counter,{day(40)},{day(35)},{day(25)},approved,0912345678",
+        f"P2,SXD,XD-01,counter,{day(20)},{day(15)},{day(10)},approved,0912345679",
+        f"P3,SXD,XD-01,counter,{day(60)},{day(50)},,,0912345670",
     )
     import_records(_csv(*rows), actor="test")
     db.session.commit()
-    from datetime import date
 
-    from survey.dossiers.retention import erase_old_phones
-
-    assert erase_old_phones(date(2026, 3, 6)) == 1, "P1: returned 60 days before"
+    assert erase_old_phones(today() + timedelta(days=10)) == 1, "P1: returned 35 days before"
     phones = dict(db.session.execute(select(DossierRecord.dossier_code, DossierRecord.phone)).all())
     assert phones == {"P1": None, "P2": "0912345679", "P3": "0912345670"}
-    assert erase_old_phones(date(2026, 3, 6)) == 0
+    assert erase_old_phones(today() + timedelta(days=10)) == 0
     event = db.session.scalar(
         select(AuditEvent).where(AuditEvent.action == "privacy.erase_dossier_phones")
     )
     assert event.after["phones_erased"] == 1
     assert hasattr(app.extensions["huey"], "survey_erase_dossier_phones"), "scheduled"
+
+    # The same export again ten days later: P1 was returned over 30 days before, its
+    # phone stays out, as does that of a dossier returned long ago.
+    monkeypatch.setattr("survey.dossiers.importing.today", lambda: today() + timedelta(days=10))
+    older = (f"P4,SXD,XD-01,counter,{day(90)},{day(80)},{day(70)},approved,0912345671",)
+    import_records(_csv(*rows, *older), actor="test")
+    db.session.commit()
+    phones = dict(db.session.execute(select(DossierRecord.dossier_code, DossierRecord.phone)).all())
+    assert phones["P1"] is None
+    assert phones["P4"] is None
+    assert phones["P2"] == "0912345679"
 
 
 def test_timeliness_is_kept_by_what_it_shows_and_follows_every_change(offices, db):
