@@ -18,6 +18,7 @@ from analysis.compare import (
     compare_to_mean,
     compare_to_previous,
     design_degrees_of_freedom,
+    gaps,
     holm,
     precision,
     precision_flags,
@@ -44,6 +45,7 @@ from analysis.weights import (
     cell_weights,
     margins_with_missing,
     rake,
+    selection_weights,
     trim_and_rake,
 )
 
@@ -74,6 +76,7 @@ __all__ = [
     "design_degrees_of_freedom",
     "estimate_indices",
     "estimate_means",
+    "gaps",
     "holm",
     "key_drivers",
     "margins_with_missing",
@@ -83,5 +86,6 @@ __all__ = [
     "rake",
     "rank_intervals",
     "rank_intervals_of",
+    "selection_weights",
     "trim_and_rake",
 ]

@@ -53,6 +53,69 @@ def _two_sided(t, df) -> np.ndarray:
         return np.where(df > 0, 2 * special.stdtr(df, -np.abs(t)), np.nan)
 
 
+@dataclass(frozen=True)
+class Gap:
+    """Within one group (an agency), one kind of respondent's estimate minus another's
+    (answers about dossiers returned on time minus those about late ones, say)."""
+
+    group: str
+    first: float
+    second: float
+    difference: float
+    se: float
+    df: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+
+
+def gaps(
+    table: IndexTable,
+    code: str,
+    first: str,
+    second: str,
+    *,
+    df: Mapping[str, float],
+    level: float = 0.95,
+) -> list[Gap]:
+    """For each group g in `df`, the estimate of domain "g|first" minus that of
+    "g|second", its SE √(V₁₁ + V₂₂ − 2V₁₂) from the table's covariance (R's svycontrast of
+    the domains' totals), and a t interval on the group's degrees of freedom `df[g]`.
+    A group without both domains, or without variance in one, gets NaNs."""
+    column = table.column(code)
+    covariance = table.covariance(code)
+    found = []
+    quantile = special.stdtrit
+    for group, group_df in df.items():
+        names = (f"{group}|{first}", f"{group}|{second}")
+        if not all(name in table.domains for name in names):
+            values = [np.nan] * 2
+            difference = se = np.nan
+        else:
+            i, j = (table.domain_index(name) for name in names)
+            values = [float(table.estimate[i, column]), float(table.estimate[j, column])]
+            difference = values[0] - values[1]
+            variance = covariance[i, i] + covariance[j, j] - 2 * covariance[i, j]
+            se = float(np.sqrt(variance)) if variance >= 0 else np.nan
+        usable = group_df > 0 and np.isfinite(se)
+        t = difference / se if usable and se > 0 else np.nan
+        half = float(quantile(group_df, 0.5 + level / 2)) * se if usable else np.nan
+        found.append(
+            Gap(
+                group=group,
+                first=values[0],
+                second=values[1],
+                difference=difference,
+                se=se,
+                df=float(group_df),
+                ci_low=difference - half,
+                ci_high=difference + half,
+                p_value=float(_two_sided(t, group_df)) if usable else np.nan,
+            )
+        )
+    return found
+
+
 def compare_to_mean(
     table: IndexTable,
     code: str,

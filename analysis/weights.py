@@ -113,6 +113,39 @@ def cell_weights(
     return CellWeights(weights=weights, collapsed=collapsed, unrepresented=unrepresented)
 
 
+def selection_weights(
+    cells: Sequence[Hashable],
+    probabilities: np.ndarray,
+    selected: Mapping[Hashable, float],
+    group_of: Mapping[Hashable, Hashable],
+) -> CellWeights:
+    """Design weights 1/π adjusted for nonresponse within weighting cells.
+
+    For respondent k of cell c, selected with probability π_k:
+    w_k = (1/π_k) · S_c / Σ_{respondents j of c} (1/π_j), where S_c = Σ 1/π over
+    everyone selected in c (respondents or not). Each cell's weights sum to S_c, the
+    estimated number of dossiers in its frame; within a cell they keep the proportions
+    of 1/π. Cells with selections but no respondent are collapsed into the rest of their
+    group exactly as `cell_weights` collapses frame counts (`selected` plays N_s).
+    """
+    probabilities = np.asarray(probabilities, dtype=float)
+    if probabilities.size and not (
+        np.all(np.isfinite(probabilities)) and np.all((probabilities > 0) & (probabilities <= 1))
+    ):
+        raise WeightingError("every selection probability must lie in (0, 1]")
+    inverse = 1.0 / probabilities
+    labels, code = np.unique(np.asarray(cells), return_inverse=True)
+    # The cells' sums of 1/π over respondents, with equal-weight cell totals from
+    # cell_weights (which does the collapsing and the checks) turned back into S'_c.
+    equal = cell_weights(cells, selected, group_of)
+    totals = np.bincount(code, weights=equal.weights, minlength=labels.size)  # S'_c
+    responding = np.bincount(code, weights=inverse, minlength=labels.size)
+    weights = inverse * (totals / responding)[code]
+    return CellWeights(
+        weights=weights, collapsed=equal.collapsed, unrepresented=equal.unrepresented
+    )
+
+
 MISSING_LEVEL = "missing"
 
 

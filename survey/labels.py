@@ -48,6 +48,19 @@ LABELS = {
         "burst": _l("many forms from one device in minutes"),
         "outside_period": _l("outside the campaign period"),
     },
+    "dossier_channel": {
+        "counter": _l("at the counter"),
+        "online": _l("online"),
+        "post": _l("by post"),
+    },
+    "dossier_timeliness": {
+        "on_time": _l("returned on time"),
+        "late": _l("returned late"),
+    },
+    "weighting": {
+        "frame": _l("frame counts per agency × service field"),
+        "selection": _l("1/π of drawn invitations, adjusted for nonresponse within cells"),
+    },
     "design": {
         "element": _l("element design (respondents sampled within weighting cells)"),
         "clustered": _l("clustered design (respondents reached in sampled clusters)"),

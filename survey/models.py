@@ -2,7 +2,14 @@
 
 from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
 from survey.audit.models import AuditEvent
-from survey.campaigns.models import Campaign, FrameCount, Invitation, campaign_agency
+from survey.campaigns.models import (
+    Campaign,
+    FrameCount,
+    Invitation,
+    SamplingCell,
+    SamplingPlan,
+    campaign_agency,
+)
 from survey.dossiers.models import DossierRecord
 from survey.integrations.models import IntegrationToken
 from survey.jobs.models import Job
@@ -32,6 +39,8 @@ __all__ = [
     "QuestionnaireVersion",
     "ReformFramework",
     "ReformPoints",
+    "SamplingCell",
+    "SamplingPlan",
     "Service",
     "ServiceField",
     "ServicePoint",

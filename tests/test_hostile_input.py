@@ -57,6 +57,9 @@ COUNTED = (
     "paper_entry",
     "submission_review",
     "reform_points",
+    "integration_token",
+    "dossier_record",
+    "sampling_plan",
 )
 PARAMETER = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
 
@@ -85,6 +88,8 @@ def world(app, db):
         "assignment_id": "1",
         "job_id": "0" * 32,
         "serial": "SXD-000001-8",
+        "token_id": "1",
+        "dossier_code": "H1",
     }
     clients = {}
     for role in ROLES:

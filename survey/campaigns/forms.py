@@ -53,6 +53,49 @@ class CampaignForm(Form):
         choices=choices([("", "—"), ("day_point", _l("interview day × service point"))]),
         default="",
     )
+    # Where the base weights come from (METHODS.md §2).
+    weighting = SelectField(
+        _l("Weights"),
+        choices=choices(
+            [
+                ("frame", _l("Frame counts: every answer stands for its cell's dossiers")),
+                (
+                    "selection",
+                    _l("Selection: only answers to drawn invitations, weighted 1/π"),
+                ),
+            ]
+        ),
+        default="frame",
+    )
+
+
+class SamplingPlanForm(Form):
+    """The answers planned per agency and the expected response rate."""
+
+    method = SelectField(
+        _l("Answers planned per agency"),
+        choices=choices(
+            [
+                ("yamane", _l("Yamane's formula at a 5% margin (as provincial plans state it)")),
+                ("margin", _l("For a target margin of error")),
+            ]
+        ),
+        default="yamane",
+    )
+    margin = IntegerField(
+        _l("Target margin of error (percentage points)"),
+        default=7,
+        validators=[InputRequired(), NumberRange(min=1, max=49)],
+    )
+    response_rate = IntegerField(
+        _l("Expected response rate (%)"),
+        default=30,
+        validators=[InputRequired(), NumberRange(min=1, max=100)],
+    )
+
+
+class DrawForm(Form):
+    through = DateField(_l("Dossiers returned up to"), validators=[DataRequired()])
 
 
 class FrameImportForm(Form):

@@ -30,6 +30,16 @@ CAMPAIGN_STATUSES = ("draft", "open", "closed")
 DESIGNS = ("element", "clustered")
 DESIGN_STRATA = ("cell", "cell_channel", "agency")
 DESIGN_CLUSTERS = ("day_point",)
+# Where the base weights come from (METHODS.md §2): "frame": every respondent of a cell
+# stands for N_s / n_s of its dossiers; "selection": only respondents of invitations
+# drawn with a known probability count, weighted 1/π and adjusted for nonresponse
+# within their cell.
+WEIGHTINGS = ("frame", "selection")
+# The dossier's timeliness, carried by an invitation and the answers it brought.
+DOSSIER_TIMELINESS = ("on_time", "late")
+# How an invitation ended (AAPOR): complete (at least 80% of the index items answered),
+# partial (50-80%), breakoff (sent with fewer). None: not answered (yet).
+INVITATION_OUTCOMES = ("complete", "partial", "breakoff")
 
 campaign_agency = Table(
     "campaign_agency",
@@ -49,6 +59,7 @@ class Campaign(db.Model):
         ),
         one_of("design", DESIGNS),
         one_of("design_strata", DESIGN_STRATA),
+        one_of("weighting", WEIGHTINGS),
         CheckConstraint(
             "(design = 'element' AND design_cluster IS NULL) OR "
             "(design = 'clustered' AND design_cluster IS NOT NULL "
@@ -79,6 +90,9 @@ class Campaign(db.Model):
     design: Mapped[str] = enum_column(DESIGNS, default="element", server_default="element")
     design_strata: Mapped[str] = enum_column(DESIGN_STRATA, default="cell", server_default="cell")
     design_cluster: Mapped[str | None] = enum_column(DESIGN_CLUSTERS)
+    weighting: Mapped[str] = enum_column(WEIGHTINGS, default="frame", server_default="frame")
+    # Invitations have been drawn from the dossiers returned up to this day (inclusive).
+    invitations_drawn_through: Mapped[date | None] = mapped_column(Date)
     # The reform-score framework the campaign's indices feed (optional).
     framework_id: Mapped[int | None] = mapped_column(ForeignKey("reform_framework.id"))
 
@@ -110,6 +124,47 @@ class FrameCount(db.Model):
     service_field: Mapped[ServiceField] = relationship()
 
 
+class SamplingPlan(db.Model):
+    """How many answers a campaign plans for an agency, and the selection probability
+    that gets them: π = planned / (expected response rate × dossiers with a phone)."""
+
+    __tablename__ = "sampling_plan"
+    __table_args__ = (
+        CheckConstraint("probability > 0 AND probability <= 1", name="probability"),
+        CheckConstraint("response_rate > 0 AND response_rate <= 1", name="response_rate"),
+        CheckConstraint("planned >= 0", name="planned"),
+    )
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True)
+    # The dossiers the plan rests on: returned in the reference window, and of those with
+    # a phone (the invitations' frame).
+    dossiers: Mapped[int] = mapped_column(Integer)
+    with_phone: Mapped[int] = mapped_column(Integer)
+    planned: Mapped[int] = mapped_column(Integer)
+    response_rate: Mapped[float] = mapped_column(Float)
+    probability: Mapped[float] = mapped_column(Float)
+    set_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    agency: Mapped[Agency] = relationship()
+
+
+class SamplingCell(db.Model):
+    """Where systematic selection stands in an agency × field cell: each returned dossier
+    adds π to `position`, and a dossier that takes it past 1 is selected. The first
+    position is a random start in [0, 1), so every dossier's chance is exactly π."""
+
+    __tablename__ = "sampling_cell"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True)
+    service_field_id: Mapped[int] = mapped_column(ForeignKey("service_field.id"), primary_key=True)
+    position: Mapped[float] = mapped_column(Float)
+    # Dossiers with a phone seen and selected so far (the frame of the draws).
+    seen: Mapped[int] = mapped_column(Integer, default=0)
+    selected: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Invitation(db.Model):
     """A single-use survey link for one dossier, from the one-stop shop's export.
 
@@ -120,7 +175,11 @@ class Invitation(db.Model):
     """
 
     __tablename__ = "invitation"
-    __table_args__ = (UniqueConstraint("campaign_id", "dossier_code"),)
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "dossier_code"),
+        one_of("outcome", INVITATION_OUTCOMES),
+        one_of("dossier_timeliness", DOSSIER_TIMELINESS),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
@@ -133,6 +192,14 @@ class Invitation(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     used_on: Mapped[date | None] = mapped_column(Date)
+    # Drawn invitations (survey/dossiers/sampling.py): the probability of selection, the
+    # dossier's channel and timeliness. None for links imported from a file.
+    selection_probability: Mapped[float | None] = mapped_column(Float)
+    dossier_channel: Mapped[str | None] = mapped_column(String(7))
+    dossier_timeliness: Mapped[str | None] = mapped_column(String(7))
+    # The local day the link was first opened, and how the survey ended (response rates).
+    opened_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = enum_column(INVITATION_OUTCOMES)
 
     campaign: Mapped[Campaign] = relationship()
     agency: Mapped[Agency] = relationship()

@@ -46,6 +46,7 @@ def snapshot(campaign: Campaign) -> dict:
         "status": campaign.status,
         "agencies": [a.code for a in campaign.agencies],
         "design": [campaign.design, campaign.design_strata, campaign.design_cluster],
+        "weighting": campaign.weighting,
     }
 
 
@@ -61,6 +62,7 @@ def save_campaign(
     actor: str,
     user_id: int | None,
     design: tuple[str, str, str | None] = ("element", "cell", None),
+    weighting: str = "frame",
 ) -> Campaign:
     kind, strata, cluster = design
     if kind == "clustered" and not cluster:
@@ -87,6 +89,7 @@ def save_campaign(
     campaign.period_start, campaign.period_end = period
     campaign.agencies = list(agencies)
     campaign.design, campaign.design_strata, campaign.design_cluster = kind, strata, cluster or None
+    campaign.weighting = weighting
     if campaign.status == "open":
         _refuse_overlap(campaign)
     db.session.flush()

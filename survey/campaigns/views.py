@@ -6,10 +6,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from survey import local_time
 from survey.agencies.models import Agency, ServiceField
 from survey.campaigns import invitations, services
-from survey.campaigns.forms import CampaignForm, FrameImportForm, InvitationImportForm
-from survey.campaigns.models import Campaign
+from survey.campaigns.forms import (
+    CampaignForm,
+    DrawForm,
+    FrameImportForm,
+    InvitationImportForm,
+    SamplingPlanForm,
+)
+from survey.campaigns.models import Campaign, SamplingPlan
+from survey.campaigns.response_rates import response_rates
 from survey.choices import choices
 from survey.csv_files import CsvError
 from survey.extensions import db
@@ -67,6 +75,7 @@ def _save(form: CampaignForm, campaign: Campaign | None):
             period=(form.period_start.data, form.period_end.data),
             agencies=agencies,
             design=(form.design.data, form.design_strata.data, form.design_cluster.data or None),
+            weighting=form.weighting.data,
             **actor(),
         )
     except services.CampaignError as error:
@@ -126,6 +135,16 @@ def show_campaign(campaign_id: int):
         confirm=ConfirmForm(),
         upload=FrameImportForm(),
         links=InvitationImportForm(prefix="links"),
+        plans=db.session.scalars(
+            select(SamplingPlan)
+            .join(Agency, Agency.id == SamplingPlan.agency_id)
+            .where(SamplingPlan.campaign_id == campaign.id)
+            .order_by(Agency.code)
+        ).all(),
+        plan_form=SamplingPlanForm(prefix="plan"),
+        draw_form=DrawForm(prefix="draw", through=local_time.today()),
+        rates=response_rates(campaign),
+        agencies={a.id: a for a in campaign.agencies},
     )
 
 

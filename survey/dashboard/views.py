@@ -13,6 +13,7 @@ from sqlalchemy.orm import load_only
 
 from survey import results
 from survey.agencies.models import ServiceField
+from survey.campaigns.response_rates import response_rates
 from survey.charts import bar_chart, interval_chart, priority_matrix
 from survey.dashboard import services
 from survey.dashboard.common import (
@@ -77,6 +78,8 @@ def show_campaign(code: str):
         ).all(),
         "upload": ImportForm(),
         "timeliness": dossier_timeliness.for_campaign(campaign, today()),
+        "rates": response_rates(campaign),
+        "agencies": {a.id: a for a in campaign.agencies},
         "agency_names": {a.code: agency_name(a) for a in campaign.agencies},
         "field_names": {
             f.code: localized({"vi": f.name_vi, "en": f.name_en})
@@ -96,6 +99,11 @@ def show_campaign(code: str):
                 reference_label=_("Province"),
             ),
             "lowest": results.lowest_items(chosen, definition),
+            # Widest gap first; agencies without a late dossier answered are left out.
+            "gaps": sorted(
+                (g for g in chosen.results.get("timeliness_gap", []) if g["n_late"]),
+                key=lambda g: -(g["difference"] if g["difference"] is not None else -1e9),
+            ),
             "drivers": _driver_chart(chosen, definition),
         }
     return render_template("dashboard/overview.html", **page)

@@ -4,22 +4,30 @@ before the period up to yesterday. Land dossiers are given longer and come back 
 more often, as the province complains; a few recent dossiers are still in process.
 
 The frame counts are then counted from these records, so the two agree by construction.
+Dossiers returned in the last 30 days still have the applicant's phone (retention erases
+older ones), so the demo also has a sampling plan and a draw of invitations among them;
+the synthetic answers that came by link are given the drawn invitations' probabilities
+and dossier timeliness (late dossiers going more often to less satisfied applicants), so
+the response rates and the late/on-time gap show on the dashboard.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import random
+from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, update
 
 from survey.agencies.models import Service
-from survey.campaigns.models import Campaign
+from survey.campaigns.models import Campaign, Invitation, SamplingPlan
 from survey.db import utcnow
-from survey.dossiers import frames
+from survey.dossiers import frames, sampling
 from survey.dossiers.models import DossierRecord
+from survey.dossiers.retention import PHONE_DAYS
 from survey.extensions import db
 from survey.local_time import today
+from survey.responses.models import Answer, Submission
 
 # Allowed days and the chance of coming back late, by service field (land: DD).
 ALLOWED = {"DD": (15, 30)}
@@ -38,6 +46,7 @@ def seed_dossiers(campaign: Campaign, rng: np.random.Generator) -> int:
         services.setdefault((agency_id, field_id), []).append(service_id)
     first, last = campaign.period_start, min(campaign.period_end, today() - timedelta(days=1))
     now, written, number = utcnow(), 0, 0
+    phones_from = today() - timedelta(days=PHONE_DAYS)
     rows: list[dict] = []
     for cell in campaign.frame_counts:
         offered = services.get((cell.agency_id, cell.service_field_id))
@@ -70,7 +79,10 @@ def seed_dossiers(campaign: Campaign, rng: np.random.Generator) -> int:
                     "due_on": received + timedelta(days=int(allowed[i])),
                     "returned_on": returned,
                     "result": "approved",
-                    "phone": None,
+                    # Most applicants leave a phone; only recent dossiers still have it.
+                    "phone": f"09{number % 10**8:08d}"
+                    if returned >= phones_from and number % 7
+                    else None,
                     "updated_at": now,
                 }
             )
@@ -97,7 +109,105 @@ def seed_dossiers(campaign: Campaign, rng: np.random.Generator) -> int:
             rows = []
     written += _write(rows)
     frames.set_from_records(campaign, actor="demo seed", user_id=None)
+    _invitations(campaign, rng)
     return written
+
+
+RESPONSE_RATE = 0.35
+
+
+def _invitations(campaign: Campaign, rng: np.random.Generator) -> None:
+    """A plan from the frame counts (Yamane at 5%), a draw among the recent dossiers, and
+    the answers by link matched to drawn invitations (see the module's docstring)."""
+    totals: dict[int, int] = {}
+    for cell in campaign.frame_counts:
+        totals[cell.agency_id] = totals.get(cell.agency_id, 0) + cell.dossiers
+    for agency_id, dossiers in totals.items():
+        planned = sampling.yamane(dossiers)
+        probability = min(1.0, planned / (RESPONSE_RATE * dossiers * 6 / 7))
+        db.session.add(
+            SamplingPlan(
+                campaign_id=campaign.id,
+                agency_id=agency_id,
+                dossiers=dossiers,
+                with_phone=round(dossiers * 6 / 7),
+                planned=planned,
+                response_rate=RESPONSE_RATE,
+                probability=probability,
+            )
+        )
+    db.session.flush()
+    yesterday = today() - timedelta(days=1)
+    if yesterday < campaign.period_start:
+        return
+    sampling.draw(
+        campaign,
+        yesterday,
+        actor="demo seed",
+        random=random.Random(int(rng.integers(0, 2**31))),
+    )
+    recent = datetime.combine(today() - timedelta(days=PHONE_DAYS), datetime.min.time())
+    satisfaction = dict(
+        db.session.execute(
+            select(Submission.id, func.avg(Answer.value_int))
+            .join(Answer, Answer.submission_id == Submission.id)
+            .where(
+                Submission.campaign_id == campaign.id,
+                Submission.channel != "paper",
+                Submission.submitted_at >= recent,
+                Answer.value_int.is_not(None),
+            )
+            .group_by(Submission.id)
+        ).all()
+    )
+    by_agency: dict[int, list[int]] = {}
+    for submission_id, agency_id in db.session.execute(
+        select(Submission.id, Submission.agency_id).where(Submission.id.in_(list(satisfaction)))
+    ):
+        by_agency.setdefault(agency_id, []).append(submission_id)
+    drawn: dict[int, list[Invitation]] = {}
+    for invitation in db.session.scalars(
+        select(Invitation)
+        .where(Invitation.campaign_id == campaign.id, Invitation.selection_probability.is_not(None))
+        .order_by(Invitation.id)
+    ):
+        drawn.setdefault(invitation.agency_id, []).append(invitation)
+    changes = []
+    for agency_id, invitations in drawn.items():
+        # About RESPONSE_RATE of the drawn answer: recent web answers become theirs.
+        wanted = int(rng.binomial(len(invitations), RESPONSE_RATE))
+        answered = by_agency.get(agency_id, [])[:wanted]
+        order = rng.permutation(len(invitations))
+        used = [invitations[i] for i in order[: min(len(answered), len(invitations))]]
+        for invitation in [invitations[i] for i in order[len(used) :]]:
+            if rng.random() < 0.25:  # opened, never sent: a breakoff
+                invitation.opened_on = invitation.returned_on + timedelta(days=1)
+        # Late dossiers go more often to the less satisfied: a gap to see.
+        noisy = sorted(answered, key=lambda i: satisfaction[i] + rng.normal(0, 0.6))
+        late_first = sorted(used, key=lambda inv: (inv.dossier_timeliness != "late", inv.id))
+        for submission_id, invitation in zip(noisy, late_first, strict=False):
+            invitation.opened_on = invitation.returned_on + timedelta(days=1)
+            invitation.used_on = invitation.opened_on
+            invitation.outcome = "complete" if rng.random() < 0.95 else "partial"
+            changes.append(
+                {
+                    "submission_id": submission_id,
+                    "probability": invitation.selection_probability,
+                    "timeliness": invitation.dossier_timeliness,
+                }
+            )
+    db.session.flush()
+    for change in changes:
+        db.session.execute(
+            update(Submission)
+            .where(Submission.id == change["submission_id"])
+            .values(
+                channel="web-link",
+                service_point_id=None,
+                selection_probability=change["probability"],
+                dossier_timeliness=change["timeliness"],
+            )
+        )
 
 
 def _write(rows: list[dict]) -> int:

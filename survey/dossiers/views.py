@@ -1,12 +1,14 @@
-"""Staff actions on dossier records: a campaign's frame counts from them."""
+"""Staff actions on dossier records: a campaign's frame counts from them, its sampling
+plan and its draws of invitations."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 
+from survey.campaigns.forms import DrawForm, SamplingPlanForm
 from survey.campaigns.models import Campaign
-from survey.dossiers import frames
+from survey.dossiers import frames, sampling
 from survey.extensions import db
 from survey.permissions import requires
 from survey.web import ConfirmForm, actor
@@ -35,3 +37,69 @@ def frame_counts_from_records(campaign_id: int):
             _("No dossier record of this campaign's agencies was returned in its period."), "error"
         )
     return redirect(url_for("campaigns.show_campaign", campaign_id=campaign.id) + "#frame-counts")
+
+
+@blueprint.post("/sampling-plan/<int:campaign_id>")
+@requires("admin", "evaluator")
+def set_sampling_plan(campaign_id: int):
+    campaign = db.session.get(Campaign, campaign_id) or abort(404)
+    form = SamplingPlanForm(prefix="plan")
+    back = url_for("campaigns.show_campaign", campaign_id=campaign.id) + "#sampling"
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(back)
+    try:
+        planned = sampling.plan(
+            campaign,
+            margin=form.margin.data / 100 if form.method.data == "margin" else None,
+            response_rate=form.response_rate.data / 100,
+            **actor(),
+        )
+    except sampling.SamplingError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(
+        _(
+            "Sampling plan set for %(count)s agencies: %(answers)s answers planned.",
+            count=len(planned),
+            answers=sum(p.planned for p in planned),
+        ),
+        "success",
+    )
+    return redirect(back)
+
+
+@blueprint.post("/draw/<int:campaign_id>")
+@requires("admin", "evaluator")
+def draw_invitations(campaign_id: int):
+    campaign = db.session.get(Campaign, campaign_id) or abort(404)
+    form = DrawForm(prefix="draw")
+    back = url_for("campaigns.show_campaign", campaign_id=campaign.id) + "#sampling"
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(back)
+    try:
+        drawn = sampling.draw(campaign, form.through.data, **actor())
+    except sampling.SamplingError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(
+        _(
+            "%(selected)s invitations drawn from %(seen)s dossiers with a phone returned "
+            "%(first)s – %(last)s.",
+            selected=drawn.selected,
+            seen=drawn.seen,
+            first=drawn.first.strftime("%d/%m/%Y"),
+            last=drawn.last.strftime("%d/%m/%Y"),
+        ),
+        "success",
+    )
+    return redirect(back)

@@ -16,7 +16,9 @@ from survey.audit import services as audit
 from survey.campaigns.models import Campaign
 from survey.csv_files import CsvError, CsvProblem, read_rows
 from survey.definition_files import read_file
+from survey.dossiers.timeliness import timeliness
 from survey.extensions import db
+from survey.local_time import local, today
 from survey.reform.framework import Framework, FrameworkError, load_text
 from survey.reform.models import ReformFramework, ReformPoints
 from survey.runs.models import AnalysisRun
@@ -301,6 +303,26 @@ def survey_indices(run: AnalysisRun | None) -> dict[str, dict[str, float | None]
     }
 
 
+# A criterion with `index: ON_TIME` takes the agency's on-time rate (0-100) of dossiers.
+ON_TIME = "ON_TIME"
+
+
+def on_time_rates(campaign: Campaign, run: AnalysisRun | None) -> dict[str, float | None]:
+    """Each agency's share (0-100) of dossiers returned on time over the campaign's
+    period, up to the run's cut-off day (today without a run), from the dossier records;
+    an agency without returned dossiers has None (its criterion is then missing)."""
+    last = campaign.period_end
+    last = min(last, local(run.cutoff_at).date() if run is not None else today())
+    if last < campaign.period_start:
+        return {}
+    codes = {a.code for a in campaign.agencies}
+    return {
+        line.agency_code: None if line.on_time_rate is None else 100 * line.on_time_rate
+        for line in timeliness(campaign.period_start, last)
+        if not line.field_code and line.agency_code in codes
+    }
+
+
 def previous_campaign(campaign: Campaign) -> Campaign | None:
     """The latest campaign with the same framework code that ended before this one began."""
     if campaign.framework is None:
@@ -328,6 +350,9 @@ def league(campaign: Campaign, run: AnalysisRun | None = None, *, compare=True) 
     framework = campaign.framework.definition()
     run = run or latest_run(campaign)
     indices = survey_indices(run)
+    if ON_TIME in framework.survey_indices:
+        for code, rate in on_time_rates(campaign, run).items():
+            indices.setdefault(code, {})[ON_TIME] = rate
     appraised: dict[int, dict[str, float]] = {}
     for (agency_id, code), points in points_table(campaign).items():
         if points.appraised_points is not None:

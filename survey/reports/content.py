@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from survey import results
 from survey.agencies.models import Agency, ServiceField
 from survey.campaigns.models import Campaign
+from survey.campaigns.response_rates import response_rates
 from survey.dossiers.timeliness import Timeliness, timeliness
 from survey.extensions import db
 from survey.local_time import local
@@ -77,10 +78,18 @@ class ProvinceReport:
     # citizens most want improved (Part D), province-wide.
     components: list[tuple[Any, Mapping[str, Any]]]
     expectations: list[tuple[str, Mapping[str, str], float]]
+    # Drawn invitations: response rates per agency (AAPOR), and per agency the index gap
+    # between answers about on-time and late dossiers.
+    rates: list[Any] = field(default_factory=list)
+    gaps: list[tuple[Agency, Mapping[str, Any]]] = field(default_factory=list)
 
     @property
     def index_code(self) -> str:
         return self.definition.index.code
+
+    @property
+    def agency_codes(self) -> dict[int, str]:
+        return {a.id: a.code for a in self.campaign.agencies}
 
     def extremes(self, group: str) -> tuple[AgencyLine | None, AgencyLine | None]:
         """The best and the worst published estimate of a group."""
@@ -169,6 +178,12 @@ def province_report(campaign: Campaign, run: AnalysisRun) -> ProvinceReport:
             (c, province[c.code]) for c in definition.index.components if c.code in province
         ],
         expectations=_expectations(run, definition, "all"),
+        rates=[r for r in response_rates(campaign) if not r.channel],
+        gaps=[
+            (agencies[g["group"]], g)
+            for g in run.results.get("timeliness_gap", [])
+            if g["group"] in agencies and g["n_late"]
+        ],
     )
 
 
@@ -210,6 +225,8 @@ class AgencyReport:
     # The agency's dossiers from the one-stop shop's records: (field name, line), the
     # whole agency last; empty without records.
     timeliness: list[tuple[Mapping[str, str] | None, Timeliness]] = field(default_factory=list)
+    # The index among answers about on-time and late dossiers, and their difference.
+    gap: Mapping[str, Any] | None = None
 
     @property
     def overall(self) -> Mapping[str, Any]:
@@ -248,6 +265,14 @@ def agency_report(campaign: Campaign, agency: Agency, run: AnalysisRun) -> Agenc
         versus_group=results.comparison_for(run, agency),
         items=results.item_results(rows, definition) if rows else [],
         timeliness=_timeliness(campaign, agency, run),
+        gap=next(
+            (
+                g
+                for g in run.results.get("timeliness_gap", [])
+                if g["group"] == agency.code and g["n_late"]
+            ),
+            None,
+        ),
     )
 
 

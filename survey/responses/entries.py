@@ -72,6 +72,9 @@ class Named:
 class InvitationRef:
     id: int
     service_id: int | None
+    # Passed on to the submission as coded attributes (drawn invitations only).
+    selection_probability: float | None = None
+    dossier_timeliness: str | None = None
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,12 @@ def by_link(token: str) -> Entry:
         campaign=CampaignRef.of(campaign, version_hash),
         agency=_named(invitation.agency),
         channel="web-link",
-        invitation=InvitationRef(invitation.id, invitation.service_id),
+        invitation=InvitationRef(
+            invitation.id,
+            invitation.service_id,
+            invitation.selection_probability,
+            invitation.dossier_timeliness,
+        ),
     )
 
 

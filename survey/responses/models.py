@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.agencies.models import Agency, Service, ServicePoint
-from survey.campaigns.models import Campaign
+from survey.campaigns.models import DOSSIER_TIMELINESS, Campaign
 from survey.db import enum_column, one_of, to_the_minute, utcnow
 from survey.extensions import db
 from survey.questionnaires.models import RESPONDENT_TYPES, QuestionnaireVersion
@@ -38,6 +39,7 @@ class Submission(db.Model):
     __table_args__ = (
         one_of("channel", CHANNELS),
         one_of("respondent_type", RESPONDENT_TYPES),
+        one_of("dossier_timeliness", DOSSIER_TIMELINESS),
         # The analysis reads a campaign's submissions agency by agency.
         Index("ix_submission_campaign_agency", "campaign_id", "agency_id"),
     )
@@ -71,6 +73,11 @@ class Submission(db.Model):
     # The date written on a paper form: it, not the day the form was keyed, places the
     # form in the campaign period. A day, as coarse as the period needs.
     interviewed_on: Mapped[date | None] = mapped_column(Date)
+    # Coded attributes an invitation drawn from the dossier records passes on (never the
+    # invitation, the dossier code or its dates): the selection probability the weight
+    # comes from, and whether the dossier was returned on time.
+    selection_probability: Mapped[float | None] = mapped_column(Float)
+    dossier_timeliness: Mapped[str | None] = mapped_column(String(7))
     # The coded answers again as fixed-width text, for fast analysis (responses/coded.py).
     coded_answers: Mapped[str | None] = mapped_column(Text)
 

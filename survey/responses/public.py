@@ -111,6 +111,8 @@ def answer_invitation(token: str):
         if request.method == "POST" and gone.reason == "used":
             return redirect(url_for(".show_thanks"), code=303)
         return _gone(gone.reason)
+    if request.method == "GET":
+        submit.mark_opened(entry.invitation.id)
     return _survey(entry)
 
 

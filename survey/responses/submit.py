@@ -69,23 +69,24 @@ def record(
     now = utcnow()
     today = local_time.today()
     try:
-        if entry.invitation is not None:
-            # Claim the link first: the row lock makes concurrent posts wait, and only
-            # one of them finds it unused.
-            claimed = db.session.execute(
-                update(Invitation)
-                .where(Invitation.id == entry.invitation.id, Invitation.used_on.is_(None))
-                .values(used_on=today)
-            ).rowcount
-            if claimed != 1:
-                db.session.rollback()
-                return None
         service_item = definition.service_item
         values = {
             q.code: q.coerce(answers[q.code])
             for q in definition.items
             if q.code in answers and not isinstance(q, ServiceQuestion)
         }
+        invitation = entry.invitation
+        if invitation is not None:
+            # Claim the link first: the row lock makes concurrent posts wait, and only
+            # one of them finds it unused.
+            claimed = db.session.execute(
+                update(Invitation)
+                .where(Invitation.id == invitation.id, Invitation.used_on.is_(None))
+                .values(used_on=today, outcome=outcome(definition, values))
+            ).rowcount
+            if claimed != 1:
+                db.session.rollback()
+                return None
         submission_id = insert_submission(
             entry.campaign,
             entry.agency,
@@ -98,6 +99,8 @@ def record(
             submitted_at=now,
             client_hash=client,
             form_key=form_key_hash(nonce),
+            selection_probability=invitation.selection_probability if invitation else None,
+            dossier_timeliness=invitation.dossier_timeliness if invitation else None,
             while_open=True,
         )
         if submission_id is None:
@@ -112,6 +115,31 @@ def record(
     if entry.invitation is not None:
         blend_invitation_uses(entry.campaign.id, entry.agency.id, today)
     return submission_id
+
+
+def mark_opened(invitation_id: int) -> None:
+    """The local day a link was first opened: a link opened and never sent is a breakoff
+    or refusal, one never opened a non-contact (response rates, AAPOR)."""
+    opened = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation_id, Invitation.opened_on.is_(None))
+        .values(opened_on=local_time.today())
+    ).rowcount
+    if opened:
+        db.session.commit()
+
+
+def outcome(definition: Definition, values: dict[str, Any]) -> str:
+    """How an invitation ended, by the AAPOR rule of thumb on the index items shown:
+    complete with at least 80% answered, partial with 50-80%, breakoff below."""
+    shown = {q.code for q in definition.visible_items(values)}
+    items = [q.code for q in definition.satisfaction_items if q.code in shown]
+    if not items:
+        return "complete"
+    answered = sum(1 for code in items if values.get(code) is not None) / len(items)
+    if answered >= 0.8:
+        return "complete"
+    return "partial" if answered >= 0.5 else "breakoff"
 
 
 def blend_invitation_uses(campaign_id: int, agency_id: int, day) -> None:
@@ -154,6 +182,8 @@ def insert_submission(
     form_key: str | None = None,
     dossier_hash: str | None = None,
     interviewed_on: date | None = None,
+    selection_probability: float | None = None,
+    dossier_timeliness: str | None = None,
     while_open: bool = False,
 ) -> int | None:
     """Write a submission and its answer rows; the caller commits.
@@ -182,6 +212,8 @@ def insert_submission(
         "form_key": form_key,
         "dossier_hash": dossier_hash,
         "interviewed_on": interviewed_on,
+        "selection_probability": selection_probability,
+        "dossier_timeliness": dossier_timeliness,
         "coded_answers": coded.encode(coded.coded_items(definition), values),
     }
     if while_open and db.session.get_bind().dialect.name == "postgresql":
@@ -220,7 +252,7 @@ def _answer_arrays(values: dict[str, Any]) -> dict[str, list]:
 _SUBMISSION_COLUMNS = (
     "campaign_id, questionnaire_version_id, agency_id, service_id, service_point_id, "
     "channel, respondent_type, submitted_at, duration_seconds, client_hash, form_key, "
-    "dossier_hash, interviewed_on, coded_answers"
+    "dossier_hash, interviewed_on, selection_probability, dossier_timeliness, coded_answers"
 )
 # The answer a respondent sends, on PostgreSQL: the submission (only while the campaign is
 # open and the point active) and its answers in one statement, one round trip, through

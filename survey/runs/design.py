@@ -9,7 +9,9 @@ The campaign states it (METHODS.md §1) and every run copies it into its paramet
   (intercept fieldwork); strata as declared.
 
 Weights are frame counts over respondents per agency × service field, with empty cells
-collapsed into the rest of their agency; raking always keeps the agency as a margin.
+collapsed into the rest of their agency; or, when the campaign weights by selection, 1/π
+of the invitations drawn from the dossier records, adjusted for nonresponse within the
+same cells (only their answers are then used). Raking always keeps the agency as a margin.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from sqlalchemy import func, select
 
-from analysis import Design, cell_weights, margins_with_missing, rake
+from analysis import Design, cell_weights, margins_with_missing, rake, selection_weights
 from survey import local_time
-from survey.campaigns.models import Campaign
+from survey.agencies.models import Agency, Service, ServiceField
+from survey.campaigns.models import Campaign, Invitation
+from survey.extensions import db
 from survey.runs.extract import RunInput
 
 LONELY_PSU = "adjust"
@@ -42,11 +47,44 @@ class RunDesign:
 
 def declared(campaign: Campaign) -> dict[str, Any]:
     """The campaign's declaration, as runs and reports record it."""
-    return {
+    declaration = {
         "kind": campaign.design,
         "strata": campaign.design_strata,
         "cluster": campaign.design_cluster,
+        "weighting": campaign.weighting,
     }
+    if campaign.weighting == "selection":
+        declaration["selected"] = selected_totals(campaign)
+    return declaration
+
+
+def selected_totals(campaign: Campaign) -> dict[str, float]:
+    """Σ 1/π over the campaign's drawn invitations, per agency × service field cell: the
+    dossiers each cell's respondents stand for (S_c in METHODS.md §2)."""
+    rows = db.session.execute(
+        select(
+            Agency.code,
+            ServiceField.code,
+            func.sum(1.0 / Invitation.selection_probability),
+        )
+        .join(Agency, Agency.id == Invitation.agency_id)
+        .join(Service, Service.id == Invitation.service_id)
+        .join(ServiceField, ServiceField.id == Service.field_id)
+        .where(
+            Invitation.campaign_id == campaign.id,
+            Invitation.selection_probability.is_not(None),
+        )
+        .group_by(Agency.code, ServiceField.code)
+    ).all()
+    return {f"{agency}|{field}": float(total) for agency, field, total in sorted(rows)}
+
+
+def outside_sample(data: RunInput, declaration: Mapping[str, Any]) -> np.ndarray:
+    """Rows a selection-weighted run leaves out: answers that did not come through a
+    drawn invitation (QR codes, paper, links imported from a file) have no π."""
+    if declaration.get("weighting") != "selection":
+        return np.zeros(len(data), dtype=bool)
+    return ~np.isfinite(data.probability)
 
 
 def make_design(
@@ -63,10 +101,19 @@ def make_design(
         declaration["strata"],
         declaration["cluster"],
     )
-    frames = {f"{f.agency.code}|{f.service_field.code}": f.dossiers for f in campaign.frame_counts}
-    group_of = {cell: cell.split("|", 1)[0] for cell in frames}
     cells = np.char.add(np.char.add(data.agency.astype(str), "|"), data.field.astype(str))
-    weighting = cell_weights(cells, frames, group_of)
+    if declaration.get("weighting") == "selection":
+        selected = dict(declaration.get("selected") or {})
+        group_of = {cell: cell.split("|", 1)[0] for cell in selected}
+        if np.any(outside_sample(data, declaration)):
+            raise DesignDeclarationError("answers without a selection probability in the data")
+        weighting = selection_weights(cells, data.probability, selected, group_of)
+    else:
+        frames = {
+            f"{f.agency.code}|{f.service_field.code}": f.dossiers for f in campaign.frame_counts
+        }
+        group_of = {cell: cell.split("|", 1)[0] for cell in frames}
+        weighting = cell_weights(cells, frames, group_of)
 
     strata = {
         "cell": cells,
@@ -94,6 +141,8 @@ def make_design(
         "cluster": cluster,
         "psu": "respondent" if kind == "element" else cluster,
         "weighting_cell": "agency × service field",
+        "weighting": declaration.get("weighting", "frame"),
+        "selected": dict(declaration.get("selected") or {}),
         "lonely_psu": LONELY_PSU,
         "raked": bool(margins),
         # As given (population shares), and as raked to (totals, with "missing" levels).

@@ -37,6 +37,8 @@ class RunInput:
     dossier: np.ndarray  # keyed hash of the dossier code, None when the form has none
     submitted_at: np.ndarray  # datetime64[us], UTC
     interviewed_on: np.ndarray  # datetime64[D]: the date on a paper form, NaT when none
+    probability: np.ndarray  # selection probability of a drawn invitation, NaN otherwise
+    dossier_timeliness: np.ndarray  # "on_time", "late", "" when not from a drawn invitation
     answers: dict[str, np.ndarray]  # item code -> values, NaN when not answered
 
     def __len__(self) -> int:
@@ -66,6 +68,8 @@ COLUMNS = (
     Submission.dossier_hash,
     Submission.submitted_at,
     Submission.interviewed_on,
+    Submission.selection_probability,
+    Submission.dossier_timeliness,
     Submission.coded_answers,
 )
 
@@ -121,6 +125,12 @@ def load(campaign_id: int, definition: Definition, cutoff: datetime) -> RunInput
         dossier=raw["dossier_hash"],
         submitted_at=raw["submitted_at"].astype("datetime64[us]"),
         interviewed_on=raw["interviewed_on"],
+        probability=raw["selection_probability"].astype(float),
+        dossier_timeliness=np.where(
+            raw["dossier_timeliness"] == None,  # noqa: E711 - elementwise on an object array
+            "",
+            raw["dossier_timeliness"],
+        ).astype(str),
         answers=dict(zip(codes, items, strict=True)),
     )
 
@@ -160,9 +170,8 @@ def _fetch(query, width: int) -> tuple[dict[str, np.ndarray], bytes]:
         raw[column.key] = array
     raw["submitted_at"] = np.array(raw["submitted_at"].tolist(), dtype="datetime64[us]")
     raw["interviewed_on"] = _days(raw["interviewed_on"])
-    raw["duration_seconds"] = np.array(
-        [np.nan if d is None else d for d in raw["duration_seconds"]], dtype=float
-    )
+    for name in ("duration_seconds", "selection_probability"):
+        raw[name] = np.array([np.nan if d is None else d for d in raw[name]], dtype=float)
     joined, raw["legacy"] = _joined(raw.pop("coded_answers"), width)
     return raw, joined
 
@@ -182,7 +191,14 @@ def _copy(query, width: int) -> tuple[dict[str, np.ndarray], bytes]:
         for chunk in copy:
             buffer.write(chunk)
     buffer.seek(0)
-    strings = ("channel", "respondent_type", "client_hash", "dossier_hash", "coded_answers")
+    strings = (
+        "channel",
+        "respondent_type",
+        "client_hash",
+        "dossier_hash",
+        "dossier_timeliness",
+        "coded_answers",
+    )
     table = pc.read_csv(
         buffer,
         convert_options=pc.ConvertOptions(
@@ -190,6 +206,7 @@ def _copy(query, width: int) -> tuple[dict[str, np.ndarray], bytes]:
                 **{name: pa.string() for name in strings},
                 **{n: pa.float64() for n in ("agency_id", "service_point_id", "service_id")},
                 "duration_seconds": pa.float64(),
+                "selection_probability": pa.float64(),
                 "submitted_at": pa.timestamp("us"),
                 "interviewed_on": pa.date32(),
             },
@@ -202,7 +219,7 @@ def _copy(query, width: int) -> tuple[dict[str, np.ndarray], bytes]:
     raw = {}
     for column in COLUMNS:
         values = table.column(column.key).combine_chunks()
-        if column.key in ("channel", "respondent_type"):
+        if column.key in ("channel", "respondent_type", "dossier_timeliness"):
             # A handful of distinct values: no Python string per row.
             encoded = values.dictionary_encode()
             labels = np.array([*encoded.dictionary.to_pylist(), ""], dtype=str)

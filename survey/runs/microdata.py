@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from survey.extensions import db
 from survey.runs import extract
-from survey.runs.design import make_design
+from survey.runs.design import make_design, outside_sample
 from survey.runs.models import AnalysisRun, RunFlag
 from survey.runs.services import data_hash, scheme_of
 
@@ -49,6 +49,7 @@ def run_data(analysis_run: AnalysisRun) -> tuple[str, dict[str, Any]]:
         select(RunFlag.submission_id).where(RunFlag.run_id == analysis_run.id, RunFlag.set_aside)
     ).all()
     data.keep_only(~np.isin(data.ids, set_aside))
+    data.keep_only(~outside_sample(data, parameters["design"]))
     # The run's own record of what it set aside is used, so later decisions do not count;
     # changed answers or frame counts do, and change the hash.
     if data_hash(data, campaign, parameters) != analysis_run.data_hash:

@@ -25,11 +25,13 @@ from analysis import (
     design_degrees_of_freedom,
     estimate_indices,
     estimate_means,
+    gaps,
     key_drivers,
     option_shares,
     precision_flags,
     rank_intervals,
 )
+from analysis.compare import units_less_strata
 from survey import local_time
 from survey.agencies.models import Agency
 from survey.audit import services as audit
@@ -41,7 +43,7 @@ from survey.questionnaires.models import QuestionnaireVersion
 from survey.questionnaires.types import SingleChoiceQuestion
 from survey.responses.models import Submission, SubmissionReview
 from survey.runs import extract, screening
-from survey.runs.design import DesignDeclarationError, make_design
+from survey.runs.design import DesignDeclarationError, declared, make_design, outside_sample
 from survey.runs.models import AnalysisRun, RunFlag
 
 
@@ -98,9 +100,15 @@ def run(
         raise RunError("no valid submissions to analyse")
     timings["screen"] = time.perf_counter() - clock
 
+    declaration = declared(campaign)
+    outside = outside_sample(data, declaration)
+    data.keep_only(~outside)
+    if len(data) == 0:
+        raise RunError("no answers from drawn invitations to analyse")
+
     progress("estimating", 45)
     try:
-        made = make_design(campaign, data, margins)
+        made = make_design(campaign, data, margins, declaration=declaration)
         results = estimate(made.design, data, definition, previous=previous_run(campaign))
     except (AnalysisError, DesignDeclarationError) as error:
         raise RunError(str(error)) from None
@@ -128,6 +136,8 @@ def run(
             "flagged": len(screened.flagged),
             "kept_despite_flag": len(screened.flagged & kept),
             "excluded_by_decision": int(excluded.sum()),
+            # Not from a drawn invitation, under selection weighting (no π).
+            "outside_sample": int(outside.sum()),
             "used": len(data),
         },
         results=_clean(results),
@@ -243,8 +253,38 @@ def estimate(
         "options": _option_shares(design, data, definition),
         "reliability": cronbach_alpha(design, answers, scheme),
         "drivers": _drivers(design, data, definition, scheme),
+        "timeliness_gap": _timeliness_gap(design, data, scheme),
         "design": design.describe(),
     }
+
+
+def _timeliness_gap(design: Design, data: extract.RunInput, scheme) -> list[dict[str, Any]]:
+    """Per agency, the overall index of answers about dossiers returned on time minus that
+    of answers about late ones (answers from drawn invitations carry the dossier's
+    timeliness), with its SE from the domains' covariance and a t interval on the
+    agency's degrees of freedom (METHODS.md §5). Empty without such answers."""
+    known = data.dossier_timeliness != ""
+    if not known.any():
+        return []
+    domains = np.where(
+        known, np.char.add(np.char.add(data.agency.astype(str), "|"), data.dossier_timeliness), None
+    )
+    table = estimate_indices(design, data.answers, scheme, domains)
+    agencies = sorted(set(data.agency[known].tolist()))
+    df = {a: units_less_strata(design, data.agency == a) for a in agencies}
+    counts = {
+        (a, t): int(np.count_nonzero((data.agency == a) & (data.dossier_timeliness == t)))
+        for a in agencies
+        for t in ("on_time", "late")
+    }
+    return [
+        {
+            **gap.__dict__,
+            "n_on_time": counts[(gap.group, "on_time")],
+            "n_late": counts[(gap.group, "late")],
+        }
+        for gap in gaps(table, scheme.code, "on_time", "late", df=df)
+    ]
 
 
 def _drivers(design: Design, data: extract.RunInput, definition: Definition, scheme):

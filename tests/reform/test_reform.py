@@ -245,3 +245,41 @@ def test_before_any_run_the_league_is_provisional_without_ranks(
     printed = runner.invoke(args=["reform", "league", "--campaign", small_campaign.code]).output
     assert "provisional: no analysis run yet" in printed
     assert not re.search(r"^\s+1\s+S", printed, re.M), "no rank is printed"
+
+
+def test_a_criterion_takes_the_on_time_rate_of_the_dossier_records(db):
+    """index: ON_TIME: points = maximum × the agency's share of dossiers returned on time
+    in the campaign's period (3 of 4 → 7.5 of 10); an agency without records misses it."""
+    from datetime import date, timedelta
+
+    from survey.dossiers.models import DossierRecord
+    from tests import factories
+
+    text = SMALL_FRAMEWORK.replace("index: SIPAS", "index: ON_TIME")
+    fast, slow = factories.agency(code="F"), factories.agency(code="N")
+    field = factories.service_field(code="DD")
+    service = factories.service(agency=fast, field=field)
+    campaign = factories.campaign(
+        agencies=[fast, slow], period_start=date(2026, 1, 1), period_end=date(2026, 6, 30)
+    )
+    framework, _ = services.import_framework(text=text, actor="test")
+    services.set_framework(campaign, framework, actor="test")
+    for i, late_days in enumerate((0, 0, 0, 3, 0)):
+        returned = date(2026, 3, 1) if i < 4 else date(2026, 8, 1)  # the last: outside
+        db.session.add(
+            DossierRecord(
+                dossier_code=f"R{i}",
+                agency_id=fast.id,
+                service_id=service.id,
+                channel="counter",
+                received_on=date(2026, 2, 1),
+                due_on=returned - timedelta(days=late_days),
+                returned_on=returned,
+                result="approved",
+            )
+        )
+    db.session.flush()
+    store_run(campaign, {"F": 0.5, "N": 0.5})
+    league = services.league(campaign)
+    assert league.row("F").score.total == pytest.approx(7.5)
+    assert "8.1" in league.row("N").score.missing

@@ -1,0 +1,313 @@
+"""Invitations drawn from the dossier records with known selection probabilities.
+
+A campaign's sampling plan sets, for each agency, the answers it plans (Yamane's
+n = N / (1 + N e²), as provincial plans state it, or the sample that gives a target
+margin of error for a proportion) and the probability π that gets them:
+π = planned / (expected response rate × dossiers with a phone). Each draw then takes the
+dossiers returned since the last draw, with a phone, cell by cell (agency × service
+field) in the order they were returned, and selects them systematically: every dossier
+adds π to the cell's position and one that takes it past 1 is selected. The position
+starts at a random point of [0, 1), so every dossier's chance of selection is exactly π
+(METHODS.md §2), however the draws are spaced. The invitation keeps π; the answer it
+brings carries π as a coded attribute, and the weight is 1/π adjusted for nonresponse
+within the cell (analysis.selection_weights).
+
+A wrong plan (more or fewer dossiers than expected) changes how many answers come, never
+whether the weights are right: they rest on the π actually applied.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from survey.agencies.models import Agency, Service
+from survey.audit import services as audit
+from survey.campaigns.invitations import new_token
+from survey.campaigns.models import Campaign, Invitation, SamplingCell, SamplingPlan
+from survey.db import utcnow
+from survey.dossiers.models import DossierRecord
+from survey.dossiers.retention import PHONE_DAYS
+from survey.extensions import db
+from survey.local_time import today
+
+Z95 = 1.959963984540054
+DEFAULT_RESPONSE_RATE = 0.3
+YAMANE_MARGIN = 0.05
+
+
+class SamplingError(Exception):
+    """The plan or the draw cannot be made; the message says why and what to do."""
+
+
+def yamane(dossiers: int, margin: float = YAMANE_MARGIN) -> int:
+    """Answers planned by Yamane's formula n = N / (1 + N e²), rounded up."""
+    if dossiers <= 0:
+        return 0
+    return math.ceil(dossiers / (1 + dossiers * margin**2))
+
+
+def for_margin(dossiers: int, margin: float) -> int:
+    """Answers that give a 95% margin of error `margin` for a proportion near 50% in a
+    simple random sample from `dossiers`: n0 = z² · 0.25 / e², then n0 / (1 + (n0 - 1) / N)."""
+    if dossiers <= 0:
+        return 0
+    n0 = Z95**2 * 0.25 / margin**2
+    return math.ceil(n0 / (1 + (n0 - 1) / dossiers))
+
+
+def reference_window(campaign: Campaign, day: date | None = None) -> tuple[date, date]:
+    """The dossiers a plan counts: the campaign's own period once it is over, otherwise
+    the same number of days just before it starts (the flow the period will likely see)."""
+    day = day or today()
+    if campaign.period_end < day:
+        return campaign.period_start, campaign.period_end
+    length = campaign.period_end - campaign.period_start
+    return campaign.period_start - length - timedelta(days=1), campaign.period_start - timedelta(
+        days=1
+    )
+
+
+@dataclass(frozen=True)
+class Planned:
+    agency: Agency
+    dossiers: int  # returned in the reference window
+    phone_share: float  # of the agency's dossiers returned in the last PHONE_DAYS days
+    planned: int
+    probability: float
+
+
+def plan(
+    campaign: Campaign,
+    *,
+    margin: float | None = None,
+    response_rate: float = DEFAULT_RESPONSE_RATE,
+    actor: str,
+    user_id: int | None = None,
+) -> list[Planned]:
+    """Set the campaign's sampling plan (replacing an earlier one; draws already made keep
+    the π they applied). `margin`: plan for that margin of error; None: Yamane at 5%.
+    Audited; the caller commits."""
+    if not 0 < response_rate <= 1:
+        raise SamplingError(_("The expected response rate must lie between 0 and 100%."))
+    if margin is not None and not 0 < margin < 0.5:
+        raise SamplingError(_("The margin of error must lie between 0 and 50%."))
+    first, last = reference_window(campaign)
+    agencies = {a.id: a for a in campaign.agencies}
+    if not agencies:
+        raise SamplingError(_("The campaign has no agencies."))
+    returned = dict(
+        db.session.execute(
+            select(DossierRecord.agency_id, func.count())
+            .where(
+                DossierRecord.agency_id.in_(agencies),
+                DossierRecord.returned_on.between(first, last),
+            )
+            .group_by(DossierRecord.agency_id)
+        ).all()
+    )
+    if not returned:
+        raise SamplingError(
+            _(
+                "No dossier record of the campaign's agencies was returned between %(first)s "
+                "and %(last)s: import the one-stop shop's records first.",
+                first=first.strftime("%d/%m/%Y"),
+                last=last.strftime("%d/%m/%Y"),
+            )
+        )
+    # Phones are kept PHONE_DAYS after return (retention), so the share with a phone is
+    # read from the recent records.
+    recent = today() - timedelta(days=PHONE_DAYS)
+    phones = {
+        agency_id: (total, with_phone)
+        for agency_id, total, with_phone in db.session.execute(
+            select(DossierRecord.agency_id, func.count(), func.count(DossierRecord.phone))
+            .where(DossierRecord.agency_id.in_(agencies), DossierRecord.returned_on >= recent)
+            .group_by(DossierRecord.agency_id)
+        )
+    }
+    planned: list[Planned] = []
+    db.session.query(SamplingPlan).filter_by(campaign_id=campaign.id).delete()
+    for agency_id, agency in sorted(agencies.items(), key=lambda item: item[1].code):
+        dossiers = returned.get(agency_id, 0)
+        if dossiers == 0:
+            continue
+        total, with_phone = phones.get(agency_id, (0, 0))
+        share = with_phone / total if total else 1.0
+        wanted = for_margin(dossiers, margin) if margin is not None else yamane(dossiers)
+        reachable = dossiers * share * response_rate
+        probability = 1.0 if reachable <= 0 else min(1.0, wanted / reachable)
+        planned.append(Planned(agency, dossiers, share, wanted, probability))
+        db.session.add(
+            SamplingPlan(
+                campaign_id=campaign.id,
+                agency_id=agency_id,
+                dossiers=dossiers,
+                with_phone=round(dossiers * share),
+                planned=wanted,
+                response_rate=response_rate,
+                probability=probability,
+            )
+        )
+    db.session.flush()
+    audit.record(
+        "sampling.plan",
+        "campaign",
+        campaign.id,
+        actor=actor,
+        user_id=user_id,
+        after={
+            "margin": margin,
+            "method": "margin" if margin is not None else "yamane",
+            "response_rate": response_rate,
+            "window": [str(first), str(last)],
+            "agencies": {p.agency.code: round(p.probability, 6) for p in planned},
+        },
+    )
+    return planned
+
+
+@dataclass(frozen=True)
+class Drawn:
+    first: date
+    last: date
+    seen: int  # returned dossiers with a phone in the window
+    selected: int
+    already_expired: int  # selected, but drawn too late for their link to be used
+
+
+def draw(
+    campaign: Campaign,
+    through: date,
+    *,
+    valid_days: int = PHONE_DAYS,
+    actor: str,
+    user_id: int | None = None,
+    random=None,
+) -> Drawn:
+    """Select invitations among the dossiers returned since the last draw up to `through`
+    (within the period). Audited; the caller commits."""
+    random = random or secrets.SystemRandom()
+    if campaign.status == "closed":
+        raise SamplingError(_("The campaign is closed."))
+    plans = {
+        p.agency_id: p.probability
+        for p in db.session.scalars(select(SamplingPlan).filter_by(campaign_id=campaign.id))
+    }
+    if not plans:
+        raise SamplingError(_("Set the campaign's sampling plan first."))
+    drawn_through = campaign.invitations_drawn_through
+    first = max(
+        campaign.period_start,
+        drawn_through + timedelta(days=1) if drawn_through else campaign.period_start,
+    )
+    last = min(through, campaign.period_end, today())
+    if first > last:
+        raise SamplingError(
+            _(
+                "Nothing to draw: invitations were drawn through %(day)s already.",
+                day=(drawn_through or last).strftime("%d/%m/%Y"),
+            )
+        )
+    invited = set(
+        db.session.scalars(
+            select(Invitation.dossier_code).where(
+                Invitation.campaign_id == campaign.id, Invitation.dossier_code.is_not(None)
+            )
+        )
+    )
+    records = db.session.execute(
+        select(
+            DossierRecord.dossier_code,
+            DossierRecord.agency_id,
+            DossierRecord.service_id,
+            Service.field_id,
+            DossierRecord.channel,
+            DossierRecord.due_on,
+            DossierRecord.returned_on,
+            DossierRecord.phone,
+        )
+        .join(Service, Service.id == DossierRecord.service_id)
+        .where(
+            DossierRecord.agency_id.in_(plans),
+            DossierRecord.returned_on.between(first, last),
+            DossierRecord.phone.is_not(None),
+        )
+        .order_by(
+            DossierRecord.agency_id,
+            Service.field_id,
+            DossierRecord.returned_on,
+            DossierRecord.dossier_code,
+        )
+    ).all()
+    cells = {
+        (c.agency_id, c.service_field_id): c
+        for c in db.session.scalars(select(SamplingCell).filter_by(campaign_id=campaign.id))
+    }
+    now = utcnow()
+    seen = selected = expired = 0
+    for record in records:
+        if record.dossier_code in invited:
+            continue  # invited already (a link imported from a file): not in this frame
+        key = (record.agency_id, record.field_id)
+        cell = cells.get(key)
+        if cell is None:
+            cell = SamplingCell(
+                campaign_id=campaign.id,
+                agency_id=record.agency_id,
+                service_field_id=record.field_id,
+                position=random.random(),
+                seen=0,
+                selected=0,
+            )
+            db.session.add(cell)
+            cells[key] = cell
+        probability = plans[record.agency_id]
+        cell.seen += 1
+        seen += 1
+        cell.position += probability
+        if cell.position < 1:
+            continue
+        cell.position -= 1
+        cell.selected += 1
+        selected += 1
+        expires = datetime.combine(record.returned_on + timedelta(days=valid_days + 1), time())
+        expired += expires <= now
+        db.session.add(
+            Invitation(
+                campaign_id=campaign.id,
+                token=new_token(),
+                dossier_code=record.dossier_code,
+                agency_id=record.agency_id,
+                service_id=record.service_id,
+                returned_on=record.returned_on,
+                phone=record.phone,
+                expires_at=expires,
+                selection_probability=probability,
+                dossier_channel=record.channel,
+                dossier_timeliness="on_time" if record.returned_on <= record.due_on else "late",
+            )
+        )
+    campaign.invitations_drawn_through = last
+    db.session.flush()
+    outcome = Drawn(first, last, seen, selected, expired)
+    audit.record(
+        "sampling.draw",
+        "campaign",
+        campaign.id,
+        actor=actor,
+        user_id=user_id,
+        after={
+            "first": str(first),
+            "last": str(last),
+            "seen": seen,
+            "selected": selected,
+            "already_expired": expired,
+        },
+    )
+    return outcome
