@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer, joinedload
 
+from analysis.compare import SUPPRESS_N
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign, campaign_agency
 from survey.charts import Interval
@@ -158,3 +159,14 @@ def comparison_for(run: AnalysisRun, agency: Agency) -> Mapping[str, Any] | None
 def previous_comparison_for(run: AnalysisRun, agency: Agency) -> Mapping[str, Any] | None:
     previous = run.results.get("previous") or {}
     return next((c for c in previous.get("comparisons", []) if c["domain"] == agency.code), None)
+
+
+def timeliness_gaps(run: AnalysisRun) -> list[dict[str, Any]]:
+    """The run's late/on-time gaps that may be published: both sides with at least
+    SUPPRESS_N answers (as any index); widest gap first."""
+    shown = [
+        g
+        for g in run.results.get("timeliness_gap", [])
+        if min(g["n_on_time"], g["n_late"]) >= SUPPRESS_N and g["difference"] is not None
+    ]
+    return sorted(shown, key=lambda g: -g["difference"])

@@ -99,11 +99,7 @@ def show_campaign(code: str):
                 reference_label=_("Province"),
             ),
             "lowest": results.lowest_items(chosen, definition),
-            # Widest gap first; agencies without a late dossier answered are left out.
-            "gaps": sorted(
-                (g for g in chosen.results.get("timeliness_gap", []) if g["n_late"]),
-                key=lambda g: -(g["difference"] if g["difference"] is not None else -1e9),
-            ),
+            "gaps": results.timeliness_gaps(chosen),
             "drivers": _driver_chart(chosen, definition),
         }
     return render_template("dashboard/overview.html", **page)

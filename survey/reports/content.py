@@ -181,8 +181,8 @@ def province_report(campaign: Campaign, run: AnalysisRun) -> ProvinceReport:
         rates=[r for r in response_rates(campaign) if not r.channel],
         gaps=[
             (agencies[g["group"]], g)
-            for g in run.results.get("timeliness_gap", [])
-            if g["group"] in agencies and g["n_late"]
+            for g in results.timeliness_gaps(run)
+            if g["group"] in agencies
         ],
     )
 
@@ -265,14 +265,7 @@ def agency_report(campaign: Campaign, agency: Agency, run: AnalysisRun) -> Agenc
         versus_group=results.comparison_for(run, agency),
         items=results.item_results(rows, definition) if rows else [],
         timeliness=_timeliness(campaign, agency, run),
-        gap=next(
-            (
-                g
-                for g in run.results.get("timeliness_gap", [])
-                if g["group"] == agency.code and g["n_late"]
-            ),
-            None,
-        ),
+        gap=next((g for g in results.timeliness_gaps(run) if g["group"] == agency.code), None),
     )
 
 
