@@ -108,7 +108,7 @@ def test_every_dossier_is_drawn_with_the_planned_probability(commune, db):
 def test_draws_continue_where_the_last_stopped_and_never_invite_twice(commune, db):
     campaign, xa, land, _ = commune
     _records(db, land, 40, start=0, days_ago=5)
-    with pytest.raises(sampling.SamplingError, match="plan"):
+    with pytest.raises(sampling.SamplingError, match="kế hoạch chọn mẫu"):
         sampling.draw(campaign, today(), actor="test")
     _plan(db, campaign, xa, 0.5)
     first = sampling.draw(campaign, today() - timedelta(days=1), actor="test")
@@ -117,7 +117,7 @@ def test_draws_continue_where_the_last_stopped_and_never_invite_twice(commune, d
     second = sampling.draw(campaign, today(), actor="test")
     assert second.seen == 10, "only the dossiers returned since"
     assert second.first == today()
-    with pytest.raises(sampling.SamplingError, match="Nothing to draw"):
+    with pytest.raises(sampling.SamplingError, match="Không có gì để chọn"):
         sampling.draw(campaign, today(), actor="test")
     codes = db.session.scalars(select(Invitation.dossier_code)).all()
     assert len(codes) == len(set(codes)) == 25

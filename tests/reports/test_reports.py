@@ -436,3 +436,54 @@ def test_the_agency_report_shows_its_dossiers_returned_on_time(app, fixed_run, d
     assert "Tất cả lĩnh vực" in section
     assert section.count("50,00%") == 2, "1 of 2, in the field and in all"
     assert ">20<" in section, "p90 of 4 and 20 days (nearest rank)"
+
+
+def test_reports_show_response_rates_and_the_late_dossier_gap(app, fixed_run, db):
+    """Drawn invitations give the province report's appendix its AAPOR rates, and the
+    run's late/on-time gap reaches both reports, only with five answers on each side."""
+    from datetime import datetime
+
+    from survey.campaigns.models import Invitation
+
+    campaign, stored = fixed_run
+    sxd = next(a for a in campaign.agencies if a.code == "SXD")
+    outcomes = ["complete"] * 3 + ["partial"] + [None] * 6  # RR1 30%, RR2 40%
+    for i, outcome in enumerate(outcomes):
+        db.session.add(
+            Invitation(
+                campaign_id=campaign.id,
+                token=f"tok{i}",
+                dossier_code=f"D{i}",
+                agency_id=sxd.id,
+                expires_at=datetime(2026, 1, 1),
+                selection_probability=0.25,
+                dossier_channel="online",
+                used_on=date(2026, 3, 1) if outcome else None,
+                outcome=outcome,
+            )
+        )
+    gap = {"first": 0.9, "second": 0.6, "difference": 0.3, "se": 0.1, "df": 40.0,
+           "ci_low": 0.098, "ci_high": 0.502, "p_value": 0.004}  # fmt: skip
+    stored = factories.analysis_run(  # runs are immutable: the same run with gaps
+        campaign,
+        {
+            **stored.results,
+            "timeliness_gap": [
+                {**gap, "group": "SXD", "n_on_time": 30, "n_late": 6},
+                {**gap, "group": "STP", "n_on_time": 30, "n_late": 4, "difference": 0.55},
+            ],
+        },
+        **{
+            name: getattr(stored, name)
+            for name in ("cutoff_at", "data_hash", "parameters", "versions", "screening")
+        },
+    )
+    with app.test_request_context():
+        province = render.province_html(campaign, stored, "en")
+        agency = render.agency_html(campaign, sxd, stored, "en")
+    appendix = province[province.index("Response rates") :]
+    assert "30.00%" in appendix
+    assert "40.00%" in appendix
+    assert "9.80 – 50.20" in province, "SXD's gap with its interval"
+    assert "55.00" not in province, "STP has four late answers: not published"
+    assert "Difference: 30.00 points (95% interval 9.80 to 50.20)" in agency
