@@ -183,7 +183,7 @@ def _invitations(campaign: Campaign, rng: np.random.Generator) -> None:
             if rng.random() < 0.25:  # opened, never sent: a breakoff
                 invitation.opened_on = invitation.returned_on + timedelta(days=1)
         # Late dossiers go more often to the less satisfied: a gap to see.
-        noisy = sorted(answered, key=lambda i: satisfaction[i] + rng.normal(0, 0.6))
+        noisy = sorted(answered, key=lambda i: float(satisfaction[i]) + rng.normal(0, 0.6))
         late_first = sorted(used, key=lambda inv: (inv.dossier_timeliness != "late", inv.id))
         for submission_id, invitation in zip(noisy, late_first, strict=False):
             invitation.opened_on = invitation.returned_on + timedelta(days=1)
