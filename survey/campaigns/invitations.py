@@ -153,7 +153,7 @@ def import_invitations(
                 service=service,
                 returned_on=returned,
                 phone=phone,
-                expires_at=datetime.combine(returned + timedelta(days=valid_days + 1), time()),
+                expires_at=expiry(returned, valid_days),
             )
         )
     db.session.flush()
@@ -166,6 +166,12 @@ def import_invitations(
         after={"created": len(rows), "skipped": skipped, "valid_days": valid_days},
     )
     return ImportResult(created=len(rows), skipped=skipped)
+
+
+def expiry(returned: date, valid_days: int) -> datetime:
+    """When the link of a dossier returned on `returned` stops working: at the end of the
+    `valid_days`-th day after it."""
+    return datetime.combine(returned + timedelta(days=valid_days + 1), time())
 
 
 def new_token() -> str:

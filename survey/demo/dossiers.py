@@ -24,7 +24,7 @@ from survey.campaigns.models import Campaign, Invitation, SamplingPlan
 from survey.db import utcnow
 from survey.dossiers import frames, sampling
 from survey.dossiers.models import DossierRecord
-from survey.dossiers.retention import PHONE_DAYS
+from survey.dossiers.retention import phones_kept_since
 from survey.extensions import db
 from survey.local_time import today
 from survey.responses.models import Answer, Submission
@@ -46,7 +46,7 @@ def seed_dossiers(campaign: Campaign, rng: np.random.Generator) -> int:
         services.setdefault((agency_id, field_id), []).append(service_id)
     first, last = campaign.period_start, min(campaign.period_end, today() - timedelta(days=1))
     now, written, number = utcnow(), 0, 0
-    phones_from = today() - timedelta(days=PHONE_DAYS)
+    phones_from = phones_kept_since()
     rows: list[dict] = []
     for cell in campaign.frame_counts:
         offered = services.get((cell.agency_id, cell.service_field_id))
@@ -146,7 +146,7 @@ def _invitations(campaign: Campaign, rng: np.random.Generator) -> None:
         actor="demo seed",
         random=random.Random(int(rng.integers(0, 2**31))),
     )
-    recent = datetime.combine(today() - timedelta(days=PHONE_DAYS), datetime.min.time())
+    recent = datetime.combine(phones_kept_since(), datetime.min.time())
     satisfaction = dict(
         db.session.execute(
             select(Submission.id, func.avg(Answer.value_int))

@@ -21,24 +21,16 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from survey.audit import services as audit
-from survey.dossiers.importing import Codes, phones_from, read_record, write_records
+from survey.dossiers import importing
+from survey.dossiers.importing import check_records, write_records
 from survey.dossiers.models import DOSSIER_CHANNELS, DOSSIER_RESULTS, DossierRecord
 from survey.extensions import db, limiter
 from survey.integrations import tokens
 from survey.permissions import integration, public
 
 MAX_BATCH = 5_000
-TEXT_FIELDS = (
-    "dossier_code",
-    "agency_code",
-    "service_code",
-    "channel",
-    "received_date",
-    "due_date",
-    "returned_date",
-    "result",
-    "phone",
-)
+# A record's fields are the CSV export's columns.
+TEXT_FIELDS = (*importing.COLUMNS, *importing.OPTIONAL)
 
 
 class QuietApi(Api):
@@ -180,44 +172,15 @@ def _text(value) -> str | None:
 def upsert_dossiers(batch):
     """Create or update up to 5,000 dossier records by dossier code (all or none)."""
     token = g.integration_token
-    codes = Codes()
-    day = phones_from()
-    problems: list[dict] = []
-    rows: dict[str, dict] = {}
-    seen: dict[str, int] = {}
-    for index, item in enumerate(batch["records"]):
-        if not isinstance(item, dict):
-            problems.append({"index": index, "field": None, "message": _("not an object")})
-            continue
-        row: dict[str, str] = {}
-        for name in TEXT_FIELDS:
-            text = _text(item.get(name))
-            if text is None:
-                problems.append({"index": index, "field": name, "message": _("must be text")})
-                text = ""
-            row[name] = text
-        unknown = sorted(set(item) - set(TEXT_FIELDS))
-        if unknown:
-            problems.append(
-                {"index": index, "field": unknown[0], "message": _("not a field of a record")}
-            )
-        record, found = read_record(index, row, codes, day)
-        problems.extend(
-            {"index": index, "field": p.column, "message": str(p.message)} for p in found
-        )
-        code = row["dossier_code"]
-        if code in seen:
-            problems.append(
-                {
-                    "index": index,
-                    "field": "dossier_code",
-                    "message": _("same as record %(index)s", index=seen[code]),
-                }
-            )
-        seen.setdefault(code, index)
-        rows[code] = record
-        if len(problems) >= 200:
-            break
+    shape: list[dict] = []  # what is not text where text belongs, found while reading
+    rows, found = check_records(
+        _as_rows(batch["records"], shape),
+        same_as=lambda index: _("same as record %(index)s", index=index),
+    )
+    problems = sorted(
+        shape + [{"index": p.row, "field": p.column, "message": str(p.message)} for p in found],
+        key=lambda p: p["index"],
+    )
     if not problems:
         problems = _others_records(rows, token.system)
     if problems:
@@ -236,14 +199,32 @@ def upsert_dossiers(batch):
         "integration_token",
         token.id,
         actor=f"token:{token.prefix}",
-        after={
-            "created": outcome.created,
-            "updated": outcome.updated,
-            "unchanged": outcome.unchanged,
-        },
+        after=outcome.counts(),
     )
     db.session.commit()
-    return {"created": outcome.created, "updated": outcome.updated, "unchanged": outcome.unchanged}
+    return outcome.counts()
+
+
+def _as_rows(records: list, shape: list[dict]):
+    """Each record as the CSV row it stands for (index, text by column), for the checks
+    the file import makes; what no CSV row could hold goes into `shape`."""
+    for index, item in enumerate(records):
+        if not isinstance(item, dict):
+            shape.append({"index": index, "field": None, "message": _("not an object")})
+            continue
+        row: dict[str, str] = {}
+        for name in TEXT_FIELDS:
+            text = _text(item.get(name))
+            if text is None:
+                shape.append({"index": index, "field": name, "message": _("must be text")})
+                text = ""
+            row[name] = text
+        unknown = sorted(set(item) - set(TEXT_FIELDS))
+        if unknown:
+            shape.append(
+                {"index": index, "field": unknown[0], "message": _("not a field of a record")}
+            )
+        yield index, row
 
 
 def _others_records(rows: dict[str, dict], system: str) -> list[dict]:

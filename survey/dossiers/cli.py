@@ -31,10 +31,7 @@ def import_command(file: str) -> None:
             click.echo(f"{file}: {problem}", err=True)
         raise SystemExit(1) from None
     db.session.commit()
-    click.echo(
-        f"dossiers: {outcome.created} created, {outcome.updated} updated, "
-        f"{outcome.unchanged} unchanged"
-    )
+    click.echo("dossiers: " + ", ".join(f"{n} {what}" for what, n in outcome.counts().items()))
 
 
 def _day(_context, parameter, value: str) -> date:

@@ -8,8 +8,9 @@ phone optional). The service code, within the agency, gives the service field.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
@@ -20,9 +21,8 @@ from survey.campaigns.invitations import DOSSIER, PHONE
 from survey.csv_files import CsvError, CsvProblem, read_rows
 from survey.db import utcnow
 from survey.dossiers.models import DOSSIER_CHANNELS, DOSSIER_RESULTS, DossierRecord
-from survey.dossiers.retention import PHONE_DAYS
+from survey.dossiers.retention import phones_kept_since
 from survey.extensions import db
-from survey.local_time import today
 
 COLUMNS = (
     "dossier_code",
@@ -57,6 +57,10 @@ class Imported:
     updated: int
     unchanged: int
 
+    def counts(self) -> dict[str, int]:
+        """What the audit trail, the command line and the API report."""
+        return asdict(self)
+
 
 class Codes:
     """Agencies' and services' ids by code, read once for a file or a batch."""
@@ -74,27 +78,10 @@ class Codes:
 def import_records(data: bytes, *, actor: str, user_id: int | None = None) -> Imported:
     """Check every row, then write them all (CsvError naming every bad row otherwise).
     The caller commits."""
-    codes = Codes()
-    phones_since = phones_from()
-    problems: list[CsvProblem] = []
-    rows: dict[str, dict] = {}
-    seen: dict[str, int] = {}
-    for number, row in read_rows(
-        data, required=COLUMNS, optional=OPTIONAL, max_bytes=MAX_FILE_BYTES
-    ):
-        record, row_problems = read_record(number, row, codes, phones_since)
-        code = row["dossier_code"]
-        if code in seen:
-            row_problems.append(
-                CsvProblem(number, "dossier_code", _("same as row %(row)s", row=seen[code]))
-            )
-        seen.setdefault(code, number)
-        if row_problems:
-            problems.extend(row_problems)
-            if len(problems) >= 200:  # enough to act on; the file is refused anyway
-                break
-            continue
-        rows[code] = record
+    rows, problems = check_records(
+        read_rows(data, required=COLUMNS, optional=OPTIONAL, max_bytes=MAX_FILE_BYTES),
+        same_as=lambda row: _("same as row %(row)s", row=row),
+    )
     if problems:
         raise CsvError(problems)
     outcome = write_records(rows)
@@ -104,26 +91,42 @@ def import_records(data: bytes, *, actor: str, user_id: int | None = None) -> Im
         None,
         actor=actor,
         user_id=user_id,
-        after={
-            "created": outcome.created,
-            "updated": outcome.updated,
-            "unchanged": outcome.unchanged,
-        },
+        after=outcome.counts(),
     )
     return outcome
 
 
-def phones_from() -> date:
-    """Dossiers returned before this day bring no phone in: the retention rule has
-    erased theirs already, and a cumulative export must not bring it back."""
-    return today() - timedelta(days=PHONE_DAYS)
+def check_records(
+    numbered: Iterable[tuple[int, dict]], *, same_as: Callable[[int], str]
+) -> tuple[dict[str, dict], list[CsvProblem]]:
+    """Records ready to write by dossier code, and every problem of the rows (a file's
+    row numbers, or a batch's indexes); a code given twice is named with `same_as`."""
+    codes = Codes()
+    kept_since = phones_kept_since()
+    problems: list[CsvProblem] = []
+    rows: dict[str, dict] = {}
+    seen: dict[str, int] = {}
+    for number, row in numbered:
+        record, row_problems = read_record(number, row, codes, kept_since)
+        code = row["dossier_code"]
+        if code in seen:
+            row_problems.append(CsvProblem(number, "dossier_code", same_as(seen[code])))
+        seen.setdefault(code, number)
+        if row_problems:
+            problems.extend(row_problems)
+            if len(problems) >= 200:  # enough to act on; the rows are refused anyway
+                break
+            continue
+        rows[code] = record
+    return rows, problems
 
 
 def read_record(
-    number: int, row: dict, codes: Codes, phones_since: date
+    number: int, row: dict, codes: Codes, phones_kept_since: date
 ) -> tuple[dict, list[CsvProblem]]:
-    """One row of text as a record ready to write, and what is wrong with it. The API
-    passes a record's index as `number`."""
+    """One row of text as a record ready to write, and what is wrong with it. Dossiers
+    returned before `phones_kept_since` bring no phone in: the retention rule erased
+    theirs already, and a cumulative export must not bring it back."""
     agencies, services = codes.agencies, codes.services
     problems: list[CsvProblem] = []
 
@@ -183,7 +186,7 @@ def read_record(
     phone = row.get("phone", "") or None
     if phone is not None and not PHONE.match(phone):
         problem("phone", _("%(value)s is not a phone number", value=phone))
-    if returned is not None and returned < phones_since:
+    if returned is not None and returned < phones_kept_since:
         phone = None
     record = {
         "dossier_code": row["dossier_code"],

@@ -18,15 +18,19 @@ from survey.local_time import today
 PHONE_DAYS = 30
 
 
+def phones_kept_since(day: date | None = None) -> date:
+    """The first return day whose dossiers still have their phone on `day` (today): older
+    ones are erased, an import brings none in, and only recent ones can be invited."""
+    return (day or today()) - timedelta(days=PHONE_DAYS)
+
+
 def erase_old_phones(day: date) -> int:
     """Erase the phones of dossiers returned more than PHONE_DAYS before `day`; how many.
     Audited when any; the caller commits."""
+    kept_since = phones_kept_since(day)
     erased = db.session.execute(
         update(DossierRecord)
-        .where(
-            DossierRecord.phone.is_not(None),
-            DossierRecord.returned_on < day - timedelta(days=PHONE_DAYS),
-        )
+        .where(DossierRecord.phone.is_not(None), DossierRecord.returned_on < kept_since)
         .values(phone=None)
     ).rowcount
     if erased:
@@ -37,7 +41,7 @@ def erase_old_phones(day: date) -> int:
             actor="retention",
             after={
                 "phones_erased": erased,
-                "returned_before": str(day - timedelta(days=PHONE_DAYS)),
+                "returned_before": str(kept_since),
             },
         )
     return erased

@@ -21,18 +21,18 @@ from __future__ import annotations
 import math
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from survey.agencies.models import Agency, Service
 from survey.audit import services as audit
-from survey.campaigns.invitations import new_token
+from survey.campaigns.invitations import expiry, new_token
 from survey.campaigns.models import Campaign, Invitation, SamplingCell, SamplingPlan
 from survey.db import utcnow
 from survey.dossiers.models import DossierRecord
-from survey.dossiers.retention import PHONE_DAYS
+from survey.dossiers.retention import PHONE_DAYS, phones_kept_since
 from survey.extensions import db
 from survey.local_time import today
 
@@ -122,7 +122,7 @@ def plan(
         )
     # Phones are kept PHONE_DAYS after return (retention), so the share with a phone is
     # read from the recent records.
-    recent = today() - timedelta(days=PHONE_DAYS)
+    recent = phones_kept_since()
     phones = {
         agency_id: (total, with_phone)
         for agency_id, total, with_phone in db.session.execute(
@@ -276,7 +276,7 @@ def draw(
         cell.position -= 1
         cell.selected += 1
         selected += 1
-        expires = datetime.combine(record.returned_on + timedelta(days=valid_days + 1), time())
+        expires = expiry(record.returned_on, valid_days)
         expired += expires <= now
         db.session.add(
             Invitation(

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from survey.audit.models import AuditEvent
-from survey.dossiers.api import MAX_BATCH
+from survey.dossiers.api import MAX_BATCH, TEXT_FIELDS
 from survey.dossiers.models import DossierRecord
 from survey.integrations import tokens
 from survey.integrations.models import IntegrationToken
@@ -261,23 +261,14 @@ TEXT = st.one_of(
     st.none(),
     st.integers(),
 )
-FIELDS = (
-    "dossier_code",
-    "agency_code",
-    "service_code",
-    "channel",
-    "received_date",
-    "due_date",
-    "returned_date",
-    "result",
-    "phone",
-)
 
 
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(batch=st.lists(st.fixed_dictionaries(dict.fromkeys(FIELDS, TEXT)), min_size=1, max_size=5))
+@given(
+    batch=st.lists(st.fixed_dictionaries(dict.fromkeys(TEXT_FIELDS, TEXT)), min_size=1, max_size=5)
+)
 def test_random_records_are_stored_whole_or_refused_with_nothing_stored(client, db, token, batch):
     before = _count(db)
     response = post(client, token, batch)

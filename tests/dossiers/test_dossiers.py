@@ -317,7 +317,7 @@ def test_phones_go_thirty_days_after_the_dossier_was_returned(offices, db, app, 
 
     # The same export again ten days later: P1 was returned over 30 days before, its
     # phone stays out, as does that of a dossier returned long ago.
-    monkeypatch.setattr("survey.dossiers.importing.today", lambda: today() + timedelta(days=10))
+    monkeypatch.setattr("survey.dossiers.retention.today", lambda: today() + timedelta(days=10))
     older = (f"P4,SXD,XD-01,counter,{day(90)},{day(80)},{day(70)},approved,0912345671",)
     import_records(_csv(*rows, *older), actor="test")
     db.session.commit()
