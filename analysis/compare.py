@@ -67,6 +67,8 @@ class Gap:
     ci_low: float
     ci_high: float
     p_value: float
+    n_first: int  # rows of each domain
+    n_second: int
 
 
 def gaps(
@@ -85,9 +87,9 @@ def gaps(
     column = table.column(code)
     covariance = table.covariance(code)
     found = []
-    quantile = special.stdtrit
     for group, group_df in df.items():
         names = (f"{group}|{first}", f"{group}|{second}")
+        rows = [int(table.rows[table.domains.index(n)]) if n in table.domains else 0 for n in names]
         if not all(name in table.domains for name in names):
             values = [np.nan] * 2
             difference = se = np.nan
@@ -99,7 +101,7 @@ def gaps(
             se = float(np.sqrt(variance)) if variance >= 0 else np.nan
         usable = group_df > 0 and np.isfinite(se)
         t = difference / se if usable and se > 0 else np.nan
-        half = float(quantile(group_df, 0.5 + level / 2)) * se if usable else np.nan
+        half = float(special.stdtrit(group_df, 0.5 + level / 2)) * se if usable else np.nan
         found.append(
             Gap(
                 group=group,
@@ -111,6 +113,8 @@ def gaps(
                 ci_low=difference - half,
                 ci_high=difference + half,
                 p_value=float(_two_sided(t, group_df)) if usable else np.nan,
+                n_first=rows[0],
+                n_second=rows[1],
             )
         )
     return found

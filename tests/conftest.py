@@ -66,6 +66,18 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pages)
 
 
+@pytest.fixture(autouse=True)
+def _limits_stay_off():
+    """Flask-Limiter has one Limiter for every app, and it keeps `enabled` from the last
+    app bound to it: a test that makes an app with limits on would leave them on for the
+    session's app, and later tests would be refused with 429 (in whatever order they run)."""
+    from survey.extensions import limiter
+
+    enabled = limiter.enabled
+    yield
+    limiter.enabled = enabled
+
+
 def make_app(database_url: str, **settings):
     return create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": database_url, **settings})
 

@@ -12,7 +12,7 @@ and `open_links` says how many.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from sqlalchemy import and_, case, func, select
 
@@ -73,16 +73,7 @@ def response_rates(campaign: Campaign) -> list[ResponseRate]:
     lines = [ResponseRate(a, c or "", *(int(v or 0) for v in values)) for a, c, *values in rows]
     totals: dict[int, list[int]] = {}
     for line in lines:
-        sums = totals.setdefault(line.agency_id, [0] * 6)
-        for i, value in enumerate(
-            (
-                line.selected,
-                line.complete,
-                line.partial,
-                line.refused,
-                line.no_contact,
-                line.open_links,
-            )
-        ):
-            sums[i] += value
+        counts = astuple(line)[2:]
+        sums = totals.get(line.agency_id, [0] * len(counts))
+        totals[line.agency_id] = [s + n for s, n in zip(sums, counts, strict=True)]
     return lines + [ResponseRate(a, "", *sums) for a, sums in totals.items()]

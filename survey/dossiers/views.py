@@ -39,17 +39,28 @@ def frame_counts_from_records(campaign_id: int):
     return redirect(url_for("campaigns.show_campaign", campaign_id=campaign.id) + "#frame-counts")
 
 
+def _sampling_section(campaign: Campaign) -> str:
+    return url_for("campaigns.show_campaign", campaign_id=campaign.id) + "#sampling"
+
+
+def _refused(form) -> bool:
+    """Whether the form is refused, each of its errors flashed (the campaign page shows
+    the forms again from scratch, so the messages go with the redirect)."""
+    if form.validate_on_submit():
+        return False
+    for errors in form.errors.values():
+        for error in errors:
+            flash(str(error), "error")
+    return True
+
+
 @blueprint.post("/sampling-plan/<int:campaign_id>")
 @requires("admin", "evaluator")
 def set_sampling_plan(campaign_id: int):
     campaign = db.session.get(Campaign, campaign_id) or abort(404)
     form = SamplingPlanForm(prefix="plan")
-    back = url_for("campaigns.show_campaign", campaign_id=campaign.id) + "#sampling"
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
-        return redirect(back)
+    if _refused(form):
+        return redirect(_sampling_section(campaign))
     try:
         planned = sampling.plan(
             campaign,
@@ -60,7 +71,7 @@ def set_sampling_plan(campaign_id: int):
     except sampling.SamplingError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return redirect(back)
+        return redirect(_sampling_section(campaign))
     db.session.commit()
     flash(
         _(
@@ -70,7 +81,7 @@ def set_sampling_plan(campaign_id: int):
         ),
         "success",
     )
-    return redirect(back)
+    return redirect(_sampling_section(campaign))
 
 
 @blueprint.post("/draw/<int:campaign_id>")
@@ -78,18 +89,14 @@ def set_sampling_plan(campaign_id: int):
 def draw_invitations(campaign_id: int):
     campaign = db.session.get(Campaign, campaign_id) or abort(404)
     form = DrawForm(prefix="draw")
-    back = url_for("campaigns.show_campaign", campaign_id=campaign.id) + "#sampling"
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
-        return redirect(back)
+    if _refused(form):
+        return redirect(_sampling_section(campaign))
     try:
         drawn = sampling.draw(campaign, form.through.data, **actor())
     except sampling.SamplingError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return redirect(back)
+        return redirect(_sampling_section(campaign))
     db.session.commit()
     flash(
         _(
@@ -102,4 +109,4 @@ def draw_invitations(campaign_id: int):
         ),
         "success",
     )
-    return redirect(back)
+    return redirect(_sampling_section(campaign))

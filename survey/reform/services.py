@@ -16,7 +16,7 @@ from survey.audit import services as audit
 from survey.campaigns.models import Campaign
 from survey.csv_files import CsvError, CsvProblem, read_rows
 from survey.definition_files import read_file
-from survey.dossiers.timeliness import timeliness
+from survey.dossiers.timeliness import for_campaign
 from survey.extensions import db
 from survey.local_time import local, today
 from survey.reform.framework import Framework, FrameworkError, load_text
@@ -311,15 +311,12 @@ def on_time_rates(campaign: Campaign, run: AnalysisRun | None) -> dict[str, floa
     """Each agency's share (0-100) of dossiers returned on time over the campaign's
     period, up to the run's cut-off day (today without a run), from the dossier records;
     an agency without returned dossiers has None (its criterion is then missing)."""
-    last = campaign.period_end
-    last = min(last, local(run.cutoff_at).date() if run is not None else today())
-    if last < campaign.period_start:
+    found = for_campaign(campaign, local(run.cutoff_at).date() if run is not None else today())
+    if found is None:
         return {}
-    codes = {a.code for a in campaign.agencies}
     return {
         line.agency_code: None if line.on_time_rate is None else 100 * line.on_time_rate
-        for line in timeliness(campaign.period_start, last)
-        if not line.field_code and line.agency_code in codes
+        for line in found.agencies
     }
 
 

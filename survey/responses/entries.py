@@ -75,6 +75,7 @@ class InvitationRef:
     # Passed on to the submission as coded attributes (drawn invitations only).
     selection_probability: float | None = None
     dossier_timeliness: str | None = None
+    opened: bool = False  # the link was opened before (response rates)
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,7 @@ def by_link(token: str) -> Entry:
             invitation.service_id,
             invitation.selection_probability,
             invitation.dossier_timeliness,
+            opened=invitation.opened_on is not None,
         ),
     )
 

@@ -111,7 +111,8 @@ def answer_invitation(token: str):
         if request.method == "POST" and gone.reason == "used":
             return redirect(url_for(".show_thanks"), code=303)
         return _gone(gone.reason)
-    if request.method == "GET":
+    if request.method == "GET" and not entry.invitation.opened:
+        # Once per link: later views write nothing.
         submit.mark_opened(entry.invitation.id)
     return _survey(entry)
 

@@ -102,18 +102,20 @@ def make_design(
         declaration["cluster"],
     )
     cells = np.char.add(np.char.add(data.agency.astype(str), "|"), data.field.astype(str))
-    if declaration.get("weighting") == "selection":
-        selected = dict(declaration.get("selected") or {})
-        group_of = {cell: cell.split("|", 1)[0] for cell in selected}
+    by_selection = declaration.get("weighting") == "selection"
+    # The dossiers each cell stands for: Σ 1/π of its draws, or its frame count.
+    totals = (
+        dict(declaration.get("selected") or {})
+        if by_selection
+        else {f"{f.agency.code}|{f.service_field.code}": f.dossiers for f in campaign.frame_counts}
+    )
+    group_of = {cell: cell.split("|", 1)[0] for cell in totals}
+    if by_selection:
         if np.any(outside_sample(data, declaration)):
             raise DesignDeclarationError("answers without a selection probability in the data")
-        weighting = selection_weights(cells, data.probability, selected, group_of)
+        weighting = selection_weights(cells, data.probability, totals, group_of)
     else:
-        frames = {
-            f"{f.agency.code}|{f.service_field.code}": f.dossiers for f in campaign.frame_counts
-        }
-        group_of = {cell: cell.split("|", 1)[0] for cell in frames}
-        weighting = cell_weights(cells, frames, group_of)
+        weighting = cell_weights(cells, totals, group_of)
 
     strata = {
         "cell": cells,

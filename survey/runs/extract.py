@@ -126,11 +126,7 @@ def load(campaign_id: int, definition: Definition, cutoff: datetime) -> RunInput
         submitted_at=raw["submitted_at"].astype("datetime64[us]"),
         interviewed_on=raw["interviewed_on"],
         probability=raw["selection_probability"].astype(float),
-        dossier_timeliness=np.where(
-            raw["dossier_timeliness"] == None,  # noqa: E711 - elementwise on an object array
-            "",
-            raw["dossier_timeliness"],
-        ).astype(str),
+        dossier_timeliness=raw["dossier_timeliness"].astype(str),
         answers=dict(zip(codes, items, strict=True)),
     )
 
@@ -172,6 +168,10 @@ def _fetch(query, width: int) -> tuple[dict[str, np.ndarray], bytes]:
     raw["interviewed_on"] = _days(raw["interviewed_on"])
     for name in ("duration_seconds", "selection_probability"):
         raw[name] = np.array([np.nan if d is None else d for d in raw[name]], dtype=float)
+    # As COPY gives it below: "" where there is none.
+    raw["dossier_timeliness"] = np.array(
+        ["" if v is None else v for v in raw["dossier_timeliness"]], dtype=str
+    )
     joined, raw["legacy"] = _joined(raw.pop("coded_answers"), width)
     return raw, joined
 

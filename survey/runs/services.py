@@ -272,17 +272,8 @@ def _timeliness_gap(design: Design, data: extract.RunInput, scheme) -> list[dict
     table = estimate_indices(design, data.answers, scheme, domains)
     agencies = sorted(set(data.agency[known].tolist()))
     df = {a: units_less_strata(design, data.agency == a) for a in agencies}
-    counts = {
-        (a, t): int(np.count_nonzero((data.agency == a) & (data.dossier_timeliness == t)))
-        for a in agencies
-        for t in ("on_time", "late")
-    }
     return [
-        {
-            **gap.__dict__,
-            "n_on_time": counts[(gap.group, "on_time")],
-            "n_late": counts[(gap.group, "late")],
-        }
+        {**gap.__dict__, "n_on_time": gap.n_first, "n_late": gap.n_second}
         for gap in gaps(table, scheme.code, "on_time", "late", df=df)
     ]
 

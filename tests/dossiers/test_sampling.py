@@ -188,3 +188,32 @@ def test_outcome_follows_the_share_of_index_items_answered():
     half = dict.fromkeys(items[: len(items) * 6 // 10], 4)
     assert outcome(definition, half) == "partial"
     assert outcome(definition, dict.fromkeys(items[:2], 4)) == "breakoff"
+
+
+def test_the_campaign_page_sets_the_plan_and_draws(commune, db, client, login_as):
+    campaign, xa, land, _ = commune
+    campaign.period_start = today() - timedelta(days=60)
+    campaign.period_end = today() - timedelta(days=1)  # over: the plan counts the period
+    _records(db, land, 40, start=0, days_ago=5)
+    db.session.commit()
+    login_as("evaluator")
+    refused = client.post(f"/admin/dossiers/draw/{campaign.id}", data={"draw-through": "not a day"})
+    assert refused.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
+    planned = client.post(
+        f"/admin/dossiers/sampling-plan/{campaign.id}",
+        data={"plan-method": "margin", "plan-margin": "20", "plan-response_rate": "50"},
+        follow_redirects=True,
+    )
+    assert "Đã lập kế hoạch chọn mẫu cho 1 cơ quan" in planned.get_data(as_text=True)
+    plan = db.session.scalar(select(SamplingPlan))
+    assert plan.planned == sampling.for_margin(40, 0.20)
+    drawn = client.post(
+        f"/admin/dossiers/draw/{campaign.id}",
+        data={"draw-through": str(today())},
+        follow_redirects=True,
+    )
+    page = drawn.get_data(as_text=True)
+    count = db.session.scalar(select(func.count()).select_from(Invitation))
+    assert f"Đã chọn {count} lời mời trong 40 hồ sơ" in page
+    assert count > 0
