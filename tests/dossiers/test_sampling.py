@@ -191,7 +191,7 @@ def test_outcome_follows_the_share_of_index_items_answered():
 
 
 def test_the_campaign_page_sets_the_plan_and_draws(commune, db, client, login_as):
-    campaign, xa, land, _ = commune
+    campaign, _, land, _ = commune
     campaign.period_start = today() - timedelta(days=60)
     campaign.period_end = today() - timedelta(days=1)  # over: the plan counts the period
     _records(db, land, 40, start=0, days_ago=5)
