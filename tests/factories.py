@@ -17,7 +17,7 @@ from survey.agencies.models import (
     ServiceField,
     ServicePoint,
 )
-from survey.campaigns.models import Campaign
+from survey.campaigns.models import Campaign, Invitation
 from survey.extensions import db
 from survey.questionnaires.definition import QUESTIONNAIRE_DIR, load_file
 from survey.questionnaires.services import import_definition
@@ -115,6 +115,26 @@ def campaign(**values) -> Campaign:
             # Around today: campaigns close by themselves once their last day is over.
             "period_start": date.today() - timedelta(days=200),
             "period_end": date.today() + timedelta(days=165),
+            **values,
+        }
+    )
+    db.session.add(instance)
+    db.session.flush()
+    return instance
+
+
+def invitation(campaign: Campaign, agency: Agency, **values) -> Invitation:
+    """A single-use link of the campaign for a dossier of the agency (valid 30 days)."""
+    from survey.db import utcnow
+
+    n = _next()
+    instance = Invitation(
+        **{
+            "campaign_id": campaign.id,
+            "agency_id": agency.id,
+            "token": f"token{n:017d}",
+            "dossier_code": f"D{n}",
+            "expires_at": utcnow() + timedelta(days=30),
             **values,
         }
     )

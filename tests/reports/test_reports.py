@@ -443,24 +443,18 @@ def test_reports_show_response_rates_and_the_late_dossier_gap(app, fixed_run, db
     run's late/on-time gap reaches both reports, only with five answers on each side."""
     from datetime import datetime
 
-    from survey.campaigns.models import Invitation
-
     campaign, stored = fixed_run
     sxd = next(a for a in campaign.agencies if a.code == "SXD")
     outcomes = ["complete"] * 3 + ["partial"] + [None] * 6  # RR1 30%, RR2 40%
-    for i, outcome in enumerate(outcomes):
-        db.session.add(
-            Invitation(
-                campaign_id=campaign.id,
-                token=f"tok{i}",
-                dossier_code=f"D{i}",
-                agency_id=sxd.id,
-                expires_at=datetime(2026, 1, 1),
-                selection_probability=0.25,
-                dossier_channel="online",
-                used_on=date(2026, 3, 1) if outcome else None,
-                outcome=outcome,
-            )
+    for outcome in outcomes:
+        factories.invitation(
+            campaign,
+            sxd,
+            expires_at=datetime(2026, 1, 1),
+            selection_probability=0.25,
+            dossier_channel="online",
+            used_on=date(2026, 3, 1) if outcome else None,
+            outcome=outcome,
         )
     gap = {"first": 0.9, "second": 0.6, "difference": 0.3, "se": 0.1, "df": 40.0,
            "ci_low": 0.098, "ci_high": 0.502, "p_value": 0.004}  # fmt: skip

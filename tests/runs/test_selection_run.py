@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import select, update
 
 from analysis import selection_weights
-from survey.campaigns.models import Invitation
 from survey.responses.models import Submission
 from survey.runs.services import RunError, run
 from tests import factories
@@ -41,7 +40,14 @@ def campaign(db):
     # Selected invitations: land at π = 0.2 then 0.4, civil status at 0.5.
     drawn = [("DD", 0.2)] * 30 + [("DD", 0.4)] * 20 + [("HT", 0.5)] * 24
     for i, (field, pi) in enumerate(drawn):
-        factories_invitation(db, campaign, agency, services[field], pi, i)
+        factories.invitation(
+            campaign,
+            agency,
+            service_id=services[field].id,
+            returned_on=date(2026, 3, 1),
+            expires_at=datetime(2026, 4, 1),
+            selection_probability=pi,
+        )
         if rng.random() < 0.45:
             answers = {item: int(rng.integers(2, 6)) for item in items}
             factories.submission(
@@ -64,21 +70,6 @@ def campaign(db):
         )
     db.session.flush()
     return campaign, drawn
-
-
-def factories_invitation(db, campaign, agency, service, pi, i):
-    db.session.add(
-        Invitation(
-            campaign_id=campaign.id,
-            token=f"t{i:04d}",
-            dossier_code=f"D{i:04d}",
-            agency_id=agency.id,
-            service_id=service.id,
-            returned_on=date(2026, 3, 1),
-            expires_at=datetime(2026, 4, 1),
-            selection_probability=pi,
-        )
-    )
 
 
 def test_the_run_weights_drawn_answers_by_inverse_probability(campaign, db, runner, tmp_path):
