@@ -37,6 +37,7 @@ from analysis.indices import (
 from analysis.reliability import cronbach_alpha
 from analysis.results import Estimate, IndexTable
 from analysis.scheme import IndexScheme
+from analysis.small_areas import FayHerriot, fay_herriot, smooth_variances
 from analysis.weights import (
     MISSING_LEVEL,
     CellWeights,
@@ -62,6 +63,7 @@ __all__ = [
     "Driver",
     "DriverModel",
     "Estimate",
+    "FayHerriot",
     "IndexScheme",
     "IndexTable",
     "Precision",
@@ -76,6 +78,7 @@ __all__ = [
     "design_degrees_of_freedom",
     "estimate_indices",
     "estimate_means",
+    "fay_herriot",
     "gaps",
     "holm",
     "key_drivers",
@@ -87,5 +90,6 @@ __all__ = [
     "rank_intervals",
     "rank_intervals_of",
     "selection_weights",
+    "smooth_variances",
     "trim_and_rake",
 ]

@@ -1,9 +1,12 @@
-"""`python -m analysis indices ...`: satisfaction indices from a response file.
+"""`python -m analysis indices|small-areas ...`: indices from a response file, and
+small-area estimates from a table of direct estimates.
 
-Output: one CSV row per domain × level × code with columns
+`indices` writes one CSV row per domain × level × code with columns
 agency,level,code,n,estimate,se,ci_low,ci_high,df,deff (estimate, se and CI in percent,
-unrounded). Bad input exits with status 1 and one line on stderr naming the problem and
-its column or row (rows count from 1 after the header); no partial output is left behind.
+unrounded). `small-areas` writes area,direct,direct_variance,eblup,mse,shrinkage (and
+benchmarked) plus the fitted model in OUT.model.json. Bad input exits with status 1 and
+one line on stderr naming the problem and its column or row (rows count from 1 after the
+header); no partial output is left behind.
 """
 
 from __future__ import annotations
@@ -41,6 +44,22 @@ def parser() -> argparse.ArgumentParser:
     )
     indices.add_argument("--ci", choices=("logit", "beta"), default="logit")
     indices.add_argument("--output", help="CSV to write (default: standard output)")
+    areas = commands.add_parser(
+        "small-areas", help="Fay-Herriot EBLUPs (REML) from direct estimates and variances"
+    )
+    areas.add_argument("--input", required=True, help="direct estimates, CSV or Parquet")
+    areas.add_argument("--area", required=True, help="column naming the area")
+    areas.add_argument("--direct", required=True, help="column of the direct estimate")
+    areas.add_argument("--variance", required=True, help="column of its sampling variance")
+    areas.add_argument(
+        "--covariates", default="", help="comma-separated columns known for every area"
+    )
+    areas.add_argument(
+        "--benchmark-weight", help="column of weights (frame counts) for benchmarking"
+    )
+    areas.add_argument(
+        "--output", required=True, help="CSV to write; the model goes beside it (.model.json)"
+    )
     return main
 
 
@@ -48,13 +67,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     started = time.perf_counter()
     try:
+        if args.command == "small-areas":
+            from analysis.small_areas_cli import run_small_areas
+
+            run_small_areas(args)
+            return 0
         rows = run_indices(args, started)
+        if args.output:
+            _write_atomically(Path(args.output), rows)
+            return 0
     except AnalysisError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    if args.output:
-        _write_atomically(Path(args.output), rows)
-        return 0
     try:
         _write(sys.stdout, rows)
         sys.stdout.flush()
@@ -165,9 +189,9 @@ def _progress(rows: int, started: float):
     return say
 
 
-def _write(handle, rows) -> None:
+def _write(handle, rows, columns=COLUMNS) -> None:
     writer = csv.writer(handle, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns)
     for row in rows:
         writer.writerow([_cell(v) for v in row])
 
@@ -179,12 +203,17 @@ def _cell(value):
     return value
 
 
-def _write_atomically(path: Path, rows) -> None:
+def _write_atomically(path: Path, rows, columns=COLUMNS, write=None) -> None:
     """Write beside the target and rename, so a failure never leaves half a file."""
+    if not path.parent.is_dir():
+        raise AnalysisError(f"{path}: its folder {path.parent} does not exist")
     descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            _write(handle, rows)
+            if write is None:
+                _write(handle, rows, columns)
+            else:
+                write(handle)
         os.replace(name, path)
     except BaseException:
         Path(name).unlink(missing_ok=True)
