@@ -391,3 +391,36 @@ def units_less_strata(design, rows: np.ndarray) -> int:
     psus = np.count_nonzero(np.bincount(design.psu[rows], minlength=design.n_psu))
     strata = np.count_nonzero(np.bincount(design.stratum[rows], minlength=design.n_strata))
     return int(psus - strata)
+
+
+@dataclass(frozen=True)
+class Combined:
+    estimate: float
+    se: float
+    df: float
+    n: int
+
+
+def combine_estimates(
+    estimates: Sequence[float],
+    ses: Sequence[float],
+    dfs: Sequence[float],
+    n: Sequence[int],
+    weights: Sequence[float],
+) -> Combined:
+    """The weighted mean of independent domains' estimates: Σ wᵢθᵢ / Σ wᵢ with variance
+    Σ (wᵢ/Σw)² SEᵢ² (agencies are separate strata, so their estimates are independent)
+    on the smallest of their degrees of freedom. Used for a merged agency's earlier
+    figure: its predecessors' estimates weighted by the dossiers each handled."""
+    theta = np.asarray(estimates, dtype=float)
+    se = np.asarray(ses, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    if len(theta) == 0 or w.sum() <= 0:
+        raise ValueError("nothing to combine")
+    share = w / w.sum()
+    return Combined(
+        float(share @ theta),
+        float(np.sqrt(np.sum(share**2 * se**2))),
+        float(np.min(np.asarray(dfs, dtype=float))),
+        int(np.sum(np.asarray(n, dtype=int))),
+    )

@@ -32,7 +32,18 @@ LABELS = {
     "agency_kind": {
         "department": _l("department"),
         "district": _l("district"),
-        "commune": _l("commune or ward"),
+        "commune": _l("commune"),
+        "ward": _l("ward"),
+    },
+    "succession_kind": {
+        "merge": _l("merge"),
+        "split": _l("split"),
+        "rename": _l("rename"),
+    },
+    "previous_basis": {
+        "own": _l("its own earlier figure"),
+        "predecessors": _l("predecessors combined"),
+        "new": _l("new"),
     },
     "yes_no": {"true": _l("yes"), "false": _l("no")},
     "role": {

@@ -1,6 +1,6 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all tables."""
 
-from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
+from survey.agencies.models import Agency, AgencySuccession, Service, ServiceField, ServicePoint
 from survey.audit.models import AuditEvent
 from survey.campaigns.models import (
     Campaign,
@@ -22,6 +22,7 @@ from survey.users.models import User
 
 __all__ = [
     "Agency",
+    "AgencySuccession",
     "AnalysisRun",
     "Answer",
     "AuditEvent",

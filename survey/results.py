@@ -21,6 +21,7 @@ from survey.campaigns.models import Campaign, campaign_agency
 from survey.charts import Interval
 from survey.extensions import db
 from survey.questionnaires.definition import Definition
+from survey.runs.lineage import Lineage
 from survey.runs.models import AnalysisRun
 
 
@@ -138,17 +139,26 @@ class TrendPoint:
     campaign: Campaign
     run: AnalysisRun
     entry: Mapping[str, Any]
+    # "own", or "predecessors": the campaign came before the agency existed as it is now,
+    # and the point combines the agencies it replaced (their codes in `sources`).
+    basis: str = "own"
+    sources: tuple[str, ...] = ()
 
 
 def trend(agency: Agency, code: str) -> list[TrendPoint]:
-    """The agency's statistic `code` in the latest run of every campaign, oldest first."""
+    """The agency's statistic `code` in the latest run of every campaign, oldest first;
+    before a restructuring, its predecessors' figures combined (survey/runs/lineage.py)."""
+    history = Lineage()
     points = []
-    for campaign, run in reversed(campaigns_for(agency)):
-        if run is None:
+    for campaign, run in reversed(campaigns_for(None)):
+        if run is None or campaign.questionnaire_version_id is None:
             continue
-        entry = run.results["agencies"].get(agency.code, {}).get(code)
-        if entry is not None:
-            points.append(TrendPoint(campaign, run, entry))
+        figure = history.earlier_figure(agency.code, run, code)
+        if figure.entry is None:
+            continue
+        points.append(
+            TrendPoint(campaign, run, figure.entry, figure.basis, tuple(figure.source_codes))
+        )
     return points
 
 

@@ -11,13 +11,23 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
-from wtforms import IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms import DateField, FloatField, IntegerField, SelectField, StringField
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from survey.admin.fields import CodeField, FlagField, Unique
+from survey.agencies import lineage
 from survey.agencies.models import (
     AGENCY_KINDS,
+    SUCCESSION_KINDS,
     Agency,
+    AgencySuccession,
     RankingGroup,
     Service,
     ServiceField,
@@ -118,7 +128,11 @@ class Resource:
 # Agencies ------------------------------------------------------------------------------
 
 KIND_LABELS = dict(
-    zip(AGENCY_KINDS, (_l("Department"), _l("District"), _l("Commune")), strict=True)
+    zip(
+        AGENCY_KINDS,
+        (_l("Department"), _l("District"), _l("Commune"), _l("Ward")),
+        strict=True,
+    )
 )
 
 
@@ -385,4 +399,130 @@ SERVICE_POINTS = Resource(
     extra_actions=(("points.download_poster", _l("QR poster (PDF)")),),
 )
 
-RESOURCES = (AGENCIES, RANKING_GROUPS, SERVICE_FIELDS, SERVICES, SERVICE_POINTS)
+
+# Agency lineage ------------------------------------------------------------------------
+
+SUCCESSION_LABELS = dict(
+    zip(SUCCESSION_KINDS, (_l("Merge"), _l("Split (a share)"), _l("Rename")), strict=True)
+)
+
+
+class SuccessionForm(Form):
+    predecessor_code = CodeField(
+        _l("Predecessor"),
+        choices=[],
+        validators=[DataRequired()],
+        description=_l("The agency whose work passed on."),
+    )
+    successor_code = CodeField(
+        _l("Successor"),
+        choices=[],
+        validators=[DataRequired()],
+        description=_l("The agency that took it over."),
+    )
+    kind = SelectField(_l("Kind"), choices=choices(SUCCESSION_LABELS.items()))
+    share = FloatField(
+        _l("Share"),
+        default=1.0,
+        validators=[DataRequired(), NumberRange(min=0.0001, max=1)],
+        description=_l(
+            "The share of the predecessor's dossiers the successor took over: 1 for a merge "
+            "or a rename, the part's share for a split (0.4 = 40%%)."
+        ),
+    )
+    effective_on = DateField(_l("Effective from"), validators=[DataRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=400)])
+    active = FlagField(_l("Active"), default=True)
+
+
+def _find_succession(data: dict) -> AgencySuccession | None:
+    before = agency_by_code(data.get("predecessor_code"))
+    after = agency_by_code(data.get("successor_code"))
+    if before is None or after is None:
+        return None
+    return db.session.scalar(
+        select(AgencySuccession).where(
+            AgencySuccession.predecessor_id == before.id,
+            AgencySuccession.successor_id == after.id,
+        )
+    )
+
+
+def _succession_check(form: SuccessionForm) -> None:
+    if form.predecessor_code.data == form.successor_code.data:
+        form.successor_code.errors.append(_l("An agency cannot succeed itself."))
+        raise ValidationError
+    editing = getattr(form, "_obj", None)
+    other = _find_succession(
+        {"predecessor_code": form.predecessor_code.data, "successor_code": form.successor_code.data}
+    )
+    if other is not None and (editing is None or other.id != editing.id):
+        form.successor_code.errors.append(_l("This succession is already recorded."))
+        raise ValidationError
+    if getattr(form, "_importing", False):
+        return  # an import checks the lineage once, as a whole (_verify_lineage)
+    # The lineage as it would be with this row: no cycle, shares that add up.
+    proposed = lineage.Link(
+        form.predecessor_code.data,
+        form.successor_code.data,
+        form.kind.data,
+        form.share.data or 0.0,
+        form.effective_on.data,
+    )
+    kept = [
+        link
+        for link in lineage.links()
+        if editing is None
+        or (link.predecessor, link.successor) != (editing.predecessor.code, editing.successor.code)
+    ]
+    found = lineage.problems([*kept, proposed] if form.active.data else kept)
+    if found:
+        form.share.errors.extend(found)
+        raise ValidationError
+
+
+def _succession_apply(succession: AgencySuccession, data: dict) -> None:
+    succession.predecessor = agency_by_code(data["predecessor_code"])
+    succession.successor = agency_by_code(data["successor_code"])
+    for name in ("kind", "share", "effective_on", "active"):
+        setattr(succession, name, data[name])
+    succession.note = data["note"] or None
+
+
+def _succession_prepare(form: SuccessionForm) -> None:
+    form.predecessor_code.choices = agency_choices()
+    form.successor_code.choices = agency_choices()
+
+
+def _verify_lineage() -> str | None:
+    found = lineage.problems(lineage.links())
+    return str(found[0]) if found else None
+
+
+SUCCESSIONS = Resource(
+    name="agency-successions",
+    singular="agency succession",
+    title=_l("Agency lineage"),
+    model=AgencySuccession,
+    form=SuccessionForm,
+    columns=(
+        ("predecessor_code", _l("Predecessor"), lambda r: r.predecessor.code),
+        ("successor_code", _l("Successor"), lambda r: r.successor.code),
+        ("kind", _l("Kind"), lambda r: r.kind),
+        ("share", _l("Share"), lambda r: f"{r.share:g}"),
+        ("effective_on", _l("Effective from"), lambda r: r.effective_on.isoformat()),
+        ("note", _l("Note"), lambda r: r.note),
+        ("active", _l("Active"), lambda r: r.active),
+    ),
+    labelled={"kind": "succession_kind", "active": "yes_no"},
+    search=(AgencySuccession.note,),
+    order_by=(AgencySuccession.effective_on, AgencySuccession.id),
+    find=_find_succession,
+    apply=_succession_apply,
+    prepare=_succession_prepare,
+    check=_succession_check,
+    key=("predecessor_code", "successor_code"),
+    verify_import=_verify_lineage,
+)
+
+RESOURCES = (AGENCIES, RANKING_GROUPS, SERVICE_FIELDS, SERVICES, SERVICE_POINTS, SUCCESSIONS)

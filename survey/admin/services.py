@@ -73,6 +73,9 @@ def import_csv(resource: Resource, data: bytes, *, actor: str, user_id: int | No
         existing = resource.find(row)
         form = resource.form(formdata=MultiDict(row), obj=existing, meta={"csrf": False})
         form._obj = existing
+        # Checks across records wait for the whole file (Resource.verify_import): a row
+        # may be valid only beside a later one.
+        form._importing = True
         values = validated_data(resource, form)
         if values is None:
             problems += [

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from datetime import date
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.db import enum_column, one_of
 from survey.extensions import db
 
-AGENCY_KINDS = ("department", "district", "commune")
+# Since July 2025 the commune level has communes (xã) and wards (phường); the
+# small-area model takes the difference as a covariate, so the kind says which.
+AGENCY_KINDS = ("department", "district", "commune", "ward")
+# How an agency came to replace others: several merged into one, one split into several
+# (each part takes a share of its dossiers), or one renamed.
+SUCCESSION_KINDS = ("merge", "split", "rename")
 # The groups the PAR Index ranks in, with their names: the demo and the migration that
 # made groups data start from these; administrators add others.
 STANDARD_GROUPS = (
@@ -121,3 +137,37 @@ class ServicePoint(db.Model):
 
     def __repr__(self) -> str:
         return f"<ServicePoint {self.code}>"
+
+
+class AgencySuccession(db.Model):
+    """One agency taking over (all or a share of) another's work from a date.
+
+    Trends and "since the previous campaign" follow these rows: a merged agency's earlier
+    figure is its predecessors' combined. A withdrawn row is deactivated, not deleted, and
+    every change is in the audit log, so the history of the structure stays readable.
+    """
+
+    __tablename__ = "agency_succession"
+    __table_args__ = (
+        UniqueConstraint("predecessor_id", "successor_id"),
+        CheckConstraint("predecessor_id <> successor_id", name="not_itself"),
+        CheckConstraint("share > 0 AND share <= 1", name="share"),
+        one_of("kind", SUCCESSION_KINDS),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    predecessor_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    successor_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    kind: Mapped[str] = enum_column(SUCCESSION_KINDS)
+    # The share of the predecessor's dossiers the successor took over: 1 for a merge or a
+    # rename, the part's share for a split.
+    share: Mapped[float] = mapped_column(Float, default=1.0)
+    effective_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(400))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    predecessor: Mapped[Agency] = relationship(foreign_keys=[predecessor_id])
+    successor: Mapped[Agency] = relationship(foreign_keys=[successor_id])
+
+    def __repr__(self) -> str:
+        return f"<AgencySuccession {self.predecessor_id} -> {self.successor_id} ({self.kind})>"

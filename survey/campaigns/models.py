@@ -35,6 +35,10 @@ DESIGN_CLUSTERS = ("day_point",)
 # drawn with a known probability count, weighted 1/π and adjusted for nonresponse
 # within their cell.
 WEIGHTINGS = ("frame", "selection")
+# Which estimate of each agency's index the reform league takes: the direct survey
+# estimate, or, in ranking groups where the run fitted one, the small-area (Fay-Herriot)
+# estimate (METHODS.md §4a). Both are always published; this only chooses for the league.
+LEAGUE_ESTIMATES = ("direct", "small_area")
 # The dossier's timeliness, carried by an invitation and the answers it brought.
 DOSSIER_TIMELINESS = ("on_time", "late")
 # How an invitation ended (AAPOR): complete (at least 80% of the index items answered),
@@ -60,6 +64,7 @@ class Campaign(db.Model):
         one_of("design", DESIGNS),
         one_of("design_strata", DESIGN_STRATA),
         one_of("weighting", WEIGHTINGS),
+        one_of("league_estimate", LEAGUE_ESTIMATES),
         CheckConstraint(
             "(design = 'element' AND design_cluster IS NULL) OR "
             "(design = 'clustered' AND design_cluster IS NOT NULL "
@@ -91,6 +96,9 @@ class Campaign(db.Model):
     design_strata: Mapped[str] = enum_column(DESIGN_STRATA, default="cell", server_default="cell")
     design_cluster: Mapped[str | None] = enum_column(DESIGN_CLUSTERS)
     weighting: Mapped[str] = enum_column(WEIGHTINGS, default="frame", server_default="frame")
+    league_estimate: Mapped[str] = enum_column(
+        LEAGUE_ESTIMATES, default="direct", server_default="direct"
+    )
     # Invitations have been drawn from the dossiers returned up to this day (inclusive).
     invitations_drawn_through: Mapped[date | None] = mapped_column(Date)
     # The reform-score framework the campaign's indices feed (optional).

@@ -44,6 +44,7 @@ from survey.questionnaires.types import SingleChoiceQuestion
 from survey.responses.models import Submission, SubmissionReview
 from survey.runs import extract, screening
 from survey.runs.design import DesignDeclarationError, declared, make_design, outside_sample
+from survey.runs.lineage import Lineage
 from survey.runs.models import AnalysisRun, RunFlag
 
 
@@ -331,15 +332,25 @@ def previous_run(campaign: Campaign) -> AnalysisRun | None:
 
 
 def _compare_with(previous: AnalysisRun | None, table: IndexTable, code: str):
-    """Each agency's change of the overall index since the previous campaign's run."""
+    """Each agency's change of the overall index since the previous campaign's run,
+    against its own earlier figure or its predecessors' combined (survey/runs/lineage.py);
+    an agency with neither is "new" and has no change."""
     if previous is None:
         return None
+    history = Lineage()
+    figures = {d: history.earlier_figure(d, previous, code) for d in table.domains}
+    earlier = {d: {code: f.entry} for d, f in figures.items() if f.entry is not None}
     return {
         "campaign": previous.campaign.code,
         "run": previous.id,
         "comparisons": [
-            c.__dict__
-            for c in compare_to_previous(table, stored_table(previous.results, code), code)
+            {
+                **c.__dict__,
+                "basis": figures[c.domain].basis,
+                "sources": figures[c.domain].source_codes,
+                "previous_estimate": (figures[c.domain].entry or {}).get("estimate"),
+            }
+            for c in compare_to_previous(table, stored_table({"agencies": earlier}, code), code)
         ],
     }
 

@@ -1,0 +1,97 @@
+"""An agency's figure in an earlier campaign's run, following its lineage.
+
+Used for "since the previous campaign" (stored in each run) and for trends (read from
+the stored runs when a page asks). A merged agency's earlier figure is its
+predecessors' estimates weighted by the dossiers each handled in that campaign (its frame
+counts) times the share passed on; a split part inherits its parent's figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+
+from analysis.compare import combine_estimates
+from analysis.intervals import logit_interval
+from survey.agencies import lineage
+from survey.agencies.models import Agency
+from survey.campaigns.models import Campaign, FrameCount
+from survey.extensions import db
+from survey.runs.models import AnalysisRun
+
+
+@dataclass(frozen=True)
+class EarlierFigure:
+    entry: Mapping[str, Any] | None  # estimate, se, ci_low, ci_high, df, n (0-1 scale)
+    basis: str  # "own", "predecessors" or "new"
+    sources: tuple[lineage.Source, ...] = ()
+
+    @property
+    def source_codes(self) -> list[str]:
+        return [s.code for s in self.sources]
+
+
+def frame_totals(campaign: Campaign) -> dict[str, int]:
+    """Dossiers each agency handled in the campaign's period (its frame counts)."""
+    rows = db.session.execute(
+        select(Agency.code, func.sum(FrameCount.dossiers))
+        .join(Agency, FrameCount.agency_id == Agency.id)
+        .where(FrameCount.campaign_id == campaign.id)
+        .group_by(Agency.code)
+    )
+    return {code: int(total or 0) for code, total in rows}
+
+
+class Lineage:
+    """The successions as they stand, read once, applied to any earlier run."""
+
+    def __init__(self, chain: list[lineage.Link] | None = None):
+        self.chain = lineage.links() if chain is None else chain
+        self._frames: dict[int, dict[str, int]] = {}
+
+    def earlier_figure(self, code: str, earlier: AnalysisRun, statistic: str) -> EarlierFigure:
+        rows = earlier.results["agencies"]
+        present = [
+            d
+            for d, entries in rows.items()
+            if entries.get(statistic, {}).get("estimate") is not None
+        ]
+        found = lineage.sources(code, present, self.chain, earlier.campaign.period_start)
+        basis = lineage.basis(code, found)
+        if basis == "new":
+            return EarlierFigure(None, basis)
+        if basis == "own":
+            return EarlierFigure(rows[code][statistic], basis, tuple(found))
+        frames = self._frames.setdefault(earlier.campaign_id, frame_totals(earlier.campaign))
+        entries = [rows[s.code][statistic] for s in found]
+        weights = [frames.get(s.code, 0) * s.share for s in found]
+        if sum(weights) <= 0:
+            # No frame counts in that campaign: its answers stand in for its dossiers.
+            weights = [(e.get("n") or 0) * s.share for e, s in zip(entries, found, strict=True)]
+        if sum(weights) <= 0:
+            weights = [s.share for s in found]
+        combined = combine_estimates(
+            [e["estimate"] for e in entries],
+            [e.get("se") or 0.0 for e in entries],
+            [e.get("df") or 1 for e in entries],
+            [e.get("n") or 0 for e in entries],
+            weights,
+        )
+        low, high = logit_interval(
+            np.array([combined.estimate]), np.array([combined.se]), np.array([combined.df])
+        )
+        entry = {
+            "estimate": combined.estimate,
+            "se": combined.se,
+            "ci_low": float(low[0]),
+            "ci_high": float(high[0]),
+            "df": combined.df,
+            "n": combined.n,
+            "basis": basis,
+            "sources": [s.code for s in found],
+        }
+        return EarlierFigure(entry, basis, tuple(found))
