@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 DEMO_RESPONSES ?= 5000
+DEMO_EARLIER ?= 4000
 # The PostgreSQL run of the suite happens when this is set (.ci/run sets it).
 SURVEY_TEST_DATABASE_URL ?=
 CATALOGS := $(wildcard survey/translations/*/LC_MESSAGES/messages.po)
@@ -15,7 +16,7 @@ run: $(VENV)/.installed translations
 	@scripts/system-packages
 	@mkdir -p instance
 	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) db upgrade
-	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) demo seed --if-empty --dossiers --responses $(DEMO_RESPONSES)
+	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) demo seed --if-empty --dossiers --responses $(DEMO_RESPONSES) --earlier $(DEMO_EARLIER) --analyse
 	@SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) demo accounts
 	@echo "Serving the platform on http://127.0.0.1:$(PORT), with a job worker beside it"
 	export SURVEY_ENV=$${SURVEY_ENV:-development}; \

@@ -113,8 +113,7 @@ def problems(chain: list[Link]) -> list[str]:
         if link.kind in ("merge", "rename") and abs(link.share - 1.0) > SHARE_SLACK:
             messages.append(
                 _l(
-                    "%(before)s → %(after)s: a merge or a rename passes on all the work "
-                    "(share 1).",
+                    "%(before)s → %(after)s: a merge or a rename passes on all the work (share 1).",
                     before=link.predecessor,
                     after=link.successor,
                 )

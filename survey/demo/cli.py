@@ -59,20 +59,41 @@ def _development_only(command):
     help="Also write the dossier records behind the frame counts (make run does).",
 )
 @click.option(
+    "--earlier",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Synthetic submissions to the 2024 campaign (the structure before July 2025), "
+    "which is then analysed, so trends cross the restructuring (make run: 4000).",
+)
+@click.option(
+    "--analyse",
+    is_flag=True,
+    help="Also run the analysis of the demo campaign (make run does).",
+)
+@click.option(
     "--if-empty",
     is_flag=True,
     help="Do nothing when the database already has agencies (used by make run).",
 )
 @_development_only
-def seed_command(responses: int, random_seed: int, dossiers: bool, if_empty: bool) -> None:
-    """Create the demo province (Đắk Lắk) with a campaign 'demo' and synthetic responses."""
+def seed_command(
+    responses: int, random_seed: int, dossiers: bool, earlier: int, analyse: bool, if_empty: bool
+) -> None:
+    """Create the demo province (Đắk Lắk as it is since July 2025, and as it was before)
+    with a campaign 'demo', a 2024 campaign 'sipas-2024' and synthetic responses."""
     if if_empty and province_exists():
         click.echo("the database already has agencies; demo seed skipped")
         return
     started = time.perf_counter()
     try:
         outcome = seed(
-            responses, random_seed, dossiers=dossiers, progress=lambda m: click.echo(m, err=True)
+            responses,
+            random_seed,
+            dossiers=dossiers,
+            earlier=earlier,
+            analyse=analyse,
+            progress=lambda m: click.echo(m, err=True),
         )
     except DemoError as error:
         raise click.ClickException(str(error)) from None

@@ -1,7 +1,19 @@
 """Reference data of the demo province: agencies, service fields, services, points.
 
-Agency names are Đắk Lắk's (shared/reference/sipas.md); procedure codes and counts are
-invented for the demo and say so in their names.
+The demo is Đắk Lắk as it is since 1 July 2025, and as it was before:
+
+- Before (the campaign of 2024): Đắk Lắk's 19 departments and the district-level
+  people's committees of the two provinces that merged (Đắk Lắk's 15, Phú Yên's 9).
+- Since: 13 departments after the mergers of March 2025 (real: Finance took Planning
+  and Investment, Agriculture and Environment joined, Construction took Transport,
+  Science and Technology took Information and Communications, Home Affairs and Health
+  shared Labour, Invalids and Social Affairs, the Ethnic Minorities Committee became the
+  Department of Ethnic and Religious Affairs; the shares of the splits, and Foreign
+  Affairs going to Home Affairs, are illustrative), and 102 commune-level units: 14
+  wards under their real names and 88 communes whose names are illustrative and say
+  so ("minh họa"), each placed in the former district it mostly came from.
+
+Procedure codes and counts are invented for the demo and say so in their names.
 """
 
 from __future__ import annotations
@@ -211,3 +223,128 @@ DISTRICT_POINTS = [
     ("Bộ phận một cửa - quầy hộ tịch, tư pháp", "One-stop shop - civil status counter"),
     ("Bộ phận một cửa - quầy tổng hợp", "One-stop shop - general counter"),
 ]
+
+
+# Phú Yên's district-level units, merged into Đắk Lắk on 1 July 2025 (names real).
+PHU_YEN_DISTRICTS = {
+    "TUYHOA": ("thành phố", "city", "Tuy Hòa"),
+    "SONGCAU": ("thị xã", "town", "Sông Cầu"),
+    "DONGHOA": ("thị xã", "town", "Đông Hòa"),
+    "TUYAN": ("huyện", "district", "Tuy An"),
+    "PHUHOA": ("huyện", "district", "Phú Hòa"),
+    "TAYHOA": ("huyện", "district", "Tây Hòa"),
+    "SONHOA": ("huyện", "district", "Sơn Hòa"),
+    "SONGHINH": ("huyện", "district", "Sông Hinh"),
+    "DONGXUAN": ("huyện", "district", "Đồng Xuân"),
+}
+FORMER_DISTRICTS = {**DISTRICTS, **PHU_YEN_DISTRICTS}
+
+# The departments since March 2025: code: (name_vi, name_en, fields, predecessors as
+# (code, kind, share)). A department that kept its code continues itself and lists only
+# what it absorbed.
+DEPARTMENTS_2025 = {
+    "SNV": (
+        "Sở Nội vụ",
+        "Department of Home Affairs",
+        ["NV", "LD"],
+        [("SLDTBXH", "split", 0.6), ("SNGV", "merge", 1.0)],
+    ),
+    "STP": ("Sở Tư pháp", "Department of Justice", ["TP", "HT"], []),
+    "STC": (
+        "Sở Tài chính",
+        "Department of Finance",
+        ["TC", "DKKD", "DT"],
+        [("SKHDT", "merge", 1.0)],
+    ),
+    "SCT": ("Sở Công Thương", "Department of Industry and Trade", ["CT"], []),
+    "SNNMT": (
+        "Sở Nông nghiệp và Môi trường",
+        "Department of Agriculture and Environment",
+        ["NN", "DD", "MT"],
+        [("SNNPTNT", "merge", 1.0), ("STNMT", "merge", 1.0)],
+    ),
+    "SXD": ("Sở Xây dựng", "Department of Construction", ["XD", "GT"], [("SGTVT", "merge", 1.0)]),
+    "SKHCN": (
+        "Sở Khoa học và Công nghệ",
+        "Department of Science and Technology",
+        ["KHCN", "TTTT"],
+        [("STTTT", "split", 0.85)],
+    ),
+    "SVHTTDL": (
+        "Sở Văn hóa, Thể thao và Du lịch",
+        "Department of Culture, Sports and Tourism",
+        ["VH"],
+        [("STTTT", "split", 0.15)],
+    ),
+    "SGDDT": ("Sở Giáo dục và Đào tạo", "Department of Education and Training", ["GD"], []),
+    "SYT": ("Sở Y tế", "Department of Health", ["YT", "BTXH"], [("SLDTBXH", "split", 0.4)]),
+    "SDTTG": (
+        "Sở Dân tộc và Tôn giáo",
+        "Department of Ethnic and Religious Affairs",
+        ["DTOC"],
+        [("BDT", "merge", 1.0), ("SNV", "split", 0.05)],
+    ),
+    "BQLKCN": ("Ban Quản lý các khu công nghiệp", "Industrial Zones Authority", ["DT", "XD"], []),
+    "TTR": ("Thanh tra tỉnh", "Provincial Inspectorate", ["KNTC"], []),
+}
+DEPARTMENTS_MERGED_ON = (2025, 3, 1)
+COMMUNES_FORMED_ON = (2025, 7, 1)
+
+# The 14 wards, by the former town or city they came from (names real).
+WARDS = {
+    "BMT": ["Buôn Ma Thuột", "Tân An", "Tân Lập", "Thành Nhất", "Ea Kao"],
+    "BUONHO": ["Buôn Hồ", "Cư Bao"],
+    "TUYHOA": ["Tuy Hòa", "Phú Yên", "Bình Kiến"],
+    "SONGCAU": ["Xuân Đài", "Sông Cầu"],
+    "DONGHOA": ["Hòa Hiệp", "Đông Hòa"],
+}
+# How many of the 88 communes each former district mostly became (illustrative).
+COMMUNES_FROM = {
+    "BMT": 3, "BUONHO": 1, "EAHLEO": 5, "EASUP": 5, "BUONDON": 3, "CUMGAR": 5,
+    "KRONGBUK": 3, "KRONGNANG": 5, "EAKAR": 6, "MDRAK": 4, "KRONGBONG": 5, "KRONGPAK": 6,
+    "KRONGANA": 3, "LAK": 4, "CUKUIN": 3, "TUYHOA": 2, "SONGCAU": 2, "DONGHOA": 2,
+    "TUYAN": 4, "PHUHOA": 3, "TAYHOA": 4, "SONHOA": 4, "SONGHINH": 3, "DONGXUAN": 3,
+}  # fmt: skip
+COMMUNE_FIELDS = ["DD", "XD", "HT", "DKKD", "LD", "BTXH"]
+# Each commune-level unit receives dossiers at its public administration service centre.
+COMMUNE_POINTS = [
+    ("Trung tâm Phục vụ hành chính công", "Public administration service centre"),
+]
+
+
+def _slug(name: str) -> str:
+    """An agency code from a Vietnamese name: capitals and digits only, so paper serials
+    can carry it (BUÔN MA THUỘT -> BUONMATHUOT)."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
+    return "".join(c for c in plain.upper() if c.isascii() and c.isalnum())
+
+
+def commune_units() -> list[tuple[str, str, str, str, str]]:
+    """The 102 commune-level units: (code, name_vi, name_en, kind, former district)."""
+    units = []
+    for district, names in WARDS.items():
+        for name in names:
+            units.append(
+                (
+                    f"P{_slug(name)}",
+                    f"UBND phường {name}",
+                    f"{name} ward people's committee",
+                    "ward",
+                    district,
+                )
+            )
+    for district, count in COMMUNES_FROM.items():
+        proper = FORMER_DISTRICTS[district][2]
+        for number in range(1, count + 1):
+            units.append(
+                (
+                    f"X{_slug(proper)}{number}",
+                    f"UBND xã {proper} {number} (tên minh họa)",
+                    f"{proper} {number} commune people's committee (illustrative name)",
+                    "commune",
+                    district,
+                )
+            )
+    return units

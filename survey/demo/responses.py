@@ -81,9 +81,14 @@ def generate(
     n: int,
     period: tuple[date, date],
     rng: np.random.Generator,
+    agency_effect: Sequence[float] | None = None,
 ) -> Generated:
+    """`agency_effect`, one per stratum, carries agencies' standing across campaigns (a
+    merged agency inherits its predecessors'); drawn here when not given."""
     agency_index = _allocate(strata, n, rng)
-    agency_effect = rng.normal(0.0, 0.4, len(strata))
+    if agency_effect is None:
+        agency_effect = rng.normal(0.0, 0.4, len(strata))
+    agency_effect = np.asarray(agency_effect, dtype=float)
     agency_ids = np.array([s.agency_id for s in strata])[agency_index]
 
     point_id = np.empty(n, dtype=np.int64)

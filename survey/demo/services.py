@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from survey.agencies.models import (
     STANDARD_GROUPS,
     Agency,
+    AgencySuccession,
     RankingGroup,
     Service,
     ServiceField,
@@ -30,8 +31,11 @@ from survey.reform import services as reform
 from survey.reform.framework import DEMO_FRAMEWORK
 from survey.responses import bulk, coded
 from survey.responses.models import Submission
+from survey.runs.services import run as run_analysis
 
 CAMPAIGN_CODE = "demo"
+# The campaign on the structure before 1 July 2025, so trends cross the restructuring.
+EARLIER_CODE = "sipas-2024"
 # One account per role, for trying the platform; `flask demo accounts` prints them.
 DEMO_PASSWORD = "khao-sat-2026"  # noqa: S105 - a published demo password, by design
 DEMO_ACCOUNTS = (
@@ -72,37 +76,86 @@ def province_exists() -> bool:
     return db.session.scalar(select(func.count()).select_from(Agency)) > 0
 
 
-def seed(responses: int, seed: int, *, dossiers: bool = False, progress=None) -> SeedOutcome:
+def seed(
+    responses: int,
+    seed: int,
+    *,
+    dossiers: bool = False,
+    earlier: int = 0,
+    analyse: bool = False,
+    progress=None,
+) -> SeedOutcome:
     """Create (or reuse) the demo province and add `responses` synthetic submissions.
 
-    Refuses, changing nothing, when the demo campaign already has submissions.
+    `earlier` answers go to the campaign of 2024 on the structure before the 2025
+    restructuring, which is then analysed, so trends cross the restructuring; `analyse`
+    also runs the analysis of the demo campaign. Refuses, changing nothing, when the demo
+    campaign already has submissions.
     """
-    if responses < 0:
-        raise DemoError("--responses must be zero or more")
+    if responses < 0 or earlier < 0:
+        raise DemoError("--responses and --earlier must be zero or more")
     campaign = _campaign()
     existing = db.session.scalar(
         select(func.count()).select_from(Submission).where(Submission.campaign_id == campaign.id)
     )
-    if existing and responses:
+    if existing and (responses or earlier):
         db.session.rollback()
         raise DemoError(
             f"the demo campaign already has {existing} submissions; nothing was changed "
             "(seed into an empty database to start again)"
         )
-    strata = _strata(campaign)
-    definition = campaign.questionnaire_version.definition()
+    if earlier:
+        if progress:
+            progress(f"answering the 2024 campaign ({earlier} responses) and analysing it")
+        _answer(_earlier_campaign(), earlier, seed + 1000, (date(2024, 3, 1), date(2024, 11, 30)))
+        run_analysis(_earlier_campaign(), actor="demo seed")
     answered = (campaign.period_start, max(campaign.period_start, today() - timedelta(days=1)))
-    generated = generate(definition, strata, responses, answered, np.random.default_rng(seed))
+    answers = _answer(campaign, responses, seed, answered)
     if progress:
-        progress(f"generated {responses} responses; writing")
+        progress(f"wrote {responses} responses")
+    records = 0
+    if dossiers:
+        # The one-stop shop's records behind the frame counts (survey/demo/dossiers.py).
+        from survey.demo.dossiers import seed_dossiers
 
+        if progress:
+            progress("writing the dossier records")
+        records = seed_dossiers(campaign, np.random.default_rng(seed))
+    audit.record(
+        "demo.seed",
+        "campaign",
+        campaign.id,
+        actor="demo seed",
+        after={"responses": responses, "seed": seed, "dossier_records": records},
+    )
+    if analyse and responses:
+        if progress:
+            progress("analysing the demo campaign")
+        run_analysis(campaign, actor="demo seed")
+    return SeedOutcome(campaign, len(campaign.agencies), responses, answers, records)
+
+
+def _answer(campaign: Campaign, responses: int, seed: int, answered: tuple[date, date]) -> int:
+    """Generate and write `responses` synthetic submissions; the number of answers."""
+    strata = _strata(campaign)
+    effects = agency_effects()
+    codes = {a.id: a.code for a in campaign.agencies}
+    definition = campaign.questionnaire_version.definition()
+    generated = generate(
+        definition,
+        strata,
+        responses,
+        answered,
+        np.random.default_rng(seed),
+        agency_effect=[effects[codes[s.agency_id]] for s in strata],
+    )
     first = bulk.reserve_submission_ids(len(generated))
     ids = np.arange(first, first + len(generated))
-    codes = coded.coded_items(definition)
-    matrix = np.full((len(generated), len(codes)), np.nan)
+    items = coded.coded_items(definition)
+    matrix = np.full((len(generated), len(items)), np.nan)
     for rows, code, position, values, _texts in generated.answers:
-        if code in codes and position == 0 and values is not None:
-            matrix[rows, codes.index(code)] = values
+        if code in items and position == 0 and values is not None:
+            matrix[rows, items.index(code)] = values
     coded_texts = coded.encode_matrix(matrix)
     submissions = [
         (
@@ -136,22 +189,31 @@ def seed(responses: int, seed: int, *, dossiers: bool = False, progress=None) ->
     )
     bulk.write(submissions, answers)
     _cover_responses(campaign, generated)
-    records = 0
-    if dossiers:
-        # The one-stop shop's records behind the frame counts (survey/demo/dossiers.py).
-        from survey.demo.dossiers import seed_dossiers
+    return answer_count
 
-        if progress:
-            progress("writing the dossier records")
-        records = seed_dossiers(campaign, np.random.default_rng(seed))
-    audit.record(
-        "demo.seed",
-        "campaign",
-        campaign.id,
-        actor="demo seed",
-        after={"responses": responses, "seed": seed, "dossier_records": records},
-    )
-    return SeedOutcome(campaign, len(strata), responses, answer_count, records)
+
+def agency_effects() -> dict[str, float]:
+    """Each agency's standing on the latent scale, fixed for the province: the agencies
+    before 2025 draw theirs; one formed since inherits its predecessors' (weighted by the
+    share it took over), pulled towards the mean and moved a little, so the trend across
+    the restructuring has something true to show."""
+    rng = np.random.default_rng(PROVINCE_SEED + 1)
+    before = sorted({*province.DEPARTMENTS, *province.FORMER_DISTRICTS})
+    effects = {code: float(rng.normal(0.0, 0.4)) for code in before}
+    for code, (_vi, _en, _fields, predecessors) in province.DEPARTMENTS_2025.items():
+        sources = [(p, share) for p, _kind, share in predecessors]
+        if code in province.DEPARTMENTS:
+            sources.append((code, 1.0))
+        effects[code] = _inherited(effects, sources, rng)
+    for code, *_names, district in province.commune_units():
+        effects[code] = _inherited(effects, [(district, 1.0)], rng)
+    return effects
+
+
+def _inherited(effects, sources, rng) -> float:
+    total = sum(share for _, share in sources)
+    base = sum(effects[c] * share for c, share in sources) / total
+    return 0.8 * base + float(rng.normal(0.0, 0.25))
 
 
 def _campaign() -> Campaign:
@@ -169,30 +231,76 @@ def _campaign() -> Campaign:
             load_file(other_path), other_path.read_text(encoding="utf-8"), actor="demo seed"
         )
     _accounts()
-    agencies = list(db.session.scalars(select(Agency).order_by(Agency.id)))
+    now_codes = [*province.DEPARTMENTS_2025, *(u[0] for u in province.commune_units())]
+    before_codes = [*province.DEPARTMENTS, *province.FORMER_DISTRICTS]
+    _make_campaign(
+        EARLIER_CODE,
+        "Khảo sát SIPAS năm 2024 (trước sắp xếp năm 2025, dữ liệu minh họa)",
+        "SIPAS survey 2024 (before the 2025 restructuring, demo data)",
+        outcome.version,
+        (date(2024, 1, 1), date(2024, 12, 31)),
+        before_codes,
+        status="closed",
+        fields_of=lambda a: (
+            province.DEPARTMENTS[a.code][2]
+            if a.code in province.DEPARTMENTS
+            else province.DISTRICT_FIELDS
+        ),
+    )
     start, end = demo_period()
-    campaign = Campaign(
-        code=CAMPAIGN_CODE,
-        name_vi=f"Khảo sát SIPAS năm {end.year} (dữ liệu minh họa)",
-        name_en=f"SIPAS survey {end.year} (demo data)",
-        questionnaire_version=outcome.version,
-        period_start=start,
-        period_end=end,
+    campaign = _make_campaign(
+        CAMPAIGN_CODE,
+        f"Khảo sát SIPAS năm {end.year} (dữ liệu minh họa)",
+        f"SIPAS survey {end.year} (demo data)",
+        outcome.version,
+        (start, end),
+        now_codes,
         status="open",
+        fields_of=lambda a: (
+            province.DEPARTMENTS_2025[a.code][2]
+            if a.code in province.DEPARTMENTS_2025
+            else province.COMMUNE_FIELDS
+        ),
+    )
+    _retire_former_agencies()
+    _surveyor_assignments(campaign)
+    return campaign
+
+
+def _earlier_campaign() -> Campaign:
+    return db.session.scalar(select(Campaign).where(Campaign.code == EARLIER_CODE))
+
+
+def _make_campaign(code, name_vi, name_en, version, period, agency_codes, *, status, fields_of):
+    """A campaign over the agencies, with frame counts for the service fields each had
+    then (`fields_of(agency)`: a department that continued gained fields in 2025)."""
+    by_code = {a.code: a for a in db.session.scalars(select(Agency))}
+    agencies = [by_code[c] for c in agency_codes]
+    campaign = Campaign(
+        code=code,
+        name_vi=name_vi,
+        name_en=name_en,
+        questionnaire_version=version,
+        period_start=period[0],
+        period_end=period[1],
+        status=status,
         opened_at=utcnow(),
+        closed_at=utcnow() if status == "closed" else None,
         agencies=agencies,
     )
     db.session.add(campaign)
     rng = np.random.default_rng(PROVINCE_SEED)
     fields = {f.code: f for f in db.session.scalars(select(ServiceField))}
     for agency in agencies:
-        field_codes = sorted({s.field.code for s in agency.services})
-        for code in field_codes:
-            # Land and civil status are the bulk of a district's dossiers.
-            scale = {"DD": 6000, "HT": 5000, "XD": 1500}.get(code, 800)
-            dossiers = int(rng.integers(scale // 2, scale * 2))
+        # A commune-level unit handles a fifth of what a former district did.
+        size = 0.2 if agency.kind in ("commune", "ward") else 1.0
+        offered = {s.field.code for s in agency.services}
+        for field_code in sorted(offered & set(fields_of(agency))):
+            # Land and civil status are the bulk of a local unit's dossiers.
+            scale = int(size * {"DD": 6000, "HT": 5000, "XD": 1500}.get(field_code, 800))
+            dossiers = int(rng.integers(max(scale // 2, 20), max(scale * 2, 40)))
             campaign.frame_counts.append(
-                FrameCount(agency=agency, service_field=fields[code], dossiers=dossiers)
+                FrameCount(agency=agency, service_field=fields[field_code], dossiers=dossiers)
             )
     db.session.flush()
     audit.record(
@@ -200,15 +308,27 @@ def _campaign() -> Campaign:
         "campaign",
         campaign.id,
         actor="demo seed",
-        after={"code": CAMPAIGN_CODE, "agencies": len(agencies)},
+        after={"code": code, "agencies": len(agencies)},
     )
     _reform_points(campaign, rng)
-    _surveyor_assignments(campaign)
     return campaign
 
 
+def _retire_former_agencies() -> None:
+    """What ceased with the restructuring stays for the 2024 campaign, inactive: its
+    agencies, their QR points, and the district ranking group."""
+    current = {*province.DEPARTMENTS_2025, *(u[0] for u in province.commune_units())}
+    for agency in db.session.scalars(select(Agency).where(Agency.code.not_in(current))):
+        agency.active = False
+        for point in agency.service_points:
+            point.active = False
+    districts = db.session.scalar(select(RankingGroup).where(RankingGroup.code == "districts"))
+    districts.active = False
+    db.session.flush()
+
+
 # The demo surveyor takes out paper forms for these agencies (others ask an administrator).
-SURVEYOR_AGENCIES = ("SXD", "STNMT")
+SURVEYOR_AGENCIES = ("SXD", "SNNMT")
 
 
 def _surveyor_assignments(campaign: Campaign) -> None:
@@ -257,7 +377,10 @@ def _province() -> None:
             Agency, code=code, name_vi=name_vi, name_en=name_en, kind=kind, ranking_group=group
         )
         db.session.flush()
+        offered = {s.field.code for s in agency.services}
         for field_code in field_codes:
+            if field_code in offered:
+                continue  # a department that continued keeps its services
             for number, (service_vi, service_en) in enumerate(
                 province.PROCEDURES[field_code], start=1
             ):
@@ -271,26 +394,23 @@ def _province() -> None:
                     )
                 )
         for number, (point_vi, point_en) in enumerate(points, start=1):
-            db.session.add(
-                ServicePoint(
-                    code=f"{code.lower()}-{number}",
-                    agency=agency,
-                    name_vi=f"{point_vi} - {name_vi}",
-                    name_en=f"{point_en} - {name_en}",
-                )
+            _get_or_add(
+                ServicePoint,
+                code=f"{code.lower()}-{number}",
+                agency=agency,
+                name_vi=f"{point_vi} - {name_vi}",
+                name_en=f"{point_en} - {name_en}",
             )
+        db.session.flush()
+        return agency
 
+    # Before: Đắk Lắk's departments and the district-level units of both provinces.
     for code, (name_vi, name_en, field_codes) in province.DEPARTMENTS.items():
         add_agency(
-            code,
-            name_vi,
-            name_en,
-            "department",
-            "departments",
-            field_codes,
+            code, name_vi, name_en, "department", "departments", field_codes,
             province.DEPARTMENT_POINTS,
-        )
-    for code, (unit_vi, unit_en, name) in province.DISTRICTS.items():
+        )  # fmt: skip
+    for code, (unit_vi, unit_en, name) in province.FORMER_DISTRICTS.items():
         add_agency(
             code,
             f"UBND {unit_vi} {name}",
@@ -300,13 +420,42 @@ def _province() -> None:
             province.DISTRICT_FIELDS,
             province.DISTRICT_POINTS,
         )
+    # Since 2025: the merged departments and the commune-level units, with their lineage.
+    merged_on, formed_on = date(*province.DEPARTMENTS_MERGED_ON), date(*province.COMMUNES_FORMED_ON)
+    successions = []
+    for code, (name_vi, name_en, field_codes, predecessors) in province.DEPARTMENTS_2025.items():
+        add_agency(
+            code, name_vi, name_en, "department", "departments", field_codes,
+            province.DEPARTMENT_POINTS,
+        )  # fmt: skip
+        successions += [(p, code, kind, share, merged_on) for p, kind, share in predecessors]
+    units = province.commune_units()
+    parts = {d: sum(1 for u in units if u[4] == d) for d in province.FORMER_DISTRICTS}
+    for code, name_vi, name_en, kind, district in units:
+        add_agency(
+            code, name_vi, name_en, kind, "communes", province.COMMUNE_FIELDS,
+            province.COMMUNE_POINTS,
+        )  # fmt: skip
+        successions.append((district, code, "split", 1 / parts[district], formed_on))
+    agencies = {a.code: a for a in db.session.scalars(select(Agency))}
+    for before, after, kind, share, on in successions:
+        db.session.add(
+            AgencySuccession(
+                predecessor=agencies[before],
+                successor=agencies[after],
+                kind=kind,
+                share=share,
+                effective_on=on,
+                note="Dữ liệu minh họa" if kind == "split" else None,
+            )
+        )
     db.session.flush()
     audit.record(
         "demo.province",
         "agency",
         None,
         actor="demo seed",
-        after={"agencies": len(province.DEPARTMENTS) + len(province.DISTRICTS)},
+        after={"agencies": len(agencies), "successions": len(successions)},
     )
 
 
@@ -356,8 +505,12 @@ def _strata(campaign: Campaign) -> list[Stratum]:
         frames.setdefault(count.agency_id, {})[count.service_field.code] = count.dossiers
     strata = []
     for agency in campaign.agencies:
-        points = [p.id for p in agency.service_points if p.active]
-        services = [(s.id, s.field.code) for s in agency.services if s.active]
+        # A closed campaign's agencies may have ceased since (their points retired).
+        points = [p.id for p in agency.service_points if p.active or campaign.status == "closed"]
+        counted = frames.get(agency.id, {})
+        services = [
+            (s.id, s.field.code) for s in agency.services if s.active and s.field.code in counted
+        ]
         if not points or not services:
             raise DemoError(f"agency {agency.code} has no active service point or service")
         strata.append(Stratum(agency.id, points, services, frames.get(agency.id, {})))

@@ -310,6 +310,18 @@ def survey_indices(run: AnalysisRun | None) -> dict[str, dict[str, float | None]
     }
 
 
+def small_area_indices(run: AnalysisRun | None) -> dict[str, tuple[str, float]]:
+    """Each modelled agency's benchmarked small-area estimate (0-100) of the overall
+    index, as (index code, value): what the league takes when the campaign says so."""
+    if run is None:
+        return {}
+    found = {}
+    for fitted in (run.results.get("small_areas") or {}).values():
+        for agency_code, area in fitted.get("areas", {}).items():
+            found[agency_code] = (fitted["index"], 100 * area["estimate"])
+    return found
+
+
 # A criterion with `index: ON_TIME` takes the agency's on-time rate (0-100) of dossiers.
 ON_TIME = "ON_TIME"
 
@@ -354,6 +366,9 @@ def league(campaign: Campaign, run: AnalysisRun | None = None, *, compare=True) 
     framework = campaign.framework.definition()
     run = run or latest_run(campaign)
     indices = survey_indices(run)
+    if campaign.league_estimate == "small_area":
+        for agency_code, (code, value) in small_area_indices(run).items():
+            indices.setdefault(agency_code, {})[code] = value
     if ON_TIME in framework.survey_indices:
         for code, rate in on_time_rates(campaign, run).items():
             indices.setdefault(code, {})[ON_TIME] = rate

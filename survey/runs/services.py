@@ -42,7 +42,7 @@ from survey.questionnaires.definition import Definition
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.questionnaires.types import SingleChoiceQuestion
 from survey.responses.models import Submission, SubmissionReview
-from survey.runs import extract, screening
+from survey.runs import extract, screening, small_areas
 from survey.runs.design import DesignDeclarationError, declared, make_design, outside_sample
 from survey.runs.lineage import Lineage
 from survey.runs.models import AnalysisRun, RunFlag
@@ -110,7 +110,16 @@ def run(
     progress("estimating", 45)
     try:
         made = make_design(campaign, data, margins, declaration=declaration)
-        results = estimate(made.design, data, definition, previous=previous_run(campaign))
+        previous = previous_run(campaign)
+        results = estimate(made.design, data, definition, previous=previous)
+        progress("small areas", 80)
+        results["small_areas"] = small_areas.fit_groups(
+            campaign,
+            _clean(results),
+            scheme_of(definition).code,
+            previous,
+            local_time.local(cutoff).date(),
+        )
     except (AnalysisError, DesignDeclarationError) as error:
         raise RunError(str(error)) from None
     timings["estimate"] = time.perf_counter() - clock
