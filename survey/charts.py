@@ -246,3 +246,50 @@ def _shown(value: float, pattern: str) -> str:
     """A number on a chart as the page's language writes it (83,3 in Vietnamese), like
     the text around the chart."""
     return format_decimal(value, format=pattern)
+
+
+def residual_plot(
+    points: Sequence[tuple[float, float]], *, title: str, x_label: str, y_label: str
+) -> Markup:
+    """Standardised residuals (y) against fitted values (x) of a model, with the zero line
+    and ±2 bands: points outside the bands, or a curve, say the model misses something."""
+    width, height, left, bottom, top, right = 460, 300, 60, 250, 20, 440
+    if not points:
+        return _frame(width, height, title, [])
+    xs = [p[0] for p in points]
+    reach = max(3.0, max(abs(p[1]) for p in points) * 1.1)
+    x_low, x_high = min(xs), max(xs)
+    if x_high == x_low:
+        x_low, x_high = x_low - 1, x_high + 1
+    pad = (x_high - x_low) * 0.05
+    x_low, x_high = x_low - pad, x_high + pad
+
+    def x(value):
+        return left + (value - x_low) / (x_high - x_low) * (right - left)
+
+    def y(value):
+        return bottom - (value + reach) / (2 * reach) * (bottom - top)
+
+    body = [
+        f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#000"/>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#000"/>',
+        f'<line x1="{left}" y1="{y(0):.1f}" x2="{right}" y2="{y(0):.1f}" stroke="#000"/>',
+    ]
+    for band in (-2, 2):
+        body.append(
+            f'<line x1="{left}" y1="{y(band):.1f}" x2="{right}" y2="{y(band):.1f}" '
+            'stroke="#000" stroke-dasharray="4 3"/>'
+            f'<text x="{left - 6}" y="{y(band) + 4:.1f}" text-anchor="end">{band:+d}</text>'
+        )
+    body += [
+        f'<text x="{left - 6}" y="{y(0) + 4:.1f}" text-anchor="end">0</text>',
+        f'<text x="{left}" y="{bottom + 16}" text-anchor="middle">{x_low:.0f}</text>',
+        f'<text x="{right}" y="{bottom + 16}" text-anchor="middle">{x_high:.0f}</text>',
+        f'<text x="{(left + right) / 2}" y="{bottom + 34}" text-anchor="middle">'
+        f"{escape(x_label)}</text>",
+        f'<text x="14" y="{(top + bottom) / 2}" text-anchor="middle" '
+        f'transform="rotate(-90 14 {(top + bottom) / 2})">{escape(y_label)}</text>',
+    ]
+    for fitted, residual in points:
+        body.append(f'<circle cx="{x(fitted):.1f}" cy="{y(residual):.1f}" r="3" fill="#000"/>')
+    return _frame(width, height + 20, title, body)

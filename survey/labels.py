@@ -40,6 +40,22 @@ LABELS = {
         "split": _l("split"),
         "rename": _l("rename"),
     },
+    "league_estimate": {
+        "direct": _l("direct survey estimate"),
+        "small_area": _l("small-area estimate (Fay–Herriot) where fitted"),
+    },
+    "small_area_covariate": {
+        "ward": _l("ward (1) or commune (0)"),
+        "earlier_index": _l("index in the previous campaign (own or predecessors')"),
+        "on_time_rate": _l("dossiers returned on time, in percent"),
+        "log_frame": _l("log of the dossiers handled"),
+        "(intercept)": _l("intercept"),
+    },
+    "covariate_dropped": {
+        "missing": _l("not known for every agency"),
+        "constant": _l("the same for every agency"),
+        "collinear": _l("collinear with the others"),
+    },
     "previous_basis": {
         "own": _l("its own earlier figure"),
         "predecessors": _l("predecessors combined"),

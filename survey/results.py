@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer, joinedload
 
@@ -162,6 +163,13 @@ def trend(agency: Agency, code: str) -> list[TrendPoint]:
     return points
 
 
+def trend_label(point: TrendPoint) -> str:
+    """A trend point's chart label: the campaign, marked when it is the predecessors'."""
+    if point.basis == "predecessors":
+        return f"{point.campaign.code} ({_('predecessors combined')})"
+    return point.campaign.code
+
+
 def comparison_for(run: AnalysisRun, agency: Agency) -> Mapping[str, Any] | None:
     return next((c for c in run.results.get("comparisons", []) if c["domain"] == agency.code), None)
 
@@ -180,3 +188,46 @@ def timeliness_gaps(run: AnalysisRun) -> list[dict[str, Any]]:
         if min(g["n_on_time"], g["n_late"]) >= SUPPRESS_N and g["difference"] is not None
     ]
     return sorted(shown, key=lambda g: -g["difference"])
+
+
+@dataclass(frozen=True)
+class SmallAreaRow:
+    agency: Agency
+    area: Mapping[str, Any]  # direct, estimate, ci_low, ci_high, shrinkage, n (0-1 scale)
+
+
+@dataclass(frozen=True)
+class SmallAreaGroup:
+    group: str
+    fitted: Mapping[str, Any]  # model, covariates, dropped, variance function
+    rows: list[SmallAreaRow]
+
+    @property
+    def model(self) -> Mapping[str, Any]:
+        return self.fitted.get("model", {})
+
+
+def small_area_groups(run: AnalysisRun) -> list[SmallAreaGroup]:
+    """The run's Fay–Herriot fits, one per modelled ranking group, agencies by their
+    small-area estimate (highest first); groups whose model failed carry the reason."""
+    stored = run.results.get("small_areas") or {}
+    codes = [c for fitted in stored.values() for c in fitted.get("areas", {})]
+    agencies = {a.code: a for a in db.session.scalars(select(Agency).where(Agency.code.in_(codes)))}
+    groups = []
+    for group, fitted in sorted(stored.items()):
+        rows = [
+            SmallAreaRow(agencies[c], area)
+            for c, area in fitted.get("areas", {}).items()
+            if c in agencies
+        ]
+        rows.sort(key=lambda r: (-r.area["estimate"], r.agency.code))
+        groups.append(SmallAreaGroup(group, fitted, rows))
+    return groups
+
+
+def small_area_for(run: AnalysisRun, agency: Agency) -> Mapping[str, Any] | None:
+    """The agency's small-area estimate in the run, if its group was modelled."""
+    for fitted in (run.results.get("small_areas") or {}).values():
+        if agency.code in fitted.get("areas", {}):
+            return fitted["areas"][agency.code]
+    return None

@@ -1,14 +1,18 @@
 import hashlib
+from collections import Counter
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from survey.agencies.models import Agency, ServicePoint
+from survey.agencies import lineage
+from survey.agencies.models import Agency, RankingGroup, ServicePoint
 from survey.campaigns.models import Campaign, FrameCount
 from survey.extensions import db as _db
 from survey.paper.models import SurveyorAssignment
+from survey.reform.services import latest_run
 from survey.responses.models import Answer, Submission
+from survey.results import trend
 from survey.users.models import User
 from tests.conftest import make_app
 from tests.databases import throwaway_database
@@ -29,20 +33,11 @@ def _answers(submission_ids, code):
 def test_seed_builds_the_province_and_its_campaign(runner, db):
     result = runner.invoke(args=["demo", "seed", "--responses", "300", "--seed", "3"])
     assert result.exit_code == 0, result.output
-    assert "34 agencies, campaign 'demo' with 300 submissions" in result.output
-    groups = dict(
-        db.session.execute(
-            select(Agency.ranking_group, func.count()).group_by(Agency.ranking_group)
-        ).all()
-    )
-    assert groups == {"departments": 19, "districts": 15}
-    assert db.session.scalar(select(Agency.name_vi).where(Agency.code == "KRONGNANG")) == (
-        "UBND huyện Krông Năng"
-    )
+    assert "115 agencies, campaign 'demo' with 300 submissions" in result.output
     campaign = db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
     assert campaign.status == "open"
     assert campaign.questionnaire_version.questionnaire.code == "sipas-citizen"
-    assert len(campaign.agencies) == 34
+    assert len(campaign.agencies) == 115
     # Every agency × field that has services has a frame count for the weights.
     fields = {(c.agency_id, c.service_field_id) for c in campaign.frame_counts}
     offered = {(s.agency_id, s.field_id) for a in campaign.agencies for s in a.services}
@@ -56,7 +51,76 @@ def test_seed_builds_the_province_and_its_campaign(runner, db):
         .join(User, User.id == SurveyorAssignment.user_id)
         .where(User.username == "dieutra", SurveyorAssignment.campaign_id == campaign.id)
     ).all()
-    assert sorted(assigned) == ["STNMT", "SXD"]
+    assert sorted(assigned) == ["SNNMT", "SXD"]
+
+
+def test_the_demo_province_is_dak_lak_as_restructured_in_2025(runner, db):
+    """13 departments after the March 2025 mergers and 102 commune-level units (88 communes,
+    14 wards) since July 2025; the 2024 campaign on the former structure (19 departments,
+    24 district-level units of Đắk Lắk and Phú Yên), retired but kept, with lineage."""
+    runner.invoke(args=["demo", "seed", "--responses", "0"])
+    campaign = db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
+    now = Counter((a.ranking_group, a.kind) for a in campaign.agencies)
+    assert now == {
+        ("departments", "department"): 13,
+        ("communes", "commune"): 88,
+        ("communes", "ward"): 14,
+    }
+    assert all(a.active for a in campaign.agencies)
+    earlier = db.session.scalar(select(Campaign).where(Campaign.code == "sipas-2024"))
+    before = Counter((a.ranking_group, a.kind) for a in earlier.agencies)
+    assert before == {("departments", "department"): 19, ("districts", "district"): 24}
+    assert earlier.status == "closed"
+    assert not any(a.active for a in earlier.agencies if a not in campaign.agencies)
+    groups = {g.code: g.active for g in db.session.scalars(select(RankingGroup))}
+    assert groups == {"departments": True, "districts": False, "communes": True}
+    # Real ward names; illustrative commune names say so.
+    assert db.session.scalar(select(Agency.name_vi).where(Agency.code == "PBUONMATHUOT")) == (
+        "UBND phường Buôn Ma Thuột"
+    )
+    communes = [a for a in campaign.agencies if a.kind == "commune"]
+    assert all("(tên minh họa)" in a.name_vi for a in communes)
+    assert all("(illustrative name)" in a.name_en for a in communes)
+    # One QR point per commune-level unit, two per department; every unit has a lineage.
+    assert {len(a.service_points) for a in communes} == {1}
+    assert {len(a.service_points) for a in campaign.agencies if a.kind == "department"} == {2}
+    chain = lineage.links()
+    succeeded = {link.successor for link in chain}
+    assert {a.code for a in campaign.agencies if a.ranking_group == "communes"} <= succeeded
+    assert lineage.problems(chain) == []
+    # Every former district passes all its work on, in shares adding up to one.
+    for district in (a for a in earlier.agencies if a.kind == "district"):
+        shares = [link.share for link in chain if link.predecessor == district.code]
+        assert sum(shares) == pytest.approx(1.0)
+    merged = {link.predecessor for link in chain if link.successor == "SNNMT"}
+    assert merged == {"SNNPTNT", "STNMT"}
+
+
+@pytest.mark.slow
+def test_the_demo_shows_trends_across_the_restructuring(runner, db):
+    """make run seeds the 2024 campaign and analyses both: every agency of today is
+    compared with its own or its predecessors' 2024 figure, and the communes get
+    small-area estimates."""
+    result = runner.invoke(
+        args=["demo", "seed", "--responses", "2500", "--earlier", "1500", "--analyse"]
+    )
+    assert result.exit_code == 0, result.output
+    campaign = db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
+    run = latest_run(campaign)
+    previous = run.results["previous"]
+    assert previous["campaign"] == "sipas-2024"
+    basis = Counter(c["basis"] for c in previous["comparisons"])
+    assert basis["new"] == 0
+    assert basis["own"] == 5  # STP, SCT, SGDDT, BQLKCN, TTR continued unchanged
+    assert basis["predecessors"] == len(run.results["agencies"]) - 5
+    snnmt = trend(db.session.scalar(select(Agency).where(Agency.code == "SNNMT")), "SIPAS")
+    assert [p.campaign.code for p in snnmt] == ["sipas-2024", "demo"]
+    assert snnmt[0].basis == "predecessors"
+    assert set(snnmt[0].sources) == {"SNNPTNT", "STNMT"}
+    fitted = run.results["small_areas"]
+    assert set(fitted) == {"communes"}
+    assert len(fitted["communes"]["areas"]) >= 90
+    assert "earlier_index" in fitted["communes"]["covariates"]
 
 
 def test_seeded_answers_follow_the_questionnaire(runner, db):

@@ -13,7 +13,14 @@ import pytest
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
-from survey.agencies.models import STANDARD_GROUPS, Agency, Service, ServiceField, ServicePoint
+from survey.agencies.models import (
+    STANDARD_GROUPS,
+    Agency,
+    RankingGroup,
+    Service,
+    ServiceField,
+    ServicePoint,
+)
 from survey.campaigns.models import Campaign
 from survey.extensions import db as _db
 from survey.jobs.models import Job
@@ -95,7 +102,7 @@ def province(app, db, runner, request):
     form = db.session.scalar(select(PaperForm).where(PaperForm.batch_id == batch.id))
     # English names are data the administrator typed (shown in their own column).
     names = set()
-    for model in (Agency, Service, ServiceField, ServicePoint, Campaign):
+    for model in (Agency, Service, ServiceField, ServicePoint, Campaign, RankingGroup):
         names.update(db.session.scalars(select(model.name_en)))
     submission = db.session.scalar(select(Submission).limit(1))
     return {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField, DateField, SelectField
 from wtforms.validators import ValidationError
 
 from survey.extensions import db
@@ -44,3 +46,16 @@ class Unique:
                 raise ValidationError(
                     _l("%(value)s is already used.", value=getattr(other, self.column))
                 )
+
+
+class DayField(DateField):
+    """A date that also takes the ISO text a record's CSV row holds (the edit form starts
+    from that row)."""
+
+    def process_data(self, value) -> None:
+        if isinstance(value, str) and value:
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                value = None
+        super().process_data(value)

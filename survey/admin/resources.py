@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
-from wtforms import DateField, FloatField, IntegerField, SelectField, StringField
+from wtforms import FloatField, IntegerField, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
     Length,
@@ -21,7 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from survey.admin.fields import CodeField, FlagField, Unique
+from survey.admin.fields import CodeField, DayField, FlagField, Unique
 from survey.agencies import lineage
 from survey.agencies.models import (
     AGENCY_KINDS,
@@ -430,7 +430,7 @@ class SuccessionForm(Form):
             "or a rename, the part's share for a split (0.4 = 40%%)."
         ),
     )
-    effective_on = DateField(_l("Effective from"), validators=[DataRequired()])
+    effective_on = DayField(_l("Effective from"), validators=[DataRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=400)])
     active = FlagField(_l("Active"), default=True)
 

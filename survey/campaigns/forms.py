@@ -67,6 +67,21 @@ class CampaignForm(Form):
         ),
         default="frame",
     )
+    # Both estimates are always published; this picks the one the reform league ranks
+    # by (METHODS.md §4a).
+    league_estimate = SelectField(
+        _l("Index in the reform league"),
+        choices=choices(
+            [
+                ("direct", _l("Direct survey estimate of each agency")),
+                (
+                    "small_area",
+                    _l("Small-area estimate (Fay–Herriot) where the run fitted one"),
+                ),
+            ]
+        ),
+        default="direct",
+    )
 
 
 class SamplingPlanForm(Form):

@@ -47,6 +47,7 @@ def snapshot(campaign: Campaign) -> dict:
         "agencies": [a.code for a in campaign.agencies],
         "design": [campaign.design, campaign.design_strata, campaign.design_cluster],
         "weighting": campaign.weighting,
+        "league_estimate": campaign.league_estimate,
     }
 
 
@@ -63,6 +64,7 @@ def save_campaign(
     user_id: int | None,
     design: tuple[str, str, str | None] = ("element", "cell", None),
     weighting: str = "frame",
+    league_estimate: str = "direct",
 ) -> Campaign:
     kind, strata, cluster = design
     if kind == "clustered" and not cluster:
@@ -90,6 +92,7 @@ def save_campaign(
     campaign.agencies = list(agencies)
     campaign.design, campaign.design_strata, campaign.design_cluster = kind, strata, cluster or None
     campaign.weighting = weighting
+    campaign.league_estimate = league_estimate
     if campaign.status == "open":
         _refuse_overlap(campaign)
     db.session.flush()

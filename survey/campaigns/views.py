@@ -76,6 +76,7 @@ def _save(form: CampaignForm, campaign: Campaign | None):
             agencies=agencies,
             design=(form.design.data, form.design_strata.data, form.design_cluster.data or None),
             weighting=form.weighting.data,
+            league_estimate=form.league_estimate.data,
             **actor(),
         )
     except services.CampaignError as error:

@@ -100,6 +100,7 @@ def show_campaign(code: str):
             ),
             "lowest": results.lowest_items(chosen, definition),
             "gaps": results.timeliness_gaps(chosen),
+            "small_areas": results.small_area_groups(chosen),
             "drivers": _driver_chart(chosen, definition),
         }
     return render_template("dashboard/overview.html", **page)
@@ -145,7 +146,7 @@ def show_agency(code: str, agency_code: str):
     page["trend"] = trend
     page["trend_chart"] = (
         interval_chart(
-            [results.interval_of(p.campaign.code, p.entry) for p in trend],
+            [results.interval_of(results.trend_label(p), p.entry) for p in trend],
             title=_("%(index)s over campaigns", index=index.code),
         )
         if trend
@@ -186,6 +187,7 @@ def show_agency(code: str, agency_code: str):
             ),
             "versus_mean": results.comparison_for(chosen, agency),
             "versus_previous": results.previous_comparison_for(chosen, agency),
+            "small_area": results.small_area_for(chosen, agency),
             "drivers": chosen.results.get("drivers", {}).get("components", []),
         }
     league = reform.league(campaign, chosen)

@@ -82,6 +82,8 @@ class ProvinceReport:
     # between answers about on-time and late dossiers.
     rates: list[Any] = field(default_factory=list)
     gaps: list[tuple[Agency, Mapping[str, Any]]] = field(default_factory=list)
+    # Fay–Herriot fits of the run's large ranking groups (estimates and diagnostics).
+    small_areas: list[results.SmallAreaGroup] = field(default_factory=list)
 
     @property
     def index_code(self) -> str:
@@ -184,6 +186,7 @@ def province_report(campaign: Campaign, run: AnalysisRun) -> ProvinceReport:
             for g in results.timeliness_gaps(run)
             if g["group"] in agencies
         ],
+        small_areas=results.small_area_groups(run),
     )
 
 
@@ -227,6 +230,8 @@ class AgencyReport:
     timeliness: list[tuple[Mapping[str, str] | None, Timeliness]] = field(default_factory=list)
     # The index among answers about on-time and late dossiers, and their difference.
     gap: Mapping[str, Any] | None = None
+    # The Fay–Herriot estimate where the agency's ranking group was modelled.
+    small_area: Mapping[str, Any] | None = None
 
     @property
     def overall(self) -> Mapping[str, Any]:
@@ -266,6 +271,7 @@ def agency_report(campaign: Campaign, agency: Agency, run: AnalysisRun) -> Agenc
         items=results.item_results(rows, definition) if rows else [],
         timeliness=_timeliness(campaign, agency, run),
         gap=next((g for g in results.timeliness_gaps(run) if g["group"] == agency.code), None),
+        small_area=results.small_area_for(run, agency),
     )
 
 

@@ -23,10 +23,17 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from survey import i18n
+from survey import i18n, results
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
-from survey.charts import Interval, bar_chart, heat_map, interval_chart, priority_matrix
+from survey.charts import (
+    Interval,
+    bar_chart,
+    heat_map,
+    interval_chart,
+    priority_matrix,
+    residual_plot,
+)
 from survey.labels import code_label
 from survey.pdf import html_to_pdf
 from survey.reports import content
@@ -121,6 +128,22 @@ def _province_charts(report: content.ProvinceReport, language: str) -> dict:
             x_label=_("Importance (share of the explained score, %)"),
             y_label=_("Index (%)"),
         )
+    for group in report.small_areas:
+        points = [
+            (row.area["fitted"], row.area["residual"])
+            for row in group.rows
+            if row.area.get("residual") is not None
+        ]
+        if points:
+            charts[f"residuals-{group.group}"] = residual_plot(
+                points,
+                title=_(
+                    "%(group)s: standardised residuals of the small-area model",
+                    group=code_label("ranking_group", group.group),
+                ),
+                x_label=_("Model prediction (points)"),
+                y_label=_("Standardised residual"),
+            )
     return charts
 
 
@@ -135,7 +158,7 @@ def _agency_charts(report: content.AgencyReport) -> dict:
         )
     if report.trend:
         charts["trend"] = interval_chart(
-            [_line(p.campaign.code, p.entry) for p in report.trend],
+            [_line(results.trend_label(p), p.entry) for p in report.trend],
             title=_("%(index)s over campaigns", index=report.definition.index.code),
         )
     return charts

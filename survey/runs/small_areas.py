@@ -15,7 +15,6 @@ import math
 from typing import Any
 
 import numpy as np
-from flask_babel import lazy_gettext as _l
 
 from analysis import AnalysisError, fay_herriot, smooth_variances
 from survey.agencies.models import Agency
@@ -31,13 +30,6 @@ MIN_AREAS = 20
 # An agency needs two answers for a direct variance to mean anything.
 MIN_ANSWERS = 2
 Z95 = 1.959963984540054
-# Covariates in the order they are tried; a later one is dropped first if collinear.
-COVARIATES = {
-    "ward": _l("ward (1) or commune (0)"),
-    "earlier_index": _l("the agency's (or its predecessors') index in the previous campaign"),
-    "on_time_rate": _l("share of dossiers returned on time (%%)"),
-    "log_frame": _l("log of the dossiers handled (frame count)"),
-}
 
 
 def fit_groups(
@@ -82,6 +74,8 @@ def fit_groups(
                 figure = history.earlier_figure(c, previous, code)
                 if figure.entry is not None:
                     earlier[c] = 100 * figure.entry["estimate"]
+        # In the order they are tried; a later one is dropped first if collinear. Their
+        # names are labelled on pages (labels.py, "small_area_covariate").
         candidates = {
             "ward": {c: float(agencies[c].kind == "ward") for c in codes},
             "earlier_index": earlier,

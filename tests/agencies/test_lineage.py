@@ -116,7 +116,7 @@ def structure(db):
 
 
 def test_a_merged_agency_is_compared_with_its_predecessors_weighted_by_dossiers(structure):
-    _, (_, run2024, run2026) = structure
+    _, (_, run2024, _run2026) = structure
     figure = Lineage().earlier_figure("M", run2024, CODE)
     # 2024 frame counts: A 1,000 and B 1,000 dossiers.
     assert figure.basis == "predecessors"
@@ -178,7 +178,7 @@ def test_a_succession_before_the_earlier_campaign_is_not_followed(structure):
 
 
 def test_since_the_previous_campaign_uses_lineage_and_names_new_agencies(structure):
-    agencies, (_, run2024, run2026) = structure
+    _agencies, (_, run2024, run2026) = structure
     factories.agency(code="NEW")
     run2026.results["agencies"]["NEW"] = entry(0.6, 0.05)
     table = stored_table(run2026.results, CODE)

@@ -47,10 +47,10 @@ def test_a_lineage_imported_by_csv_round_trips_and_is_audited(client, admin, db,
     assert upload(client, body).status_code == 302
     assert count(db) == 4
     page = client.get("/admin/agency-successions/").get_data(as_text=True)
-    assert "Sáp nhập" in page
-    assert "Chia tách" in page
+    assert "sáp nhập" in page
+    assert "chia tách" in page
     exported = client.get("/admin/agency-successions/export.csv").get_data(as_text=True)
-    assert exported.lstrip("\ufeff") == body
+    assert exported.lstrip("\ufeff").splitlines() == body.splitlines()
     assert upload(client, exported.lstrip("\ufeff")).status_code == 302
     assert count(db) == 4
     assert (
@@ -84,7 +84,7 @@ def test_shares_may_be_corrected_together_in_one_file(client, admin, db, agencie
         ("A,NOPE,merge,1,2025-07-01,,true\n", "Không có mã NOPE"),
         ("A,M,merge,1,2025-13-01,,true\n", "dòng 2, cột effective_on"),
         ("A,M,merge,1.5,2025-07-01,,true\n", "dòng 2, cột share"),
-        ("A,M,merge,0.5,2025-07-01,,true\n", "chia 1"),
+        ("A,M,merge,0.5,2025-07-01,,true\n", "(tỷ lệ 1)"),
     ],
     ids=["cycle", "shares over 1", "itself", "unknown", "bad date", "share over 1", "partial"],
 )

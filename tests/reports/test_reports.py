@@ -274,8 +274,13 @@ def test_the_province_pdf_shows_the_runs_numbers_in_embedded_fonts(app, demo_run
     assert f"{league.groups['departments'][0].score.reform_index:.2f}" in text
     text_vi = _pdf_text(vietnamese)
     assert f"{100 * province['estimate']:.2f}%".replace(".", ",") in text_vi
-    assert "Sở Tài nguyên và Môi trường" in text_vi
-    assert "UBND huyện Krông Pắk" in text_vi
+    assert "Sở Nông nghiệp và Môi trường" in text_vi
+    assert "UBND phường Buôn Ma Thuột" in text_vi
+    # The communes' small-area estimates, with the model's diagnostics and residual plot.
+    assert "Ước lượng cho địa bàn nhỏ" in text_vi
+    assert "Phần dư chuẩn hóa" in text_vi
+    area = stored.results["small_areas"]["communes"]["areas"]["PBUONMATHUOT"]
+    assert f"{100 * area['estimate']:.2f}".replace(".", ",") in text_vi
     reader = PdfReader(io.BytesIO(vietnamese))
     assert len(reader.pages) >= 6
     fonts = set()
@@ -293,15 +298,15 @@ def test_the_province_pdf_shows_the_runs_numbers_in_embedded_fonts(app, demo_run
 def test_the_agency_pdf_keeps_vietnamese_item_texts_intact(app, demo_run, tmp_path):
     campaign, stored = demo_run
     app.instance_path = str(tmp_path)
-    agency = next(a for a in campaign.agencies if a.code == "STNMT")
+    agency = next(a for a in campaign.agencies if a.code == "SNNMT")
     with app.test_request_context():
         text = _pdf_text(render.agency_pdf(campaign, agency, stored, "vi"))
-    assert "Sở Tài nguyên và Môi trường" in text
+    assert "Sở Nông nghiệp và Môi trường" in text
     assert "Công chức có thái độ giao tiếp lịch sự, tôn trọng đối với người dân." in text
-    entry = stored.results["agencies"]["STNMT"]["SIPAS"]
+    entry = stored.results["agencies"]["SNNMT"]["SIPAS"]
     assert f"{100 * entry['estimate']:.2f}".replace(".", ",") in text
     # What citizens most want improved: the run's share answering "very much" (1).
-    wanted = stored.results["options"]["STNMT"]["E1"]["1"]
+    wanted = stored.results["options"]["SNNMT"]["E1"]["1"]
     assert wanted > 0
     assert f"Thông tin cho người dân {100 * wanted:.2f}".replace(".", ",") in text
 
