@@ -97,7 +97,7 @@ def test_the_demo_province_is_dak_lak_as_restructured_in_2025(runner, db):
 
 
 @pytest.mark.slow
-def test_the_demo_shows_trends_across_the_restructuring(runner, db):
+def test_the_demo_shows_trends_across_the_restructuring(runner, db, client, login_as):
     """make run seeds the 2024 campaign and analyses both: every agency of today is
     compared with its own or its predecessors' 2024 figure, and the communes get
     small-area estimates."""
@@ -121,6 +121,17 @@ def test_the_demo_shows_trends_across_the_restructuring(runner, db):
     assert set(fitted) == {"communes"}
     assert len(fitted["communes"]["areas"]) >= 90
     assert "earlier_index" in fitted["communes"]["covariates"]
+    # What the evaluator reads: labels, never codes.
+    login_as("evaluator")
+    overview = client.get("/results/demo").get_data(as_text=True)
+    assert 'id="small-areas"' in overview
+    assert "Trọng số của ước lượng trực tiếp" in overview
+    assert 'data-basis="new"' not in overview
+    page = client.get("/results/demo/agencies/SNNMT").get_data(as_text=True)
+    assert "So với các cơ quan tiền thân gộp lại (SNNPTNT, STNMT)" in page
+    assert "gộp các cơ quan tiền thân: SNNPTNT, STNMT" in page
+    ward = client.get("/results/demo/agencies/PBUONMATHUOT").get_data(as_text=True)
+    assert "data-small-area=" in ward
 
 
 def test_seeded_answers_follow_the_questionnaire(runner, db):

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
@@ -95,6 +96,8 @@ class Resource:
     # Columns whose stored codes the list page shows by their label (code_label kind);
     # the CSV keeps the codes.
     labelled: dict[str, str] = field(default_factory=dict)
+    # Columns the list page shows formatted for the reader (numbers, days): name -> show.
+    shown: dict[str, Callable[[Any], str]] = field(default_factory=dict)
 
     def new(self):
         return self.model()
@@ -115,10 +118,13 @@ class Resource:
         return {name: _text(get(record)) for name, _, get in self.columns}
 
     def shown_row(self, record) -> dict[str, str]:
-        """The row as the list page shows it: codes by their labels."""
+        """The row as the list page shows it: codes by their labels, numbers and days as
+        the reader's language writes them."""
         row = self.row(record)
         for name, kind in self.labelled.items():
             row[name] = code_label(kind, row[name]) if row[name] else ""
+        for name, show in self.shown.items():
+            row[name] = show(record)
         return row
 
     def search_clause(self, text: str):
@@ -427,7 +433,7 @@ class SuccessionForm(Form):
         validators=[DataRequired(), NumberRange(min=0.0001, max=1)],
         description=_l(
             "The share of the predecessor's dossiers the successor took over: 1 for a merge "
-            "or a rename, the part's share for a split (0.4 = 40%%)."
+            "or a rename, the part's share for a split (0.4 = 40%)."
         ),
     )
     effective_on = DayField(_l("Effective from"), validators=[DataRequired()])
@@ -515,6 +521,10 @@ SUCCESSIONS = Resource(
         ("active", _l("Active"), lambda r: r.active),
     ),
     labelled={"kind": "succession_kind", "active": "yes_no"},
+    shown={
+        "share": lambda r: format_decimal(r.share, "#,##0.###"),
+        "effective_on": lambda r: r.effective_on.strftime("%d/%m/%Y"),
+    },
     search=(AgencySuccession.note,),
     order_by=(AgencySuccession.effective_on, AgencySuccession.id),
     find=_find_succession,

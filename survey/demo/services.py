@@ -248,10 +248,12 @@ def _campaign() -> Campaign:
         ),
     )
     start, end = demo_period()
+    # Named by the year most of its period falls in (it runs into next January).
+    year = (start + (end - start) / 2).year
     campaign = _make_campaign(
         CAMPAIGN_CODE,
-        f"Khảo sát SIPAS năm {end.year} (dữ liệu minh họa)",
-        f"SIPAS survey {end.year} (demo data)",
+        f"Khảo sát SIPAS năm {year} (dữ liệu minh họa)",
+        f"SIPAS survey {year} (demo data)",
         outcome.version,
         (start, end),
         now_codes,

@@ -1,4 +1,5 @@
 import re
+from datetime import date
 
 import pytest
 from flask_babel import force_locale
@@ -9,6 +10,7 @@ from survey.csv_files import CsvError
 from survey.reform import services
 from survey.reform.framework import DEMO_FRAMEWORK, FrameworkError, load_file, load_text
 from survey.reform.models import ReformFramework, ReformPoints
+from tests import factories
 from tests.reform.conftest import SMALL_FRAMEWORK, agency, previous_of, store_run
 
 
@@ -283,3 +285,72 @@ def test_a_criterion_takes_the_on_time_rate_of_the_dossier_records(db):
     league = services.league(campaign)
     assert league.row("F").score.total == pytest.approx(7.5)
     assert "8.1" in league.row("N").score.missing
+
+
+def test_the_league_takes_small_area_estimates_only_when_the_campaign_says_so(small_campaign, db):
+    direct = {"S1": 0.90, "S2": 0.80, "H1": 0.50, "H2": 0.40}
+    factories.analysis_run(
+        small_campaign,
+        {
+            "agencies": {code: {"SIPAS": {"estimate": value}} for code, value in direct.items()},
+            "small_areas": {
+                "districts": {
+                    "index": "SIPAS",
+                    "areas": {"H1": {"estimate": 0.46}, "H2": {"estimate": 0.44}},
+                }
+            },
+        },
+    )
+    assert services.league(small_campaign).row("H1").score.total == pytest.approx(5)
+    small_campaign.league_estimate = "small_area"
+    db.session.flush()
+    league = services.league(small_campaign)
+    assert league.row("H1").score.total == pytest.approx(4.6)
+    assert league.row("H2").score.total == pytest.approx(4.4)
+    # Departments were not modelled: their direct estimates stand.
+    assert league.row("S1").score.total == pytest.approx(9)
+
+
+def test_the_league_compares_a_merged_agency_with_its_predecessors_and_marks_new_ones(
+    small_campaign, db
+):
+    """S1 and S2 of the previous period merged into M (dossiers 300 and 100); N is new.
+    M's previous index is the dossier-weighted mean of S1's and S2's; no previous rank."""
+    from survey.agencies.models import AgencySuccession
+    from survey.campaigns.models import FrameCount
+
+    before = previous_of(small_campaign, code="prev")
+    field = factories.service_field()
+    for code, dossiers in (("S1", 300), ("S2", 100)):
+        db.session.add(
+            FrameCount(campaign=before, agency=agency(before, code), service_field=field,
+                       dossiers=dossiers)
+        )  # fmt: skip
+    services.save_points(
+        before,
+        {(agency(before, "S1"), "1.1"): ("", "2"), (agency(before, "S2"), "1.1"): ("", "4")},
+        actor="test",
+        user_id=None,
+    )
+    store_run(before, {"S1": 0.5, "S2": 0.9})
+    merged, new = factories.agency(code="M"), factories.agency(code="N")
+    for code in ("S1", "S2"):
+        db.session.add(
+            AgencySuccession(
+                predecessor=agency(before, code), successor=merged, kind="merge", share=1.0,
+                effective_on=date(2026, 1, 1),
+            )
+        )  # fmt: skip
+    small_campaign.agencies = [merged, new, *small_campaign.agencies[2:]]
+    db.session.flush()
+    store_run(small_campaign, {"M": 0.8, "N": 0.7})
+    league = services.league(small_campaign)
+    row = league.row("M")
+    # before: S1 2 + 5 = 7 → 35 %, S2 4 + 9 = 13 → 65 %; weighted 3:1 → 42.5 %
+    assert row.previous_basis == "predecessors"
+    assert row.previous_sources == ("S1", "S2")
+    assert row.previous_index == pytest.approx(0.75 * 35 + 0.25 * 65)
+    assert row.previous_rank is None
+    assert league.row("N").previous_basis == "new"
+    assert league.row("N").change is None
+    assert league.row("H1").previous_basis == "own"

@@ -36,6 +36,22 @@ def test_a_campaign_is_created_as_a_draft_from_a_published_version(client, admin
     campaign = db.session.scalar(select(Campaign))
     assert campaign.status == "draft"
     assert len(campaign.agencies) == 2
+    assert campaign.league_estimate == "direct"
+
+
+def test_the_campaign_chooses_small_area_estimates_for_its_league(client, admin, db):
+    version = factories.questionnaire_version()
+    data = _form(version, [factories.agency()], league_estimate="small_area")
+    assert client.post("/admin/campaigns/new", data=data).status_code == 302
+    campaign = db.session.scalar(select(Campaign))
+    assert campaign.league_estimate == "small_area"
+    page = client.get(f"/admin/campaigns/{campaign.id}").get_data(as_text=True)
+    assert "ước lượng cho địa bàn nhỏ (Fay–Herriot) nơi có mô hình" in page
+    refused = client.post(
+        "/admin/campaigns/new", data={**data, "code": "x2", "league_estimate": "best"}
+    )
+    assert refused.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(Campaign)) == 1
 
 
 def test_a_draft_version_cannot_be_chosen(client, admin, db):
