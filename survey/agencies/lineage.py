@@ -87,11 +87,14 @@ def sources(code: str, present: Iterable[str], chain: list[Link], since: date) -
     def walk(current: str, share: float, path: tuple[str, ...]) -> None:
         if current in path or len(path) > MAX_DEPTH:
             return
-        if current in there:
+        if current in there and share > SHARE_SLACK:
             found[current] += share
         for link in by_successor.get(current, ()):
             walk(link.predecessor, share * link.share, (*path, current))
 
+    # An agency that continued is its own source, with what it absorbed. A share it
+    # passed on since would scale all of them alike, which leaves the combined figure
+    # as it is, so it is not applied; the part that left inherits the same composite.
     walk(code, 1.0, ())
     return [Source(c, s) for c, s in sorted(found.items())]
 

@@ -54,7 +54,7 @@ class Lineage:
         self._frames: dict[int, dict[str, int]] = {}
 
     def earlier_figure(self, code: str, earlier: AnalysisRun, statistic: str) -> EarlierFigure:
-        rows = earlier.results["agencies"]
+        rows = earlier.results.get("agencies") or {}
         present = [
             d
             for d, entries in rows.items()

@@ -207,3 +207,20 @@ def test_impossible_lineages_are_named():
     assert "(share 1)" in str(lineage.problems(partial_merge)[0])
     two_names = [lineage.Link("D", "R", "rename", 1, on), lineage.Link("D", "Q", "split", 0.0, on)]
     assert any("renamed" in str(p) for p in lineage.problems(two_names))
+
+
+def test_a_part_split_off_an_agency_that_absorbed_another_inherits_the_whole(structure):
+    """F absorbed P and gave a quarter of its work to a new Q on the same day: both F and
+    Q are compared with F and P combined by their 2024 dossiers (a share passed on
+    scales F's sources alike)."""
+    agencies, (_, run2024, _) = structure
+    q = factories.agency(code="Q")
+    succeed(agencies["F"], q, "split", 0.25, on=date(2025, 3, 1))
+    history = Lineage()
+    composite = (600 * 0.86 + 200 * 0.70) / 800
+    figure = history.earlier_figure("F", run2024, CODE)
+    assert figure.entry["estimate"] == pytest.approx(composite)
+    part = history.earlier_figure("Q", run2024, CODE)
+    assert part.sources == (lineage.Source("F", 0.25), lineage.Source("P", 0.25))
+    assert part.entry["estimate"] == pytest.approx(composite)
+    assert part.basis == "predecessors"
