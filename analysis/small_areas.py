@@ -258,12 +258,16 @@ def _normality(residuals: np.ndarray) -> float:
 
 
 def smooth_variances(variance: Sequence[float], n: Sequence[float]) -> tuple[np.ndarray, dict]:
-    """A generalised variance function: log D_i = a + b·log n_i, fitted by least squares
-    on the areas whose variance is positive, with Duan's smearing factor.
+    """A generalised variance function D_i = K / n_i, with K the mean of v_i·n_i over the
+    areas whose design variance is positive.
 
     Small areas' design variances are themselves noisy (an area whose 12 answers all
-    said 100% reports a variance of zero); the model needs D_i known, so it takes the
-    smoothed value. Returns the smoothed variances and the fit.
+    said 100% reports a variance of zero), and the model needs D_i known, so it takes
+    the smoothed value. v_i·n_i estimates the unit variance times the design effect,
+    which the areas of one group share; its mean is unbiased where each v_i is. The
+    slope on n is fixed at −1, as sampling theory gives it: estimated from a group whose
+    sizes span a narrow range (30–60 answers) it would be mostly noise. Returns the
+    smoothed variances and the fit.
     """
     v = np.asarray(variance, dtype=float)
     size = np.asarray(n, dtype=float)
@@ -272,18 +276,9 @@ def smooth_variances(variance: Sequence[float], n: Sequence[float]) -> tuple[np.
         raise AnalysisError(
             f"a variance function needs three areas with a positive variance; {usable.sum()} have"
         )
-    log_n = np.log(size[usable])
-    design = np.column_stack([np.ones(usable.sum()), log_n])
-    coef, *_ = np.linalg.lstsq(design, np.log(v[usable]), rcond=None)
-    smearing = float(np.mean(np.exp(np.log(v[usable]) - design @ coef)))
-    with np.errstate(divide="ignore"):
-        smoothed = np.exp(coef[0] + coef[1] * np.log(np.maximum(size, 1.0))) * smearing
-    return smoothed, {
-        "intercept": float(coef[0]),
-        "slope": float(coef[1]),
-        "smearing": smearing,
-        "areas": int(usable.sum()),
-    }
+    constant = float(np.mean(v[usable] * size[usable]))
+    smoothed = constant / np.maximum(size, 1.0)
+    return smoothed, {"constant": constant, "areas": int(usable.sum())}
 
 
 def _plain(value: float) -> float | None:

@@ -116,12 +116,15 @@ def test_the_variance_function_smooths_noisy_variances_of_small_areas():
     observed = true_variance * rng.chisquare(n - 1) / (n - 1)
     observed[:3] = 0.0  # all answers alike: a design variance of zero
     smoothed, fit = smooth_variances(observed, n)
-    assert fit["slope"] == pytest.approx(-1.0, abs=0.15)
+    assert fit["constant"] == pytest.approx(650, rel=0.05)
+    assert fit["areas"] == 77
     assert np.all(smoothed > 0)
     assert (
         np.abs(np.log(smoothed / true_variance)).mean()
         < np.abs(np.log(observed[3:] / true_variance[3:])).mean()
     )
+    with pytest.raises(AnalysisError, match="three areas"):
+        smooth_variances([0.0, 0.0, 4.0], [10, 10, 10])
 
 
 ARGS = [
