@@ -271,6 +271,18 @@ def result_rows(run: AnalysisRun) -> list[dict[str, Any]]:
                         **{k: entry.get(k) for k in RESULT_COLUMNS if k in entry},
                     }
                 )
+    # Small-area (Fay–Herriot) estimates, beside the direct ones: "se" is √MSE.
+    for fitted in (run.results.get("small_areas") or {}).values():
+        for domain, area in fitted.get("areas", {}).items():
+            rows.append(
+                {
+                    "table": "small_area",
+                    "domain": domain,
+                    "level": "overall",
+                    "code": fitted["index"],
+                    **{k: area.get(k) for k in ("estimate", "se", "ci_low", "ci_high", "n")},
+                }
+            )
     return rows
 
 
@@ -303,6 +315,15 @@ def results_bytes(run: AnalysisRun, fmt: str) -> bytes:
             safe_frame(pd.DataFrame(run.results.get("comparisons", []))).to_excel(
                 writer, sheet_name="comparisons", index=False
             )
+            small_areas = [
+                {"group": group, "agency": code, **area}
+                for group, fitted in (run.results.get("small_areas") or {}).items()
+                for code, area in fitted.get("areas", {}).items()
+            ]
+            if small_areas:
+                safe_frame(pd.DataFrame(small_areas)).to_excel(
+                    writer, sheet_name="small_areas", index=False
+                )
             safe_frame(about).to_excel(writer, sheet_name="run", index=False)
         return buffer.getvalue()
     raise ValueError(f"unknown format {fmt!r}; use csv or xlsx")

@@ -91,9 +91,14 @@ def test_results_export_holds_every_stored_estimate(client, login_as, demo, db):
     )
     province = frame[(frame["table"] == "province") & (frame["code"] == "SIPAS")]
     assert province["n"].iloc[0] == stored.results["province"]["SIPAS"]["n"]
+    # The communes' small-area estimates come beside the direct ones.
+    code, area = next(iter(stored.results["small_areas"]["communes"]["areas"].items()))
+    small = frame[(frame["table"] == "small_area") & (frame["domain"] == code)]
+    assert small["estimate"].iloc[0] == pytest.approx(area["estimate"])
     workbook = client.get(f"/results/demo/results.xlsx?run={stored.id}")
     sheets = pd.read_excel(io.BytesIO(workbook.data), sheet_name=None)
-    assert {"estimates", "ranks", "comparisons", "run"} <= set(sheets)
+    assert {"estimates", "ranks", "comparisons", "small_areas", "run"} <= set(sheets)
+    assert "shrinkage" in sheets["small_areas"].columns
     assert client.get("/results/demo/results.json").status_code == 404
 
 
