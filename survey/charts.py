@@ -275,11 +275,11 @@ def residual_plot(
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#000"/>',
         f'<line x1="{left}" y1="{y(0):.1f}" x2="{right}" y2="{y(0):.1f}" stroke="#000"/>',
     ]
-    for band in (-2, 2):
+    for band, sign in ((-2, "−"), (2, "+")):  # a true minus sign, as in print
         body.append(
             f'<line x1="{left}" y1="{y(band):.1f}" x2="{right}" y2="{y(band):.1f}" '
             'stroke="#000" stroke-dasharray="4 3"/>'
-            f'<text x="{left - 6}" y="{y(band) + 4:.1f}" text-anchor="end">{band:+d}</text>'
+            f'<text x="{left - 6}" y="{y(band) + 4:.1f}" text-anchor="end">{sign}2</text>'
         )
     body += [
         f'<text x="{left - 6}" y="{y(0) + 4:.1f}" text-anchor="end">0</text>',

@@ -486,3 +486,14 @@ def test_reports_show_response_rates_and_the_late_dossier_gap(app, fixed_run, db
     assert "9.80 – 50.20" in province, "SXD's gap with its interval"
     assert "55.00" not in province, "STP has four late answers: not published"
     assert "Difference: 30.00 points (95% interval 9.80 to 50.20)" in agency
+
+
+def test_the_residual_plot_marks_the_two_sd_bands_and_every_area():
+    from survey.charts import residual_plot
+
+    svg = str(residual_plot([(70.0, 1.0), (80.0, -2.5), (90.0, 0.2)], title="t", x_label="x",
+                            y_label="y"))  # fmt: skip
+    assert svg.count("<circle") == 3
+    assert ">−2</text>" in svg
+    assert ">+2</text>" in svg
+    assert svg.count('stroke-dasharray="4 3"') == 2
