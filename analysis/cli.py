@@ -98,13 +98,11 @@ def run_indices(args, started: float) -> list[tuple]:
     n = len(next(iter(table.values()))) if table else 0
     progress = _progress(n, started)
     progress(f"read {n:,} rows from {args.input}")
-    for option in ("domain", "strata", "psu", "weight", "fpc"):
-        column = getattr(args, option)
-        if column is not None and column not in table:
-            raise AnalysisError(
-                f"column {column!r} (--{option}) is not in {args.input}; columns: "
-                f"{', '.join(table)}"
-            )
+    require_columns(
+        table,
+        args.input,
+        [(o, getattr(args, o)) for o in ("domain", "strata", "psu", "weight", "fpc")],
+    )
     missing = [code for code in scheme.items if code not in table]
     if missing:
         raise AnalysisError(
@@ -146,6 +144,15 @@ def run_indices(args, started: float) -> list[tuple]:
                 )
             )
     return rows
+
+
+def require_columns(table, path, options) -> None:
+    """Each (option, column) given must name a column of the table; None is not given."""
+    for option, column in options:
+        if column is not None and column not in table:
+            raise AnalysisError(
+                f"column {column!r} (--{option}) is not in {path}; columns: {', '.join(table)}"
+            )
 
 
 def read_margins(path: str) -> dict[str, dict[str, float]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.cli import _write_atomically
+from analysis.cli import _write_atomically, require_columns
 from analysis.errors import AnalysisError
 from analysis.io import numbers, read_table
 from analysis.small_areas import fay_herriot
@@ -21,14 +21,8 @@ def run_small_areas(args) -> None:
     covariates = [c.strip() for c in args.covariates.split(",") if c.strip()]
     options = [("area", args.area), ("direct", args.direct), ("variance", args.variance)]
     options += [("covariates", c) for c in covariates]
-    if args.benchmark_weight:
-        options.append(("benchmark-weight", args.benchmark_weight))
-    for option, column in options:
-        if column not in table:
-            raise AnalysisError(
-                f"column {column!r} (--{option}) is not in {args.input}; columns: "
-                f"{', '.join(table)}"
-            )
+    options.append(("benchmark-weight", args.benchmark_weight))
+    require_columns(table, args.input, options)
     areas = [None if a is None else str(a) for a in table[args.area]]
     for row, area in enumerate(areas, start=1):
         if area is None or not area.strip():

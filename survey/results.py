@@ -152,7 +152,7 @@ def trend(agency: Agency, code: str) -> list[TrendPoint]:
     history = Lineage()
     points = []
     for campaign, run in reversed(campaigns_for(None)):
-        if run is None or campaign.questionnaire_version_id is None:
+        if run is None:
             continue
         figure = history.earlier_figure(agency.code, run, code)
         if figure.entry is None:

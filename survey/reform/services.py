@@ -22,7 +22,7 @@ from survey.extensions import db
 from survey.local_time import local, today
 from survey.reform.framework import Framework, FrameworkError, load_text
 from survey.reform.models import ReformFramework, ReformPoints
-from survey.runs.lineage import frame_totals
+from survey.runs.lineage import Lineage
 from survey.runs.models import AnalysisRun
 
 POINT_COLUMNS = ("agency_code", "criterion", "self_points", "appraised_points")
@@ -385,7 +385,7 @@ def league(campaign: Campaign, run: AnalysisRun | None = None, *, compare=True) 
         scores.setdefault(agency.ranking_group, []).append((agency, result))
     before = previous_campaign(campaign) if compare else None
     earlier = league(before, compare=False) if before is not None else None
-    chain = lineage.links() if earlier is not None else []
+    history = Lineage() if earlier is not None else None
     groups: dict[str, list[LeagueRow]] = {}
     # Groups in the order an announcement lists them (the groups' positions).
     positions = dict(db.session.execute(select(RankingGroup.code, RankingGroup.position)).all())
@@ -394,28 +394,25 @@ def league(campaign: Campaign, run: AnalysisRun | None = None, *, compare=True) 
         ranks = rank_with_ties({a.code: s.reform_index for a, s in members})
         rows = []
         for agency, result in members:
-            index, rank, basis, codes = _previous(agency.code, earlier, chain)
+            index, rank, basis, codes = _previous(agency.code, earlier, history)
             rows.append(LeagueRow(agency, result, ranks[agency.code], index, rank, basis, codes))
         groups[group] = sorted(rows, key=lambda r: (r.rank, r.agency.code))
     return League(campaign, framework, run, groups, before)
 
 
-def _previous(code: str, earlier: League | None, chain: list[lineage.Link]):
+def _previous(code: str, earlier: League | None, history: Lineage | None):
     """(previous reform index, previous rank, basis, source codes) of an agency: its own
     row of the earlier league, or its predecessors' indices weighted by their dossiers
     in that campaign times the share passed on (like with like; survey/agencies/lineage.py)."""
     if earlier is None:
         return None, None, "new", ()
     rows = {row.agency.code: row for group in earlier.groups.values() for row in group}
-    found = lineage.sources(code, rows, chain, earlier.campaign.period_start)
+    found = lineage.sources(code, rows, history.chain, earlier.campaign.period_start)
     basis = lineage.basis(code, found)
     if basis == "new":
         return None, None, basis, ()
     if basis == "own":
         return rows[code].score.reform_index, rows[code].rank, basis, (code,)
-    frames = frame_totals(earlier.campaign)
-    weights = [frames.get(s.code, 0) * s.share for s in found]
-    if sum(weights) <= 0:
-        weights = [s.share for s in found]
+    weights = history.weights(earlier.campaign, found)
     index = sum(w * rows[s.code].score.reform_index for w, s in zip(weights, found, strict=True))
     return index / sum(weights), None, basis, tuple(s.code for s in found)

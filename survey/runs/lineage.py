@@ -53,6 +53,22 @@ class Lineage:
         self.chain = lineage.links() if chain is None else chain
         self._frames: dict[int, dict[str, int]] = {}
 
+    def weights(
+        self, campaign: Campaign, found: list[lineage.Source], answers: list[int] | None = None
+    ) -> list[float]:
+        """Each source's weight: the dossiers it handled in that campaign (frame counts)
+        times the share passed on. Without frame counts its answers stand in for its
+        dossiers, and without those the shares alone."""
+        frames = self._frames.get(campaign.id)
+        if frames is None:
+            frames = self._frames[campaign.id] = frame_totals(campaign)
+        weights = [frames.get(s.code, 0) * s.share for s in found]
+        if sum(weights) <= 0 and answers is not None:
+            weights = [n * s.share for n, s in zip(answers, found, strict=True)]
+        if sum(weights) <= 0:
+            weights = [s.share for s in found]
+        return weights
+
     def earlier_figure(self, code: str, earlier: AnalysisRun, statistic: str) -> EarlierFigure:
         rows = earlier.results.get("agencies") or {}
         present = [
@@ -66,14 +82,8 @@ class Lineage:
             return EarlierFigure(None, basis)
         if basis == "own":
             return EarlierFigure(rows[code][statistic], basis, tuple(found))
-        frames = self._frames.setdefault(earlier.campaign_id, frame_totals(earlier.campaign))
         entries = [rows[s.code][statistic] for s in found]
-        weights = [frames.get(s.code, 0) * s.share for s in found]
-        if sum(weights) <= 0:
-            # No frame counts in that campaign: its answers stand in for its dossiers.
-            weights = [(e.get("n") or 0) * s.share for e, s in zip(entries, found, strict=True)]
-        if sum(weights) <= 0:
-            weights = [s.share for s in found]
+        weights = self.weights(earlier.campaign, found, answers=[e.get("n") or 0 for e in entries])
         combined = combine_estimates(
             [e["estimate"] for e in entries],
             [e.get("se") or 0.0 for e in entries],
@@ -91,7 +101,5 @@ class Lineage:
             "ci_high": float(high[0]),
             "df": combined.df,
             "n": combined.n,
-            "basis": basis,
-            "sources": [s.code for s in found],
         }
         return EarlierFigure(entry, basis, tuple(found))

@@ -110,15 +110,10 @@ def run(
     progress("estimating", 45)
     try:
         made = make_design(campaign, data, margins, declaration=declaration)
-        previous = previous_run(campaign)
-        results = estimate(made.design, data, definition, previous=previous)
+        results = estimate(made.design, data, definition, previous=previous_run(campaign))
         progress("small areas", 80)
         results["small_areas"] = small_areas.fit_groups(
-            campaign,
-            _clean(results),
-            scheme_of(definition).code,
-            previous,
-            local_time.local(cutoff).date(),
+            campaign, _clean(results), scheme_of(definition).code, local_time.local(cutoff).date()
         )
     except (AnalysisError, DesignDeclarationError) as error:
         raise RunError(str(error)) from None

@@ -21,8 +21,7 @@ from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.dossiers.timeliness import for_campaign
 from survey.extensions import db
-from survey.runs.lineage import Lineage, frame_totals
-from survey.runs.models import AnalysisRun
+from survey.runs.lineage import frame_totals
 
 # "Many small agencies": below this many a group is left to its direct estimates (the
 # between-area variance would rest on too few areas to be estimated usefully).
@@ -36,7 +35,6 @@ def fit_groups(
     campaign: Campaign,
     results: dict[str, Any],
     code: str,
-    previous: AnalysisRun | None,
     cutoff_day,
 ) -> dict[str, Any]:
     """The stored small-area results of a run: {group: {...}} for every group modelled."""
@@ -65,20 +63,19 @@ def fit_groups(
         for line in (timeliness.agencies if timeliness else [])
         if line.on_time_rate is not None
     }
-    history = Lineage() if previous is not None else None
+    # The earlier index through the lineage, as the run's comparisons found it.
+    earlier = {
+        c["domain"]: 100 * c["previous_estimate"]
+        for c in (results.get("previous") or {}).get("comparisons", [])
+        if c.get("previous_estimate") is not None
+    }
     fitted = {}
     for group, codes in sorted(modelled.items()):
-        earlier = {}
-        if history is not None:
-            for c in codes:
-                figure = history.earlier_figure(c, previous, code)
-                if figure.entry is not None:
-                    earlier[c] = 100 * figure.entry["estimate"]
         # In the order they are tried; a later one is dropped first if collinear. Their
         # names are labelled on pages (labels.py, "small_area_covariate").
         candidates = {
             "ward": {c: float(agencies[c].kind == "ward") for c in codes},
-            "earlier_index": earlier,
+            "earlier_index": {c: earlier[c] for c in codes if c in earlier},
             "on_time_rate": {c: 100 * on_time[c] for c in codes if c in on_time},
             "log_frame": {c: math.log(frames[c]) for c in codes if frames.get(c)},
         }
