@@ -73,6 +73,7 @@ def cell_weights(
     cells: Sequence[Hashable],
     frame_counts: Mapping[Hashable, float],
     group_of: Mapping[Hashable, Hashable],
+    parent_of: Mapping[Hashable, Hashable] | None = None,
 ) -> CellWeights:
     """Base weights N_s / n_s, with empty cells collapsed into the rest of their group.
 
@@ -82,6 +83,13 @@ def cell_weights(
     stays N_g, so an agency keeps its frame count whatever cells went unanswered. A group
     with no respondent at all cannot be collapsed into another (it is a domain of its
     own) and is listed as unrepresented.
+
+    With `parent_of` (group → parent: agency × respondent type → agency), a group with
+    no respondent is collapsed the same way one level up, into its parent's responding
+    groups in proportion to their totals: N''_s = N'_s · N_p / Σ_{responding g' in p} N_g'.
+    So an agency with organisations' dossiers but no organisation answering keeps its
+    total, carried by its citizens; groups that answered keep their own totals. Only a
+    parent with no respondent at all is then unrepresented (listed by the parent).
     """
     labels, counts = np.unique(np.asarray(cells), return_counts=True)
     responding = {label: int(n) for label, n in zip(labels.tolist(), counts.tolist(), strict=True)}
@@ -92,25 +100,52 @@ def cell_weights(
         group_totals[group] = group_totals.get(group, 0.0) + float(dossiers)
         if cell in responding:
             answered_totals[group] = answered_totals.get(group, 0.0) + float(dossiers)
-    collapsed = tuple(
+    collapsed = [
         CollapsedCell(str(cell), str(group_of[cell]), float(dossiers))
         for cell, dossiers in sorted(frame_counts.items(), key=lambda item: str(item[0]))
         if dossiers > 0 and cell not in responding and group_of[cell] in answered_totals
-    )
-    unrepresented = {
-        str(group): total
+    ]
+    silent = {
+        group: total
         for group, total in sorted(group_totals.items(), key=lambda item: str(item[0]))
         if total > 0 and not answered_totals.get(group)
     }
+    # One level up: each group's factor N_p / Σ responding N_g' (1 without parents).
+    parent_factor: dict[Hashable, float] = {}
+    unrepresented: dict[str, float] = {}
+    if parent_of is None:
+        unrepresented = {str(group): total for group, total in silent.items()}
+    else:
+        parent_totals: dict[Hashable, float] = {}
+        parent_answered: dict[Hashable, float] = {}
+        for group, total in group_totals.items():
+            parent = parent_of[group]
+            parent_totals[parent] = parent_totals.get(parent, 0.0) + total
+            if answered_totals.get(group):
+                parent_answered[parent] = parent_answered.get(parent, 0.0) + total
+        for group, total in silent.items():
+            parent = parent_of[group]
+            if parent_answered.get(parent):
+                collapsed.append(CollapsedCell(str(group), str(parent), float(total)))
+        for parent, total in sorted(parent_totals.items(), key=lambda item: str(item[0])):
+            if total > 0 and not parent_answered.get(parent):
+                unrepresented[str(parent)] = total
+        parent_factor = {
+            parent: parent_totals[parent] / answered
+            for parent, answered in parent_answered.items()
+            if answered > 0
+        }
     scaled = {}
     for cell in responding:
         if cell in frame_counts:
             group = group_of[cell]
             share = answered_totals[group]
             factor = group_totals[group] / share if share > 0 else 1.0
+            if parent_of is not None:
+                factor *= parent_factor.get(parent_of[group], 1.0)
             scaled[cell] = float(frame_counts[cell]) * factor
     weights = base_weights(cells, scaled, checked=frame_counts)
-    return CellWeights(weights=weights, collapsed=collapsed, unrepresented=unrepresented)
+    return CellWeights(weights=weights, collapsed=tuple(collapsed), unrepresented=unrepresented)
 
 
 def selection_weights(
@@ -118,6 +153,7 @@ def selection_weights(
     probabilities: np.ndarray,
     selected: Mapping[Hashable, float],
     group_of: Mapping[Hashable, Hashable],
+    parent_of: Mapping[Hashable, Hashable] | None = None,
 ) -> CellWeights:
     """Design weights 1/π adjusted for nonresponse within weighting cells.
 
@@ -137,7 +173,7 @@ def selection_weights(
     labels, code = np.unique(np.asarray(cells), return_inverse=True)
     # The cells' sums of 1/π over respondents, with equal-weight cell totals from
     # cell_weights (which does the collapsing and the checks) turned back into S'_c.
-    equal = cell_weights(cells, selected, group_of)
+    equal = cell_weights(cells, selected, group_of, parent_of)
     totals = np.bincount(code, weights=equal.weights, minlength=labels.size)  # S'_c
     responding = np.bincount(code, weights=inverse, minlength=labels.size)
     weights = inverse * (totals / responding)[code]

@@ -61,6 +61,15 @@ LABELS = {
         "predecessors": _l("predecessors combined"),
         "new": _l("new"),
     },
+    "respondent_type": {
+        "citizen": _l("citizens"),
+        "organisation": _l("organisations"),
+    },
+    # At a QR point of a campaign that surveys both: on whose behalf the respondent came.
+    "on_behalf": {
+        "citizen": _l("For myself or my family"),
+        "organisation": _l("For an organisation: a business, cooperative or association"),
+    },
     "yes_no": {"true": _l("yes"), "false": _l("no")},
     "role": {
         "admin": _l("Administrator"),

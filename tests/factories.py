@@ -146,9 +146,11 @@ def invitation(campaign: Campaign, agency: Agency, **values) -> Invitation:
 def submission(answers: dict[str, int | str] | None = None, **values) -> Submission:
     values.setdefault("campaign", campaign())
     point = values.pop("service_point", None) or service_point()
+    kind = values.get("respondent_type", "citizen")
+    pinned = values["campaign"].version_for(kind) or values["campaign"].questionnaire_version
     instance = Submission(
         **{
-            "questionnaire_version_id": values["campaign"].questionnaire_version_id,
+            "questionnaire_version_id": pinned.id,
             "agency": point.agency,
             "service_point": point,
             "channel": "web-qr",

@@ -236,8 +236,11 @@ def test_the_demo_has_the_dossier_records_behind_its_frame_counts(runner, db):
     assert result.exit_code == 0, result.output
     assert "dossier records" in result.output
     campaign = db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
-    counted = {(a.code, f.code): n for (a, f), n in frames.counted(campaign).items()}
-    framed = {(c.agency.code, c.service_field.code): c.dossiers for c in campaign.frame_counts}
+    counted = {(a.code, f.code, t): n for (a, f, t), n in frames.counted(campaign).items()}
+    framed = {
+        (c.agency.code, c.service_field.code, c.respondent_type): c.dossiers
+        for c in campaign.frame_counts
+    }
     assert counted == framed
     assert _count(DossierRecord, DossierRecord.returned_on.is_(None)) > 0, "some still open"
     lines = timeliness(campaign.period_start, campaign.period_end)

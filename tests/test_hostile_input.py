@@ -88,6 +88,7 @@ def world(app, db):
         "assignment_id": "1",
         "job_id": "0" * 32,
         "serial": "SXD-000001-8",
+        "respondent": "citizen",
         "token_id": "1",
         "dossier_code": "H1",
     }

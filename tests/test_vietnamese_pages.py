@@ -108,6 +108,7 @@ def province(app, db, runner, request):
     return {
         "code": campaign.code,
         "agency_code": "SXD",
+        "respondent": "citizen",
         "fmt": "csv",
         "run_id": str(stored.id),
         "campaign_id": str(campaign.id),

@@ -19,7 +19,11 @@ class CampaignForm(Form):
     )
     name_vi = StringField(_l("Name (Vietnamese)"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=200)])
-    version_id = SelectField(_l("Questionnaire version"), coerce=int, choices=[])
+    # One pinned version per respondent type the campaign surveys (0: not surveyed).
+    version_id = SelectField(_l("Questionnaire for citizens"), coerce=int, choices=[], default=0)
+    organisation_version_id = SelectField(
+        _l("Questionnaire for organisations"), coerce=int, choices=[], default=0
+    )
     period_start = DateField(_l("First day"), validators=[DataRequired()])
     period_end = DateField(_l("Last day"), validators=[DataRequired()])
     agency_ids = MultiCheckboxField(_l("Agencies"), coerce=int, choices=[])

@@ -25,7 +25,8 @@ from survey.extensions import db
 from survey.local_time import today
 
 COLUMNS = ("dossier_code", "agency_code", "service_code", "returned_date")
-OPTIONAL = ("phone",)
+# applicant_type: citizen or organisation, the form the link opens (citizen when absent).
+OPTIONAL = ("phone", "applicant_type")
 PHONE = re.compile(r"^\+?[0-9 .-]{8,16}$")
 DOSSIER = re.compile(r"^[A-Za-z0-9._/-]{1,64}$")
 
@@ -134,16 +135,29 @@ def import_invitations(
             row_problems.append(
                 CsvProblem(number, "phone", _("%(value)s is not a phone number", value=phone))
             )
+        applicant_type = row.get("applicant_type", "") or "citizen"
+        if applicant_type not in campaign.respondent_types:
+            row_problems.append(
+                CsvProblem(
+                    number,
+                    "applicant_type",
+                    _(
+                        "%(value)s: the campaign has a questionnaire for %(types)s only",
+                        value=applicant_type,
+                        types=", ".join(campaign.respondent_types),
+                    ),
+                )
+            )
         if row_problems:
             problems += row_problems
             continue
         seen[dossier] = number
-        rows.append((dossier, agency, service, returned, phone or None))
+        rows.append((dossier, agency, service, returned, phone or None, applicant_type))
     if problems:
         raise CsvError(problems)
     if not rows and not skipped:
         raise CsvError([CsvProblem(None, None, _("the file has no rows"))])
-    for dossier, agency, service, returned, phone in rows:
+    for dossier, agency, service, returned, phone, applicant_type in rows:
         db.session.add(
             Invitation(
                 campaign=campaign,
@@ -151,6 +165,7 @@ def import_invitations(
                 dossier_code=dossier,
                 agency=agency,
                 service=service,
+                applicant_type=applicant_type,
                 returned_on=returned,
                 phone=phone,
                 expires_at=expiry(returned, valid_days),

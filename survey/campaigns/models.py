@@ -1,4 +1,5 @@
-"""A campaign runs one questionnaire version over a period for a set of agencies."""
+"""A campaign runs one questionnaire version per respondent type (citizens, organisations)
+over a period for a set of agencies."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from survey.agencies.models import Agency, Service, ServiceField
 from survey.db import enum_column, one_of, utcnow
 from survey.extensions import db
-from survey.questionnaires.models import QuestionnaireVersion
+from survey.questionnaires.models import RESPONDENT_TYPES, QuestionnaireVersion
 
 CAMPAIGN_STATUSES = ("draft", "open", "closed")
 # How respondents were selected (METHODS.md §1). "element": the service users (dossiers)
@@ -77,9 +78,6 @@ class Campaign(db.Model):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name_vi: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
-    questionnaire_version_id: Mapped[int] = mapped_column(
-        ForeignKey("questionnaire_version.id"), index=True
-    )
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = enum_column(CAMPAIGN_STATUSES, default="draft")
@@ -104,7 +102,11 @@ class Campaign(db.Model):
     # The reform-score framework the campaign's indices feed (optional).
     framework_id: Mapped[int | None] = mapped_column(ForeignKey("reform_framework.id"))
 
-    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    # One pinned version per respondent type, citizens first (see `questionnaire_version`).
+    questionnaires: Mapped[list[CampaignQuestionnaire]] = relationship(
+        order_by="CampaignQuestionnaire.respondent_type",
+        cascade="all, delete-orphan",
+    )
     # Named, not imported: reform builds on campaigns (SQLAlchemy finds the class by name).
     framework: Mapped[ReformFramework | None] = relationship()  # noqa: F821
     agencies: Mapped[list[Agency]] = relationship(secondary=campaign_agency, order_by=Agency.code)
@@ -112,19 +114,89 @@ class Campaign(db.Model):
         back_populates="campaign", cascade="all, delete-orphan"
     )
 
+    @property
+    def versions(self) -> dict[str, QuestionnaireVersion]:
+        """The pinned version of each respondent type the campaign surveys."""
+        return {q.respondent_type: q.version for q in self.questionnaires}
+
+    @property
+    def respondent_types(self) -> tuple[str, ...]:
+        return tuple(q.respondent_type for q in self.questionnaires)
+
+    def version_for(self, respondent_type: str) -> QuestionnaireVersion | None:
+        return self.versions.get(respondent_type)
+
+    def version_id(self, respondent_type: str) -> int:
+        version = self.version_for(respondent_type)
+        if version is None:
+            raise KeyError(respondent_type)
+        return version.id
+
+    @property
+    def questionnaire_version(self) -> QuestionnaireVersion:
+        """The campaign's reference version: the citizens' when it has one. Its index
+        definition is every version's (validation refuses a pair that differs), so the
+        analysis reads the index from it; forms, keying and exports read each type's own."""
+        return self.questionnaires[0].version
+
+    @questionnaire_version.setter
+    def questionnaire_version(self, version: QuestionnaireVersion) -> None:
+        """Make `version` the campaign's only questionnaire (one respondent type)."""
+        self.set_versions({version.questionnaire.respondent_type: version})
+
+    @property
+    def questionnaire_version_id(self) -> int:
+        return self.questionnaire_version.id
+
+    def set_versions(self, versions: dict[str, QuestionnaireVersion]) -> None:
+        kept = {q.respondent_type: q for q in self.questionnaires}
+        rows = []
+        for respondent_type in RESPONDENT_TYPES:
+            version = versions.get(respondent_type)
+            if version is None:
+                continue
+            row = kept.get(respondent_type) or CampaignQuestionnaire(
+                respondent_type=respondent_type
+            )
+            row.version = version
+            rows.append(row)
+        self.questionnaires = rows
+
     def __repr__(self) -> str:
         return f"<Campaign {self.code} {self.status}>"
 
 
+class CampaignQuestionnaire(db.Model):
+    """The questionnaire version a campaign's respondents of one type answer."""
+
+    __tablename__ = "campaign_questionnaire"
+    __table_args__ = (one_of("respondent_type", RESPONDENT_TYPES),)
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    respondent_type: Mapped[str] = mapped_column(String(12), primary_key=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_version.id"), index=True
+    )
+
+    version: Mapped[QuestionnaireVersion] = relationship()
+
+
 class FrameCount(db.Model):
-    """Dossiers an agency handled in a service field during the period: N_s for the weights."""
+    """Dossiers an agency handled in a service field for applicants of one type during the
+    period: N_s for the weights."""
 
     __tablename__ = "frame_count"
-    __table_args__ = (CheckConstraint("dossiers >= 0", name="dossiers_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("dossiers >= 0", name="dossiers_not_negative"),
+        one_of("respondent_type", RESPONDENT_TYPES),
+    )
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True)
     service_field_id: Mapped[int] = mapped_column(ForeignKey("service_field.id"), primary_key=True)
+    respondent_type: Mapped[str] = mapped_column(
+        String(12), primary_key=True, default="citizen", server_default="citizen"
+    )
     dossiers: Mapped[int] = mapped_column(Integer)
 
     campaign: Mapped[Campaign] = relationship(back_populates="frame_counts")
@@ -187,6 +259,7 @@ class Invitation(db.Model):
         UniqueConstraint("campaign_id", "dossier_code"),
         one_of("outcome", INVITATION_OUTCOMES),
         one_of("dossier_timeliness", DOSSIER_TIMELINESS),
+        one_of("applicant_type", RESPONDENT_TYPES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -195,6 +268,10 @@ class Invitation(db.Model):
     dossier_code: Mapped[str | None] = mapped_column(String(64))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
+    # On whose behalf the dossier was filed: the form the link opens.
+    applicant_type: Mapped[str] = enum_column(
+        RESPONDENT_TYPES, default="citizen", server_default="citizen"
+    )
     returned_on: Mapped[date | None] = mapped_column(Date)
     phone: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

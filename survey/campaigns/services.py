@@ -10,7 +10,7 @@ entered at any time, since they are often only known once the period is over.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 from flask import current_app
@@ -26,7 +26,9 @@ from survey.db import utcnow
 from survey.extensions import db
 from survey.inputs import whole_number
 from survey.jobs.kinds import Periodic
+from survey.labels import code_label
 from survey.local_time import today
+from survey.questionnaires.definition import index_differences
 from survey.questionnaires.models import QuestionnaireVersion
 
 TRANSITIONS = {"open": ("draft",), "closed": ("open",)}
@@ -41,7 +43,9 @@ def snapshot(campaign: Campaign) -> dict:
         "code": campaign.code,
         "name_vi": campaign.name_vi,
         "name_en": campaign.name_en,
-        "questionnaire_version": campaign.questionnaire_version_id,
+        "questionnaire_versions": {
+            q.respondent_type: q.questionnaire_version_id for q in campaign.questionnaires
+        },
         "period": [campaign.period_start.isoformat(), campaign.period_end.isoformat()],
         "status": campaign.status,
         "agencies": [a.code for a in campaign.agencies],
@@ -57,7 +61,8 @@ def save_campaign(
     code: str,
     name_vi: str,
     name_en: str,
-    version: QuestionnaireVersion,
+    versions: Mapping[str, QuestionnaireVersion] | None = None,
+    version: QuestionnaireVersion | None = None,
     period: tuple[date, date],
     agencies: Sequence[Agency],
     actor: str,
@@ -66,13 +71,16 @@ def save_campaign(
     weighting: str = "frame",
     league_estimate: str = "direct",
 ) -> Campaign:
+    """Create or change a campaign. `versions`: the version each respondent type answers
+    (`version` alone: a campaign of that version's respondent type only)."""
     kind, strata, cluster = design
+    if versions is None:
+        versions = {version.questionnaire.respondent_type: version} if version else {}
+    check_versions(versions)
     if kind == "clustered" and not cluster:
         raise CampaignError(_("a clustered design needs its clusters (interview day × point)"))
     if kind == "element" and cluster:
         raise CampaignError(_("an element design has no clusters: leave clusters empty"))
-    if version.published_at is None:
-        raise CampaignError("only a published questionnaire version can be used")
     if period[1] < period[0]:
         raise CampaignError(_("The period ends before it starts."))
     if not agencies:
@@ -82,12 +90,14 @@ def save_campaign(
         campaign = Campaign(status="draft")
         db.session.add(campaign)
     elif campaign.status != "draft":
-        if version.id != campaign.questionnaire_version_id:
-            raise CampaignError("the questionnaire version cannot change once a campaign opened")
+        if {k: v.id for k, v in versions.items()} != {
+            k: v.id for k, v in campaign.versions.items()
+        }:
+            raise CampaignError(_("The questionnaires cannot change once a campaign opened."))
         if {a.id for a in agencies} != {a.id for a in campaign.agencies}:
             raise CampaignError("the agencies cannot change once a campaign opened")
     campaign.code, campaign.name_vi, campaign.name_en = code, name_vi, name_en
-    campaign.questionnaire_version = version
+    campaign.set_versions(dict(versions))
     campaign.period_start, campaign.period_end = period
     campaign.agencies = list(agencies)
     campaign.design, campaign.design_strata, campaign.design_cluster = kind, strata, cluster or None
@@ -106,6 +116,39 @@ def save_campaign(
         after=snapshot(campaign),
     )
     return campaign
+
+
+def check_versions(versions: Mapping[str, QuestionnaireVersion]) -> None:
+    """A campaign's questionnaires: at least one, each published and of the respondent type
+    it is chosen for, and all measuring the same index (METHODS.md §2, respondent types)."""
+    if not versions:
+        raise CampaignError(_("Choose a questionnaire for citizens, organisations or both."))
+    for respondent_type, version in versions.items():
+        if version.published_at is None:
+            raise CampaignError("only a published questionnaire version can be used")
+        if version.questionnaire.respondent_type != respondent_type:
+            raise CampaignError(
+                _(
+                    "%(version)s is a questionnaire for %(its)s, not for %(slot)s.",
+                    version=version.label,
+                    its=code_label("respondent_type", version.questionnaire.respondent_type),
+                    slot=code_label("respondent_type", respondent_type),
+                )
+            )
+    chosen = list(versions.values())
+    reference = chosen[0].definition()
+    for other in chosen[1:]:
+        differences = index_differences(reference, other.definition())
+        if differences:
+            raise CampaignError(
+                _(
+                    "%(first)s and %(second)s do not measure the same index (%(what)s); "
+                    "citizens' and organisations' answers could not be weighted together.",
+                    first=chosen[0].label,
+                    second=other.label,
+                    what="; ".join(differences),
+                )
+            )
 
 
 def change_status(campaign: Campaign, status: str, *, actor: str, user_id: int | None) -> None:
@@ -210,35 +253,60 @@ def close_ended(campaign: Campaign | None = None) -> list[str]:
     return closed
 
 
-def frame_table(campaign: Campaign) -> dict[tuple[int, int], int]:
-    return {(f.agency_id, f.service_field_id): f.dossiers for f in campaign.frame_counts}
+def frame_table(campaign: Campaign) -> dict[tuple[int, int, str], int]:
+    """Dossiers per (agency id, service field id, respondent type)."""
+    return {
+        (f.agency_id, f.service_field_id, f.respondent_type): f.dossiers
+        for f in campaign.frame_counts
+    }
+
+
+def _frame_snapshot(campaign: Campaign) -> dict[str, int]:
+    return {
+        f"{f.agency.code}|{f.service_field.code}|{f.respondent_type}": f.dossiers
+        for f in campaign.frame_counts
+    }
 
 
 def set_frame_counts(
     campaign: Campaign,
-    counts: dict[tuple[Agency, ServiceField], int],
+    counts: Mapping[tuple[Agency, ServiceField, str], int],
     *,
     actor: str,
     user_id: int | None,
 ) -> None:
-    """Replace the given cells' dossier counts (others stay)."""
+    """Replace the given cells' dossier counts (others stay): cells are agency × service
+    field × respondent type, the type one the campaign surveys."""
     in_scope = {a.id for a in campaign.agencies}
-    existing = {(f.agency_id, f.service_field_id): f for f in campaign.frame_counts}
-    before = {f"{f.agency.code}|{f.service_field.code}": f.dossiers for f in campaign.frame_counts}
-    for (agency, field), dossiers in counts.items():
+    existing = {
+        (f.agency_id, f.service_field_id, f.respondent_type): f for f in campaign.frame_counts
+    }
+    before = _frame_snapshot(campaign)
+    for (agency, field, respondent_type), dossiers in counts.items():
         if agency.id not in in_scope:
             raise CampaignError(f"agency {agency.code} is not in this campaign")
+        if respondent_type not in campaign.respondent_types:
+            raise CampaignError(
+                _(
+                    "the campaign does not survey %(type)s",
+                    type=code_label("respondent_type", respondent_type),
+                )
+            )
         if dossiers < 0:
             raise CampaignError("a dossier count cannot be negative")
-        cell = existing.get((agency.id, field.id))
+        cell = existing.get((agency.id, field.id, respondent_type))
         if cell is None:
             campaign.frame_counts.append(
-                FrameCount(agency=agency, service_field=field, dossiers=dossiers)
+                FrameCount(
+                    agency=agency,
+                    service_field=field,
+                    respondent_type=respondent_type,
+                    dossiers=dossiers,
+                )
             )
         else:
             cell.dossiers = dossiers
     db.session.flush()
-    after = {f"{f.agency.code}|{f.service_field.code}": f.dossiers for f in campaign.frame_counts}
     audit.record(
         "campaign.frame_counts",
         "campaign",
@@ -246,19 +314,23 @@ def set_frame_counts(
         actor=actor,
         user_id=user_id,
         before=before,
-        after=after,
+        after=_frame_snapshot(campaign),
     )
 
 
 FRAME_COLUMNS = ("agency_code", "field_code", "dossiers")
+# Needed when the campaign surveys citizens and organisations: whose dossiers a row counts.
+FRAME_OPTIONAL = ("respondent_type",)
 
 
 def import_frame_counts(campaign: Campaign, data: bytes, *, actor: str, user_id: int | None):
-    """Columns agency_code, field_code, dossiers; all rows or none."""
+    """Columns agency_code, field_code, dossiers, and respondent_type (citizen or
+    organisation) when the campaign surveys both; all rows or none."""
     agencies = {a.code: a for a in campaign.agencies}
     fields = {f.code: f for f in db.session.scalars(select(ServiceField))}
+    types = campaign.respondent_types
     problems, counts, seen = [], {}, {}
-    for number, row in read_rows(data, required=FRAME_COLUMNS):
+    for number, row in read_rows(data, required=FRAME_COLUMNS, optional=FRAME_OPTIONAL):
         agency = agencies.get(row["agency_code"])
         field = fields.get(row["field_code"])
         if agency is None:
@@ -286,16 +358,32 @@ def import_frame_counts(campaign: Campaign, data: bytes, *, actor: str, user_id:
                     _("%(value)s is not a whole number ≥ 0", value=row["dossiers"]),
                 )
             )
+        respondent_type = (row.get("respondent_type") or "").strip()
+        if not respondent_type and len(types) == 1:
+            respondent_type = types[0]
+        if respondent_type not in types:
+            problems.append(
+                CsvProblem(
+                    number,
+                    "respondent_type",
+                    _(
+                        "%(value)s: write one of %(types)s (the respondent types of this campaign)",
+                        value=respondent_type or "—",
+                        types=", ".join(types),
+                    ),
+                )
+            )
+            continue
         if agency is None or field is None or dossiers is None:
             continue
-        key = (agency.code, field.code)
+        key = (agency.code, field.code, respondent_type)
         if key in seen:
             problems.append(
                 CsvProblem(number, "field_code", _("same cell as row %(row)s", row=seen[key]))
             )
             continue
         seen[key] = number
-        counts[(agency, field)] = dossiers
+        counts[(agency, field, respondent_type)] = dossiers
     if problems:
         raise CsvError(problems)
     if not counts:

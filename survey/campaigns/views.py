@@ -22,6 +22,7 @@ from survey.choices import choices
 from survey.csv_files import CsvError
 from survey.extensions import db
 from survey.inputs import whole_number
+from survey.labels import code_label
 from survey.permissions import requires
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
 from survey.responses.models import Submission
@@ -41,7 +42,11 @@ def _prepare(form: CampaignForm) -> None:
         .where(QuestionnaireVersion.published_at.is_not(None))
         .order_by(Questionnaire.code, QuestionnaireVersion.number.desc())
     ).all()
-    form.version_id.choices = choices((v.id, v.label) for v in versions)
+    for name, kind in (("version_id", "citizen"), ("organisation_version_id", "organisation")):
+        form[name].choices = choices(
+            [(0, _("none: not surveyed"))]
+            + [(v.id, v.label) for v in versions if v.questionnaire.respondent_type == kind]
+        )
     agencies = db.session.scalars(select(Agency).where(Agency.active).order_by(Agency.code))
     form.agency_ids.choices = choices((a.id, f"{a.code} · {a.name_vi}") for a in agencies)
 
@@ -59,7 +64,14 @@ def list_campaigns():
 
 
 def _save(form: CampaignForm, campaign: Campaign | None):
-    version = db.session.get(QuestionnaireVersion, form.version_id.data)
+    versions = {
+        kind: db.session.get(QuestionnaireVersion, version_id)
+        for kind, version_id in (
+            ("citizen", form.version_id.data),
+            ("organisation", form.organisation_version_id.data),
+        )
+        if version_id
+    }
     agencies = db.session.scalars(select(Agency).where(Agency.id.in_(form.agency_ids.data))).all()
     taken = db.session.scalar(select(Campaign).where(Campaign.code == form.code.data))
     if taken is not None and (campaign is None or taken.id != campaign.id):
@@ -71,7 +83,7 @@ def _save(form: CampaignForm, campaign: Campaign | None):
             code=form.code.data,
             name_vi=form.name_vi.data,
             name_en=form.name_en.data,
-            version=version,
+            versions=versions,
             period=(form.period_start.data, form.period_end.data),
             agencies=agencies,
             design=(form.design.data, form.design_strata.data, form.design_cluster.data or None),
@@ -105,7 +117,8 @@ def edit_campaign(campaign_id: int):
     campaign = _load(campaign_id)
     form = CampaignForm(
         obj=campaign,
-        version_id=campaign.questionnaire_version_id,
+        version_id=getattr(campaign.version_for("citizen"), "id", 0),
+        organisation_version_id=getattr(campaign.version_for("organisation"), "id", 0),
         agency_ids=[a.id for a in campaign.agencies],
         design_cluster=campaign.design_cluster or "",
     )
@@ -178,19 +191,20 @@ def save_frame_counts(campaign_id: int):
     for name, value in request.form.items():
         if not name.startswith("count-"):
             continue
-        _prefix, agency_id, field_id = [*name.split("-"), "", ""][:3]
+        _prefix, agency_id, field_id, respondent_type = [*name.split("-"), "", "", ""][:4]
         agency = agencies.get(whole_number(agency_id))
         field = fields.get(whole_number(field_id))
         value = value.strip()
-        if agency is None or field is None:
+        if agency is None or field is None or respondent_type not in campaign.respondent_types:
             abort(400)
         if value == "":
             continue
         dossiers = whole_number(value)
         if dossiers is None:
-            bad.append(f"{agency.code} × {field.code}: {value!r}")
+            kind = code_label("respondent_type", respondent_type)
+            bad.append(f"{agency.code} × {field.code} × {kind}: {value!r}")
             continue
-        counts[(agency, field)] = dossiers
+        counts[(agency, field, respondent_type)] = dossiers
     if bad:
         flash(
             _("Not saved; these are not whole numbers ≥ 0: %(cells)s", cells="; ".join(bad)),

@@ -27,6 +27,7 @@ from survey.dossiers.models import DOSSIER_CHANNELS, DOSSIER_RESULTS, DossierRec
 from survey.extensions import db, limiter
 from survey.integrations import tokens
 from survey.permissions import integration, public
+from survey.questionnaires.models import RESPONDENT_TYPES
 
 MAX_BATCH = 5_000
 # A record's fields are the CSV export's columns.
@@ -72,6 +73,14 @@ class DossierSchema(Schema):
         load_only=True,
         metadata={"description": "For survey invitations; never returned by the API."},
     )
+    applicant_type = fields.String(
+        load_default="citizen",
+        validate=validate.OneOf(RESPONDENT_TYPES),
+        metadata={
+            "description": "On whose behalf the dossier was filed: the form its applicant "
+            "is invited to answer. Citizen when absent."
+        },
+    )
 
 
 class RecordList(fields.List):
@@ -112,6 +121,7 @@ class RecordSchema(Schema):
     due_date = fields.Date()
     returned_date = fields.Date(allow_none=True)
     result = fields.String(allow_none=True)
+    applicant_type = fields.String()
 
 
 blueprint = Blueprint(
@@ -294,6 +304,7 @@ def read_dossier(dossier_code: str):
         "due_date": record.due_on,
         "returned_date": record.returned_on,
         "result": record.result,
+        "applicant_type": record.applicant_type,
     }
 
 

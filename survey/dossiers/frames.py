@@ -14,21 +14,29 @@ from survey.dossiers.models import DossierRecord
 from survey.extensions import db
 
 
-def counted(campaign: Campaign) -> dict[tuple[Agency, ServiceField], int]:
-    """Dossiers returned in the period, per agency of the campaign × service field."""
+def counted(campaign: Campaign) -> dict[tuple[Agency, ServiceField, str], int]:
+    """Dossiers returned in the period, per agency of the campaign × service field ×
+    applicant type (of the types the campaign surveys: a campaign of citizens only does
+    not count organisations' dossiers into its frame)."""
     rows = db.session.execute(
-        select(DossierRecord.agency_id, Service.field_id, func.count())
+        select(
+            DossierRecord.agency_id,
+            Service.field_id,
+            DossierRecord.applicant_type,
+            func.count(),
+        )
         .join(Service, Service.id == DossierRecord.service_id)
         .join(campaign_agency, campaign_agency.c.agency_id == DossierRecord.agency_id)
         .where(
             campaign_agency.c.campaign_id == campaign.id,
             DossierRecord.returned_on.between(campaign.period_start, campaign.period_end),
+            DossierRecord.applicant_type.in_(campaign.respondent_types),
         )
-        .group_by(DossierRecord.agency_id, Service.field_id)
+        .group_by(DossierRecord.agency_id, Service.field_id, DossierRecord.applicant_type)
     ).all()
     agencies = {a.id: a for a in campaign.agencies}
     fields = {f.id: f for f in db.session.scalars(select(ServiceField))}
-    return {(agencies[a], fields[f]): n for a, f, n in rows}
+    return {(agencies[a], fields[f], kind): n for a, f, kind, n in rows}
 
 
 def set_from_records(campaign: Campaign, *, actor: str, user_id: int | None) -> int:

@@ -2,8 +2,9 @@
 named, re-imports (the same or a cumulative file) updating by dossier code.
 
 Header: dossier_code,agency_code,service_code,channel,received_date,due_date,
-returned_date,result,phone (ISO dates; returned_date and result empty while in process;
-phone optional). The service code, within the agency, gives the service field.
+returned_date,result,phone,applicant_type (ISO dates; returned_date and result empty
+while in process; phone optional; applicant_type citizen or organisation, citizen when
+absent). The service code, within the agency, gives the service field.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from survey.db import utcnow
 from survey.dossiers.models import DOSSIER_CHANNELS, DOSSIER_RESULTS, DossierRecord
 from survey.dossiers.retention import phones_kept_since
 from survey.extensions import db
+from survey.questionnaires.models import RESPONDENT_TYPES
 
 COLUMNS = (
     "dossier_code",
@@ -34,7 +36,7 @@ COLUMNS = (
     "returned_date",
     "result",
 )
-OPTIONAL = ("phone",)
+OPTIONAL = ("phone", "applicant_type")
 # Dossier codes and phones (DOSSIER, PHONE) read as in the invitations export.
 MAX_FILE_BYTES = 1024 * 2**20  # the command line reads a province's yearly export
 CHUNK = 5_000
@@ -48,6 +50,7 @@ FIELDS = (
     "returned_on",
     "result",
     "phone",
+    "applicant_type",
 )
 
 
@@ -188,6 +191,16 @@ def read_record(
         problem("phone", _("%(value)s is not a phone number", value=phone))
     if returned is not None and returned < phones_kept_since:
         phone = None
+    applicant_type = row.get("applicant_type", "") or "citizen"
+    if applicant_type not in RESPONDENT_TYPES:
+        problem(
+            "applicant_type",
+            _(
+                "%(value)s is not one of %(values)s",
+                value=applicant_type,
+                values=", ".join(RESPONDENT_TYPES),
+            ),
+        )
     record = {
         "dossier_code": row["dossier_code"],
         "agency_id": agency_id,
@@ -198,6 +211,7 @@ def read_record(
         "returned_on": returned,
         "result": result,
         "phone": phone,
+        "applicant_type": applicant_type,
         "source_system": None,
     }
     return record, problems

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from survey.agencies.models import Agency, Service
 from survey.db import enum_column, one_of, utcnow
 from survey.extensions import db
+from survey.questionnaires.models import RESPONDENT_TYPES
 
 DOSSIER_CHANNELS = ("counter", "online", "post")
 DOSSIER_RESULTS = ("approved", "refused", "withdrawn")
@@ -23,6 +24,7 @@ class DossierRecord(db.Model):
     __tablename__ = "dossier_record"
     __table_args__ = (
         one_of("channel", DOSSIER_CHANNELS),
+        one_of("applicant_type", RESPONDENT_TYPES),
         CheckConstraint("due_on >= received_on", name="due_after_received"),
         CheckConstraint(
             "returned_on IS NULL OR returned_on >= received_on", name="returned_after_received"
@@ -34,6 +36,11 @@ class DossierRecord(db.Model):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
     channel: Mapped[str] = enum_column(DOSSIER_CHANNELS)
+    # A citizen (or family) or an organisation: which form the applicant is invited to
+    # answer, and the frame counts' respondent type.
+    applicant_type: Mapped[str] = enum_column(
+        RESPONDENT_TYPES, default="citizen", server_default="citizen"
+    )
     received_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date)
     # Empty while the dossier is in process.

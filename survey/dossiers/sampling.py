@@ -231,10 +231,13 @@ def draw(
             DossierRecord.due_on,
             DossierRecord.returned_on,
             DossierRecord.phone,
+            DossierRecord.applicant_type,
         )
         .join(Service, Service.id == DossierRecord.service_id)
         .where(
             DossierRecord.agency_id.in_(plans),
+            # Only applicants the campaign has a questionnaire for are in its frame.
+            DossierRecord.applicant_type.in_(campaign.respondent_types),
             DossierRecord.returned_on.between(first, last),
             DossierRecord.phone.is_not(None),
         )
@@ -285,6 +288,7 @@ def draw(
                 dossier_code=record.dossier_code,
                 agency_id=record.agency_id,
                 service_id=record.service_id,
+                applicant_type=record.applicant_type,
                 returned_on=record.returned_on,
                 phone=record.phone,
                 expires_at=expires,

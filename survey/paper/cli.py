@@ -11,6 +11,7 @@ from survey.cli_support import by_code, output_option, write_whole
 from survey.extensions import db
 from survey.paper import errors, issuing
 from survey.paper.printing import forms_pdf
+from survey.questionnaires.models import RESPONDENT_TYPES
 from survey.users.models import User
 
 paper_cli = AppGroup("paper", help="Paper questionnaires.")
@@ -24,7 +25,15 @@ paper_cli = AppGroup("paper", help="Paper questionnaires.")
 @click.option("--surveyor", help="User name of the surveyor taking the forms out.")
 @click.option("--point", "point_code", help="Service point where the forms are handed out.")
 @click.option("--language", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
-def forms_command(campaign_code, agency_code, count, output, surveyor, point_code, language):
+@click.option(
+    "--for",
+    "respondent_type",
+    type=click.Choice(RESPONDENT_TYPES),
+    help="Whose form to print (the campaign's first respondent type when not given).",
+)
+def forms_command(
+    campaign_code, agency_code, count, output, surveyor, point_code, language, respondent_type
+):
     """Issue COUNT new serials as a batch and write them as printable A4 forms."""
     campaign = by_code(Campaign, campaign_code, "--campaign")
     agency = by_code(Agency, agency_code, "--agency")
@@ -38,7 +47,14 @@ def forms_command(campaign_code, agency_code, count, output, surveyor, point_cod
     )
     try:
         batch = issuing.create_batch(
-            campaign, agency, count, surveyor=user, service_point=point, actor="cli", user_id=None
+            campaign,
+            agency,
+            count,
+            surveyor=user,
+            service_point=point,
+            respondent_type=respondent_type,
+            actor="cli",
+            user_id=None,
         )
         pdf = forms_pdf(batch, language=language)
     except errors.PaperError as error:

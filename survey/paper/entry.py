@@ -139,7 +139,7 @@ def record_entry(
     except PaperError:
         form.duplicate_attempts += 1
         raise
-    definition = batch.campaign.questionnaire_version.definition()
+    definition = batch.definition()
     reading = keying.read(definition, typed, paper_context(batch, definition))
     day = _read_date(interview_date, reading)
     if not reading.ok:
@@ -217,7 +217,7 @@ def resolve(
         raise PaperError(_("Form %(serial)s is not waiting for adjudication.", serial=form.serial))
     check_adjudicator(form, supervisor)
     batch = form.batch
-    definition = batch.campaign.questionnaire_version.definition()
+    definition = batch.definition()
     diffs = pending_differences(form, definition)
     merged = dict(form.entries[0].values)
     for difference in diffs:

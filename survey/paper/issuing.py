@@ -13,13 +13,11 @@ from survey.agencies.models import Agency, Service, ServicePoint
 from survey.audit import services as audit
 from survey.campaigns.models import Campaign
 from survey.extensions import db
+from survey.labels import code_label
 from survey.local_time import today
 from survey.paper.errors import PaperError
 from survey.paper.models import FORM_STATUSES, Batch, PaperForm
-from survey.paper.serials import (
-    make_serial,
-    selected_for_verification,
-)
+from survey.paper.serials import make_serial, number_of, selected_for_verification
 from survey.users.models import User
 
 MAX_BATCH = 2000
@@ -32,10 +30,20 @@ def create_batch(
     *,
     surveyor: User | None = None,
     service_point: ServicePoint | None = None,
+    respondent_type: str | None = None,
     actor: str,
     user_id: int | None,
 ) -> Batch:
-    """Issue `count` new serials for the agency, registered to a new batch."""
+    """Issue `count` new serials for the agency, registered to a new batch of forms for
+    `respondent_type` (the campaign's first type when not given)."""
+    respondent_type = respondent_type or campaign.respondent_types[0]
+    if respondent_type not in campaign.respondent_types:
+        raise PaperError(
+            _(
+                "The campaign has no questionnaire for %(type)s.",
+                type=code_label("respondent_type", respondent_type),
+            )
+        )
     if campaign.status == "closed" or campaign.period_end < today():
         raise PaperError(_("The campaign is closed; no more forms can be issued."))
     if agency not in campaign.agencies:
@@ -56,13 +64,14 @@ def create_batch(
         .join(Batch, Batch.id == PaperForm.batch_id)
         .where(PaperForm.campaign_id == campaign.id, Batch.agency_id == agency.id)
     ).all()
-    start = 1 + max((int(s.split("-")[-2]) for s in existing), default=0)
+    start = 1 + max((number_of(s) for s in existing), default=0)
     services = db.session.scalars(
         select(Service).where(Service.agency_id == agency.id, Service.active).order_by(Service.code)
     ).all()
     batch = Batch(
         campaign=campaign,
         agency=agency,
+        respondent_type=respondent_type,
         surveyor=surveyor,
         service_point=service_point,
         service_numbers={str(n): s.id for n, s in enumerate(services, start=1)},
@@ -71,7 +80,7 @@ def create_batch(
     db.session.add(batch)
     db.session.flush()
     for number in range(start, start + count):
-        serial = make_serial(agency.code, number)
+        serial = make_serial(agency.code, number, respondent_type)
         db.session.add(
             PaperForm(
                 campaign_id=campaign.id,
@@ -93,9 +102,10 @@ def create_batch(
             "campaign": campaign.code,
             "agency": agency.code,
             "surveyor": surveyor.username if surveyor else None,
+            "respondent_type": respondent_type,
             "serials": [
-                make_serial(agency.code, start),
-                make_serial(agency.code, start + count - 1),
+                make_serial(agency.code, start, respondent_type),
+                make_serial(agency.code, start + count - 1, respondent_type),
             ],
         },
     )

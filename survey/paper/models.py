@@ -27,6 +27,7 @@ from survey.agencies.models import Agency, ServicePoint
 from survey.campaigns.models import Campaign
 from survey.db import enum_column, one_of, utcnow
 from survey.extensions import db
+from survey.questionnaires.models import RESPONDENT_TYPES
 from survey.users.models import User
 
 FORM_STATUSES = ("issued", "keyed", "adjudication", "verified")
@@ -38,11 +39,16 @@ class Batch(db.Model):
     __tablename__ = "paper_batch"
     __table_args__ = (
         CheckConstraint("returned_count IS NULL OR returned_count >= 0", name="returned"),
+        one_of("respondent_type", RESPONDENT_TYPES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    # Which form is printed: the citizens' or the organisations' (its serials say so).
+    respondent_type: Mapped[str] = enum_column(
+        RESPONDENT_TYPES, default="citizen", server_default="citizen"
+    )
     # Who takes the forms out; may be assigned after printing.
     surveyor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     # Where the forms are handed out: the sampling unit of the design, like a QR point.
@@ -62,6 +68,13 @@ class Batch(db.Model):
     forms: Mapped[list[PaperForm]] = relationship(
         back_populates="batch", order_by="PaperForm.serial"
     )
+
+    def definition(self):
+        """The questionnaire its forms print and are keyed with."""
+        version = self.campaign.version_for(self.respondent_type)
+        if version is None:  # the campaign's questionnaires are pinned with its batches
+            raise LookupError(f"campaign has no {self.respondent_type} questionnaire")
+        return version.definition()
 
 
 class PaperForm(db.Model):

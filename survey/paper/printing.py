@@ -30,7 +30,7 @@ from survey.questionnaires.wording import numbering, skip_instruction
 
 def forms_pdf(batch: Batch, forms: Sequence[PaperForm] | None = None, language="vi") -> bytes:
     """One printed form per serial of the batch (or of `forms`)."""
-    definition = batch.campaign.questionnaire_version.definition()
+    definition = batch.definition()
     numbers = sorted(batch.service_numbers, key=int)
     services = {
         s.id: s

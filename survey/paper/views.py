@@ -24,10 +24,12 @@ from survey.downloads import attachment
 from survey.extensions import db
 from survey.form_messages import Form
 from survey.inputs import record_id, whole_number
+from survey.labels import LABELS
 from survey.paper import assignments, entry, errors, issuing, quality
 from survey.paper.jobs import start_paper_forms
 from survey.paper.models import Batch, PaperForm, SurveyorAssignment
 from survey.permissions import requires
+from survey.questionnaires.models import RESPONDENT_TYPES
 from survey.questionnaires.wording import numbering, skip_instruction
 from survey.users.models import User
 from survey.web import ConfirmForm, actor
@@ -42,6 +44,12 @@ class BatchForm(Form):
     agency_id = SelectField(_l("Agency"), coerce=int, choices=[])
     surveyor_id = SelectField(_l("Surveyor"), coerce=int, choices=[])
     point_id = SelectField(_l("Service point"), coerce=int, choices=[])
+    # Campaigns surveying citizens and organisations print a batch of each kind.
+    respondent_type = SelectField(
+        _l("Form for"),
+        choices=choices((kind, LABELS["respondent_type"][kind]) for kind in RESPONDENT_TYPES),
+        default="citizen",
+    )
     count = IntegerField(
         _l("Number of forms"),
         validators=[InputRequired(), NumberRange(min=1, max=issuing.MAX_BATCH)],
@@ -173,7 +181,13 @@ def create_batch():
             return render_template("paper/batch_form.html", form=form), 400
         try:
             batch = issuing.create_batch(
-                campaign, agency, form.count.data, surveyor=surveyor, service_point=point, **actor()
+                campaign,
+                agency,
+                form.count.data,
+                surveyor=surveyor,
+                service_point=point,
+                respondent_type=form.respondent_type.data,
+                **actor(),
             )
         except errors.PaperError as error:
             db.session.rollback()
@@ -253,7 +267,7 @@ def download_forms(batch_id: int):
 def enter_form(batch_id: int):
     """Key one paper form: serial, the date written on it, then every item's paper code."""
     batch = _batch(batch_id)
-    definition = batch.campaign.questionnaire_version.definition()
+    definition = batch.definition()
     paper = entry.paper_context(batch, definition)
     typed: dict[str, str] = {}
     problems: dict[str, str] = {}
@@ -365,7 +379,7 @@ def resolve_form(form_id: int):
     except errors.PaperError as error:
         flash(str(error), "error")
         return redirect(url_for(".list_adjudication"))
-    definition = form.batch.campaign.questionnaire_version.definition()
+    definition = form.batch.definition()
     diffs = entry.pending_differences(form, definition)
     problems: dict[str, str] = {}
     values: dict[str, str] = {}

@@ -350,3 +350,37 @@ def _check_condition(
                 f"show_if tests item {raw['item']} for {value}, which is not one of its "
                 f"values ({', '.join(map(str, sorted(allowed)))})",
             )
+
+
+def index_differences(first: Definition, second: Definition) -> list[str]:
+    """How two questionnaires' index definitions differ (empty when they agree).
+
+    A campaign's versions for citizens and organisations must measure the same index:
+    its code, threshold, components and their items, the global item and the scale, so
+    that the two kinds of answers are weighted together into one index per agency.
+    """
+    problems = []
+
+    def compare(what: str, a, b) -> None:
+        if a != b:
+            problems.append(f"{what}: {a} ≠ {b}")
+
+    compare("index code", first.index.code, second.index.code)
+    compare("threshold", first.index.threshold, second.index.threshold)
+    compare("global item", first.index.global_item, second.index.global_item)
+    compare("scale points", len(first.satisfaction_scale), len(second.satisfaction_scale))
+    compare("no-answer code", first.no_answer_code, second.no_answer_code)
+    compare(
+        "components",
+        [c.code for c in first.index.components],
+        [c.code for c in second.index.components],
+    )
+    theirs = {c.code: c.items for c in second.index.components}
+    for component in first.index.components:
+        if component.code in theirs:
+            compare(
+                f"items of {component.code}",
+                ",".join(component.items),
+                ",".join(theirs[component.code]),
+            )
+    return problems

@@ -13,7 +13,7 @@ A dossier's link is read afresh every time: it is used once.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from flask import abort, current_app
@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from survey.agencies.models import Agency, Service, ServicePoint
 from survey.campaigns import services as campaign_services
-from survey.campaigns.models import Campaign, Invitation, campaign_agency
+from survey.campaigns.models import Campaign, CampaignQuestionnaire, Invitation, campaign_agency
 from survey.db import utcnow
 from survey.extensions import db
 from survey.local_time import today
@@ -40,23 +40,51 @@ class Gone(Exception):
 class CampaignRef:
     id: int
     code: str
-    questionnaire_version_id: int
-    # The version's content hash: with the id, the key of the parsed questionnaire and
-    # of the rendered form (a database made anew may reuse an id for other content).
-    version_hash: str
+    # (respondent type, version id, content hash) of each pinned version, citizens first.
+    # The id and hash are the key of the parsed questionnaire and of the rendered form
+    # (a database made anew may reuse an id for other content).
+    versions: tuple[tuple[str, int, str], ...]
     period_start: date
     period_end: date
 
     @classmethod
-    def of(cls, campaign: Campaign, version_hash: str) -> CampaignRef:
-        return cls(
-            campaign.id,
-            campaign.code,
-            campaign.questionnaire_version_id,
-            version_hash,
-            campaign.period_start,
-            campaign.period_end,
+    def of(cls, campaign: Campaign, versions: tuple[tuple[str, int, str], ...]) -> CampaignRef:
+        return cls(campaign.id, campaign.code, versions, campaign.period_start, campaign.period_end)
+
+    @property
+    def respondent_types(self) -> tuple[str, ...]:
+        return tuple(v[0] for v in self.versions)
+
+    def version_key(self, respondent_type: str) -> tuple[int, str]:
+        for kind, version_id, content_hash in self.versions:
+            if kind == respondent_type:
+                return version_id, content_hash
+        raise KeyError(respondent_type)
+
+    def version_id(self, respondent_type: str) -> int:
+        return self.version_key(respondent_type)[0]
+
+
+def versions_of(campaign_ids) -> dict[int, tuple[tuple[str, int, str], ...]]:
+    """The pinned versions of some campaigns, as CampaignRef keeps them (one query)."""
+    found: dict[int, list[tuple[str, int, str]]] = {}
+    rows = db.session.execute(
+        select(
+            CampaignQuestionnaire.campaign_id,
+            CampaignQuestionnaire.respondent_type,
+            QuestionnaireVersion.id,
+            QuestionnaireVersion.content_hash,
         )
+        .join(
+            QuestionnaireVersion,
+            QuestionnaireVersion.id == CampaignQuestionnaire.questionnaire_version_id,
+        )
+        .where(CampaignQuestionnaire.campaign_id.in_(list(campaign_ids)))
+        .order_by(CampaignQuestionnaire.campaign_id, CampaignQuestionnaire.respondent_type)
+    ).all()
+    for campaign_id, kind, version_id, content_hash in rows:
+        found.setdefault(campaign_id, []).append((kind, version_id, content_hash))
+    return {campaign_id: tuple(v) for campaign_id, v in found.items()}
 
 
 @dataclass(frozen=True)
@@ -87,6 +115,24 @@ class Entry:
     channel: str
     point: Named | None = None
     invitation: InvitationRef | None = None
+    # On whose behalf the respondent answers: from the dossier for a link, as the
+    # respondent says at a point. None at a point of a campaign with several types until
+    # they said it.
+    respondent_type: str | None = None
+
+    @property
+    def version_key(self) -> tuple[int, str]:
+        return self.campaign.version_key(self.respondent_type or "")
+
+    def answering_for(self, respondent_type: str | None) -> Entry:
+        """The entry as the respondent answers: on `respondent_type`'s behalf when the
+        campaign surveys it (404 otherwise), or its only type when it has one."""
+        types = self.campaign.respondent_types
+        if respondent_type is None:
+            return replace(self, respondent_type=types[0]) if len(types) == 1 else self
+        if respondent_type not in types:
+            abort(404)
+        return replace(self, respondent_type=respondent_type)
 
 
 @dataclass(frozen=True)
@@ -123,15 +169,12 @@ def forget_point(code: str) -> None:
 def _read_point(code: str) -> _PointView | None:
     # The point, its agency and the agency's open campaigns in one query.
     rows = db.session.execute(
-        select(ServicePoint, Campaign, QuestionnaireVersion.content_hash)
+        select(ServicePoint, Campaign)
         .options(joinedload(ServicePoint.agency))
         .outerjoin(campaign_agency, campaign_agency.c.agency_id == ServicePoint.agency_id)
         .outerjoin(
             Campaign,
             and_(Campaign.id == campaign_agency.c.campaign_id, Campaign.status == "open"),
-        )
-        .outerjoin(
-            QuestionnaireVersion, QuestionnaireVersion.id == Campaign.questionnaire_version_id
         )
         # Codes are read as printed, whatever the case (a typed "SXD-1" is "sxd-1").
         .where(func.lower(ServicePoint.code) == code.lower())
@@ -141,14 +184,15 @@ def _read_point(code: str) -> _PointView | None:
     points = {p.id: p for p, *_ in rows}
     exact = [p for p in points.values() if p.code == code]
     point = exact[0] if exact else points[min(points)]
-    rows = [r for r in rows if r[0].id == point.id]
+    campaigns = [c for p, c in rows if p.id == point.id and c is not None]
+    versions = versions_of(c.id for c in campaigns) if campaigns else {}
     return _PointView(
         point=Named(point.id, point.name_vi, point.name_en),
         active=point.active,
         agency=_named(point.agency),
         campaigns=tuple(
             sorted(
-                (CampaignRef.of(c, version_hash) for _, c, version_hash in rows if c is not None),
+                (CampaignRef.of(c, versions[c.id]) for c in campaigns if c.id in versions),
                 key=lambda c: c.period_start,
             )
         ),
@@ -159,8 +203,9 @@ def _named(agency: Agency) -> Named:
     return Named(agency.id, agency.name_vi, agency.name_en)
 
 
-def at_point(code: str) -> Entry:
-    """The survey a service point's QR code leads to (404 unknown, Gone otherwise)."""
+def at_point(code: str, respondent_type: str | None = None) -> Entry:
+    """The survey a service point's QR code leads to (404 unknown, Gone otherwise), for
+    `respondent_type` when the respondent said on whose behalf they answer."""
     view = _kept(("point", code), lambda: _read_point(code))
     if view is None:
         abort(404)
@@ -177,35 +222,39 @@ def at_point(code: str) -> Entry:
             found = campaign
     if found is None:
         raise Gone("closed")
-    return Entry(campaign=found, agency=view.agency, channel="web-qr", point=view.point)
+    entry = Entry(campaign=found, agency=view.agency, channel="web-qr", point=view.point)
+    return entry.answering_for(respondent_type)
 
 
 def by_link(token: str) -> Entry:
     """The survey a dossier's single-use link leads to (404 unknown, Gone otherwise)."""
-    found = db.session.execute(
-        select(Invitation, QuestionnaireVersion.content_hash)
+    invitation = db.session.scalar(
+        select(Invitation)
         .options(joinedload(Invitation.campaign), joinedload(Invitation.agency))
-        .join(Campaign, Campaign.id == Invitation.campaign_id)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Campaign.questionnaire_version_id)
         .where(Invitation.token == token)
-    ).first()
-    if found is None:
+    )
+    if invitation is None:
         abort(404)
-    invitation, version_hash = found
     campaign = invitation.campaign
+    ref = CampaignRef.of(campaign, versions_of([campaign.id]).get(campaign.id, ()))
     if campaign.status != "open":
         raise Gone("closed")
     if campaign.period_end < today():
-        close(CampaignRef.of(campaign, version_hash))
+        close(ref)
+        raise Gone("closed")
+    if invitation.applicant_type not in ref.respondent_types:
+        # Filed by an organisation in a campaign that surveys citizens only (or the other
+        # way round): there is no form for this applicant.
         raise Gone("closed")
     if invitation.used_on is not None:
         raise Gone("used")
     if invitation.expires_at < utcnow():
         raise Gone("expired")
     return Entry(
-        campaign=CampaignRef.of(campaign, version_hash),
+        campaign=ref,
         agency=_named(invitation.agency),
         channel="web-link",
+        respondent_type=invitation.applicant_type,
         invitation=InvitationRef(
             invitation.id,
             invitation.service_id,

@@ -40,7 +40,7 @@ FORM_MAX_AGE = 24 * 3600  # a form page may be answered within a day
 
 
 def _version_key(entry: Entry) -> tuple[int, str]:
-    return entry.campaign.questionnaire_version_id, entry.campaign.version_hash
+    return entry.version_key
 
 
 @lru_cache(maxsize=64)
@@ -82,12 +82,13 @@ def _point_limit() -> str:
 
 
 @blueprint.route("/p/<code>", methods=["GET", "POST"])
+@blueprint.route("/p/<code>/<respondent>", methods=["GET", "POST"])
 @public
 @limiter.limit(_client_limit, methods=["POST"])
 @limiter.limit(_point_limit, key_func=_point_limit_key, methods=["POST"])
-def answer_at_point(code: str):
+def answer_at_point(code: str, respondent: str | None = None):
     try:
-        entry = entries.at_point(code)
+        entry = entries.at_point(code, respondent)
     except Gone as gone:
         return _gone(gone.reason)
     if request.method == "GET" and not request.args.get("again") and _answered_here(entry):
@@ -96,7 +97,29 @@ def answer_at_point(code: str):
         return render_template(
             "respond/answered.html", again=url_for(".answer_at_point", code=code, again=1)
         )
+    if entry.respondent_type is None:
+        # The campaign surveys citizens and organisations: first, on whose behalf the
+        # respondent came (plain links, so it works without JavaScript).
+        if request.method == "POST":
+            abort(400)
+        return _on_behalf(entry, code)
     return _survey(entry)
+
+
+def _on_behalf(entry: Entry, code: str):
+    language = _language()
+    again = {"again": 1} if request.args.get("again") else {}
+    return render_template(
+        "respond/on_behalf.html",
+        entry=entry,
+        choices=[
+            (kind, url_for(".answer_at_point", code=code, respondent=kind, **again))
+            for kind in entry.campaign.respondent_types
+        ],
+        language=language,
+        agency_name=entry.agency.name_vi if language == "vi" else entry.agency.name_en,
+        point_name=localized({"vi": entry.point.name_vi, "en": entry.point.name_en}, language),
+    )
 
 
 @blueprint.route("/s/<token>", methods=["GET", "POST"])

@@ -198,7 +198,7 @@ def insert_submission(
     """
     row = {
         "campaign_id": campaign.id,
-        "questionnaire_version_id": campaign.questionnaire_version_id,
+        "questionnaire_version_id": campaign.version_id(definition.respondent_type),
         "agency_id": agency.id,
         "service_id": service_id,
         "service_point_id": service_point_id,

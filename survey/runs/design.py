@@ -8,10 +8,13 @@ The campaign states it (METHODS.md §1) and every run copies it into its paramet
 - clustered: respondents were reached in sampled clusters, interview day × service point
   (intercept fieldwork); strata as declared.
 
-Weights are frame counts over respondents per agency × service field, with empty cells
-collapsed into the rest of their agency; or, when the campaign weights by selection, 1/π
-of the invitations drawn from the dossier records, adjusted for nonresponse within the
-same cells (only their answers are then used). Raking always keeps the agency as a margin.
+Weights are frame counts over respondents per agency × service field × respondent type
+(citizen, organisation), with empty cells collapsed into the rest of their agency and
+type, and a type with no respondent at all into the agency's other type; or, when the
+campaign weights by selection, 1/π of the invitations drawn from the dossier records,
+adjusted for nonresponse within the same cells (only their answers are then used). So
+the agency's index weights its citizens and organisations by their dossiers. Raking
+always keeps the agency as a margin.
 """
 
 from __future__ import annotations
@@ -59,12 +62,14 @@ def declared(campaign: Campaign) -> dict[str, Any]:
 
 
 def selected_totals(campaign: Campaign) -> dict[str, float]:
-    """Σ 1/π over the campaign's drawn invitations, per agency × service field cell: the
-    dossiers each cell's respondents stand for (S_c in METHODS.md §2)."""
+    """Σ 1/π over the campaign's drawn invitations, per agency × service field ×
+    applicant type cell: the dossiers each cell's respondents stand for (S_c in
+    METHODS.md §2)."""
     rows = db.session.execute(
         select(
             Agency.code,
             ServiceField.code,
+            Invitation.applicant_type,
             func.sum(1.0 / Invitation.selection_probability),
         )
         .join(Agency, Agency.id == Invitation.agency_id)
@@ -74,9 +79,21 @@ def selected_totals(campaign: Campaign) -> dict[str, float]:
             Invitation.campaign_id == campaign.id,
             Invitation.selection_probability.is_not(None),
         )
-        .group_by(Agency.code, ServiceField.code)
+        .group_by(Agency.code, ServiceField.code, Invitation.applicant_type)
     ).all()
-    return {f"{agency}|{field}": float(total) for agency, field, total in sorted(rows)}
+    return {
+        cell_of(agency, field, kind): float(total) for agency, field, kind, total in sorted(rows)
+    }
+
+
+def cell_of(agency: str, field: str, respondent_type: str) -> str:
+    """A weighting cell's label: agency|field|respondent type."""
+    return f"{agency}|{field}|{respondent_type}"
+
+
+def cells_of(data: RunInput) -> np.ndarray:
+    joined = np.char.add(np.char.add(data.agency.astype(str), "|"), data.field.astype(str))
+    return np.char.add(np.char.add(joined, "|"), data.respondent_type.astype(str))
 
 
 def outside_sample(data: RunInput, declaration: Mapping[str, Any]) -> np.ndarray:
@@ -101,21 +118,31 @@ def make_design(
         declaration["strata"],
         declaration["cluster"],
     )
-    cells = np.char.add(np.char.add(data.agency.astype(str), "|"), data.field.astype(str))
+    cells = cells_of(data)
     by_selection = declaration.get("weighting") == "selection"
     # The dossiers each cell stands for: Σ 1/π of its draws, or its frame count.
     totals = (
-        dict(declaration.get("selected") or {})
+        # Runs before respondent types keyed cells agency|field: those were citizens'.
+        {
+            (cell if cell.count("|") == 2 else f"{cell}|citizen"): total
+            for cell, total in (declaration.get("selected") or {}).items()
+        }
         if by_selection
-        else {f"{f.agency.code}|{f.service_field.code}": f.dossiers for f in campaign.frame_counts}
+        else {
+            cell_of(f.agency.code, f.service_field.code, f.respondent_type): f.dossiers
+            for f in campaign.frame_counts
+        }
     )
-    group_of = {cell: cell.split("|", 1)[0] for cell in totals}
+    # Empty cells fold into their agency × type; a type without respondents into the
+    # agency's other type (METHODS.md §2, step 2).
+    group_of = {cell: _agency_and_type(cell) for cell in totals}
+    parent_of = {group: group.split("|", 1)[0] for group in group_of.values()}
     if by_selection:
         if np.any(outside_sample(data, declaration)):
             raise DesignDeclarationError("answers without a selection probability in the data")
-        weighting = selection_weights(cells, data.probability, totals, group_of)
+        weighting = selection_weights(cells, data.probability, totals, group_of, parent_of)
     else:
-        weighting = cell_weights(cells, totals, group_of)
+        weighting = cell_weights(cells, totals, group_of, parent_of)
 
     strata = {
         "cell": cells,
@@ -142,7 +169,7 @@ def make_design(
         "strata": strata_kind,
         "cluster": cluster,
         "psu": "respondent" if kind == "element" else cluster,
-        "weighting_cell": "agency × service field",
+        "weighting_cell": "agency × service field × respondent type",
         "weighting": declaration.get("weighting", "frame"),
         "selected": dict(declaration.get("selected") or {}),
         "lonely_psu": LONELY_PSU,
@@ -154,6 +181,11 @@ def make_design(
         "unrepresented_agencies": weighting.unrepresented,
     }
     return RunDesign(design=design, strata=strata, psu=psu, parameters=parameters)
+
+
+def _agency_and_type(cell: str) -> str:
+    agency, _field, respondent_type = cell.rsplit("|", 2)
+    return f"{agency}|{respondent_type}"
 
 
 def _rake(design: Design, data: RunInput, margins):

@@ -8,6 +8,7 @@ tables joined in numpy, so the database does a plain scan whatever its statistic
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from itertools import chain
@@ -18,7 +19,9 @@ from sqlalchemy import case, select
 from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
 from survey.db import raw_statement
 from survey.extensions import db
+from survey.campaigns.models import Campaign
 from survey.questionnaires.definition import Definition
+from survey.questionnaires.models import QuestionnaireVersion
 from survey.responses import coded
 from survey.responses.coded import coded_items
 from survey.responses.models import Answer, Submission
@@ -74,17 +77,69 @@ COLUMNS = (
 )
 
 
-def load(campaign_id: int, definition: Definition, cutoff: datetime) -> RunInput:
+def definitions_of(campaign: Campaign, cutoff: datetime) -> dict[int, Definition]:
+    """The definition of each questionnaire version a run of the campaign reads, by
+    version id: the campaign's pinned versions and any other its submissions answered."""
+    ids = [v.id for v in campaign.versions.values()]
+    answered = db.session.scalars(
+        select(Submission.questionnaire_version_id)
+        .where(Submission.campaign_id == campaign.id, Submission.submitted_at <= cutoff)
+        .distinct()
+    )
+    ids += sorted(i for i in answered if i not in ids)
+    return {i: db.session.get(QuestionnaireVersion, i).definition() for i in ids}
+
+
+def load(campaign_id: int, definitions: Mapping[int, Definition], cutoff: datetime) -> RunInput:
     """Every submission of the campaign up to the cut-off, in submission order, with its
     coded answers (screening and people's decisions are applied by the run).
+
+    `definitions`: each questionnaire version's definition by version id (a campaign of
+    citizens and organisations has two). Each version's submissions are read with its
+    own coded items; the input has every item of any version, NaN where a submission's
+    version has no such item (an organisation's form asks no age).
 
     Answers come from each submission's coded text (decoded by numpy); the few
     submissions stored before that column existed are read from their answer rows. On
     PostgreSQL the rows stream out through COPY into pyarrow.
     """
+    codes: list[str] = []
+    for definition in definitions.values():
+        codes += [c for c in coded_items(definition) if c not in codes]
+    parts = [
+        _load_version(campaign_id, version_id, definition, cutoff)
+        for version_id, definition in definitions.items()
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    merged = {}
+    for f in fields(RunInput):
+        if f.name != "answers":
+            merged[f.name] = np.concatenate([getattr(part, f.name) for part in parts])
+    size = merged["ids"].size
+    answers = {}
+    for code in codes:
+        answers[code] = (
+            np.concatenate([part.answers.get(code, np.full(len(part), np.nan)) for part in parts])
+            if size
+            else np.full(0, np.nan)
+        )
+    data = RunInput(**merged, answers=answers)
+    order = np.argsort(data.ids, kind="stable")
+    for name in merged:
+        setattr(data, name, getattr(data, name)[order])
+    for code in codes:
+        data.answers[code] = data.answers[code][order]
+    return data
+
+
+def _load_version(
+    campaign_id: int, version_id: int, definition: Definition, cutoff: datetime
+) -> RunInput:
     codes = coded_items(definition)
     query = select(*COLUMNS).where(
         Submission.campaign_id == campaign_id,
+        Submission.questionnaire_version_id == version_id,
         Submission.submitted_at <= cutoff,
     )
     width = len(codes) * coded.WIDTH

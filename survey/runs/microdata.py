@@ -38,13 +38,14 @@ def run_data(analysis_run: AnalysisRun) -> tuple[str, dict[str, Any]]:
     definition = analysis_run.campaign.questionnaire_version.definition()
     if analysis_run.questionnaire_version_id != campaign.questionnaire_version_id:
         raise MicrodataError("the campaign's questionnaire changed since the run")
+    definitions = extract.definitions_of(campaign, analysis_run.cutoff_at)
     parameters = analysis_run.parameters
     if "design" not in parameters or not isinstance(parameters["design"], dict):
         raise MicrodataError(
             f"run {analysis_run.id} was made before runs recorded their design; "
             "run the analysis again to export its data"
         )
-    data = extract.load(campaign.id, definition, analysis_run.cutoff_at)
+    data = extract.load(campaign.id, definitions, analysis_run.cutoff_at)
     set_aside = db.session.scalars(
         select(RunFlag.submission_id).where(RunFlag.run_id == analysis_run.id, RunFlag.set_aside)
     ).all()
@@ -72,7 +73,7 @@ def run_data(analysis_run: AnalysisRun) -> tuple[str, dict[str, Any]]:
         psu = made.psu
     raked = bool(declared.get("raked"))
     base = made.design.calibration.base_weights if raked else None
-    header = ["agency", "stratum", "psu", "weight", "channel", *items]
+    header = ["agency", "stratum", "psu", "weight", "channel", "respondent_type", *items]
     if raked:
         header += ["base_weight", *margins]
     buffer = io.StringIO()
@@ -85,6 +86,7 @@ def run_data(analysis_run: AnalysisRun) -> tuple[str, dict[str, Any]]:
             psu[k],
             repr(float(made.design.weights[k])),
             data.channel[k],
+            data.respondent_type[k],
             *(_answer(data.answers[code][k]) for code in items),
         ]
         if raked:

@@ -79,8 +79,10 @@ def run(
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     cutoff = utcnow()
+    # The index is the reference version's; every version of the campaign measures it.
     definition = campaign.questionnaire_version.definition()
-    data = extract.load(campaign.id, definition, cutoff)
+    definitions = extract.definitions_of(campaign, cutoff)
+    data = extract.load(campaign.id, definitions, cutoff)
     ids_seen = data.ids.copy()
     timings["load"] = time.perf_counter() - clock
 
@@ -110,7 +112,13 @@ def run(
     progress("estimating", 45)
     try:
         made = make_design(campaign, data, margins, declaration=declaration)
-        results = estimate(made.design, data, definition, previous=previous_run(campaign))
+        results = estimate(
+            made.design,
+            data,
+            definition,
+            previous=previous_run(campaign),
+            profiles=list(definitions.values()),
+        )
         progress("small areas", 80)
         results["small_areas"] = small_areas.fit_groups(
             campaign, _clean(results), scheme_of(definition).code, local_time.local(cutoff).date()
@@ -122,12 +130,18 @@ def run(
     progress("storing", 90)
     parameters = {
         "design": made.parameters,
+        # The version each respondent type answered (and any other the data holds).
+        "versions": {
+            **{str(i): None for i in definitions},
+            **{str(v.id): kind for kind, v in campaign.versions.items()},
+        },
         "ci": "logit",
         "level": 0.95,
         "threshold": definition.index.threshold,
     }
     analysis_run = AnalysisRun(
         campaign_id=campaign.id,
+        # The reference version (the index's); parameters["versions"] lists them all.
         questionnaire_version_id=campaign.questionnaire_version_id,
         cutoff_at=cutoff,
         user_id=user_id,
@@ -213,7 +227,11 @@ def estimate(
     data: extract.RunInput,
     definition: Definition,
     previous: AnalysisRun | None = None,
+    profiles: list[Definition] | None = None,
 ) -> dict[str, Any]:
+    """Every estimate of a run. `definition` gives the index; `profiles`, the definitions
+    whose single-choice items are profiled (every version's: citizens' age, organisations'
+    kind), the definition's own when not given."""
     scheme = scheme_of(definition)
     answers = data.answers
     table = estimate_indices(design, answers, scheme, data.agency)
@@ -253,9 +271,12 @@ def estimate(
             ).items()
         },
         "previous": _compare_with(previous, table, scheme.code),
+        # Citizens' and organisations' indices of each agency (the agency's own index,
+        # above, weights both by their dossiers).
+        "by_type": _by_type(design, data, scheme),
         # Profiles and what respondents want improved: shares of each answer value of
         # the single-choice items, per agency and for the province ("all").
-        "options": _option_shares(design, data, definition),
+        "options": _option_shares(design, data, profiles or [definition]),
         "reliability": cronbach_alpha(design, answers, scheme),
         "drivers": _drivers(design, data, definition, scheme),
         "timeliness_gap": _timeliness_gap(design, data, scheme),
@@ -307,9 +328,27 @@ def _drivers(design: Design, data: extract.RunInput, definition: Definition, sch
     }
 
 
-def _option_shares(design: Design, data: extract.RunInput, definition: Definition):
+def _by_type(design: Design, data: extract.RunInput, scheme) -> dict[str, Any]:
+    """Per respondent type, each agency's index over that type's answers alone: domains
+    agency × type of the same design (the weights within each type are its own cells'),
+    so each is what `svyby(~..., ~interaction(agency, type))` gives."""
+    types = sorted(set(data.respondent_type.tolist()))
+    domains = np.char.add(
+        np.char.add(data.agency.astype(str), "|"), data.respondent_type.astype(str)
+    )
+    table = estimate_indices(design, data.answers, scheme, domains)
+    rows = _table_rows(table, None, precision_flags(table))
+    split: dict[str, dict[str, Any]] = {kind: {} for kind in types}
+    for domain, entries in rows.items():
+        agency, kind = domain.rsplit("|", 1)
+        split[kind][agency] = entries
+    return split
+
+
+def _option_shares(design: Design, data: extract.RunInput, definitions: list[Definition]):
     choices = {
         q.code: data.answers[q.code]
+        for definition in definitions
         for q in definition.items
         if type(q) is SingleChoiceQuestion and q.code in data.answers
     }
@@ -320,12 +359,12 @@ def _option_shares(design: Design, data: extract.RunInput, definition: Definitio
 
 
 def previous_run(campaign: Campaign) -> AnalysisRun | None:
-    """The latest run of the campaign before this one on the same questionnaire."""
+    """The latest run of an earlier campaign on the same reference questionnaire."""
     version = campaign.questionnaire_version
     return db.session.scalar(
         select(AnalysisRun)
         .join(Campaign, AnalysisRun.campaign_id == Campaign.id)
-        .join(QuestionnaireVersion, Campaign.questionnaire_version_id == QuestionnaireVersion.id)
+        .join(QuestionnaireVersion, AnalysisRun.questionnaire_version_id == QuestionnaireVersion.id)
         .where(
             QuestionnaireVersion.questionnaire_id == version.questionnaire_id,
             Campaign.period_end < campaign.period_start,

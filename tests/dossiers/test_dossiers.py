@@ -262,7 +262,7 @@ def test_frame_counts_come_from_the_dossiers_returned_in_the_period(offices, db,
     event = db.session.scalar(
         select(AuditEvent).where(AuditEvent.action == "campaign.frame_counts")
     )
-    assert event.after["XA-EAKAR|DD"] == 4
+    assert event.after["XA-EAKAR|DD|citizen"] == 4
 
 
 def test_the_campaign_overview_shows_on_time_rates_lowest_first(offices, db, client, login_as):

@@ -210,7 +210,7 @@ def test_every_kind_of_answer_is_stored_as_given(open_campaign, db, with_text):
     if with_text:
         values["E10"] = "Nhanh hơn, ít giấy tờ hơn"
     submission_id = insert_submission(
-        CampaignRef.of(campaign, "hash"),
+        CampaignRef.of(campaign, (("citizen", campaign.questionnaire_version_id, "hash"),)),
         Named(agency.id, agency.name_vi, agency.name_en),
         campaign.questionnaire_version.definition(),
         values,

@@ -123,7 +123,9 @@ def test_the_export_rebuilds_the_run_in_r(campaign, db, runner, tmp_path):
     )
     assert design["design"] == "element"
     assert (design["strata"], design["psu"], design["weights"]) == ("stratum", "psu", "weight")
-    assert design["collapsed_cells"] == [{"cell": "D1|XD", "group": "D1", "dossiers": 300.0}]
+    assert design["collapsed_cells"] == [
+        {"cell": "D1|XD|citizen", "group": "D1|citizen", "dossiers": 300.0}
+    ]
     assert design["rows"] == stored.screening["used"]
     with (RESULTS / "reference_run.csv").open(encoding="utf-8") as handle:
         reference = list(csv.DictReader(handle))

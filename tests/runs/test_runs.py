@@ -140,7 +140,9 @@ def test_an_empty_cell_is_collapsed_into_its_agency_and_listed(demo, db):
     db.session.flush()
     stored = run(demo, actor="test")
     design = stored.parameters["design"]
-    assert {"cell": "SXD|ZZ", "group": "SXD", "dossiers": 777.0} in design["collapsed_cells"]
+    assert {"cell": "SXD|ZZ|citizen", "group": "SXD|citizen", "dossiers": 777.0} in design[
+        "collapsed_cells"
+    ]
 
 
 def test_a_clustered_design_uses_interview_days_at_points(demo, db):
@@ -154,7 +156,8 @@ def test_a_clustered_design_uses_interview_days_at_points(demo, db):
     b = clustered.results["agencies"]["PBUONMATHUOT"]["SIPAS"]
     assert a["estimate"] == pytest.approx(b["estimate"])
     # Element: respondents less cells; clustered: point-days less the one stratum (agency).
-    data = extract.load(demo.id, demo.questionnaire_version.definition(), clustered.cutoff_at)
+    cutoff = clustered.cutoff_at
+    data = extract.load(demo.id, extract.definitions_of(demo, cutoff), cutoff)
     set_aside = db.session.scalars(
         select(RunFlag.submission_id).where(RunFlag.run_id == clustered.id)
     ).all()
@@ -173,8 +176,7 @@ def test_raking_keeps_agency_totals_and_takes_missing_answers(demo, db):
     assert design["raked"]
     assert "missing" in design["margins"]["A1"]
     assert design["margins"]["agency"] == "frame totals"
-    definition = demo.questionnaire_version.definition()
-    data = extract.load(demo.id, definition, stored.cutoff_at)
+    data = extract.load(demo.id, extract.definitions_of(demo, stored.cutoff_at), stored.cutoff_at)
     set_aside = db.session.scalars(
         select(RunFlag.submission_id).where(RunFlag.run_id == stored.id)
     ).all()
@@ -190,11 +192,11 @@ def test_raking_keeps_agency_totals_and_takes_missing_answers(demo, db):
 
 def test_coded_texts_say_what_the_answer_rows_say(demo, db):
     """The bulk writer stores both; reading either gives the same run input."""
-    definition = demo.questionnaire_version.definition()
     cutoff = datetime(2100, 1, 1)
-    from_texts = extract.load(demo.id, definition, cutoff)
+    definitions = extract.definitions_of(demo, cutoff)
+    from_texts = extract.load(demo.id, definitions, cutoff)
     db.session.execute(update(Submission).values(coded_answers=None))
-    from_rows = extract.load(demo.id, definition, cutoff)
+    from_rows = extract.load(demo.id, definitions, cutoff)
     assert len(from_rows) == len(from_texts) > 0
     for code in from_texts.answers:
         np.testing.assert_array_equal(from_rows.answers[code], from_texts.answers[code])

@@ -79,8 +79,8 @@ def test_the_run_weights_drawn_answers_by_inverse_probability(campaign, db, runn
     design = stored.parameters["design"]
     assert design["weighting"] == "selection"
     selected = {
-        "XA|DD": 30 / 0.2 + 20 / 0.4,
-        "XA|HT": 24 / 0.5,
+        "XA|DD|citizen": 30 / 0.2 + 20 / 0.4,
+        "XA|HT|citizen": 24 / 0.5,
     }
     assert design["selected"] == pytest.approx(selected)
     output = tmp_path / "run.csv"
@@ -93,8 +93,8 @@ def test_the_run_weights_drawn_answers_by_inverse_probability(campaign, db, runn
     assert {r["channel"] for r in rows} == {"web-link"}
     weights = np.array([float(r["weight"]) for r in rows])
     cells = np.array([r["stratum"] for r in rows])
-    assert weights[cells == "XA|DD"].sum() == pytest.approx(selected["XA|DD"])
-    assert weights[cells == "XA|HT"].sum() == pytest.approx(selected["XA|HT"])
+    assert weights[cells == "XA|DD|citizen"].sum() == pytest.approx(selected["XA|DD|citizen"])
+    assert weights[cells == "XA|HT|citizen"].sum() == pytest.approx(selected["XA|HT|citizen"])
     # The same weights as the library's, from each answer's π.
     probabilities = np.array([float(p) for p in _probabilities(db, campaign, rows)])
     expected = selection_weights(cells, probabilities, selected, dict.fromkeys(selected, "XA"))

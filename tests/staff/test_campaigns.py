@@ -150,14 +150,15 @@ def _campaign_with_services(db):
 def test_frame_counts_are_entered_in_the_table(client, admin, db):
     campaign, agency, land = _campaign_with_services(db)
     page = client.get(f"/admin/campaigns/{campaign.id}").get_data(as_text=True)
-    assert f'name="count-{agency.id}-{land.id}"' in page
+    assert f'name="count-{agency.id}-{land.id}-citizen"' in page
     client.post(
         f"/admin/campaigns/{campaign.id}/frame-counts",
-        data={f"count-{agency.id}-{land.id}": "1234"},
+        data={f"count-{agency.id}-{land.id}-citizen": "1234"},
     )
     assert db.session.scalar(select(FrameCount.dossiers)) == 1234
     client.post(
-        f"/admin/campaigns/{campaign.id}/frame-counts", data={f"count-{agency.id}-{land.id}": "-5"}
+        f"/admin/campaigns/{campaign.id}/frame-counts",
+        data={f"count-{agency.id}-{land.id}-citizen": "-5"},
     )
     assert db.session.scalar(select(FrameCount.dossiers)) == 1234
 
