@@ -149,3 +149,19 @@ def test_missing_answers_to_a_margin_become_a_level_at_their_share():
 def test_a_margin_level_called_missing_is_refused():
     with pytest.raises(WeightingError, match="reserved"):
         margins_with_missing({"g": np.array(["a"])}, {"g": {"missing": 1, "a": 1}}, np.ones(1))
+
+
+def test_a_type_without_respondents_folds_into_the_agency_and_a_silent_agency_is_listed():
+    frames = {"A|F|citizen": 100.0, "A|F|organisation": 50.0, "B|F|citizen": 30.0}
+    group_of = {cell: "|".join(cell.split("|")[::2]) for cell in frames}
+    parent_of = {group: group.split("|")[0] for group in group_of.values()}
+    cells = np.array(["A|F|citizen"] * 4)
+    weighting = cell_weights(cells, frames, group_of, parent_of)
+    # A's four citizens carry its 150 dossiers; B answered nothing and cannot be folded.
+    np.testing.assert_allclose(weighting.weights, [37.5] * 4)
+    assert [(c.cell, c.group) for c in weighting.collapsed] == [("A|organisation", "A")]
+    assert weighting.unrepresented == {"B": 30.0}
+    # Without parents, the organisations of A are a group of their own, unrepresented.
+    flat = cell_weights(cells, frames, group_of)
+    np.testing.assert_allclose(flat.weights, [25.0] * 4)
+    assert flat.unrepresented == {"A|organisation": 50.0, "B|citizen": 30.0}
