@@ -17,9 +17,9 @@ import numpy as np
 from sqlalchemy import case, select
 
 from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
+from survey.campaigns.models import Campaign
 from survey.db import raw_statement
 from survey.extensions import db
-from survey.campaigns.models import Campaign
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.responses import coded
