@@ -73,6 +73,7 @@ def seed_dossiers(campaign: Campaign, rng: np.random.Generator) -> int:
                 {
                     "dossier_code": f"DEMO-{number:07d}",
                     "agency_id": cell.agency_id,
+                    "applicant_type": cell.respondent_type,
                     "service_id": int(service[i]),
                     "channel": str(channel[i]),
                     "received_on": received,
@@ -94,6 +95,7 @@ def seed_dossiers(campaign: Campaign, rng: np.random.Generator) -> int:
                 {
                     "dossier_code": f"DEMO-{number:07d}",
                     "agency_id": cell.agency_id,
+                    "applicant_type": cell.respondent_type,
                     "service_id": int(offered[0]),
                     "channel": "counter",
                     "received_on": received,
@@ -160,23 +162,26 @@ def _invitations(campaign: Campaign, rng: np.random.Generator) -> None:
             .group_by(Submission.id)
         ).all()
     )
-    by_agency: dict[int, list[int]] = {}
-    for submission_id, agency_id in db.session.execute(
-        select(Submission.id, Submission.agency_id).where(Submission.id.in_(list(satisfaction)))
+    # An organisation's answer comes from an organisation's invitation.
+    by_agency: dict[tuple[int, str], list[int]] = {}
+    for submission_id, agency_id, kind in db.session.execute(
+        select(Submission.id, Submission.agency_id, Submission.respondent_type).where(
+            Submission.id.in_(list(satisfaction))
+        )
     ):
-        by_agency.setdefault(agency_id, []).append(submission_id)
-    drawn: dict[int, list[Invitation]] = {}
+        by_agency.setdefault((agency_id, kind), []).append(submission_id)
+    drawn: dict[tuple[int, str], list[Invitation]] = {}
     for invitation in db.session.scalars(
         select(Invitation)
         .where(Invitation.campaign_id == campaign.id, Invitation.selection_probability.is_not(None))
         .order_by(Invitation.id)
     ):
-        drawn.setdefault(invitation.agency_id, []).append(invitation)
+        drawn.setdefault((invitation.agency_id, invitation.applicant_type), []).append(invitation)
     changes = []
-    for agency_id, invitations in drawn.items():
+    for key, invitations in drawn.items():
         # About RESPONSE_RATE of the drawn answer: recent web answers become theirs.
         wanted = int(rng.binomial(len(invitations), RESPONSE_RATE))
-        answered = by_agency.get(agency_id, [])[:wanted]
+        answered = by_agency.get(key, [])[:wanted]
         order = rng.permutation(len(invitations))
         used = [invitations[i] for i in order[: min(len(answered), len(invitations))]]
         for invitation in [invitations[i] for i in order[len(used) :]]:

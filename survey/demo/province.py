@@ -348,3 +348,20 @@ def commune_units() -> list[tuple[str, str, str, str, str]]:
                 )
             )
     return units
+
+
+# Share of an agency's dossiers filed by organisations (businesses, cooperatives,
+# associations), by what it serves: Industry and Trade, Finance (which took over planning
+# and investment: business registration) and the industrial-zone board serve mostly
+# organisations, communes mostly citizens. Illustrative, not published figures.
+ORGANISATION_SHARES = {
+    "SCT": 0.7,
+    "STC": 0.6,
+    "BQLKCN": 0.85,
+    "SXD": 0.3,
+    "SKHCN": 0.35,
+    "SNNMT": 0.2,
+    "SVHTTDL": 0.2,
+    "SYT": 0.15,
+}
+KIND_ORGANISATION_SHARES = {"department": 0.12, "district": 0.05, "ward": 0.05, "commune": 0.02}

@@ -82,10 +82,13 @@ def generate(
     period: tuple[date, date],
     rng: np.random.Generator,
     agency_effect: Sequence[float] | None = None,
+    proportional: bool = False,
 ) -> Generated:
     """`agency_effect`, one per stratum, carries agencies' standing across campaigns (a
-    merged agency inherits its predecessors'); drawn here when not given."""
-    agency_index = _allocate(strata, n, rng)
+    merged agency inherits its predecessors'); drawn here when not given. Responses go to
+    agencies in proportion to √N, or to N when `proportional` (organisations answer where
+    they file)."""
+    agency_index = _allocate(strata, n, rng, proportional)
     if agency_effect is None:
         agency_effect = rng.normal(0.0, 0.4, len(strata))
     agency_effect = np.asarray(agency_effect, dtype=float)
@@ -165,10 +168,14 @@ def generate(
     )
 
 
-def _allocate(strata: Sequence[Stratum], n: int, rng: np.random.Generator) -> np.ndarray:
-    """Agency of each response: larger agencies get more, as in a proportional-to-√N design."""
+def _allocate(
+    strata: Sequence[Stratum], n: int, rng: np.random.Generator, proportional: bool = False
+) -> np.ndarray:
+    """Agency of each response: larger agencies get more, as in a proportional-to-√N design
+    (or to N)."""
     size = np.array([max(sum(s.frame.values()), 1) for s in strata], float)
-    shares = np.sqrt(size) / np.sqrt(size).sum()
+    size = size if proportional else np.sqrt(size)
+    shares = size / size.sum()
     return np.sort(rng.choice(len(strata), n, p=shares))
 
 

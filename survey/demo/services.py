@@ -135,19 +135,41 @@ def seed(
     return SeedOutcome(campaign, len(campaign.agencies), responses, answers, records)
 
 
+# Of the demo's answers, the share from organisations (where the campaign surveys them).
+ORGANISATION_ANSWERS = 0.16
+# Organisations a little less satisfied than citizens, as national surveys found.
+ORGANISATION_EFFECT = -0.2
+
+
 def _answer(campaign: Campaign, responses: int, seed: int, answered: tuple[date, date]) -> int:
-    """Generate and write `responses` synthetic submissions; the number of answers."""
-    strata = _strata(campaign)
+    """Generate and write `responses` synthetic submissions, citizens' and (when the
+    campaign surveys them) organisations'; the number of answers."""
+    rng = np.random.default_rng(seed)
+    types = campaign.respondent_types
+    organisations = round(responses * ORGANISATION_ANSWERS) if "organisation" in types else 0
+    counts = {"citizen": responses - organisations, "organisation": organisations}
+    written = 0
+    for kind in types:
+        if counts[kind]:
+            written += _answer_type(campaign, kind, counts[kind], rng, answered)
+    return written
+
+
+def _answer_type(campaign, kind, responses, rng, answered) -> int:
+    strata = _strata(campaign, kind)
     effects = agency_effects()
     codes = {a.id: a.code for a in campaign.agencies}
-    definition = campaign.questionnaire_version.definition()
+    version = campaign.version_for(kind)
+    definition = version.definition()
+    shift = ORGANISATION_EFFECT if kind == "organisation" else 0.0
     generated = generate(
         definition,
         strata,
         responses,
         answered,
-        np.random.default_rng(seed),
-        agency_effect=[effects[codes[s.agency_id]] for s in strata],
+        rng,
+        agency_effect=[effects[codes[s.agency_id]] + shift for s in strata],
+        proportional=kind == "organisation",
     )
     first = bulk.reserve_submission_ids(len(generated))
     ids = np.arange(first, first + len(generated))
@@ -161,7 +183,7 @@ def _answer(campaign: Campaign, responses: int, seed: int, answered: tuple[date,
         (
             int(ids[i]),
             campaign.id,
-            campaign.questionnaire_version_id,
+            version.id,
             int(generated.agency_id[i]),
             int(generated.service_id[i]),
             int(generated.point_id[i]),
@@ -188,7 +210,7 @@ def _answer(campaign: Campaign, responses: int, seed: int, answered: tuple[date,
         for rows, code, position, values, texts in generated.answers
     )
     bulk.write(submissions, answers)
-    _cover_responses(campaign, generated)
+    _cover_responses(campaign, generated, kind)
     return answer_count
 
 
@@ -221,15 +243,12 @@ def _campaign() -> Campaign:
     if campaign is not None:
         return campaign
     _province()
-    path = QUESTIONNAIRE_DIR / "sipas-citizen.yaml"
-    outcome = import_definition(
-        load_file(path), path.read_text(encoding="utf-8"), actor="demo seed"
-    )
-    for other in ("sipas-organisation.yaml",):
-        other_path = QUESTIONNAIRE_DIR / other
-        import_definition(
-            load_file(other_path), other_path.read_text(encoding="utf-8"), actor="demo seed"
-        )
+    versions = {}
+    for kind in ("citizen", "organisation"):
+        path = QUESTIONNAIRE_DIR / f"sipas-{kind}.yaml"
+        versions[kind] = import_definition(
+            load_file(path), path.read_text(encoding="utf-8"), actor="demo seed"
+        ).version
     _accounts()
     now_codes = [*province.DEPARTMENTS_2025, *(u[0] for u in province.commune_units())]
     before_codes = [*province.DEPARTMENTS, *province.FORMER_DISTRICTS]
@@ -237,7 +256,8 @@ def _campaign() -> Campaign:
         EARLIER_CODE,
         "Khảo sát SIPAS năm 2024 (trước sắp xếp năm 2025, dữ liệu minh họa)",
         "SIPAS survey 2024 (before the 2025 restructuring, demo data)",
-        outcome.version,
+        # Before the platform, only citizens were surveyed.
+        {"citizen": versions["citizen"]},
         (date(2024, 1, 1), date(2024, 12, 31)),
         before_codes,
         status="closed",
@@ -254,7 +274,7 @@ def _campaign() -> Campaign:
         CAMPAIGN_CODE,
         f"Khảo sát SIPAS năm {year} (dữ liệu minh họa)",
         f"SIPAS survey {year} (demo data)",
-        outcome.version,
+        versions,
         (start, end),
         now_codes,
         status="open",
@@ -273,16 +293,16 @@ def _earlier_campaign() -> Campaign:
     return db.session.scalar(select(Campaign).where(Campaign.code == EARLIER_CODE))
 
 
-def _make_campaign(code, name_vi, name_en, version, period, agency_codes, *, status, fields_of):
+def _make_campaign(code, name_vi, name_en, versions, period, agency_codes, *, status, fields_of):
     """A campaign over the agencies, with frame counts for the service fields each had
-    then (`fields_of(agency)`: a department that continued gained fields in 2025)."""
+    then (`fields_of(agency)`: a department that continued gained fields in 2025), split
+    between citizens and organisations when it surveys both."""
     by_code = {a.code: a for a in db.session.scalars(select(Agency))}
     agencies = [by_code[c] for c in agency_codes]
     campaign = Campaign(
         code=code,
         name_vi=name_vi,
         name_en=name_en,
-        questionnaire_version=version,
         period_start=period[0],
         period_end=period[1],
         status=status,
@@ -290,8 +310,10 @@ def _make_campaign(code, name_vi, name_en, version, period, agency_codes, *, sta
         closed_at=utcnow() if status == "closed" else None,
         agencies=agencies,
     )
+    campaign.set_versions(versions)
     db.session.add(campaign)
     rng = np.random.default_rng(PROVINCE_SEED)
+    split = np.random.default_rng(PROVINCE_SEED + 2)
     fields = {f.code: f for f in db.session.scalars(select(ServiceField))}
     for agency in agencies:
         # A commune-level unit handles a fifth of what a former district did.
@@ -301,8 +323,27 @@ def _make_campaign(code, name_vi, name_en, version, period, agency_codes, *, sta
             # Land and civil status are the bulk of a local unit's dossiers.
             scale = int(size * {"DD": 6000, "HT": 5000, "XD": 1500}.get(field_code, 800))
             dossiers = int(rng.integers(max(scale // 2, 20), max(scale * 2, 40)))
+            organisations = 0
+            if "organisation" in versions:
+                share = province.ORGANISATION_SHARES.get(
+                    agency.code, province.KIND_ORGANISATION_SHARES[agency.kind]
+                )
+                organisations = int(dossiers * min(0.95, share * split.uniform(0.7, 1.3)))
+                campaign.frame_counts.append(
+                    FrameCount(
+                        agency=agency,
+                        service_field=fields[field_code],
+                        respondent_type="organisation",
+                        dossiers=organisations,
+                    )
+                )
             campaign.frame_counts.append(
-                FrameCount(agency=agency, service_field=fields[field_code], dossiers=dossiers)
+                FrameCount(
+                    agency=agency,
+                    service_field=fields[field_code],
+                    respondent_type="citizen",
+                    dossiers=dossiers - organisations,
+                )
             )
     db.session.flush()
     audit.record(
@@ -461,7 +502,7 @@ def _province() -> None:
     )
 
 
-def _cover_responses(campaign: Campaign, generated) -> None:
+def _cover_responses(campaign: Campaign, generated, kind: str) -> None:
     """Keep every frame count at least twice its responses: a cell cannot have answered
     more often than it handled dossiers, and response rates stay under one half."""
     field_of = {s.id: s.field_id for a in campaign.agencies for s in a.services}
@@ -472,9 +513,10 @@ def _cover_responses(campaign: Campaign, generated) -> None:
         key = (agency_id, field_of[service_id])
         cells[key] = cells.get(key, 0) + 1
     for count in campaign.frame_counts:
-        count.dossiers = max(
-            count.dossiers, 2 * cells.get((count.agency_id, count.service_field_id), 0)
-        )
+        if count.respondent_type == kind:
+            count.dossiers = max(
+                count.dossiers, 2 * cells.get((count.agency_id, count.service_field_id), 0)
+            )
     db.session.flush()
 
 
@@ -501,12 +543,16 @@ def _get_or_add(model, *, code, **values):
     return instance
 
 
-def _strata(campaign: Campaign) -> list[Stratum]:
+def _strata(campaign: Campaign, kind: str) -> list[Stratum]:
+    """The agencies where `kind` files dossiers, with that kind's frame counts."""
     frames: dict[int, dict[str, int]] = {}
     for count in campaign.frame_counts:
-        frames.setdefault(count.agency_id, {})[count.service_field.code] = count.dossiers
+        if count.respondent_type == kind and count.dossiers:
+            frames.setdefault(count.agency_id, {})[count.service_field.code] = count.dossiers
     strata = []
     for agency in campaign.agencies:
+        if agency.id not in frames:
+            continue
         # A closed campaign's agencies may have ceased since (their points retired).
         points = [p.id for p in agency.service_points if p.active or campaign.status == "closed"]
         counted = frames.get(agency.id, {})

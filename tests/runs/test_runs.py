@@ -165,7 +165,9 @@ def test_a_clustered_design_uses_interview_days_at_points(demo, db):
     local_day = (data.submitted_at + np.timedelta64(7, "h")).astype("datetime64[D]")
     clusters = {(p, d) for p, d in zip(data.point, local_day.astype(str), strict=True)}
     assert b["df"] == len(clusters) - 1
-    assert a["df"] == len(data) - np.unique(data.field).size
+    # Element: strata are the agency's cells, service field × respondent type.
+    cells = {(f, t) for f, t in zip(data.field, data.respondent_type, strict=True)}
+    assert a["df"] == len(data) - len(cells)
     assert clustered.data_hash != element.data_hash
 
 
