@@ -275,9 +275,10 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["decimal"] = decimal
     app.jinja_env.filters["count"] = count
 
-    from survey.labels import code_label, precision_reason
+    from survey.labels import code_label, precision_reason, weighting_cell
 
     app.jinja_env.globals["code_label"] = code_label
+    app.jinja_env.globals["weighting_cell"] = weighting_cell
     app.jinja_env.globals["precision_reason"] = precision_reason
 
     from survey.permissions import can

@@ -175,3 +175,12 @@ def precision_reason(rule: str, value) -> str:
     if rule == "half_width":
         return _("± %(points)s points", points=format_decimal(100 * value, format="0.0"))
     return str(rule)
+
+
+def weighting_cell(cell: str) -> str:
+    """A weighting cell (agency|field|respondent type, or a group agency|type) as read:
+    its codes joined by " · ", the respondent type in words."""
+    parts = cell.split("|")
+    if len(parts) > 1 and parts[-1] in LABELS["respondent_type"]:
+        parts[-1] = str(LABELS["respondent_type"][parts[-1]])
+    return " · ".join(parts)

@@ -231,3 +231,53 @@ def small_area_for(run: AnalysisRun, agency: Agency) -> Mapping[str, Any] | None
         if agency.code in fitted.get("areas", {}):
             return fitted["areas"][agency.code]
     return None
+
+
+# Fewer answers of a respondent type than this, and its part of an agency's index is too
+# few to stand on its own (as the precision rules mark an estimate, METHODS.md §3).
+FEW_ANSWERS = 30
+
+
+@dataclass(frozen=True)
+class TypePart:
+    """One respondent type's part of an agency's index: its own estimate over its answers,
+    and the dossiers it stands for (its weight in the combined index)."""
+
+    respondent_type: str
+    entry: Mapping[str, Any] | None
+    dossiers: float | None
+    share: float | None  # of the agency's dossiers
+
+    @property
+    def n(self) -> int:
+        return int((self.entry or {}).get("n") or 0)
+
+    @property
+    def few(self) -> bool:
+        """Dossiers of this type, and answers too few (or none) to stand on their own."""
+        if not self.dossiers:
+            return False
+        entry = self.entry or {}
+        return self.n < FEW_ANSWERS or bool(entry.get("suppressed") or entry.get("low_precision"))
+
+
+def type_parts(run: AnalysisRun, agency_code: str, code: str) -> list[TypePart]:
+    """Each respondent type's part of the agency's index, citizens first; empty for a run
+    whose campaign surveyed one type (or made before runs kept the parts)."""
+    by_type = run.results.get("by_type") or {}
+    totals = (
+        ((run.parameters or {}).get("design") or {}).get("type_totals", {}).get(agency_code, {})
+    )
+    kinds = sorted(set(by_type) | set(totals))
+    if len(kinds) < 2:
+        return []
+    whole = sum(totals.values())
+    return [
+        TypePart(
+            kind,
+            (by_type.get(kind, {}).get(agency_code) or {}).get(code),
+            totals.get(kind),
+            totals[kind] / whole if whole and kind in totals else None,
+        )
+        for kind in kinds
+    ]

@@ -91,6 +91,10 @@ def show_campaign(code: str):
         province = chosen.results["province"][index.code]
         page |= {
             "estimates": estimates,
+            "parts": {
+                e.agency.code: results.type_parts(chosen, e.agency.code, index.code)
+                for e in estimates
+            },
             "province": province,
             "index_chart": interval_chart(
                 [e.interval(agency_name(e.agency)) for e in estimates],
@@ -188,6 +192,7 @@ def show_agency(code: str, agency_code: str):
             "versus_mean": results.comparison_for(chosen, agency),
             "versus_previous": results.previous_comparison_for(chosen, agency),
             "small_area": results.small_area_for(chosen, agency),
+            "type_parts": results.type_parts(chosen, agency.code, index.code),
             "drivers": chosen.results.get("drivers", {}).get("components", []),
         }
     league = reform.league(campaign, chosen)

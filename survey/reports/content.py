@@ -50,6 +50,8 @@ class AgencyLine:
     agency: Agency
     entry: Mapping[str, Any]
     rank: Mapping[str, Any] | None
+    # Citizens' and organisations' parts, when the campaign surveyed both.
+    parts: tuple[results.TypePart, ...] = ()
 
     @property
     def value(self) -> float | None:
@@ -93,6 +95,10 @@ class ProvinceReport:
     def agency_codes(self) -> dict[int, str]:
         return {a.id: a.code for a in self.campaign.agencies}
 
+    @property
+    def has_type_parts(self) -> bool:
+        return any(line.parts for lines in self.groups.values() for line in lines)
+
     def extremes(self, group: str) -> tuple[AgencyLine | None, AgencyLine | None]:
         """The best and the worst published estimate of a group."""
         lines = [line for line in self.groups[group] if line.value is not None]
@@ -120,7 +126,12 @@ def _grouped(run: AnalysisRun, code: str) -> dict[str, list[AgencyLine]]:
         if domain in agencies and code in rows:
             agency = agencies[domain]
             groups.setdefault(agency.ranking_group, []).append(
-                AgencyLine(agency, rows[code], ranks.get(domain))
+                AgencyLine(
+                    agency,
+                    rows[code],
+                    ranks.get(domain),
+                    tuple(results.type_parts(run, domain, code)),
+                )
             )
     for lines in groups.values():
         lines.sort(key=lambda line: (line.value is None, -(line.value or 0), line.agency.code))
@@ -232,6 +243,8 @@ class AgencyReport:
     gap: Mapping[str, Any] | None = None
     # The Fay–Herriot estimate where the agency's ranking group was modelled.
     small_area: Mapping[str, Any] | None = None
+    # Citizens' and organisations' parts of the index, when the campaign surveyed both.
+    type_parts: list[results.TypePart] = field(default_factory=list)
 
     @property
     def overall(self) -> Mapping[str, Any]:
@@ -272,6 +285,7 @@ def agency_report(campaign: Campaign, agency: Agency, run: AnalysisRun) -> Agenc
         timeliness=_timeliness(campaign, agency, run),
         gap=next((g for g in results.timeliness_gaps(run) if g["group"] == agency.code), None),
         small_area=results.small_area_for(run, agency),
+        type_parts=results.type_parts(run, agency.code, code),
     )
 
 

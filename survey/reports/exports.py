@@ -11,11 +11,13 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from flask_babel import force_locale
 from sqlalchemy import or_, select
 
 from survey import local_time
@@ -24,6 +26,7 @@ from survey.campaigns.models import Campaign
 from survey.csv_files import spreadsheet_safe
 from survey.extensions import db
 from survey.i18n import localized
+from survey.labels import LABELS
 from survey.privacy import mask_personal_data
 from survey.questionnaires.types import (
     MultipleChoiceQuestion,
@@ -34,6 +37,7 @@ from survey.questionnaires.types import (
 from survey.questionnaires.wording import value_labels
 from survey.responses import coded
 from survey.responses.models import Answer, Submission, SubmissionReview
+from survey.runs.extract import definitions_of
 from survey.runs.models import AnalysisRun
 
 FORMATS = ("csv", "xlsx", "sav")
@@ -58,7 +62,7 @@ class Codebook:
     """Variable labels and value labels, in the export's language."""
 
     variables: dict[str, str]
-    values: dict[str, dict[int, str]]
+    values: dict[str, dict[int | str, str]]  # value labels (respondent_type's are codes)
 
     def rows(self) -> Iterable[dict[str, Any]]:
         for name, label in self.variables.items():
@@ -72,9 +76,33 @@ class Codebook:
 
 def responses(campaign: Campaign, language: str = "vi") -> tuple[pd.DataFrame, Codebook]:
     """Every submission of the campaign (with any evaluator's decision), one column per
-    answer."""
-    definition = campaign.questionnaire_version.definition()
-    frame = _submissions(campaign)
+    answer: the columns of every questionnaire version it used (citizens' and
+    organisations'), empty where a submission's form did not ask the question."""
+    with force_locale(language):
+        kinds = {k: str(v) for k, v in LABELS["respondent_type"].items()}
+    codebook = Codebook(
+        {k: v[0] if language == "en" else v[1] for k, v in DESIGN_COLUMNS.items()},
+        {"respondent_type": kinds},
+    )
+    parts, written = [], []
+    for version_id, definition in definitions_of(campaign, datetime.max).items():
+        data = _responses_of(campaign, version_id, definition, language, codebook)
+        written += [
+            q.code
+            for q in definition.items
+            if isinstance(q, ShortTextQuestion) and q.code not in written
+        ]
+        parts.append(data)
+    data = pd.concat(parts, ignore_index=True).sort_values("submission", ignore_index=True)
+    return safe_frame(data, masked=written), codebook
+
+
+def _responses_of(
+    campaign: Campaign, version_id: int, definition, language: str, codebook: Codebook
+) -> pd.DataFrame:
+    """The submissions of one questionnaire version, its answers as columns; adds its
+    questions to the codebook (the first version's wording of a shared question)."""
+    frame = _submissions(campaign, version_id)
     codes = coded.coded_items(definition)
     items = coded.decode(
         "".join(
@@ -84,12 +112,11 @@ def responses(campaign: Campaign, language: str = "vi") -> tuple[pd.DataFrame, C
         len(frame),
         len(codes),
     )
-    long = _answer_rows(campaign, [q.code for q in definition.items if q.code not in codes])
+    long = _answer_rows(
+        campaign, version_id, [q.code for q in definition.items if q.code not in codes]
+    )
     legacy = frame.pop("legacy").to_numpy()
     index = {sid: row for row, sid in enumerate(frame["submission"].to_numpy())}
-    codebook = Codebook(
-        {k: v[0] if language == "en" else v[1] for k, v in DESIGN_COLUMNS.items()}, {}
-    )
     columns: dict[str, Any] = {}
     for question in definition.items:
         label = localized(question.text, language)
@@ -102,8 +129,8 @@ def responses(campaign: Campaign, language: str = "vi") -> tuple[pd.DataFrame, C
             columns[question.code] = pd.array(
                 np.where(np.isnan(values), pd.NA, values), dtype="Int64"
             )
-            codebook.variables[question.code] = label
-            codebook.values[question.code] = value_labels(question, definition, language)
+            codebook.variables.setdefault(question.code, label)
+            codebook.values.setdefault(question.code, value_labels(question, definition, language))
         elif isinstance(question, MultipleChoiceQuestion):
             chosen = long[long["item_code"] == question.code]
             answered = np.zeros(len(frame), dtype=bool)
@@ -116,7 +143,7 @@ def responses(campaign: Campaign, language: str = "vi") -> tuple[pd.DataFrame, C
                 columns[name] = pd.array(
                     np.where(answered, picked.astype(int), pd.NA), dtype="Int64"
                 )
-                codebook.variables[name] = f"{label}: {localized(option.label, language)}"
+                codebook.variables.setdefault(name, f"{label}: {localized(option.label, language)}")
                 codebook.values[name] = {0: "0", 1: "1"}
         elif isinstance(question, NumberQuestion | ShortTextQuestion):
             rows = long[long["item_code"] == question.code]
@@ -127,10 +154,8 @@ def responses(campaign: Campaign, language: str = "vi") -> tuple[pd.DataFrame, C
             if isinstance(question, NumberQuestion):
                 series = series.astype("Int64")
             columns[question.code] = series.to_numpy()
-            codebook.variables[question.code] = label
-    data = pd.concat([frame.reset_index(drop=True), pd.DataFrame(columns)], axis=1)
-    written = [q.code for q in definition.items if isinstance(q, ShortTextQuestion)]
-    return safe_frame(data, masked=written), codebook
+            codebook.variables.setdefault(question.code, label)
+    return pd.concat([frame.reset_index(drop=True), pd.DataFrame(columns)], axis=1)
 
 
 def safe_frame(frame: pd.DataFrame, masked: Iterable[str] = ()) -> pd.DataFrame:
@@ -149,7 +174,7 @@ def safe_frame(frame: pd.DataFrame, masked: Iterable[str] = ()) -> pd.DataFrame:
     return frame
 
 
-def _submissions(campaign: Campaign) -> pd.DataFrame:
+def _submissions(campaign: Campaign, version_id: int) -> pd.DataFrame:
     query = (
         select(
             Submission.id.label("submission"),
@@ -168,7 +193,10 @@ def _submissions(campaign: Campaign) -> pd.DataFrame:
         .outerjoin(Service, Service.id == Submission.service_id)
         .outerjoin(ServiceField, ServiceField.id == Service.field_id)
         .outerjoin(SubmissionReview, SubmissionReview.submission_id == Submission.id)
-        .where(Submission.campaign_id == campaign.id)
+        .where(
+            Submission.campaign_id == campaign.id,
+            Submission.questionnaire_version_id == version_id,
+        )
         .order_by(Submission.id)
     )
     rows = db.session.execute(query).all()
@@ -183,13 +211,14 @@ def _submissions(campaign: Campaign) -> pd.DataFrame:
     return frame
 
 
-def _answer_rows(campaign: Campaign, uncoded: list[str]) -> pd.DataFrame:
+def _answer_rows(campaign: Campaign, version_id: int, uncoded: list[str]) -> pd.DataFrame:
     """Answer rows of the items without a coded copy, and all rows of old submissions."""
     rows = db.session.execute(
         select(Answer.submission_id, Answer.item_code, Answer.value_int, Answer.value_text)
         .join(Submission, Submission.id == Answer.submission_id)
         .where(
             Submission.campaign_id == campaign.id,
+            Submission.questionnaire_version_id == version_id,
             or_(Answer.item_code.in_(uncoded), Submission.coded_answers.is_(None)),
         )
         .order_by(Answer.submission_id, Answer.item_code, Answer.position)
@@ -260,6 +289,9 @@ def result_rows(run: AnalysisRun) -> list[dict[str, Any]]:
     tables = [("agency", run.results["agencies"]), ("province", {"all": run.results["province"]})]
     for name, table in run.results.get("breakdowns", {}).items():
         tables.append((name, table))
+    # Each agency's citizens' and organisations' parts: table "agency_citizen", ...
+    for kind, table in (run.results.get("by_type") or {}).items():
+        tables.append((f"agency_{kind}", table))
     for table_name, table in tables:
         for domain, entries in table.items():
             for code, entry in entries.items():
@@ -286,6 +318,18 @@ def result_rows(run: AnalysisRun) -> list[dict[str, Any]]:
     return rows
 
 
+def _parameter_rows(parameters: dict[str, Any]) -> list[tuple[str, str]]:
+    """The run's parameters, one row each (the design's one row per entry: together they
+    would pass a spreadsheet cell's 32,767 characters)."""
+    rows = []
+    for key, value in parameters.items():
+        if isinstance(value, dict) and key == "design":
+            rows += [(f"parameter {key}.{k}", str(v)) for k, v in value.items()]
+        else:
+            rows.append((f"parameter {key}", str(value)))
+    return rows
+
+
 def results_bytes(run: AnalysisRun, fmt: str) -> bytes:
     frame = safe_frame(pd.DataFrame(result_rows(run), columns=list(RESULT_COLUMNS)))
     if fmt == "csv":
@@ -304,7 +348,7 @@ def results_bytes(run: AnalysisRun, fmt: str) -> bytes:
                 ("created_at", local_time.local(run.created_at).isoformat()),
                 ("cutoff_at", local_time.local(run.cutoff_at).isoformat()),
                 ("data_hash", run.data_hash),
-                *((f"parameter {k}", str(v)) for k, v in run.parameters.items()),
+                *_parameter_rows(run.parameters),
                 *((f"version {k}", v) for k, v in run.versions.items()),
             ],
             columns=["item", "value"],

@@ -178,9 +178,21 @@ def make_design(
         "margins_given": {k: dict(v) for k, v in (margins or {}).items()},
         "margins": raked_to,
         "collapsed_cells": [c.__dict__ for c in weighting.collapsed],
+        # Dossiers of each respondent type per agency, before any folding: the weight
+        # each type has in the agency's combined index when it answered.
+        "type_totals": _type_totals(totals),
         "unrepresented_agencies": weighting.unrepresented,
     }
     return RunDesign(design=design, strata=strata, psu=psu, parameters=parameters)
+
+
+def _type_totals(totals: Mapping[str, float]) -> dict[str, dict[str, float]]:
+    found: dict[str, dict[str, float]] = {}
+    for cell, total in sorted(totals.items()):
+        agency, _field, respondent_type = cell.rsplit("|", 2)
+        kinds = found.setdefault(agency, {})
+        kinds[respondent_type] = kinds.get(respondent_type, 0.0) + float(total)
+    return found
 
 
 def _agency_and_type(cell: str) -> str:
