@@ -364,4 +364,4 @@ ORGANISATION_SHARES = {
     "SVHTTDL": 0.2,
     "SYT": 0.15,
 }
-KIND_ORGANISATION_SHARES = {"department": 0.12, "district": 0.05, "ward": 0.05, "commune": 0.02}
+KIND_ORGANISATION_SHARES = {"department": 0.12, "district": 0.05, "ward": 0.03, "commune": 0.01}

@@ -136,7 +136,7 @@ def seed(
 
 
 # Of the demo's answers, the share from organisations (where the campaign surveys them).
-ORGANISATION_ANSWERS = 0.16
+ORGANISATION_ANSWERS = 0.2
 # Organisations a little less satisfied than citizens, as national surveys found.
 ORGANISATION_EFFECT = -0.2
 
@@ -320,8 +320,11 @@ def _make_campaign(code, name_vi, name_en, versions, period, agency_codes, *, st
         size = 0.2 if agency.kind in ("commune", "ward") else 1.0
         offered = {s.field.code for s in agency.services}
         for field_code in sorted(offered & set(fields_of(agency))):
-            # Land and civil status are the bulk of a local unit's dossiers.
-            scale = int(size * {"DD": 6000, "HT": 5000, "XD": 1500}.get(field_code, 800))
+            # Land and civil status are the bulk of a local unit's dossiers; business
+            # registration is a department's largest flow.
+            scale = int(
+                size * {"DD": 6000, "HT": 5000, "XD": 1500, "DKKD": 3000}.get(field_code, 800)
+            )
             dossiers = int(rng.integers(max(scale // 2, 20), max(scale * 2, 40)))
             organisations = 0
             if "organisation" in versions:
