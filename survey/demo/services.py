@@ -332,6 +332,7 @@ def _make_campaign(code, name_vi, name_en, versions, period, agency_codes, *, st
                     agency.code, province.KIND_ORGANISATION_SHARES[agency.kind]
                 )
                 organisations = int(dossiers * min(0.95, share * split.uniform(0.7, 1.3)))
+            if organisations:
                 campaign.frame_counts.append(
                     FrameCount(
                         agency=agency,

@@ -324,7 +324,14 @@ def _parameter_rows(parameters: dict[str, Any]) -> list[tuple[str, str]]:
     rows = []
     for key, value in parameters.items():
         if isinstance(value, dict) and key == "design":
-            rows += [(f"parameter {key}.{k}", str(v)) for k, v in value.items()]
+            for name, entry in value.items():
+                label = f"parameter {key}.{name}"
+                if isinstance(entry, list):  # collapsed cells: one row each
+                    rows += [(f"{label}[{i}]", str(e)) for i, e in enumerate(entry)]
+                elif isinstance(entry, dict) and len(str(entry)) > 1000:
+                    rows += [(f"{label}.{k}", str(v)) for k, v in entry.items()]
+                else:
+                    rows.append((label, str(entry)))
         else:
             rows.append((f"parameter {key}", str(value)))
     return rows

@@ -25,7 +25,9 @@ def _active(page):
     )
 
 
-@pytest.mark.parametrize("address", ["/p/sxd-1", "/p/sxd-1?all=1"], ids=["steps", "one page"])
+@pytest.mark.parametrize(
+    "address", ["/p/sxd-1/citizen", "/p/sxd-1/citizen?all=1"], ids=["steps", "one page"]
+)
 def test_the_survey_is_answered_with_the_keyboard_alone(page, live_server, tmp_path, address):
     page.goto(address)
     answered = set()
@@ -80,7 +82,7 @@ def test_the_survey_is_answered_with_the_keyboard_alone(page, live_server, tmp_p
 
 
 def test_feedback_items_appear_only_after_feedback(page):
-    page.goto("/p/sxd-1?all=1")
+    page.goto("/p/sxd-1/citizen?all=1")
     assert page.locator("#item-PA1").is_hidden()
     page.locator("label[for='B4-0']").click()
     assert page.locator("#item-PA1").is_visible()
@@ -88,8 +90,9 @@ def test_feedback_items_appear_only_after_feedback(page):
     assert page.locator("#item-PA1").is_hidden()
 
 
-def test_the_survey_page_has_no_serious_accessibility_violations(page, tmp_path):
-    page.goto("/p/sxd-1")
+@pytest.mark.parametrize("address", ["/p/sxd-1", "/p/sxd-1/citizen", "/p/sxd-1/organisation"])
+def test_the_survey_page_has_no_serious_accessibility_violations(page, tmp_path, address):
+    page.goto(address)
     page.screenshot(path=str(tmp_path / "survey.png"), full_page=True)
     results = Axe().run(page)
     serious = [
@@ -100,8 +103,50 @@ def test_the_survey_page_has_no_serious_accessibility_violations(page, tmp_path)
     assert serious == []
 
 
-def test_errors_are_announced_and_linked_to_their_question(page):
+def test_the_qr_code_asks_on_whose_behalf_and_an_organisation_answers_its_form(
+    page, live_server, tmp_path
+):
+    """The demo campaign surveys citizens and organisations: the first page asks on whose
+    behalf, with the keyboard as well as a tap; the organisation's form asks about the
+    organisation, and its answer is stored as one."""
     page.goto("/p/sxd-1")
+    expect(page.locator("h1")).to_have_text("Bạn đến làm thủ tục cho ai?")
+    page.screenshot(path=str(tmp_path / "on-behalf.png"), full_page=True)
+    choices = page.locator(".on-behalf a")
+    expect(choices).to_have_count(2)
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.textContent").startswith("Cho tổ chức"):
+            break
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/p/sxd-1/organisation")
+    expect(page.locator("h1")).to_contain_text("của tổ chức")
+    page.goto("/p/sxd-1/organisation?all=1")
+    assert page.locator("#item-A2").count() == 0
+    page.locator("label[for='O1-1']").click()
+    page.locator("label[for='B1-0']").click()
+    page.locator("label[for='B2-0']").click()
+    page.locator("label[for='B4-2']").click()
+    for code in always_asked_criteria():
+        page.locator(f"label[for='{code}-3']").click()
+    with page.expect_navigation():
+        page.locator("button[type=submit]:not([name])").last.click()
+    page.wait_for_url("**/thanks")
+    with live_server.app.app_context():
+        submission = db.session.scalars(
+            select(Submission).order_by(Submission.id.desc()).limit(1)
+        ).one()
+        answers = {a.item_code: a.value for a in submission.answers}
+        kind = submission.respondent_type
+        db.session.remove()
+    assert kind == "organisation"
+    assert answers["O1"] == 2
+    assert answers["TC1"] == 4
+
+
+def test_errors_are_announced_and_linked_to_their_question(page):
+    page.goto("/p/sxd-1/citizen")
     expect(page.locator("#progress-label")).to_have_text("Bước 1 / 4")
     page.get_by_role("button", name="Tiếp tục").click()
     summary = page.locator("#error-summary")

@@ -1,6 +1,7 @@
 from io import BytesIO
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from survey.campaigns import services
@@ -92,7 +93,10 @@ def test_the_version_and_agencies_are_fixed_once_opened(db):
     services.change_status(campaign, "open", actor="t", user_id=None)
     path = QUESTIONNAIRE_DIR / "sipas-organisation.yaml"
     other = import_definition(load_file(path), path.read_text("utf-8"), actor="t").version
-    with pytest.raises(services.CampaignError, match="cannot change once a campaign opened"):
+    with (
+        force_locale("en"),
+        pytest.raises(services.CampaignError, match="cannot change once a campaign opened"),
+    ):
         services.save_campaign(
             campaign,
             code=campaign.code,
