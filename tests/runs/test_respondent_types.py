@@ -136,6 +136,7 @@ def test_the_agency_page_and_report_show_both_parts(two_types, client, login_as,
     assert 'data-respondent-type="organisation"' in page
     assert 'data-few-answers="citizen"' in page
     assert "Ít câu trả lời của người dân (n = 12)" in page
+    assert "phiếu giấy dành cho loại người trả lời này" in page
     overview = client.get(f"/results/{two_types.code}").get_data(as_text=True)
     assert "Tổ chức (n)" in overview
     with app.test_request_context():
