@@ -213,8 +213,13 @@ def test_runs_cannot_be_changed(demo, db):
 
 
 def test_a_cell_without_a_frame_count_is_named(demo, db):
-    cell = db.session.scalars(select(FrameCount).where(FrameCount.campaign_id == demo.id)).first()
-    code = f"{cell.agency.code}|{cell.service_field.code}"
+    # The largest citizens' cell: it surely has answers (an organisation's may have none).
+    cell = db.session.scalars(
+        select(FrameCount)
+        .where(FrameCount.campaign_id == demo.id, FrameCount.respondent_type == "citizen")
+        .order_by(FrameCount.dossiers.desc())
+    ).first()
+    code = f"{cell.agency.code}|{cell.service_field.code}|citizen"
     db.session.delete(cell)
     db.session.flush()
     with pytest.raises(RunError, match=code.replace("|", r"\|")):
