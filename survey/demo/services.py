@@ -148,16 +148,16 @@ def _answer(campaign: Campaign, responses: int, seed: int, answered: tuple[date,
     types = campaign.respondent_types
     organisations = round(responses * ORGANISATION_ANSWERS) if "organisation" in types else 0
     counts = {"citizen": responses - organisations, "organisation": organisations}
+    effects = agency_effects()
     written = 0
     for kind in types:
         if counts[kind]:
-            written += _answer_type(campaign, kind, counts[kind], rng, answered)
+            written += _answer_type(campaign, kind, counts[kind], rng, answered, effects)
     return written
 
 
-def _answer_type(campaign, kind, responses, rng, answered) -> int:
+def _answer_type(campaign, kind, responses, rng, answered, effects) -> int:
     strata = _strata(campaign, kind)
-    effects = agency_effects()
     codes = {a.id: a.code for a in campaign.agencies}
     version = campaign.version_for(kind)
     definition = version.definition()

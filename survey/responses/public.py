@@ -39,10 +39,6 @@ blueprint = Blueprint("respond", __name__)
 FORM_MAX_AGE = 24 * 3600  # a form page may be answered within a day
 
 
-def _version_key(entry: Entry) -> tuple[int, str]:
-    return entry.version_key
-
-
 @lru_cache(maxsize=64)
 def _definition(version_key: tuple[int, str]) -> Definition:
     # Versions never change (the key includes the content hash), so a parsed definition
@@ -152,7 +148,7 @@ def _gone(reason: str):
 
 def _survey(entry: Entry):
     language = _language()
-    version_key = _version_key(entry)
+    version_key = entry.version_key
     definition = _definition(version_key)
     services = entries.services(entry, language)
     form_class = _form_class(version_key, language, services)

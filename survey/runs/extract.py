@@ -112,25 +112,20 @@ def load(campaign_id: int, definitions: Mapping[int, Definition], cutoff: dateti
     ]
     if len(parts) == 1:
         return parts[0]
-    merged = {}
-    for f in fields(RunInput):
-        if f.name != "answers":
-            merged[f.name] = np.concatenate([getattr(part, f.name) for part in parts])
-    size = merged["ids"].size
-    answers = {}
-    for code in codes:
-        answers[code] = (
-            np.concatenate([part.answers.get(code, np.full(len(part), np.nan)) for part in parts])
-            if size
-            else np.full(0, np.nan)
-        )
-    data = RunInput(**merged, answers=answers)
-    order = np.argsort(data.ids, kind="stable")
-    for name in merged:
-        setattr(data, name, getattr(data, name)[order])
-    for code in codes:
-        data.answers[code] = data.answers[code][order]
-    return data
+    # Back in submission order, as one version's rows come.
+    order = np.argsort(np.concatenate([part.ids for part in parts]), kind="stable")
+    merged = {
+        f.name: np.concatenate([getattr(part, f.name) for part in parts])[order]
+        for f in fields(RunInput)
+        if f.name != "answers"
+    }
+    answers = {
+        code: np.concatenate(
+            [part.answers.get(code, np.full(len(part), np.nan)) for part in parts]
+        )[order]
+        for code in codes
+    }
+    return RunInput(**merged, answers=answers)
 
 
 def _load_version(

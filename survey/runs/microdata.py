@@ -35,10 +35,10 @@ class MicrodataError(Exception):
 def run_data(analysis_run: AnalysisRun) -> tuple[str, dict[str, Any]]:
     """The CSV text and the design description of the run's microdata."""
     campaign = analysis_run.campaign
-    definition = analysis_run.campaign.questionnaire_version.definition()
     if analysis_run.questionnaire_version_id != campaign.questionnaire_version_id:
         raise MicrodataError("the campaign's questionnaire changed since the run")
     definitions = extract.definitions_of(campaign, analysis_run.cutoff_at)
+    definition = definitions[campaign.questionnaire_version_id]
     parameters = analysis_run.parameters
     if "design" not in parameters or not isinstance(parameters["design"], dict):
         raise MicrodataError(

@@ -79,9 +79,9 @@ def run(
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     cutoff = utcnow()
-    # The index is the reference version's; every version of the campaign measures it.
-    definition = campaign.questionnaire_version.definition()
     definitions = extract.definitions_of(campaign, cutoff)
+    # The index is the reference version's; every version of the campaign measures it.
+    definition = definitions[campaign.questionnaire_version_id]
     data = extract.load(campaign.id, definitions, cutoff)
     ids_seen = data.ids.copy()
     timings["load"] = time.perf_counter() - clock

@@ -17,7 +17,7 @@ from survey.extensions import db
 from survey.responses import submit
 from survey.responses.entries import at_point, by_link
 from survey.responses.models import Submission
-from survey.responses.public import _definition, _version_key
+from survey.responses.public import _definition
 from tests import factories
 from tests.conftest import migrated_app
 from tests.respond.conftest import complete_answers, form_fields
@@ -57,7 +57,7 @@ def _store_at_once(app, load_entry, nonce_of):
     def store(index):
         with app.test_request_context():
             entry = load_entry()
-            definition = _definition(_version_key(entry))
+            definition = _definition(entry.version_key)
             answers = {"A1": 1, "A2": 2, "B2": 1, "B4": 3, "TC1": 4}
             # End the reading transaction (SQLite would hold its lock across the wait),
             # keeping what was read: every thread has seen the link unused.
