@@ -75,8 +75,12 @@ class Agency(db.Model):
 
     parent: Mapped[Agency | None] = relationship(remote_side=[id])
     group: Mapped[RankingGroup] = relationship()
-    services: Mapped[list[Service]] = relationship(back_populates="agency")
-    service_points: Mapped[list[ServicePoint]] = relationship(back_populates="agency")
+    # In id order: PostgreSQL returns unordered rows in whatever order its pages hold them,
+    # which updates and vacuum change, and the demo's draws follow this order.
+    services: Mapped[list[Service]] = relationship(back_populates="agency", order_by="Service.id")
+    service_points: Mapped[list[ServicePoint]] = relationship(
+        back_populates="agency", order_by="ServicePoint.id"
+    )
 
     def __repr__(self) -> str:
         return f"<Agency {self.code}>"

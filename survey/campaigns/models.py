@@ -110,8 +110,11 @@ class Campaign(db.Model):
     # Named, not imported: reform builds on campaigns (SQLAlchemy finds the class by name).
     framework: Mapped[ReformFramework | None] = relationship()  # noqa: F821
     agencies: Mapped[list[Agency]] = relationship(secondary=campaign_agency, order_by=Agency.code)
+    # In key order (the demo draws its dossier records cell by cell in this order).
     frame_counts: Mapped[list[FrameCount]] = relationship(
-        back_populates="campaign", cascade="all, delete-orphan"
+        back_populates="campaign",
+        cascade="all, delete-orphan",
+        order_by="(FrameCount.agency_id, FrameCount.service_field_id, FrameCount.respondent_type)",
     )
 
     @property
