@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -47,6 +48,13 @@ class IndexScheme:
             raise AnalysisError(f"{path}: no such questionnaire file") from None
         except (yaml.YAMLError, UnicodeDecodeError) as error:
             raise AnalysisError(f"{path}: not a readable questionnaire ({error})") from None
+        return cls.from_content(content, str(path))
+
+    @classmethod
+    def from_content(cls, content: Any, source: str = "questionnaire") -> IndexScheme:
+        """The index of a questionnaire's content (its YAML, parsed): the one reading of
+        which satisfaction items form which component, for this command line and for the
+        web app's questionnaire definitions alike."""
         try:
             index = content["index"]
             global_item = index.get("global_item")
@@ -56,7 +64,7 @@ class IndexScheme:
                     if item.get("type") == "satisfaction" and item.get("code") != global_item:
                         if item.get("component") not in components:
                             raise AnalysisError(
-                                f"{path}: item {item.get('code')} belongs to undeclared "
+                                f"{source}: item {item.get('code')} belongs to undeclared "
                                 f"component {item.get('component')!r}"
                             )
                         components[item["component"]].append(item["code"])
@@ -67,5 +75,5 @@ class IndexScheme:
             )
         except (KeyError, TypeError) as error:
             raise AnalysisError(
-                f"{path}: not a questionnaire with an index section (missing {error})"
+                f"{source}: not a questionnaire with an index section (missing {error})"
             ) from None

@@ -20,7 +20,6 @@ from survey.questionnaires.definition import Definition
 from survey.questionnaires.types import (
     LongTextQuestion,
     SatisfactionQuestion,
-    ServiceQuestion,
     SingleChoiceQuestion,
 )
 
@@ -121,41 +120,31 @@ def generate(
     # top of their overall latent satisfaction. The global item (HL) weighs them as the
     # driver weights say, so the key-driver analysis has something true to find.
     shift = {c.code: rng.normal(0.0, 0.6, n) for c in definition.index.components}
+    respondents = _Respondents(rng, latent, shift, paper)
     answers: list = []
     values: dict[str, np.ndarray] = {}
     given: dict[str, np.ndarray] = {}
     for question in definition.items:
-        if isinstance(question, ServiceQuestion):
+        if question.on_submission:  # the service, drawn above
             continue
         shown = np.ones(n, dtype=bool)
         if question.show_if is not None:
             shown = _shown(question.show_if, values, given, n)
-        if isinstance(question, SatisfactionQuestion):
-            if question.component:
-                aspect = shift[question.component]
-            else:
-                aspect = sum(DRIVER_WEIGHTS.get(c, 0.0) * v for c, v in shift.items())
-            item_latent = latent + aspect + rng.normal(0.0, 0.25) + rng.logistic(0.0, 1.0, n) * 0.9
-            value = 1 + np.searchsorted(CUTS, item_latent)
-            missing_rate = np.where(paper, 0.04, 0.0 if question.required else 0.03)
-        elif isinstance(question, SingleChoiceQuestion) and not question.multiple:
-            options = np.array(question.allowed_values())
-            probs = _choice_shares(question.code, len(options), rng)
-            value = options[rng.choice(len(options), n, p=probs)]
-            missing_rate = np.where(paper, 0.05, 0.0 if question.required else 0.06)
-        elif isinstance(question, LongTextQuestion):
-            wrote = shown & (rng.random(n) < 0.08)
+        drawn = question.synthetic(respondents)
+        if drawn is None:
+            continue
+        if drawn.texts is not None:
+            wrote = shown & drawn.wrote
             rows = np.flatnonzero(wrote)
-            texts = [COMMENTS[i] for i in rng.integers(0, len(COMMENTS), rows.size)]
+            texts = [drawn.texts[i] for i in rng.integers(0, len(drawn.texts), rows.size)]
             answers.append((rows, question.code, 0, None, texts))
             continue
-        else:
-            continue
+        missing_rate = np.where(paper, drawn.missing_on_paper, drawn.missing_on_web)
         answered = shown & (rng.random(n) >= missing_rate)
-        values[question.code] = value
+        values[question.code] = drawn.codes
         given[question.code] = answered
         rows = np.flatnonzero(answered)
-        answers.append((rows, question.code, 0, value[rows], None))
+        answers.append((rows, question.code, 0, drawn.codes[rows], None))
 
     return Generated(
         agency_id=agency_ids,
@@ -166,6 +155,53 @@ def generate(
         submitted_at=submitted_at,
         answers=answers,
     )
+
+
+@dataclass
+class _Drawn:
+    """A sample's answers to one item: codes with the chance of leaving it blank (on
+    paper, on the web), or free texts with who wrote one."""
+
+    codes: np.ndarray | None = None
+    missing_on_paper: float = 0.0
+    missing_on_web: float = 0.0
+    texts: Sequence[str] | None = None
+    wrote: np.ndarray | None = None
+
+
+@dataclass
+class _Respondents:
+    """The demo's respondents as the question types ask them (types.AnswerMaker)."""
+
+    rng: np.random.Generator
+    latent: np.ndarray  # each respondent's overall satisfaction
+    shift: dict[str, np.ndarray]  # each respondent's shift per component
+    paper: np.ndarray
+
+    def levels(self, question: SatisfactionQuestion) -> _Drawn:
+        n, rng = self.latent.size, self.rng
+        if question.component:
+            aspect = self.shift[question.component]
+        else:
+            aspect = sum(DRIVER_WEIGHTS.get(c, 0.0) * v for c, v in self.shift.items())
+        item_latent = self.latent + aspect + rng.normal(0.0, 0.25) + rng.logistic(0.0, 1.0, n) * 0.9
+        return _Drawn(
+            codes=1 + np.searchsorted(CUTS, item_latent),
+            missing_on_paper=0.04,
+            missing_on_web=0.0 if question.required else 0.03,
+        )
+
+    def choices(self, question: SingleChoiceQuestion) -> _Drawn:
+        options = np.array(question.allowed_values())
+        probs = _choice_shares(question.code, len(options), self.rng)
+        return _Drawn(
+            codes=options[self.rng.choice(len(options), self.latent.size, p=probs)],
+            missing_on_paper=0.05,
+            missing_on_web=0.0 if question.required else 0.06,
+        )
+
+    def comments(self, question: LongTextQuestion) -> _Drawn:
+        return _Drawn(texts=COMMENTS, wrote=self.rng.random(self.latent.size) < 0.08)
 
 
 def _allocate(

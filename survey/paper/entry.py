@@ -30,7 +30,7 @@ from survey.paper.serials import (
     normalize,
 )
 from survey.questionnaires.definition import Definition
-from survey.questionnaires.types import InvalidAnswer, PaperContext, ServiceQuestion
+from survey.questionnaires.types import InvalidAnswer, PaperContext
 from survey.responses.submit import insert_submission
 from survey.users.models import User
 
@@ -279,10 +279,8 @@ def _make_submission(form: PaperForm, definition: Definition, values: Mapping[st
     if not reading.ok:  # entries were checked when keyed; this guards the invariant
         raise PaperError(_("Form %(serial)s does not read cleanly.", serial=form.serial))
     answers = dict(reading.answers)
-    service_id = None
-    for question in definition.items:
-        if isinstance(question, ServiceQuestion):
-            service_id = answers.pop(question.code, None)
+    service = definition.service_item
+    service_id = answers.pop(service.code, None) if service else None
     now = utcnow()
     form.submission_id = insert_submission(
         batch.campaign,

@@ -16,13 +16,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from survey.questionnaires.definition import Definition
-from survey.questionnaires.types import (
-    InvalidAnswer,
-    NumberQuestion,
-    PaperContext,
-    Question,
-    ShortTextQuestion,
-)
+from survey.questionnaires.types import InvalidAnswer, PaperContext, Question
 
 
 @dataclass
@@ -68,15 +62,7 @@ def _message(question: Question, value: str, paper: PaperContext) -> str:
             value=value.strip(),
             codes=", ".join(str(c) for c in codes),
         )
-    if isinstance(question, NumberQuestion):
-        return _(
-            "Key a whole number from %(min)s to %(max)s.",
-            min="…" if question.min is None else question.min,
-            max="…" if question.max is None else question.max,
-        )
-    if isinstance(question, ShortTextQuestion):
-        return _("At most %(count)s characters.", count=question.max_length)
-    return _("This value cannot be read.")
+    return question.keying_hint(paper)
 
 
 DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d%m%Y", "%d/%m/%y", "%d%m%y")

@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from analysis.scheme import IndexScheme
 from survey.definition_files import (
     DefinitionError,
     Problem,
@@ -55,6 +56,9 @@ class IndexSpec:
     components: tuple[Component, ...]
     # The overall-satisfaction item outside the index (key drivers' outcome), if any.
     global_item: str | None = None
+    # The index as the analysis reads it (analysis/scheme.py reads every questionnaire's
+    # index, here and on the command line).
+    scheme: IndexScheme | None = None
 
 
 @dataclass(frozen=True)
@@ -90,18 +94,10 @@ class Definition:
             )
             for s in content["sections"]
         )
-        items = [q for s in sections for q in s.items]
         raw_index = content["index"]
+        scheme = IndexScheme.from_content(content)
         components = tuple(
-            Component(
-                code=c["code"],
-                name=c["name"],
-                items=tuple(
-                    q.code
-                    for q in items
-                    if isinstance(q, SatisfactionQuestion) and q.component == c["code"]
-                ),
-            )
+            Component(code=c["code"], name=c["name"], items=scheme.components[c["code"]])
             for c in raw_index["components"]
         )
         return cls(
@@ -116,6 +112,7 @@ class Definition:
                 threshold=raw_index["threshold"],
                 components=components,
                 global_item=raw_index.get("global_item"),
+                scheme=scheme,
             ),
             sections=sections,
             content=content,
@@ -151,7 +148,7 @@ class Definition:
         if not spec:
             return ()
         section = next(s for s in self.sections if s.code == spec["section"])
-        return tuple(q for q in section.items if type(q) is SingleChoiceQuestion)
+        return tuple(q for q in section.items if q.categorical)
 
     @property
     def priority_value(self) -> int | None:
@@ -160,16 +157,14 @@ class Definition:
 
     @cached_property
     def coded_items(self) -> tuple[str, ...]:
-        """Codes of the items with one integer answer: satisfaction levels, single choices."""
-        return tuple(
-            q.code
-            for q in self.items
-            if isinstance(q, SatisfactionQuestion) or type(q) is SingleChoiceQuestion
-        )
+        """Codes of the items with one integer answer (satisfaction levels, single
+        choices), in the order of their coded text."""
+        return tuple(q.code for q in self.items if q.coded)
 
     @cached_property
     def service_item(self) -> ServiceQuestion | None:
-        return next((q for q in self.items if isinstance(q, ServiceQuestion)), None)
+        """The item whose answer is stored on the submission (the service used)."""
+        return next((q for q in self.items if q.on_submission), None)
 
     def visible_items(self, answers: Mapping[str, Any]) -> list[Question]:
         """The items shown given `answers`; hidden items are neither required nor stored."""
@@ -289,15 +284,10 @@ def _check_references(content: Mapping[str, Any]) -> Iterable[Problem]:
                         f"index.components ({', '.join(components)})",
                     )
                 used_components.add(item["component"])
-            if kind in ("single_choice", "multiple_choice"):
-                values = [o["value"] for o in item["options"]]
-                for value in sorted({v for v in values if values.count(v) > 1}):
-                    yield Problem(where, f"option value {value} is used twice")
-                if no_answer in values:
-                    yield Problem(where, f"option value {no_answer} is the paper no-answer code")
-            if kind == "number" and item.get("min", 0) > item.get("max", item.get("min", 0)):
-                yield Problem(where, "min is greater than max")
-            if kind == "service":
+            question_type = Question.registry[kind]
+            for problem in question_type.setting_problems(item, no_answer):
+                yield Problem(where, problem)
+            if question_type.on_submission:
                 service_items.append(item["code"])
             if "show_if" in item:
                 yield from _check_condition(where, item["show_if"], earlier)
@@ -334,15 +324,13 @@ def _check_condition(
     tested = [raw["equals"]] if "equals" in raw else raw.get("in", [])
     if not tested:
         return
-    if target["type"] in ("single_choice", "multiple_choice"):
-        allowed = {o["value"] for o in target["options"]}
-    elif target["type"] == "satisfaction":
-        allowed = set(SatisfactionQuestion.LEVELS)
-    else:
+    values = Question.from_raw(target, "").allowed_values()
+    if values is None:
         yield Problem(
             where, f"show_if compares values of item {raw['item']}, which is not a coded item"
         )
         return
+    allowed = set(values)
     for value in tested:
         if value not in allowed:
             yield Problem(

@@ -1,19 +1,30 @@
 """Question types: one class per type, registered by the name the YAML uses.
 
-Each class knows its settings, how to check and coerce one answer, which WTForms field
-it renders as, how a plain post of it reads (`read_posted`) and its coded options with
-their labels (`coded_options`: paper boxes, skip instructions); the web form, the paper
-form and the data-entry screen build on these classes. Adding a type is one class here
-plus its branch in `questionnaire.schema.json` (and, where the new type needs them, the
-export columns in reports/exports.py and the synthetic answers in demo/responses.py).
+Each class owns everything that differs between types, so that no other module asks
+which type an item is:
+
+- checking and storing an answer (`coerce`; where it is stored: `on_submission`, and
+  whether the runs read it from the coded text: `coded`);
+- the web form (`make_field`, and `read_posted` for a plain post);
+- paper: the printed boxes (`paper_template`), the codes a surveyor may key
+  (`paper_codes`), reading what was keyed (`parse_keyed`) and what to say when it cannot
+  be read (`keying_hint`);
+- the labels of its codes (`coded_options`: paper boxes, skip instructions, codebooks);
+- the columns of a responses export (`export_columns`);
+- the synthetic answers of the demo (`synthetic`, which asks a maker for the kind of
+  answer the type takes).
+
+Adding a type is one class here, its branch in `questionnaire.schema.json` and its paper
+template in templates/paper/items/.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     Field,
@@ -70,9 +81,63 @@ class Option:
 
 
 @dataclass(frozen=True)
+class ExportColumn:
+    """One column of a responses export: its name, label, one value per submission and
+    the labels of its codes (None for numbers and text)."""
+
+    name: str
+    label: str
+    values: Any
+    value_labels: Mapping[int, str] | None = None
+
+
+class StoredAnswers(Protocol):
+    """The answers of many submissions to one questionnaire, as an export reads them:
+    one value per submission, missing where there is none."""
+
+    def codes(self, item: str) -> Any:
+        """A coded item's codes (whole numbers)."""
+
+    def numbers(self, item: str) -> Any:
+        """A number item's values."""
+
+    def texts(self, item: str) -> Any:
+        """What was written in a text item."""
+
+    def ticked(self, item: str, value: int) -> Any:
+        """1 where an option of a multiple choice was ticked, 0 where it was not while the
+        item was answered."""
+
+
+class AnswerMaker(Protocol):
+    """Makes a sample's synthetic answers to one item (the demo's model of respondents);
+    a type asks for the kind of answer it takes and returns what it was given."""
+
+    def levels(self, question: SatisfactionQuestion) -> Any: ...
+
+    def choices(self, question: SingleChoiceQuestion) -> Any: ...
+
+    def comments(self, question: LongTextQuestion) -> Any: ...
+
+
+@dataclass(frozen=True)
 class Question:
     type_name: ClassVar[str]
     registry: ClassVar[dict[str, type[Question]]] = {}
+    # The answer is a column of the submission, not an answer row (the service: the
+    # weights and breakdowns read it there).
+    on_submission: ClassVar[bool] = False
+    # One whole-number code per answer, so the runs read it from the submission's coded
+    # text (responses/coded.py) rather than from the answer rows.
+    coded: ClassVar[bool] = False
+    # One of named options: pages and reports show the shares of each option.
+    categorical: ClassVar[bool] = False
+    # The respondent's own words: masked for personal data wherever they leave the
+    # database, and (long ones) quoted as comments in reports.
+    written: ClassVar[bool] = False
+    comment: ClassVar[bool] = False
+    # The printed question's answer space (templates/paper/items/).
+    paper_template: ClassVar[str] = "paper/items/line.html"
 
     code: str
     text: Text
@@ -102,6 +167,11 @@ class Question:
     @classmethod
     def settings_from_raw(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
         return {}
+
+    @classmethod
+    def setting_problems(cls, raw: Mapping[str, Any], no_answer_code: int) -> Iterable[str]:
+        """What is wrong with an item's settings beyond the schema's shapes."""
+        return ()
 
     @property
     def multiple(self) -> bool:
@@ -145,6 +215,22 @@ class Question:
         typed = typed.strip()
         return self.coerce(typed) if typed else None
 
+    def keying_hint(self, paper: PaperContext) -> str:
+        """What to tell a surveyor whose keyed value cannot be read (coded items list
+        their codes instead)."""
+        return _("This value cannot be read.")
+
+    def export_columns(
+        self, stored: StoredAnswers, language: str, scale: Sequence[Text]
+    ) -> list[ExportColumn]:
+        """The item's columns in a responses export, labelled in `language`."""
+        return []
+
+    def synthetic(self, maker: AnswerMaker) -> Any:
+        """The demo's answers to this item, from `maker`; None for an item the demo leaves
+        unanswered."""
+        return None
+
     def _labels(self, context: FieldContext) -> dict[str, Any]:
         return {
             "label": localized(self.text, context.language),
@@ -153,6 +239,20 @@ class Question:
 
     def _presence(self) -> list:
         return [InputRequired(message=REQUIRED)] if self.required else [Optional()]
+
+
+def _coded_column(
+    question: Question, stored: StoredAnswers, language: str, scale: Sequence[Text]
+) -> list[ExportColumn]:
+    options = question.coded_options(scale) or ()
+    return [
+        ExportColumn(
+            question.code,
+            localized(question.text, language),
+            stored.codes(question.code),
+            {value: localized(label, language) for value, label in options},
+        )
+    ]
 
 
 def _keyed_code(question: Question, typed: str, paper: PaperContext) -> int | None:
@@ -192,6 +292,8 @@ class SatisfactionQuestion(Question):
     """The 5-level scale, from 1 (very dissatisfied) to 5 (very satisfied)."""
 
     type_name: ClassVar[str] = "satisfaction"
+    coded: ClassVar[bool] = True
+    paper_template: ClassVar[str] = "paper/items/satisfaction.html"
     LEVELS: ClassVar[tuple[int, ...]] = (1, 2, 3, 4, 5)
     component: str = ""  # empty for the global item, which is outside the index
 
@@ -220,6 +322,14 @@ class SatisfactionQuestion(Question):
     def coded_options(self, scale: Sequence[Text]) -> tuple[tuple[int, Text], ...]:
         return tuple(zip(self.LEVELS, scale, strict=True))
 
+    def export_columns(
+        self, stored: StoredAnswers, language: str, scale: Sequence[Text]
+    ) -> list[ExportColumn]:
+        return _coded_column(self, stored, language, scale)
+
+    def synthetic(self, maker: AnswerMaker) -> Any:
+        return maker.levels(self)
+
     def make_field(self, context: FieldContext) -> Field:
         levels = choices(
             (level, localized(text, context.language))
@@ -233,11 +343,22 @@ class SatisfactionQuestion(Question):
 @dataclass(frozen=True)
 class SingleChoiceQuestion(Question):
     type_name: ClassVar[str] = "single_choice"
+    coded: ClassVar[bool] = True
+    categorical: ClassVar[bool] = True
+    paper_template: ClassVar[str] = "paper/items/options.html"
     options: tuple[Option, ...] = ()
 
     @classmethod
     def settings_from_raw(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
         return {"options": tuple(Option(o["value"], o["label"]) for o in raw["options"])}
+
+    @classmethod
+    def setting_problems(cls, raw: Mapping[str, Any], no_answer_code: int) -> Iterable[str]:
+        values = [o["value"] for o in raw["options"]]
+        for value in sorted({v for v in values if values.count(v) > 1}):
+            yield f"option value {value} is used twice"
+        if no_answer_code in values:
+            yield f"option value {no_answer_code} is the paper no-answer code"
 
     def allowed_values(self) -> Sequence[int]:
         return tuple(o.value for o in self.options)
@@ -263,6 +384,14 @@ class SingleChoiceQuestion(Question):
     def coded_options(self, scale: Sequence[Text]) -> tuple[tuple[int, Text], ...]:
         return tuple((o.value, o.label) for o in self.options)
 
+    def export_columns(
+        self, stored: StoredAnswers, language: str, scale: Sequence[Text]
+    ) -> list[ExportColumn]:
+        return _coded_column(self, stored, language, scale)
+
+    def synthetic(self, maker: AnswerMaker) -> Any:
+        return maker.choices(self)
+
     def make_field(self, context: FieldContext) -> Field:
         return RadioField(
             choices=self.choices(context),
@@ -275,6 +404,8 @@ class SingleChoiceQuestion(Question):
 @dataclass(frozen=True)
 class MultipleChoiceQuestion(SingleChoiceQuestion):
     type_name: ClassVar[str] = "multiple_choice"
+    coded: ClassVar[bool] = False  # several codes: answer rows only
+    categorical: ClassVar[bool] = False
     max_choices: int | None = None
 
     @classmethod
@@ -309,6 +440,24 @@ class MultipleChoiceQuestion(SingleChoiceQuestion):
             raise InvalidAnswer(f"at most {self.max_choices} options may be chosen")
         return choices
 
+    def export_columns(
+        self, stored: StoredAnswers, language: str, scale: Sequence[Text]
+    ) -> list[ExportColumn]:
+        """One 0/1 column per option, empty where the item was not answered."""
+        label = localized(self.text, language)
+        return [
+            ExportColumn(
+                f"{self.code}_{option.value}",
+                f"{label}: {localized(option.label, language)}",
+                stored.ticked(self.code, option.value),
+                {0: "0", 1: "1"},
+            )
+            for option in self.options
+        ]
+
+    def synthetic(self, maker: AnswerMaker) -> Any:
+        return None
+
     def make_field(self, context: FieldContext) -> Field:
         validators = self._presence()
         if self.max_choices is not None:
@@ -332,6 +481,7 @@ def _at_most(limit: int):
 @dataclass(frozen=True)
 class NumberQuestion(Question):
     type_name: ClassVar[str] = "number"
+    paper_template: ClassVar[str] = "paper/items/number.html"
     min: int | None = None
     max: int | None = None
     unit: Text | None = None
@@ -339,6 +489,11 @@ class NumberQuestion(Question):
     @classmethod
     def settings_from_raw(cls, raw: Mapping[str, Any]) -> dict[str, Any]:
         return {"min": raw.get("min"), "max": raw.get("max"), "unit": raw.get("unit")}
+
+    @classmethod
+    def setting_problems(cls, raw: Mapping[str, Any], no_answer_code: int) -> Iterable[str]:
+        if raw.get("min", 0) > raw.get("max", raw.get("min", 0)):
+            yield "min is greater than max"
 
     def read_posted(self, given: list[str], context: FieldContext) -> Any:
         text = given[0]
@@ -352,6 +507,18 @@ class NumberQuestion(Question):
         ):
             return None
         return value
+
+    def keying_hint(self, paper: PaperContext) -> str:
+        return _(
+            "Key a whole number from %(min)s to %(max)s.",
+            min="…" if self.min is None else self.min,
+            max="…" if self.max is None else self.max,
+        )
+
+    def export_columns(
+        self, stored: StoredAnswers, language: str, scale: Sequence[Text]
+    ) -> list[ExportColumn]:
+        return [ExportColumn(self.code, localized(self.text, language), stored.numbers(self.code))]
 
     def coerce(self, value: Any) -> int:
         number = _as_int(value)
@@ -371,6 +538,7 @@ class NumberQuestion(Question):
 @dataclass(frozen=True)
 class ShortTextQuestion(Question):
     type_name: ClassVar[str] = "short_text"
+    written: ClassVar[bool] = True
     DEFAULT_MAX_LENGTH: ClassVar[int] = 200
     max_length: int = 200
 
@@ -385,6 +553,14 @@ class ShortTextQuestion(Question):
         if len(given) != 1 or value != value.strip() or len(value) > self.max_length:
             return None
         return value
+
+    def keying_hint(self, paper: PaperContext) -> str:
+        return _("At most %(count)s characters.", count=self.max_length)
+
+    def export_columns(
+        self, stored: StoredAnswers, language: str, scale: Sequence[Text]
+    ) -> list[ExportColumn]:
+        return [ExportColumn(self.code, localized(self.text, language), stored.texts(self.code))]
 
     def coerce(self, value: Any) -> str:
         if not isinstance(value, str):
@@ -403,8 +579,13 @@ class ShortTextQuestion(Question):
 @dataclass(frozen=True)
 class LongTextQuestion(ShortTextQuestion):
     type_name: ClassVar[str] = "long_text"
+    comment: ClassVar[bool] = True
+    paper_template: ClassVar[str] = "paper/items/lines.html"
     DEFAULT_MAX_LENGTH: ClassVar[int] = 2000
     max_length: int = 2000
+
+    def synthetic(self, maker: AnswerMaker) -> Any:
+        return maker.comments(self)
 
     def make_field(self, context: FieldContext) -> Field:
         return TextAreaField(
@@ -421,6 +602,8 @@ class ServiceQuestion(Question):
     """
 
     type_name: ClassVar[str] = "service"
+    on_submission: ClassVar[bool] = True
+    paper_template: ClassVar[str] = "paper/items/service.html"
 
     def coerce(self, value: Any) -> int:
         return _as_int(value)

@@ -23,7 +23,6 @@ from survey.local_time import local
 from survey.privacy import mask_personal_data
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.models import QuestionnaireVersion
-from survey.questionnaires.types import LongTextQuestion
 from survey.reform import services as reform
 from survey.responses.models import Answer, Submission
 from survey.runs.models import AnalysisRun
@@ -304,7 +303,7 @@ def _timeliness(campaign: Campaign, agency: Agency, run: AnalysisRun) -> list:
 
 def comments(run: AnalysisRun, agency: Agency, definition: Definition) -> list[str]:
     """A reproducible sample of the agency's open comments in the run, personal data masked."""
-    codes = [q.code for q in definition.items if isinstance(q, LongTextQuestion)]
+    codes = [q.code for q in definition.items if q.comment]
     if not codes:
         return []
     texts = db.session.scalars(

@@ -26,7 +26,6 @@ from survey.campaigns.models import Campaign, Invitation
 from survey.db import to_the_minute, utcnow
 from survey.extensions import db
 from survey.questionnaires.definition import Definition
-from survey.questionnaires.types import ServiceQuestion
 from survey.responses import coded
 from survey.responses.entries import CampaignRef, Entry, Gone, Named
 from survey.responses.models import Answer, Submission
@@ -73,7 +72,7 @@ def record(
         values = {
             q.code: q.coerce(answers[q.code])
             for q in definition.items
-            if q.code in answers and not isinstance(q, ServiceQuestion)
+            if q.code in answers and not q.on_submission
         }
         invitation = entry.invitation
         if invitation is not None:

@@ -40,7 +40,6 @@ from survey.db import utcnow
 from survey.extensions import db
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.models import QuestionnaireVersion
-from survey.questionnaires.types import SingleChoiceQuestion
 from survey.responses.models import Submission, SubmissionReview
 from survey.runs import extract, screening, small_areas
 from survey.runs.design import DesignDeclarationError, declared, make_design, outside_sample
@@ -53,11 +52,8 @@ class RunError(Exception):
 
 
 def scheme_of(definition: Definition) -> IndexScheme:
-    return IndexScheme(
-        code=definition.index.code,
-        threshold=definition.index.threshold,
-        components={c.code: c.items for c in definition.index.components},
-    )
+    """The index as the analysis reads it."""
+    return definition.index.scheme
 
 
 def run(
@@ -350,7 +346,7 @@ def _option_shares(design: Design, data: extract.RunInput, definitions: list[Def
         q.code: data.answers[q.code]
         for definition in definitions
         for q in definition.items
-        if type(q) is SingleChoiceQuestion and q.code in data.answers
+        if q.categorical and q.code in data.answers
     }
     return {
         **option_shares(design, choices, data.agency),
