@@ -20,7 +20,9 @@ from survey.agencies.models import (
 from survey.campaigns.models import Campaign, Invitation
 from survey.extensions import db
 from survey.questionnaires.definition import QUESTIONNAIRE_DIR, load_file
+from survey.questionnaires.models import QuestionnaireVersion
 from survey.questionnaires.services import import_definition
+from survey.responses import coded
 from survey.responses.models import Answer, Submission
 
 _numbers = count(1)
@@ -143,14 +145,28 @@ def invitation(campaign: Campaign, agency: Agency, **values) -> Invitation:
     return instance
 
 
+_definitions: dict[str, object] = {}
+
+
+def _definition(version: QuestionnaireVersion):
+    """A version's definition, built once per content."""
+    if version.content_hash not in _definitions:
+        _definitions[version.content_hash] = version.definition()
+    return _definitions[version.content_hash]
+
+
 def submission(answers: dict[str, int | str] | None = None, **values) -> Submission:
     values.setdefault("campaign", campaign())
     point = values.pop("service_point", None) or service_point()
     kind = values.get("respondent_type", "citizen")
     pinned = values["campaign"].version_for(kind) or values["campaign"].questionnaire_version
+    version_id = values.get("questionnaire_version_id", pinned.id)
+    # The coded text is derived from the answers, as the app's writers derive it.
+    definition = _definition(db.session.get(QuestionnaireVersion, version_id))
     instance = Submission(
         **{
-            "questionnaire_version_id": pinned.id,
+            "questionnaire_version_id": version_id,
+            "coded_answers": coded.encode(coded.coded_items(definition), answers or {}),
             "agency": point.agency,
             "service_point": point,
             "channel": "web-qr",

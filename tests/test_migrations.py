@@ -2,9 +2,11 @@
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select, update
 
 from survey.extensions import db
+from survey.responses.models import Submission
+from tests import factories
 from tests.conftest import make_app
 from tests.databases import throwaway_database
 
@@ -80,3 +82,19 @@ def test_the_migrations_name_constraints_as_the_models_do(tmp_path):
             from_models = _constraint_names(db.engine)
             db.engine.dispose()
     assert from_history == from_models, from_history ^ from_models
+
+
+def test_submissions_stored_before_coded_answers_get_them_from_their_rows(empty_app):
+    """0024 derives the coded text of submissions stored without one (before 0006) from
+    their answer rows, so that runs and exports have one way to read answers."""
+    with empty_app.app_context():
+        upgrade(revision="0023")
+        made = factories.submission({"TC1": 4, "A1": 2, "PA1": 5, "E10": "văn bản"})
+        expected = made.coded_answers
+        assert expected != "-" * len(expected)
+        db.session.execute(update(Submission).values(coded_answers=None))
+        db.session.commit()
+        upgrade()
+        db.session.expire_all()
+        assert db.session.scalar(select(Submission.coded_answers)) == expected
+        db.session.remove()

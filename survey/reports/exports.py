@@ -18,23 +18,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from flask_babel import force_locale
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from survey import local_time
 from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
 from survey.campaigns.models import Campaign
 from survey.csv_files import spreadsheet_safe
 from survey.extensions import db
-from survey.i18n import localized
 from survey.labels import LABELS
 from survey.privacy import mask_personal_data
-from survey.questionnaires.types import (
-    MultipleChoiceQuestion,
-    NumberQuestion,
-    ServiceQuestion,
-    ShortTextQuestion,
-)
-from survey.questionnaires.wording import value_labels
 from survey.responses import coded
 from survey.responses.models import Answer, Submission, SubmissionReview
 from survey.runs.extract import definitions_of
@@ -86,13 +78,8 @@ def responses(campaign: Campaign, language: str = "vi") -> tuple[pd.DataFrame, C
     )
     parts, written = [], []
     for version_id, definition in definitions_of(campaign, datetime.max).items():
-        data = _responses_of(campaign, version_id, definition, language, codebook)
-        written += [
-            q.code
-            for q in definition.items
-            if isinstance(q, ShortTextQuestion) and q.code not in written
-        ]
-        parts.append(data)
+        parts.append(_responses_of(campaign, version_id, definition, language, codebook))
+        written += [q.code for q in definition.items if q.written and q.code not in written]
     data = pd.concat(parts, ignore_index=True).sort_values("submission", ignore_index=True)
     return safe_frame(data, masked=written), codebook
 
@@ -100,62 +87,66 @@ def responses(campaign: Campaign, language: str = "vi") -> tuple[pd.DataFrame, C
 def _responses_of(
     campaign: Campaign, version_id: int, definition, language: str, codebook: Codebook
 ) -> pd.DataFrame:
-    """The submissions of one questionnaire version, its answers as columns; adds its
-    questions to the codebook (the first version's wording of a shared question)."""
+    """The submissions of one questionnaire version, its answers as columns (each
+    question type says which); adds its questions to the codebook (the first version's
+    wording of a shared question)."""
     frame = _submissions(campaign, version_id)
-    codes = coded.coded_items(definition)
-    items = coded.decode(
-        "".join(
-            t if isinstance(t, str) else coded.MISSING * len(codes)
-            for t in frame.pop("coded_answers")
-        ).encode(),
-        len(frame),
-        len(codes),
+    stored = _Stored(
+        frame,
+        coded.coded_items(definition),
+        _answer_rows(campaign, version_id, [q.code for q in definition.items if not q.coded]),
     )
-    long = _answer_rows(
-        campaign, version_id, [q.code for q in definition.items if q.code not in codes]
-    )
-    legacy = frame.pop("legacy").to_numpy()
-    index = {sid: row for row, sid in enumerate(frame["submission"].to_numpy())}
     columns: dict[str, Any] = {}
     for question in definition.items:
-        label = localized(question.text, language)
-        if isinstance(question, ServiceQuestion):
-            continue  # the service is a design column
-        if question.code in codes:
-            values = items[codes.index(question.code)]
-            if legacy.any():
-                _fill(values, long, question.code, index, legacy)
-            columns[question.code] = pd.array(
-                np.where(np.isnan(values), pd.NA, values), dtype="Int64"
-            )
-            codebook.variables.setdefault(question.code, label)
-            codebook.values.setdefault(question.code, value_labels(question, definition, language))
-        elif isinstance(question, MultipleChoiceQuestion):
-            chosen = long[long["item_code"] == question.code]
-            answered = np.zeros(len(frame), dtype=bool)
-            answered[[index[s] for s in chosen["submission_id"]]] = True
-            for option in question.options:
-                name = f"{question.code}_{option.value}"
-                picked = np.zeros(len(frame), dtype=bool)
-                rows = chosen[chosen["value_int"] == option.value]["submission_id"]
-                picked[[index[s] for s in rows]] = True
-                columns[name] = pd.array(
-                    np.where(answered, picked.astype(int), pd.NA), dtype="Int64"
-                )
-                codebook.variables.setdefault(name, f"{label}: {localized(option.label, language)}")
-                codebook.values[name] = {0: "0", 1: "1"}
-        elif isinstance(question, NumberQuestion | ShortTextQuestion):
-            rows = long[long["item_code"] == question.code]
-            series = pd.Series([pd.NA] * len(frame), dtype="object")
-            column = "value_text" if isinstance(question, ShortTextQuestion) else "value_int"
-            for sid, value in zip(rows["submission_id"], rows[column], strict=True):
-                series.iloc[index[sid]] = value
-            if isinstance(question, NumberQuestion):
-                series = series.astype("Int64")
-            columns[question.code] = series.to_numpy()
-            codebook.variables.setdefault(question.code, label)
+        for column in question.export_columns(stored, language, definition.satisfaction_scale):
+            columns[column.name] = column.values
+            codebook.variables.setdefault(column.name, column.label)
+            if column.value_labels is not None:
+                codebook.values.setdefault(column.name, dict(column.value_labels))
     return pd.concat([frame.reset_index(drop=True), pd.DataFrame(columns)], axis=1)
+
+
+class _Stored:
+    """One version's answers as an export reads them (types.StoredAnswers): coded items
+    from the submissions' coded text, the others from their answer rows."""
+
+    def __init__(self, frame: pd.DataFrame, codes: list[str], rows: pd.DataFrame) -> None:
+        self.size = len(frame)
+        self.codes_of = dict(
+            zip(
+                codes,
+                coded.decode("".join(frame.pop("coded_answers")).encode(), self.size, len(codes)),
+                strict=True,
+            )
+        )
+        self.rows = rows
+        self.row_of = {sid: row for row, sid in enumerate(frame["submission"].to_numpy())}
+
+    def codes(self, item: str) -> Any:
+        values = self.codes_of[item]
+        return pd.array(np.where(np.isnan(values), pd.NA, values), dtype="Int64")
+
+    def numbers(self, item: str) -> Any:
+        return self._values(item, "value_int").astype("Int64").to_numpy()
+
+    def texts(self, item: str) -> Any:
+        return self._values(item, "value_text").to_numpy()
+
+    def ticked(self, item: str, value: int) -> Any:
+        chosen = self.rows[self.rows["item_code"] == item]
+        answered = np.zeros(self.size, dtype=bool)
+        answered[[self.row_of[s] for s in chosen["submission_id"]]] = True
+        picked = np.zeros(self.size, dtype=bool)
+        rows = chosen[chosen["value_int"] == value]["submission_id"]
+        picked[[self.row_of[s] for s in rows]] = True
+        return pd.array(np.where(answered, picked.astype(int), pd.NA), dtype="Int64")
+
+    def _values(self, item: str, column: str) -> pd.Series:
+        rows = self.rows[self.rows["item_code"] == item]
+        series = pd.Series([pd.NA] * self.size, dtype="object")
+        for sid, value in zip(rows["submission_id"], rows[column], strict=True):
+            series.iloc[self.row_of[sid]] = value
+        return series
 
 
 def safe_frame(frame: pd.DataFrame, masked: Iterable[str] = ()) -> pd.DataFrame:
@@ -201,7 +192,6 @@ def _submissions(campaign: Campaign, version_id: int) -> pd.DataFrame:
     )
     rows = db.session.execute(query).all()
     frame = pd.DataFrame(rows, columns=[c.key for c in query.selected_columns])
-    frame["legacy"] = frame["coded_answers"].isna()
     frame["submitted_at"] = (
         pd.to_datetime(frame["submitted_at"])
         .dt.tz_localize("UTC")
@@ -212,25 +202,18 @@ def _submissions(campaign: Campaign, version_id: int) -> pd.DataFrame:
 
 
 def _answer_rows(campaign: Campaign, version_id: int, uncoded: list[str]) -> pd.DataFrame:
-    """Answer rows of the items without a coded copy, and all rows of old submissions."""
+    """Answer rows of the items the coded text does not hold."""
     rows = db.session.execute(
         select(Answer.submission_id, Answer.item_code, Answer.value_int, Answer.value_text)
         .join(Submission, Submission.id == Answer.submission_id)
         .where(
             Submission.campaign_id == campaign.id,
             Submission.questionnaire_version_id == version_id,
-            or_(Answer.item_code.in_(uncoded), Submission.coded_answers.is_(None)),
+            Answer.item_code.in_(uncoded),
         )
         .order_by(Answer.submission_id, Answer.item_code, Answer.position)
     ).all()
     return pd.DataFrame(rows, columns=["submission_id", "item_code", "value_int", "value_text"])
-
-
-def _fill(values: np.ndarray, long: pd.DataFrame, code: str, index, legacy) -> None:
-    rows = long[long["item_code"] == code]
-    for sid, value in zip(rows["submission_id"], rows["value_int"], strict=True):
-        if legacy[index[sid]] and value is not None and not pd.isna(value):
-            values[index[sid]] = value
 
 
 def write_responses(campaign: Campaign, fmt: str, output: Path, language: str = "vi") -> Path:

@@ -78,8 +78,9 @@ class Submission(db.Model):
     # comes from, and whether the dossier was returned on time.
     selection_probability: Mapped[float | None] = mapped_column(Float)
     dossier_timeliness: Mapped[str | None] = mapped_column(String(7))
-    # The coded answers again as fixed-width text, for fast analysis (responses/coded.py).
-    coded_answers: Mapped[str | None] = mapped_column(Text)
+    # The coded answers derived from the answer rows as fixed-width text, written with them
+    # and never apart: what runs and exports read (responses/coded.py).
+    coded_answers: Mapped[str] = mapped_column(Text)
 
     campaign: Mapped[Campaign] = relationship()
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()

@@ -8,13 +8,15 @@ tables joined in numpy, so the database does a plain scan whatever its statistic
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
-from itertools import chain
 
 import numpy as np
-from sqlalchemy import case, select
+import pyarrow as pa
+import pyarrow.csv as pc
+from sqlalchemy import select
 
 from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
 from survey.campaigns.models import Campaign
@@ -24,7 +26,7 @@ from survey.questionnaires.definition import Definition
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.responses import coded
 from survey.responses.coded import coded_items
-from survey.responses.models import Answer, Submission
+from survey.responses.models import Submission
 
 
 @dataclass
@@ -99,9 +101,9 @@ def load(campaign_id: int, definitions: Mapping[int, Definition], cutoff: dateti
     own coded items; the input has every item of any version, NaN where a submission's
     version has no such item (an organisation's form asks no age).
 
-    Answers come from each submission's coded text (decoded by numpy); the few
-    submissions stored before that column existed are read from their answer rows. On
-    PostgreSQL the rows stream out through COPY into pyarrow.
+    Answers come from each submission's coded text (decoded by numpy), read the same way
+    on every database: the rows become an Arrow table (through COPY on PostgreSQL), and
+    the table becomes the run's arrays.
     """
     codes: list[str] = []
     for definition in definitions.values():
@@ -137,12 +139,8 @@ def _load_version(
         Submission.questionnaire_version_id == version_id,
         Submission.submitted_at <= cutoff,
     )
-    width = len(codes) * coded.WIDTH
-    postgresql = db.session.get_bind().dialect.name == "postgresql"
-    raw, joined = _copy(query, width) if postgresql else _fetch(query, width)
+    raw, joined = _columns(_table(query), len(codes) * coded.WIDTH)
     ids = raw["id"].astype(np.int64)
-    if len(joined) != ids.size * width:
-        raise ValueError("coded answers do not match the questionnaire version's items")
     items = coded.decode(joined, ids.size, len(codes))
     del joined
     # Rows usually arrive in id order already; sort only when they do not.
@@ -150,9 +148,6 @@ def _load_version(
         order = np.argsort(ids, kind="stable")
         raw = {name: values[order] for name, values in raw.items()}
         ids, items = ids[order], [values[order] for values in items]
-    legacy = raw.pop("legacy")
-    if legacy.any():
-        _fill_from_answer_rows(items, ids, query, codes)
     agency = _lookup(raw["agency_id"], _codes(Agency.id, Agency.code), "")
     point = _lookup(raw["service_point_id"], _codes(ServicePoint.id, ServicePoint.code), "")
     field_of_service = dict(
@@ -168,15 +163,15 @@ def _load_version(
         # Forms without a point (paper handed out by a surveyor) form one unit per agency.
         point=np.where(point == "", np.char.add("agency:", agency), point),
         field=_lookup(raw["service_id"], field_of_service, ""),
-        channel=raw["channel"].astype(str),
-        respondent_type=raw["respondent_type"].astype(str),
-        duration=raw["duration_seconds"].astype(float),
+        channel=raw["channel"],
+        respondent_type=raw["respondent_type"],
+        duration=raw["duration_seconds"],
         client=raw["client_hash"],
         dossier=raw["dossier_hash"],
         submitted_at=raw["submitted_at"].astype("datetime64[us]"),
-        interviewed_on=raw["interviewed_on"],
-        probability=raw["selection_probability"].astype(float),
-        dossier_timeliness=raw["dossier_timeliness"].astype(str),
+        interviewed_on=raw["interviewed_on"].astype("datetime64[D]"),
+        probability=raw["selection_probability"],
+        dossier_timeliness=raw["dossier_timeliness"],
         answers=dict(zip(codes, items, strict=True)),
     )
 
@@ -196,126 +191,74 @@ def _lookup(ids: np.ndarray, codes: dict[int, str], missing: str) -> np.ndarray:
     return table[index].astype(str)
 
 
-def _joined(texts, width: int) -> tuple[bytes, np.ndarray]:
-    """Coded texts end to end (blank for submissions without one), and which lacked one."""
-    legacy = np.array([t is None for t in texts], dtype=bool)
-    blank = "-" * width
-    return "".join(blank if t is None else t for t in texts).encode("ascii"), legacy
+# Arrow types of the columns read; ids as floats, so that a missing one is NaN.
+TYPES = {
+    "id": pa.int64(),
+    "agency_id": pa.float64(),
+    "service_point_id": pa.float64(),
+    "service_id": pa.float64(),
+    "channel": pa.string(),
+    "respondent_type": pa.string(),
+    "duration_seconds": pa.float64(),
+    "client_hash": pa.string(),
+    "dossier_hash": pa.string(),
+    "submitted_at": pa.timestamp("us"),
+    "interviewed_on": pa.date32(),
+    "selection_probability": pa.float64(),
+    "dossier_timeliness": pa.string(),
+    "coded_answers": pa.string(),
+}
+# A handful of distinct values each: held as codes, not as a Python string per row.
+FEW_VALUES = ("channel", "respondent_type", "dossier_timeliness")
 
 
-def _fetch(query, width: int) -> tuple[dict[str, np.ndarray], bytes]:
-    """Rows through the DBAPI cursor: SQLAlchemy's row objects would double the time."""
+def _table(query) -> pa.Table:
+    """The query's rows as an Arrow table. On PostgreSQL they stream out through COPY as
+    CSV into Arrow's reader (no Python object per value); elsewhere they come through the
+    DBAPI cursor (SQLAlchemy's row objects would double the time)."""
+    dialect = db.session.get_bind().dialect
     cursor = db.session.connection().connection.driver_connection.cursor()
+    if dialect.name == "postgresql":
+        sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        buffer = io.BytesIO()
+        with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
+            for chunk in copy:
+                buffer.write(chunk)
+        buffer.seek(0)
+        # Arrow's default ISO 8601 parser reads both "…:06" and "…:06.542302".
+        options = pc.ConvertOptions(column_types=TYPES, strings_can_be_null=True)
+        return pc.read_csv(buffer, convert_options=options)
     cursor.execute(*raw_statement(query))
     rows = cursor.fetchall()
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in COLUMNS]
-    raw = {}
+    arrays = {}
     for column, values in zip(COLUMNS, columns, strict=True):
-        array = np.empty(len(values), dtype=object)
-        array[:] = values
-        raw[column.key] = array
-    raw["submitted_at"] = np.array(raw["submitted_at"].tolist(), dtype="datetime64[us]")
-    raw["interviewed_on"] = _days(raw["interviewed_on"])
-    for name in ("duration_seconds", "selection_probability"):
-        raw[name] = np.array([np.nan if d is None else d for d in raw[name]], dtype=float)
-    # As COPY gives it below: "" where there is none.
-    raw["dossier_timeliness"] = np.array(
-        ["" if v is None else v for v in raw["dossier_timeliness"]], dtype=str
-    )
-    joined, raw["legacy"] = _joined(raw.pop("coded_answers"), width)
-    return raw, joined
+        kind = TYPES[column.key]
+        if kind in (pa.date32(), pa.timestamp("us")):
+            # SQLite gives ISO text: Arrow parses it as it parses COPY's.
+            arrays[column.key] = pa.array(values, type=pa.string()).cast(kind)
+        else:
+            arrays[column.key] = pa.array(values, type=kind)
+    return pa.table(arrays)
 
 
-def _copy(query, width: int) -> tuple[dict[str, np.ndarray], bytes]:
-    import io
-
-    import pyarrow as pa
-    import pyarrow.csv as pc
-
-    sql = str(
-        query.compile(dialect=db.session.get_bind().dialect, compile_kwargs={"literal_binds": True})
-    )
-    buffer = io.BytesIO()
-    cursor = db.session.connection().connection.driver_connection.cursor()
-    with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
-        for chunk in copy:
-            buffer.write(chunk)
-    buffer.seek(0)
-    strings = (
-        "channel",
-        "respondent_type",
-        "client_hash",
-        "dossier_hash",
-        "dossier_timeliness",
-        "coded_answers",
-    )
-    table = pc.read_csv(
-        buffer,
-        convert_options=pc.ConvertOptions(
-            column_types={
-                **{name: pa.string() for name in strings},
-                **{n: pa.float64() for n in ("agency_id", "service_point_id", "service_id")},
-                "duration_seconds": pa.float64(),
-                "selection_probability": pa.float64(),
-                "submitted_at": pa.timestamp("us"),
-                "interviewed_on": pa.date32(),
-            },
-            # Arrow's default ISO 8601 parser reads both "…:06" and "…:06.542302"; its
-            # strptime has no %f, so web submissions (with microseconds) failed there.
-            strings_can_be_null=True,
-        ),
-    )
-    del buffer
+def _columns(table: pa.Table, width: int) -> tuple[dict[str, np.ndarray], bytes]:
+    """The table's columns as numpy arrays, and the coded texts end to end."""
     raw = {}
     for column in COLUMNS:
         values = table.column(column.key).combine_chunks()
-        if column.key in ("channel", "respondent_type", "dossier_timeliness"):
-            # A handful of distinct values: no Python string per row.
+        if column.key in FEW_VALUES:
             encoded = values.dictionary_encode()
             labels = np.array([*encoded.dictionary.to_pylist(), ""], dtype=str)
-            indices = encoded.indices.fill_null(len(labels) - 1).to_numpy()
-            raw[column.key] = labels[indices]
-        elif column.key == "coded_answers":
-            texts = values
-        else:
+            raw[column.key] = labels[encoded.indices.fill_null(len(labels) - 1).to_numpy()]
+        elif column.key != "coded_answers":
             raw[column.key] = values.to_numpy(zero_copy_only=False)
-    raw["interviewed_on"] = _days(raw["interviewed_on"])
-    if texts.null_count == 0 and len(texts):
-        # Every text has the same width: the string data buffer is the answers end to end.
-        offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)
-        offsets = offsets[texts.offset : texts.offset + len(texts) + 1]
-        if np.all(np.diff(offsets) == width):
-            raw["legacy"] = np.zeros(len(texts), dtype=bool)
-            data = texts.buffers()[2]
-            return raw, data.to_pybytes()[offsets[0] : offsets[-1]]
-    joined, raw["legacy"] = _joined(texts.to_pylist(), width)
-    return raw, joined
-
-
-def _days(values: np.ndarray) -> np.ndarray:
-    """Dates as datetime64[D], NaT where there is none (drivers give date objects, ISO
-    text or datetime64 already)."""
-    if np.issubdtype(values.dtype, np.datetime64):
-        return values.astype("datetime64[D]")
-    return np.array([None if v is None else str(v)[:10] for v in values], dtype="datetime64[D]")
-
-
-def _fill_from_answer_rows(items, ids, submissions, codes) -> None:
-    """Place the answer rows of submissions that have no coded text."""
-    column_of = case({code: j for j, code in enumerate(codes)}, value=Answer.item_code)
-    legacy = submissions.where(Submission.coded_answers.is_(None)).with_only_columns(Submission.id)
-    long_form = select(Answer.submission_id, column_of, Answer.value_int).where(
-        Answer.submission_id.in_(legacy.scalar_subquery()),
-        Answer.item_code.in_(codes),
-        Answer.position == 0,
-        Answer.value_int.is_not(None),
-    )
-    cursor = db.session.connection().connection.driver_connection.cursor()
-    cursor.execute(*raw_statement(long_form))
-    while batch := cursor.fetchmany(1_000_000):
-        flat = np.fromiter(chain.from_iterable(batch), dtype=np.int64, count=3 * len(batch))
-        triples = flat.reshape(-1, 3)
-        rows = np.searchsorted(ids, triples[:, 0])
-        for j in np.unique(triples[:, 1]):
-            mine = triples[:, 1] == j
-            items[j][rows[mine]] = triples[mine, 2]
+    texts = table.column("coded_answers").combine_chunks()
+    if not len(texts):
+        return raw, b""
+    # Every text has the same width: the string data buffer is the answers end to end.
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)
+    offsets = offsets[texts.offset : texts.offset + len(texts) + 1]
+    if texts.null_count or not np.all(np.diff(offsets) == width):
+        raise ValueError("coded answers do not match the questionnaire version's items")
+    return raw, texts.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
