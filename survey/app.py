@@ -137,7 +137,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.admin.views import blueprints as admin_blueprints
     from survey.agencies.views import blueprint as points
     from survey.audit.views import blueprint as audit
-    from survey.campaigns.views import blueprint as campaigns
+    from survey.campaign_pages import blueprint as campaigns
 
     # The dashboard's routes are in three modules on one blueprint.
     from survey.dashboard import downloads as _downloads  # noqa: F401

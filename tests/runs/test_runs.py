@@ -205,7 +205,8 @@ def test_coded_texts_say_what_the_answer_rows_say(demo, db):
         .where(Submission.campaign_id == demo.id, Answer.position == 0)
         .where(Answer.item_code.in_(list(expected)), Answer.value_int.is_not(None))
     ).all()
-    assert len(loaded) > 0 and rows
+    assert len(loaded) > 0
+    assert rows
     for sid, code, value in rows:
         expected[code][row_of[sid]] = value
     for code, values in loaded.answers.items():

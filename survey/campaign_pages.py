@@ -1,4 +1,8 @@
-"""Staff pages for campaigns: create, choose agencies, frame counts, open and close."""
+"""Staff pages for campaigns: create, choose agencies, frame counts, open and close.
+
+They sit above the responses (they count each campaign's submissions), so they live
+apart from survey/campaigns/, which the responses build on.
+"""
 
 from __future__ import annotations
 
