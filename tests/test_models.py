@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from survey.audit.models import AuditEvent, AuditTrailIsAppendOnly
 from survey.audit.services import record
 from survey.campaigns.models import FrameCount
+from survey.responses.models import AnswersAreFinal
 from tests import factories
 
 
@@ -107,6 +108,24 @@ def test_answers_belong_to_their_submission_and_read_back(db):
     submission = factories.submission({"TC1": 4, "E10": "Tốt"})
     db.session.expire_all()
     assert {a.item_code: a.value for a in submission.answers} == {"TC1": 4, "E10": "Tốt"}
+
+
+def test_answers_and_their_coded_text_are_never_rewritten(db):
+    """The coded text the runs read is derived from the answer rows when they are
+    stored; neither may change afterwards, or they could say different things."""
+    submission = factories.submission({"TC1": 4})
+    submission.answers[0].value_int = 5
+    with pytest.raises(AnswersAreFinal):
+        db.session.flush()
+    db.session.rollback()
+    submission = factories.submission({"TC1": 4})
+    submission.coded_answers = submission.coded_answers.replace("04", "05", 1)
+    with pytest.raises(AnswersAreFinal):
+        db.session.flush()
+    db.session.rollback()
+    submission = factories.submission({"TC1": 4})
+    submission.channel = "paper"  # the submission's other columns are not answers
+    db.session.flush()
 
 
 def test_the_audit_trail_cannot_be_edited_or_deleted(db):

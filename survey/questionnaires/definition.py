@@ -132,8 +132,10 @@ class Definition:
 
     @cached_property
     def satisfaction_items(self) -> tuple[SatisfactionQuestion, ...]:
-        """The index's items (every satisfaction item in a component)."""
-        return tuple(q for q in self.items if isinstance(q, SatisfactionQuestion) and q.component)
+        """The index's items (every satisfaction item in a component), in questionnaire
+        order."""
+        in_index = set(self.index.scheme.items)
+        return tuple(q for q in self.items if q.code in in_index)  # type: ignore[misc]
 
     @property
     def global_item(self) -> SatisfactionQuestion | None:

@@ -18,6 +18,8 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    event,
+    inspect,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -119,6 +121,22 @@ class Answer(db.Model):
     @property
     def value(self) -> int | str | None:
         return self.value_int if self.value_int is not None else self.value_text
+
+
+class AnswersAreFinal(Exception):
+    """An answer is stored once: its rows and the coded text derived from them are never
+    rewritten, so that they cannot come to say different things."""
+
+
+@event.listens_for(Answer, "before_update")
+def _refuse_answer_edits(mapper, connection, target: Answer) -> None:
+    raise AnswersAreFinal("answer rows are not rewritten")
+
+
+@event.listens_for(Submission, "before_update")
+def _refuse_coded_edits(mapper, connection, target: Submission) -> None:
+    if inspect(target).attrs.coded_answers.history.has_changes():
+        raise AnswersAreFinal("a submission's coded answers are derived from its rows")
 
 
 class SubmissionReview(db.Model):
