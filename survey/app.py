@@ -148,7 +148,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.integrations.views import blueprint as integrations
     from survey.jobs.views import blueprint as jobs
     from survey.main.views import blueprint as main
-    from survey.paper.views import blueprint as paper
+    from survey.paper.pages import blueprint as paper
     from survey.questionnaires.admin import blueprint as questionnaire_admin
     from survey.questionnaires.views import blueprint as questionnaires
     from survey.responses.public import blueprint as respond
