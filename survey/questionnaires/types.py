@@ -202,6 +202,12 @@ class Question:
         skip instruction); None for other items."""
         return None
 
+    def value_labels(self, scale: Sequence[Text], language: str) -> dict[int, str]:
+        """The coded options' labels in `language` (skip instructions, codebooks)."""
+        return {
+            value: localized(label, language) for value, label in self.coded_options(scale) or ()
+        }
+
     def paper_codes(self, paper: PaperContext) -> Sequence[int] | None:
         """The codes a surveyor may key for this item from paper (None: free input)."""
         return None
@@ -244,13 +250,12 @@ class Question:
 def _coded_column(
     question: Question, stored: StoredAnswers, language: str, scale: Sequence[Text]
 ) -> list[ExportColumn]:
-    options = question.coded_options(scale) or ()
     return [
         ExportColumn(
             question.code,
             localized(question.text, language),
             stored.codes(question.code),
-            {value: localized(label, language) for value, label in options},
+            question.value_labels(scale, language),
         )
     ]
 

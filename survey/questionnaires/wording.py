@@ -3,7 +3,6 @@ rules as instructions ("Chỉ trả lời nếu câu 10 là 1 (Có) hoặc 2 (�
 
 from __future__ import annotations
 
-from survey.i18n import localized
 from survey.questionnaires.conditions import Condition
 from survey.questionnaires.definition import Definition
 
@@ -55,14 +54,8 @@ def _describe(condition: Condition, definition: Definition, language: str, codes
     if condition.answered is not None:
         return f"{subject} {words['answered'] if condition.answered else words['blank']}"
     question = definition.item(condition.item)
-    labels = value_labels(question, definition, language)
+    labels = question.value_labels(definition.satisfaction_scale, language)
     values = f" {words['or']} ".join(
         f"{v} ({labels[v]})" if v in labels else str(v) for v in condition.values
     )
     return f"{subject} {words['is']} {values}"
-
-
-def value_labels(question, definition: Definition, language: str) -> dict[int, str]:
-    """A coded item's codes with their labels in `language` (skip instructions, codebooks)."""
-    options = question.coded_options(definition.satisfaction_scale) or ()
-    return {value: localized(label, language) for value, label in options}
