@@ -16,6 +16,8 @@ from survey.audit.models import AuditEvent
 from survey.campaigns.models import Campaign, campaign_agency
 from survey.extensions import db as _db
 from survey.paper.models import Batch, PaperEntry, PaperForm, PaperResolution
+from survey.questionnaires.models import QuestionnaireVersion
+from survey.responses import coded
 from survey.responses.models import Submission
 from survey.runs.models import AnalysisRun
 from survey.users.models import User
@@ -99,10 +101,14 @@ def _grow(world, start: int, stop: int) -> None:
             for n in numbers
         ],
     )
+    # Forms without answers: their coded text says so, as the app's writers would.
+    definition = session.get(QuestionnaireVersion, version_id).definition()
+    unanswered = coded.encode(coded.coded_items(definition), {})
     session.execute(
         insert(Submission),
         [
             {
+                "coded_answers": unanswered,
                 "campaign_id": campaign,
                 "questionnaire_version_id": version_id,
                 "agency_id": agency,
