@@ -4,8 +4,9 @@ The analysis needs every satisfaction level and single choice of every submissio
 them back from the answer rows means pivoting some forty rows per submission (34 million
 rows for a million forms). So each submission also carries them as fixed-width text: two
 digits per coded item, in the questionnaire version's order, "--" when not answered.
-The answer rows stay the record; this is a copy made in the same transaction, and
-submissions stored before it existed are read from the rows (see runs/extract.py).
+The answer rows stay the record; this text is derived from the same coerced answers in
+the same statement, never rewritten apart (responses/models.py refuses), and submissions
+stored before it existed got theirs from their rows (migration 0024).
 """
 
 from __future__ import annotations
