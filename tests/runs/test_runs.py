@@ -73,7 +73,9 @@ def test_the_same_data_gives_the_same_hash_and_one_changed_answer_another(demo, 
     assert second.results == first.results
     assert second.screening == first.screening, "each run screens the data afresh"
     assert first.screening["flagged"] > 0
-    # One answer changes (in its row and in the coded copy, as any correction must).
+    # One answer changes in its row and in the coded text. The app never rewrites answers
+    # (AnswersAreFinal); the database is changed under it, as a restore or a hand edit
+    # would, to show that the hash sees it.
     answer = db.session.scalar(
         select(Answer)
         .join(Submission)
@@ -90,8 +92,11 @@ def test_the_same_data_gives_the_same_hash_and_one_changed_answer_another(demo, 
     submission = db.session.get(Submission, answer.submission_id)
     position = coded.coded_items(demo.questionnaire_version.definition()).index("TC1")
     text = submission.coded_answers
-    submission.coded_answers = text[: 2 * position] + f"{changed:02d}" + text[2 * position + 2 :]
-    db.session.flush()
+    db.session.execute(
+        update(Submission)
+        .where(Submission.id == submission.id)
+        .values(coded_answers=text[: 2 * position] + f"{changed:02d}" + text[2 * position + 2 :])
+    )
     third = run(demo, actor="test")
     assert third.data_hash != first.data_hash
 
