@@ -54,11 +54,11 @@ class IndexSpec:
     name: Mapping[str, str]
     threshold: int
     components: tuple[Component, ...]
+    # The index as the analysis reads it (analysis/scheme.py reads every questionnaire's
+    # index, here and on the command line); the components above name its parts.
+    scheme: IndexScheme
     # The overall-satisfaction item outside the index (key drivers' outcome), if any.
     global_item: str | None = None
-    # The index as the analysis reads it (analysis/scheme.py reads every questionnaire's
-    # index, here and on the command line).
-    scheme: IndexScheme | None = None
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,9 @@ class _Stored:
                 strict=True,
             )
         )
-        self.rows = rows
+        # Each item's rows, split once: a multiple choice reads its rows once per option.
+        self.rows_of = dict(tuple(rows.groupby("item_code", sort=False)))
+        self.none = rows.iloc[:0]
         self.row_of = {sid: row for row, sid in enumerate(frame["submission"].to_numpy())}
 
     def codes(self, item: str) -> Any:
@@ -133,7 +135,7 @@ class _Stored:
         return self._values(item, "value_text").to_numpy()
 
     def ticked(self, item: str, value: int) -> Any:
-        chosen = self.rows[self.rows["item_code"] == item]
+        chosen = self.rows_of.get(item, self.none)
         answered = np.zeros(self.size, dtype=bool)
         answered[[self.row_of[s] for s in chosen["submission_id"]]] = True
         picked = np.zeros(self.size, dtype=bool)
@@ -142,7 +144,7 @@ class _Stored:
         return pd.array(np.where(answered, picked.astype(int), pd.NA), dtype="Int64")
 
     def _values(self, item: str, column: str) -> pd.Series:
-        rows = self.rows[self.rows["item_code"] == item]
+        rows = self.rows_of.get(item, self.none)
         series = pd.Series([pd.NA] * self.size, dtype="object")
         for sid, value in zip(rows["submission_id"], rows[column], strict=True):
             series.iloc[self.row_of[sid]] = value

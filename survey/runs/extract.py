@@ -61,22 +61,26 @@ class RunInput:
             self.answers[code] = self.answers[code][keep]
 
 
-COLUMNS = (
-    Submission.id,
-    Submission.agency_id,
-    Submission.service_point_id,
-    Submission.service_id,
-    Submission.channel,
-    Submission.respondent_type,
-    Submission.duration_seconds,
-    Submission.client_hash,
-    Submission.dossier_hash,
-    Submission.submitted_at,
-    Submission.interviewed_on,
-    Submission.selection_probability,
-    Submission.dossier_timeliness,
-    Submission.coded_answers,
+# What a run reads of each submission, with the Arrow type it is read as (ids as floats,
+# so that a missing one is NaN).
+READ = (
+    (Submission.id, pa.int64()),
+    (Submission.agency_id, pa.float64()),
+    (Submission.service_point_id, pa.float64()),
+    (Submission.service_id, pa.float64()),
+    (Submission.channel, pa.string()),
+    (Submission.respondent_type, pa.string()),
+    (Submission.duration_seconds, pa.float64()),
+    (Submission.client_hash, pa.string()),
+    (Submission.dossier_hash, pa.string()),
+    (Submission.submitted_at, pa.timestamp("us")),
+    (Submission.interviewed_on, pa.date32()),
+    (Submission.selection_probability, pa.float64()),
+    (Submission.dossier_timeliness, pa.string()),
+    (Submission.coded_answers, pa.string()),
 )
+COLUMNS = tuple(column for column, _ in READ)
+TYPES = {column.key: kind for column, kind in READ}
 
 
 def definitions_of(campaign: Campaign, cutoff: datetime) -> dict[int, Definition]:
@@ -191,23 +195,6 @@ def _lookup(ids: np.ndarray, codes: dict[int, str], missing: str) -> np.ndarray:
     return table[index].astype(str)
 
 
-# Arrow types of the columns read; ids as floats, so that a missing one is NaN.
-TYPES = {
-    "id": pa.int64(),
-    "agency_id": pa.float64(),
-    "service_point_id": pa.float64(),
-    "service_id": pa.float64(),
-    "channel": pa.string(),
-    "respondent_type": pa.string(),
-    "duration_seconds": pa.float64(),
-    "client_hash": pa.string(),
-    "dossier_hash": pa.string(),
-    "submitted_at": pa.timestamp("us"),
-    "interviewed_on": pa.date32(),
-    "selection_probability": pa.float64(),
-    "dossier_timeliness": pa.string(),
-    "coded_answers": pa.string(),
-}
 # A handful of distinct values each: held as codes, not as a Python string per row.
 FEW_VALUES = ("channel", "respondent_type", "dossier_timeliness")
 
