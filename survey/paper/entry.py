@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from survey.agencies.models import Service
 from survey.audit import services as audit
 from survey.campaigns.models import Campaign
 from survey.campaigns.services import accepting_paper
@@ -49,6 +50,26 @@ def paper_context(batch: Batch, definition: Definition) -> PaperContext:
         no_answer_code=definition.no_answer_code,
         services=tuple(batch.service_numbers[n] for n in numbers),
     )
+
+
+def code_meanings(batch: Batch, definition: Definition, language: str) -> dict[str, dict[str, str]]:
+    """What each code a keyer may type means on the batch's printed form, item by item:
+    the words beside the box, the service printed under that number, the blank."""
+    paper = paper_context(batch, definition)
+    names = {
+        service.id: service.name_vi if language == "vi" else service.name_en
+        for service in db.session.scalars(select(Service).where(Service.id.in_(paper.services)))
+    }
+    meanings: dict[str, dict[str, str]] = {}
+    for question in definition.items:
+        labels = question.value_labels(definition.satisfaction_scale, language)
+        meaning = {str(code): label for code, label in labels.items()}
+        if question is definition.service_item:
+            meaning = {str(n): names.get(s, "") for n, s in enumerate(paper.services, start=1)}
+        if question.paper_codes(paper) is not None:
+            meaning[str(paper.no_answer_code)] = _("blank on the paper")
+        meanings[question.code] = meaning
+    return meanings
 
 
 def check_adjudicator(form: PaperForm, user: User) -> None:
@@ -224,7 +245,12 @@ def resolve(
         merged[difference.item] = " ".join(str(paper_values.get(difference.item, "")).split())
     typed = {k: v for k, v in merged.items() if k != DATE}
     reading = keying.read(definition, typed, paper_context(batch, definition))
-    day = _read_date(merged.get(DATE, ""), reading)
+    if any(difference.item == DATE for difference in diffs):
+        # Typed now from the paper, day first as on the keying screen.
+        day = _read_date(merged.get(DATE, ""), reading)
+    else:
+        # Both entries agree on the date: it is stored already (ISO), not retyped.
+        day = date.fromisoformat(merged[DATE]) if merged.get(DATE) else None
     if not reading.ok:
         return reading
     merged = keying.normalized(definition, typed)

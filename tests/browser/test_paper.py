@@ -10,20 +10,22 @@ from survey.extensions import db
 from survey.paper import entry, issuing
 from survey.paper.models import Batch, PaperForm
 from survey.questionnaires.types import PaperContext
-from survey.responses.models import Answer
+from survey.responses.models import Answer, Submission
+from survey.users.models import User
 from survey.users.services import create_user
 
 PASSWORD = "khao-sat-2026"
 
 
-def _issue_form(app) -> tuple[int, str]:
+def _issue_forms(app, count=1) -> tuple[int, list[str]]:
     with app.app_context():
         campaign = db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
         agency = db.session.scalar(select(Agency).where(Agency.code == "SXD"))
-        create_user(username="dieutra.hai", role="surveyor", password=PASSWORD, actor="test")
-        batch = issuing.create_batch(campaign, agency, 1, actor="test", user_id=None)
+        if db.session.scalar(select(User).where(User.username == "dieutra.hai")) is None:
+            create_user(username="dieutra.hai", role="surveyor", password=PASSWORD, actor="test")
+        batch = issuing.create_batch(campaign, agency, count, actor="test", user_id=None)
         db.session.commit()
-        return batch.id, batch.forms[0].serial
+        return batch.id, [form.serial for form in batch.forms]
 
 
 def _signed_in(browser, live_server, username):
@@ -57,12 +59,14 @@ def _keystrokes(definition, paper, answers):
     return strokes
 
 
-def _key_form(page, batch_id, serial, strokes):
+def _key_form(page, batch_id, serial, strokes, written_date=""):
     page.goto(f"/paper/batches/{batch_id}/entry")
     page.wait_for_selector("form.paper-entry[data-ready]")
     page.keyboard.type(serial)
     page.keyboard.press("Enter")
-    page.keyboard.press("Enter")  # no date written on this form
+    if written_date:
+        page.keyboard.type(written_date)
+    page.keyboard.press("Enter")  # an empty date: none written on this form
     for value, needs_enter in strokes:
         if value:
             page.keyboard.type(value)
@@ -76,7 +80,7 @@ def _key_form(page, batch_id, serial, strokes):
 
 
 def test_two_keyers_one_difference_adjudicated(browser, live_server, tmp_path):
-    batch_id, serial = _issue_form(live_server.app)
+    batch_id, (serial,) = _issue_forms(live_server.app)
     with live_server.app.app_context():
         campaign = db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
         definition = campaign.questionnaire_version.definition()
@@ -106,8 +110,9 @@ def test_two_keyers_one_difference_adjudicated(browser, live_server, tmp_path):
     supervisor.get_by_role("link", name=serial).click()
     rows = supervisor.locator("table.diff-table tbody tr")
     assert rows.count() == 1
-    assert rows.first.locator("[data-first]").inner_text() == "4"
-    assert rows.first.locator("[data-second]").inner_text() == "5"
+    # Each code with the words printed beside its box on the paper.
+    assert rows.first.locator("[data-first]").inner_text() == "4 · Hài lòng"
+    assert rows.first.locator("[data-second]").inner_text() == "5 · Rất hài lòng"
     supervisor.keyboard.type("4")  # the paper-value field has the focus
     supervisor.keyboard.press("Enter")
     supervisor.wait_for_selector(".alert-success")
@@ -126,6 +131,62 @@ def test_two_keyers_one_difference_adjudicated(browser, live_server, tmp_path):
         assert stored["TC1"] == 4
         assert stored["B4"] == 1
         assert stored["PA1"] == int(answers["PA1"])
+
+
+def test_dated_forms_with_a_difference_in_the_date_or_in_an_item_are_adjudicated(
+    browser, live_server
+):
+    """Every printed form has a date line: two dated forms, one whose entries differ in
+    the date, one whose entries differ in an item, both settled by the supervisor."""
+    batch_id, (by_date, by_item) = _issue_forms(live_server.app, count=2)
+    with live_server.app.app_context():
+        batch = db.session.get(Batch, batch_id)
+        definition = batch.definition()
+        paper = entry.paper_context(batch, definition)
+    answers = _paper(definition, paper)
+    strokes = _keystrokes(definition, paper, answers)
+    planted = _keystrokes(definition, paper, {**answers, "TC1": "2"})
+    first_context, first = _signed_in(browser, live_server, "dieutra")
+    _key_form(first, batch_id, by_date, strokes, written_date="05/11/2026")
+    _key_form(first, batch_id, by_item, strokes, written_date="0611 2026")
+    first_context.close()
+    second_context, second = _signed_in(browser, live_server, "dieutra.hai")
+    _key_form(second, batch_id, by_date, strokes, written_date="15/11/2026")
+    _key_form(second, batch_id, by_item, planted, written_date="06/11/2026")
+    second_context.close()
+
+    supervisor_context, supervisor = _signed_in(browser, live_server, "danhgia")
+    supervisor.goto("/paper/adjudication")
+    supervisor.get_by_role("link", name=by_date).click()
+    rows = supervisor.locator("table.diff-table tbody tr")
+    assert rows.count() == 1
+    expect(rows.first.locator("[data-first]")).to_have_text("05/11/2026")
+    expect(rows.first.locator("[data-second]")).to_have_text("15/11/2026")
+    supervisor.keyboard.type("05/11/2026")
+    supervisor.keyboard.press("Enter")
+    expect(supervisor.locator(".alert-success")).to_contain_text(by_date)
+
+    supervisor.get_by_role("link", name=by_item).click()
+    rows = supervisor.locator("table.diff-table tbody tr")
+    assert rows.count() == 1, "the date agrees: only the item is asked"
+    expect(rows.first.locator("[data-second]")).to_have_text("2 · Không hài lòng")
+    supervisor.keyboard.type("4")
+    supervisor.keyboard.press("Enter")
+    expect(supervisor.locator(".alert-success")).to_contain_text(by_item)
+    supervisor_context.close()
+
+    with live_server.app.app_context():
+        for serial, day, tc1 in ((by_date, "2026-11-05", 4), (by_item, "2026-11-06", 4)):
+            form = db.session.scalar(select(PaperForm).where(PaperForm.serial == serial))
+            assert form.status == "verified", serial
+            submission = db.session.get(Submission, form.submission_id)
+            assert submission.interviewed_on.isoformat() == day
+            stored = db.session.scalar(
+                select(Answer.value_int).where(
+                    Answer.submission_id == form.submission_id, Answer.item_code == "TC1"
+                )
+            )
+            assert stored == tc1
 
 
 def _paper(definition, paper: PaperContext) -> dict[str, str]:

@@ -198,6 +198,20 @@ def test_the_date_on_the_form_is_keyed_day_first_and_the_paper_settles_a_differe
     assert db.session.get(Submission, form.submission_id).interviewed_on == day
 
 
+def test_a_dated_form_whose_entries_differ_in_an_item_keeps_its_agreed_date(batch, keyers, db):
+    # The agreed date is stored as ISO text; resolving must not re-read it day first.
+    first, second, supervisor = keyers
+    day = today() - timedelta(days=2)
+    serial = batch.forms[0].serial
+    _key(batch, serial, first, interview_date=day.strftime("%d/%m/%Y"), TC1="5")
+    form = _key(batch, serial, second, interview_date=day.strftime("%d/%m/%Y"), TC1="4").form
+    assert form.status == "adjudication"
+    reading = entry.resolve(form, {"TC1": "4"}, supervisor=supervisor)
+    assert reading.ok, reading.problems
+    assert form.status == "verified"
+    assert db.session.get(Submission, form.submission_id).interviewed_on == day
+
+
 @pytest.mark.parametrize("written", ["31/02/2026", "2026", "hôm qua", "tomorrow"])
 def test_a_date_that_cannot_be_or_lies_ahead_stores_nothing(batch, keyers, db, written):
     if written == "tomorrow":

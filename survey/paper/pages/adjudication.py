@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -72,15 +74,21 @@ def resolve_form(form_id: int):
         values=values,
         problems=problems,
         date_key=entry.DATE,
-        shown_value=_shown_value,
+        shown_value=partial(
+            _shown_value, entry.code_meanings(form.batch, definition, str(get_locale() or "vi"))
+        ),
         confirm=ConfirmForm(),
     ), (400 if problems else 200)
 
 
-def _shown_value(item: str, value: str | None) -> str:
-    """A keyed value as the supervisor reads it on the paper (dates day first)."""
+def _shown_value(meanings: dict[str, dict[str, str]], item: str, value: str | None) -> str:
+    """A keyed value as the supervisor reads it on the paper: dates day first, each code
+    with the words printed beside it ("3 · Bình thường")."""
     if not value:
         return "—"
     if item == entry.DATE:
         return date.fromisoformat(value).strftime("%d/%m/%Y")
-    return value
+    labels = meanings.get(item, {})
+    return "; ".join(
+        f"{code} · {labels[code]}" if labels.get(code) else code for code in value.split()
+    )
