@@ -153,36 +153,101 @@ def _survey(entry: Entry):
     services = entries.services(entry, language)
     form_class = _form_class(version_key, language, services)
     if request.method == "GET":
-        preselected = entry.invitation.service_id if entry.invitation is not None else None
-        one_page = request.args.get("all") == "1"
+        return _show_form(entry, definition, form_class, language, services)
+    return _receive_form(entry, definition, form_class, language, services)
 
-        def blank_page(token):
-            if one_page:
-                body = _blank_form_html(version_key, language, services, preselected)
-                return _render(entry, definition, None, language, token, body=body)
-            # In steps (a section each) unless the respondent asked for one page.
-            body = _blank_step_html(version_key, language, services, preselected)
-            first = steps.steps_of(definition)[0]
-            return _render(entry, definition, None, language, token, body=body, step=first)
 
-        if current_user.is_authenticated or session.get("_flashes"):
-            return blank_page(_new_form_token())
-        key = (version_key, language, services, preselected, one_page, request.path)
-        key += (entry.agency.name_vi, entry.agency.name_en)
-        key += (entry.point.name_vi, entry.point.name_en) if entry.point else ()
-        page = _blank_page(key, lambda: blank_page(TOKEN_SLOT))
-        return page.replace(CSRF_SLOT, generate_csrf()).replace(TOKEN_SLOT, _new_form_token())
+def _show_form(entry: Entry, definition: Definition, form_class, language: str, services):
+    """A page of the form, read with GET: blank, or the answers kept so far (a step, or
+    the whole form on one page), with their problems when the address asks for them."""
+    one_page = request.args.get("all") == "1"
+    asked = _asked_step(definition)
+    if request.args.get("again"):
+        steps.forget_form(request.path)  # another service: another form
+    token = steps.kept_form(request.path)
+    nonce = _nonce(token) if token else None
+    draft = steps.load(nonce) if nonce else {}
+    if not draft:
+        if asked is not None and asked.number > 1 or request.args.get("check"):
+            # Nothing kept to show (the day is over, or another browser): the beginning.
+            return redirect(_page_url(one_page=one_page), code=303)
+        return _blank_form(entry, definition, language, services, one_page)
+    check = request.args.get("check") == "1"
+    form = form_class(formdata=steps.formdata(definition, draft), meta={"csrf": False})
+    if one_page:
+        if check:
+            form.validate()
+        return _render(
+            entry, definition, form, language, token, hidden=form.hidden_codes(), show_errors=check
+        )
+    step = asked or steps.steps_of(definition)[0]
+    if check:
+        form.validate()
+        _only_errors_of(form, step)
+    return _render_step(entry, definition, form, language, token, step, errors=check)
 
+
+def _blank_form(entry: Entry, definition: Definition, language: str, services, one_page: bool):
+    version_key = entry.version_key
+    preselected = entry.invitation.service_id if entry.invitation is not None else None
+
+    def blank_page(token):
+        if one_page:
+            body = _blank_form_html(version_key, language, services, preselected)
+            return _render(entry, definition, None, language, token, body=body)
+        # In steps (a section each) unless the respondent asked for one page.
+        body = _blank_step_html(version_key, language, services, preselected)
+        first = steps.steps_of(definition)[0]
+        return _render(entry, definition, None, language, token, body=body, step=first)
+
+    if current_user.is_authenticated or session.get("_flashes"):
+        return blank_page(_new_form_token())
+    key = (version_key, language, services, preselected, one_page, request.path)
+    key += (entry.agency.name_vi, entry.agency.name_en)
+    key += (entry.point.name_vi, entry.point.name_en) if entry.point else ()
+    page = _blank_page(key, lambda: blank_page(TOKEN_SLOT))
+    return page.replace(CSRF_SLOT, generate_csrf()).replace(TOKEN_SLOT, _new_form_token())
+
+
+def _asked_step(definition: Definition) -> steps.Step | None:
+    """The step an address names (`?step=3`); None without one; 404 for one that is not."""
+    text = request.args.get("step")
+    if text is None or request.args.get("all") == "1":
+        return None
+    all_steps = steps.steps_of(definition)
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= len(all_steps):
+        abort(404)
+    return all_steps[int(text) - 1]
+
+
+def _page_url(step: steps.Step | None = None, *, one_page=False, check=False) -> str:
+    """The address of a page of this form: a step, or the whole form on one page."""
+    args: dict = {"all": 1} if one_page else {}
+    if step is not None and step.number > 1:
+        args["step"] = step.number
+    if check:
+        args["check"] = 1
+    return url_for(request.endpoint, **request.view_args, **args)
+
+
+def _nonce(token: str) -> str | None:
+    """The one-time key inside a form page's signed token, if it is ours and fresh."""
+    try:
+        nonce = _serializer().loads(token, max_age=FORM_MAX_AGE)
+    except BadSignature:  # SignatureExpired included
+        return None
+    return nonce if isinstance(nonce, str) and len(nonce) >= 16 else None
+
+
+def _receive_form(entry: Entry, definition: Definition, form_class, language: str, services):
+    """A post of the form: kept, checked, stored, and always answered with a redirect to
+    a page read with GET (the next step, the same page with its problems, the thanks)."""
     if request.form.get("website"):
         # The honeypot: people never see this field, form-filling robots fill it in.
         current_app.logger.info("honeypot filled (%s); nothing stored", request.endpoint)
         return redirect(url_for(".show_thanks"), code=303)
     token = request.form.get("form_token", "")
     step = _posted_step(definition)
-    if request.form.get("switch_language") and step is None:
-        # The same answers, shown in the language chosen (?lang= of the post); nothing
-        # is checked or stored until the form is sent.
-        return _render(entry, definition, form_class(), language, token)
     try:
         nonce, issued = _serializer().loads(token, max_age=FORM_MAX_AGE, return_timestamp=True)
     except SignatureExpired:
@@ -192,24 +257,22 @@ def _survey(entry: Entry):
         abort(400)
     if not isinstance(nonce, str) or len(nonce) < 16:
         abort(400)
+    if submit.already_sent(nonce):
+        # Send pressed twice, or a page of a sent form posted again: the form is in.
+        return redirect(url_for(".show_thanks"), code=303)
+    steps.keep_form(request.path, token)
     if step is not None:
-        outcome = _answer_step(entry, definition, form_class, language, token, nonce, step)
+        outcome = _answer_step(definition, form_class, nonce, step)
         if outcome is not None:
             return outcome
         # The last step, valid: the whole form, from the draft, is sent below.
-        form = form_class(formdata=_whole_draft(definition, nonce))
+        form = form_class(formdata=_whole_draft(definition, nonce), meta={"csrf": False})
         form.validate()
         answers = form.answers()
     else:
-        # A plainly complete post is read directly; anything else by the form, which
-        # says what is wrong. (CSRF was checked before the view, for every post.)
-        context = _field_context(version_key, language, services)
-        answers = plain_post.plain_answers(definition, context, request.form)
-        if answers is None:
-            form = form_class()
-            if not form.validate():
-                return _render(entry, definition, form, language, token), 422
-            answers = form.answers()
+        answers = _answer_one_page(entry, definition, form_class, language, services, nonce)
+        if not isinstance(answers, dict):
+            return answers
     try:
         submit.record(
             entry,
@@ -225,10 +288,32 @@ def _survey(entry: Entry):
         )
     except Gone as gone:  # closed (or the point retired) since the page was read
         return _gone(gone.reason)
-    if step is not None:
-        steps.discard(nonce)
+    steps.discard(nonce)
+    steps.forget_form(request.path)
     _remember_answer(entry)
     return redirect(url_for(".show_thanks"), code=303)
+
+
+def _answer_one_page(entry, definition, form_class, language, services, nonce):
+    """The one-page form's answers, or the redirect that shows it again (another language,
+    or its problems) with what was typed kept."""
+    every_item = [q.code for q in definition.items]
+    if request.form.get("switch_language"):
+        # The same answers, shown in the language chosen (?lang= of the post, remembered);
+        # nothing is checked or stored until the form is sent.
+        steps.save(nonce, steps.step_values(request.form, every_item))
+        return redirect(_page_url(one_page=True), code=303)
+    # A plainly complete post is read directly; anything else by the form, which says
+    # what is wrong. (CSRF was checked before the view, for every post.)
+    context = _field_context(entry.version_key, language, services)
+    answers = plain_post.plain_answers(definition, context, request.form)
+    if answers is not None:
+        return answers
+    form = form_class()
+    if form.validate():
+        return form.answers()
+    steps.save(nonce, steps.step_values(request.form, every_item))
+    return redirect(_page_url(one_page=True, check=True), code=303)
 
 
 def _posted_step(definition: Definition) -> steps.Step | None:
@@ -242,39 +327,27 @@ def _posted_step(definition: Definition) -> steps.Step | None:
     return all_steps[int(text) - 1]
 
 
-def _answer_step(entry, definition, form_class, language, token, nonce, step):
-    """Check and keep one step's answers; the page to show next, or None when the last
-    step is done and the whole form may be sent."""
-    if submit.already_sent(nonce):
-        # Send pressed twice, or a step posted again after the end: the form is in.
-        return redirect(url_for(".show_thanks"), code=303)
+def _answer_step(definition, form_class, nonce, step):
+    """Keep one step's answers and say where to go: the redirect to the page to show
+    next, or None when the last step is done and the whole form may be sent."""
     all_steps = steps.steps_of(definition)
-    draft = steps.load(nonce)
-    data = steps.formdata(definition, draft, request.form, step)
-    form = form_class(formdata=data)
+    # What was typed is kept, checked or not, so that every page is shown from the draft.
+    steps.save(nonce, steps.step_values(request.form, step.codes))
     if request.form.get("switch_language"):
-        return _render_step(entry, definition, form, language, token, step)
+        return redirect(_page_url(step), code=303)
     if request.form.get("nav") == "back":
-        # What was typed is kept, unchecked, for when the respondent comes back.
-        steps.save(nonce, steps.step_values(request.form, step))
-        earlier = all_steps[max(step.number - 2, 0)]
-        return _render_step(entry, definition, form_class(formdata=data), language, token, earlier)
+        return redirect(_page_url(all_steps[max(step.number - 2, 0)]), code=303)
+    form = form_class(formdata=_whole_draft(definition, nonce), meta={"csrf": False})
     valid = form.validate()
     if any(form[code].errors for code in step.codes):
-        _only_errors_of(form, step)
-        return _render_step(entry, definition, form, language, token, step, errors=True), 422
-    steps.save(nonce, steps.step_values(request.form, step))
+        return redirect(_page_url(step, check=True), code=303)
     if step.number < len(all_steps):
-        following = all_steps[step.number]
-        return _render_step(
-            entry, definition, form_class(formdata=data), language, token, following
-        )
+        return redirect(_page_url(all_steps[step.number]), code=303)
     if not valid:
         # An earlier step no longer reads (a skip rule changed by a later answer): back
         # to the first step with a problem.
         first = next(s for s in all_steps if any(form[c].errors for c in s.codes))
-        _only_errors_of(form, first)
-        return _render_step(entry, definition, form, language, token, first, errors=True), 422
+        return redirect(_page_url(first, check=True), code=303)
     return None
 
 
@@ -395,10 +468,13 @@ def _render(
     expired=False,
     body=None,
     step=None,
-    hidden=frozenset(),
+    hidden=None,
     decided=frozenset(),
     show_errors=False,
 ):
+    if hidden is None:
+        # A posted one-page form (an expired page) leaves out what its answers skip.
+        hidden = form.hidden_codes() if form is not None and form.is_submitted() else set()
     all_url = None
     if step is not None and step.number == 1:
         all_url = url_for(request.endpoint, **request.view_args, all=1)

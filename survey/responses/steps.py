@@ -7,18 +7,25 @@ the whole form through the same checks and the same exactly-once storage as the 
 form. It works without JavaScript: a skip rule whose answers were given in earlier steps
 is decided here, so a step shows only the items that apply to this respondent.
 
-Between steps the answers live in `survey_draft` under a keyed hash of the form page's
-one-time key, and go when the form is sent (or a day after the last step).
+Every post is answered with a redirect to a page that is read with GET (Post/Redirect/
+Get): each step has its own address (`?step=3`, `?all=1` for the one-page form, `&check=1`
+when its problems are to be shown), so the phone's Back and Forward move between steps
+and a reload never sends anything again. Between steps the answers live in
+`survey_draft` under a keyed hash of the form page's one-time key, and go when the form is
+sent (or a day after the last step). The browser keeps that key in its own signed session
+cookie, per survey address (under a hash of the address: a link's token is not copied
+into the cookie), from the first post of the form on.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, session
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
@@ -80,8 +87,37 @@ def formdata(
     return data
 
 
-def step_values(posted: MultiDict, step: Step) -> dict[str, list[str]]:
-    return {code: [v[:4000] for v in posted.getlist(code)][:50] for code in step.codes}
+def step_values(posted: MultiDict, codes: Iterable[str]) -> dict[str, list[str]]:
+    """What was posted for `codes`, bounded (a draft holds what a person could type)."""
+    return {code: [v[:4000] for v in posted.getlist(code)][:50] for code in codes}
+
+
+# How many surveys' keys one browser keeps at once (a few open tabs at one counter).
+KEPT_FORMS = 5
+
+
+def _address_key(path: str) -> str:
+    return hashlib.sha256(path.encode()).hexdigest()[:16]
+
+
+def keep_form(path: str, token: str) -> None:
+    """Remember the form page's signed key for the survey at `path` in this browser."""
+    kept = dict(session.get("forms") or {})
+    kept.pop(_address_key(path), None)
+    kept[_address_key(path)] = token
+    session["forms"] = dict(list(kept.items())[-KEPT_FORMS:])
+
+
+def kept_form(path: str) -> str | None:
+    """The signed key of the form this browser is answering at `path`, if any."""
+    token = (session.get("forms") or {}).get(_address_key(path))
+    return token if isinstance(token, str) else None
+
+
+def forget_form(path: str) -> None:
+    kept = session.get("forms") or {}
+    if _address_key(path) in kept:
+        session["forms"] = {k: v for k, v in kept.items() if k != _address_key(path)}
 
 
 def _key(nonce: str) -> str:

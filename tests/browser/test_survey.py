@@ -5,7 +5,7 @@ import time
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.responses.models import Submission
@@ -155,3 +155,52 @@ def test_errors_are_announced_and_linked_to_their_question(page):
     expect(summary).to_be_focused()
     summary.get_by_role("link").first.click()
     assert page.url.endswith("#A1")
+
+
+def test_back_and_forward_move_between_steps_and_a_reload_sends_nothing(page, live_server):
+    """Each step is a page of its own (Post/Redirect/Get): the phone's Back shows the
+    step before with its answers, Forward comes back, a reload re-posts nothing."""
+    page.goto("/p/sxd-1/citizen")
+    page.locator("label[for='A1-1']").click()
+    page.locator("label[for='A2-2']").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tiếp tục").click()
+    expect(page.locator("#progress-label")).to_have_text("Bước 2 / 4")
+    page.locator("label[for='B1-0']").click()
+    page.locator("label[for='B2-1']").click()
+    page.locator("label[for='B4-2']").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tiếp tục").click()
+    expect(page.locator("#progress-label")).to_have_text("Bước 3 / 4")
+    assert page.url.endswith("/p/sxd-1/citizen?step=3")
+
+    page.go_back()
+    expect(page.locator("#progress-label")).to_have_text("Bước 2 / 4")
+    assert page.url.endswith("/p/sxd-1/citizen?step=2")
+    expect(page.locator("#B2-1")).to_be_checked()
+    expect(page.locator("#B4-2")).to_be_checked()
+    page.go_back()
+    expect(page.locator("#progress-label")).to_have_text("Bước 1 / 4")
+    expect(page.locator("#A2-2")).to_be_checked()
+    page.go_forward()
+    page.go_forward()
+    expect(page.locator("#progress-label")).to_have_text("Bước 3 / 4")
+    page.reload()
+    expect(page.locator("#progress-label")).to_have_text("Bước 3 / 4")
+    with live_server.app.app_context():
+        stored = db.session.scalar(select(func.count()).select_from(Submission))
+        db.session.remove()
+    # Finish the form from here: the answers of the earlier steps were kept.
+    for code in always_asked_criteria():
+        if page.locator(f"label[for='{code}-3']").count():
+            page.locator(f"label[for='{code}-3']").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tiếp tục").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Gửi câu trả lời").click()
+    page.wait_for_url("**/thanks")
+    page.go_back()  # the last step's address: a thank-you, not a form to send again
+    expect(page.locator("h1")).to_have_text("Ông/bà đã trả lời rồi. Xin cảm ơn!")
+    with live_server.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Submission)) == stored + 1
+        db.session.remove()

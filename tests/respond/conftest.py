@@ -23,6 +23,17 @@ def form_fields(page: str) -> dict[str, str]:
     return {"form_token": re.search(r'name="form_token" value="([^"]+)"', page).group(1)}
 
 
+def refused(client, response):
+    """The page a refused post leads to (Post/Redirect/Get): the same form, read with
+    GET, what was typed kept and the problems shown."""
+    assert response.status_code == 303, response.status_code
+    location = response.headers["Location"]
+    assert "check=1" in location, location
+    page = client.get(location)
+    assert page.status_code == 200
+    return page
+
+
 @functools.cache
 def always_asked_criteria() -> tuple[str, ...]:
     """The shipped citizen questionnaire's satisfaction items that no skip rule hides,

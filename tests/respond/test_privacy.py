@@ -29,7 +29,7 @@ from survey.questionnaires.definition import QUESTIONNAIRE_DIR, load_text
 from survey.questionnaires.services import import_definition
 from survey.responses.models import Submission
 from tests import factories
-from tests.respond.conftest import complete_answers, form_fields
+from tests.respond.conftest import complete_answers, form_fields, refused
 
 # Real-world spellings of Vietnamese phone numbers, e-mail addresses and names.
 PERSONAL = [
@@ -259,8 +259,7 @@ def test_at_most_n_choices_is_checked_on_the_web_form(client, open_campaign, db)
     db.session.commit()
     page = client.get("/p/sxd-1?lang=en").get_data(as_text=True)
     data = {**form_fields(page), **complete_answers(agency.services[0].id), "A3": ["1", "2"]}
-    response = client.post("/p/sxd-1?lang=en", data=data)
-    assert response.status_code == 422
+    response = refused(client, client.post("/p/sxd-1?lang=en", data=data))
     assert "Choose at most 1." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Submission)) == 0
     data["A3"] = ["2"]

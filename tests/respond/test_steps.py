@@ -29,8 +29,12 @@ def _step(page: str) -> int:
 
 
 def _post(client, page, step_answers, nav="next", url="/p/sxd-1"):
+    """Post a step and follow the redirect every post is answered with (PRG): the page
+    the respondent then sees, read with GET."""
     data = {**form_fields(page), "step": str(_step(page)), "nav": nav, **step_answers}
-    return client.post(url, data=data)
+    posted = client.post(url, data=data)
+    assert posted.status_code == 303, posted.status_code
+    return client.get(posted.headers["Location"])
 
 
 def _of(answers: dict, codes) -> dict:
@@ -48,26 +52,53 @@ def test_the_first_step_shows_one_section_and_where_it_stands(client, open_campa
     assert len(_items(one_page)) == 40
 
 
+def test_each_step_has_its_own_address_and_every_post_redirects(client, open_campaign, db):
+    """Post/Redirect/Get: a post is answered with 303 to the next step's address, so the
+    phone's Back, Forward and reload read pages and never send anything again."""
+    _, agency, _ = open_campaign
+    answers = complete_answers(agency.services[0].id)
+    first = client.get("/p/sxd-1").get_data(as_text=True)
+    data = {**form_fields(first), "step": "1", "nav": "next", **_of(answers, SECTIONS[1])}
+    posted = client.post("/p/sxd-1", data=data)
+    assert posted.status_code == 303
+    assert posted.headers["Location"] == "/p/sxd-1?step=2"
+    second = client.get("/p/sxd-1?step=2").get_data(as_text=True)
+    assert _step(second) == 2
+    # Back (the browser's): the first step's address shows the answers kept.
+    back = client.get("/p/sxd-1").get_data(as_text=True)
+    assert _step(back) == 1
+    assert 'checked id="A2-2"' in back
+    assert form_fields(back)["form_token"] == form_fields(first)["form_token"]
+    # Forward, and a reload: the same page, nothing sent, nothing stored.
+    assert client.get("/p/sxd-1?step=2").get_data(as_text=True) == second
+    assert _count(db, Submission) == 0
+    # Another browser has nothing kept: a later step's address leads to the beginning.
+    other = client.application.test_client()
+    assert other.get("/p/sxd-1?step=3").headers["Location"] == "/p/sxd-1"
+    assert client.get("/p/sxd-1?step=9").status_code == 404
+
+
 def test_the_steps_keep_answers_check_each_section_and_store_once(client, open_campaign, db):
     _, agency, _ = open_campaign
     answers = complete_answers(agency.services[0].id, B4="1", PA1="5", PA2="4", PA3="3")
     first = client.get("/p/sxd-1").get_data(as_text=True)
     token = form_fields(first)["form_token"]
 
-    # A required answer missing: this step again, its error only, nothing kept.
-    refused = _post(client, first, _of(answers, ["A2"]))
-    assert refused.status_code == 422
-    text = refused.get_data(as_text=True)
+    # A required answer missing: this step again, its error only, what was typed kept.
+    data = {**form_fields(first), "step": "1", "nav": "next", **_of(answers, ["A2"])}
+    posted = client.post("/p/sxd-1", data=data)
+    assert posted.headers["Location"] == "/p/sxd-1?check=1"
+    text = client.get(posted.headers["Location"]).get_data(as_text=True)
     assert _step(text) == 1
     assert "Câu 1:" in text, "the missing question, by its number"
     assert "Câu 7:" not in text, "later steps are not judged yet"
-    assert _count(db, SurveyDraft) == 0
+    assert 'checked id="A2-2"' in text, "what was typed is kept"
+    assert _count(db, Submission) == 0
 
-    second = _post(client, first, _of(answers, SECTIONS[1]))
-    assert second.status_code == 200
-    page = second.get_data(as_text=True)
+    page = _post(client, text, _of(answers, SECTIONS[1])).get_data(as_text=True)
     assert (_step(page), _items(page)) == (2, list(SECTIONS[2]))
     assert form_fields(page)["form_token"] == token, "one form, one key, all the way"
+    assert "error-summary" not in page
 
     # Back keeps what was typed on this step and shows the earlier answers again.
     back = _post(client, page, {"B2": "2"}, nav="back").get_data(as_text=True)
@@ -89,11 +120,13 @@ def test_the_steps_keep_answers_check_each_section_and_store_once(client, open_c
     assert _count(db, Submission) == 0, "nothing is stored before the end"
     assert _count(db, SurveyDraft) == 1
 
-    sent = _post(client, fourth, {"E10": "Nhanh gọn"}, nav="send")
+    data = {**form_fields(fourth), "step": "4", "nav": "send", "E10": "Nhanh gọn"}
+    sent = client.post("/p/sxd-1?step=4", data=data)
     assert sent.status_code == 303
     assert sent.headers["Location"].endswith("/thanks")
-    twice = _post(client, fourth, {"E10": "Nhanh gọn"}, nav="send")
+    twice = client.post("/p/sxd-1?step=4", data=data)
     assert twice.status_code == 303, "a second press of Send thanks again"
+    assert twice.headers["Location"].endswith("/thanks")
     assert _count(db, Submission) == 1
     assert _count(db, SurveyDraft) == 0, "the draft goes with the sending"
     stored = dict(db.session.execute(select(Answer.item_code, Answer.value_int)).all())
@@ -102,6 +135,10 @@ def test_the_steps_keep_answers_check_each_section_and_store_once(client, open_c
     assert stored["PA3"] == 3
     submission = db.session.scalar(select(Submission))
     assert submission.duration_seconds is not None, "timed from the first step"
+    # Back after sending: no form to send again, but a thank-you.
+    back = client.get("/p/sxd-1?step=4").get_data(as_text=True)
+    assert 'name="form_token"' not in back
+    assert "Ông/bà đã trả lời rồi" in back
 
 
 def test_a_rule_settled_in_an_earlier_step_leaves_its_items_out(client, open_campaign, db):
@@ -121,9 +158,12 @@ def test_the_language_can_change_between_and_within_steps(client, open_campaign,
     page = client.get("/p/sxd-1").get_data(as_text=True)
     page = _post(client, page, _of(answers, SECTIONS[1])).get_data(as_text=True)
     data = {**form_fields(page), "step": "2", "B2": "2", "switch_language": "en"}
-    switched = client.post("/p/sxd-1?lang=en", data=data).get_data(as_text=True)
+    posted = client.post("/p/sxd-1?lang=en", data=data)
+    assert posted.headers["Location"] == "/p/sxd-1?step=2"
+    switched = client.get(posted.headers["Location"]).get_data(as_text=True)
     assert "Step 2 of 4" in switched
     assert 'checked id="B2-1"' in switched
+    assert "error-summary" not in switched
     assert _count(db, Submission) == 0
 
 
@@ -141,6 +181,8 @@ def test_a_draft_names_nothing_and_expires(app, client, open_campaign, db):
     page = client.get("/p/sxd-1").get_data(as_text=True)
     _post(client, page, _of(answers, SECTIONS[1]))
     draft = db.session.scalar(select(SurveyDraft))
+    cookie = client.get_cookie("session").value
+    assert form_fields(page)["form_token"] not in cookie, "the cookie is signed, not plain"
     assert form_fields(page)["form_token"] not in draft.key
     assert set(draft.values) == set(SECTIONS[1])
     assert draft.updated_at.minute == 0, "kept to the hour"

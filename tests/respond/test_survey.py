@@ -10,7 +10,7 @@ from survey.db import utcnow
 from survey.responses import coded
 from survey.responses.coded import coded_items
 from survey.responses.models import Answer, Submission
-from tests.respond.conftest import complete_answers, form_fields
+from tests.respond.conftest import complete_answers, form_fields, refused
 
 
 def _count(db, model):
@@ -77,8 +77,7 @@ def test_shown_items_are_required(client, open_campaign, db):
     response = client.post(
         "/p/sxd-1", data={**hidden, **complete_answers(_service_id(agency), B4="1", TC2=None)}
     )
-    page = response.get_data(as_text=True)
-    assert response.status_code == 422
+    page = refused(client, response).get_data(as_text=True)
     assert "Xin vui lòng trả lời câu hỏi này." in page
     assert 'href="#TC2"' in page
     assert 'href="#PA1"' in page, "PA is asked once the respondent gave feedback"
@@ -180,7 +179,7 @@ def test_a_service_of_another_agency_is_refused(client, open_campaign, db):
     db.session.commit()
     hidden = form_fields(client.get("/p/sxd-1").get_data(as_text=True))
     response = client.post("/p/sxd-1", data={**hidden, **complete_answers(other.id)})
-    assert response.status_code == 422
+    refused(client, response)
     assert _count(db, Submission) == 0
 
 
