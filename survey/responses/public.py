@@ -168,7 +168,7 @@ def _show_form(entry: Entry, definition: Definition, form_class, language: str, 
     nonce = _nonce(token) if token else None
     draft = steps.load(nonce) if nonce else {}
     if not draft:
-        if asked is not None and asked.number > 1 or request.args.get("check"):
+        if (asked is not None and asked.number > 1) or request.args.get("check"):
             # Nothing kept to show (the day is over, or another browser): the beginning.
             return redirect(_page_url(one_page=one_page), code=303)
         return _blank_form(entry, definition, language, services, one_page)
