@@ -65,6 +65,12 @@ class PaperContext:
     services: Sequence[int] = ()
 
 
+class ScaleField(RadioField):
+    """A rating scale: one radio group whose options are ordered levels, shown on a phone
+    as one row of numbered buttons with the words of the two ends beneath (each option
+    keeps its full words for screen readers)."""
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -340,7 +346,7 @@ class SatisfactionQuestion(Question):
             (level, localized(text, context.language))
             for level, text in zip(self.LEVELS, context.scale, strict=True)
         )
-        return RadioField(
+        return ScaleField(
             choices=levels, coerce=int, validators=self._presence(), **self._labels(context)
         )
 

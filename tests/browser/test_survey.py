@@ -204,3 +204,29 @@ def test_back_and_forward_move_between_steps_and_a_reload_sends_nothing(page, li
     with live_server.app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Submission)) == stored + 1
         db.session.remove()
+
+
+def test_each_step_fits_four_phone_screens(browser, live_server, tmp_path):
+    """A rating item is one row of five buttons on a phone: the longest step (17-20 of
+    them) is at most four screens of a 390 x 844 phone, and nothing scrolls sideways."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto("/p/sxd-1/citizen")
+    for number in range(1, 5):
+        expect(page.locator("#progress-label")).to_have_text(f"Bước {number} / 4")
+        height, width = page.evaluate(
+            "() => [document.documentElement.scrollHeight, document.documentElement.scrollWidth]"
+        )
+        page.screenshot(path=str(tmp_path / f"step-{number}.png"), full_page=True)
+        assert height <= 4 * 844, (number, height)
+        assert width <= 390, (number, width)
+        if number == 4:
+            break
+        for group in page.locator("fieldset").all():
+            if group.is_visible() and group.locator("input[type=radio]").count():
+                group.locator("label.choice").first.click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Tiếp tục").click()
+    scale = page.locator("fieldset.scale").first
+    assert scale.count() == 0 or scale.locator("input[type=radio]").count() == 5
+    context.close()

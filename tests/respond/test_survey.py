@@ -27,7 +27,7 @@ def test_the_qr_code_of_a_point_opens_the_agency_survey(client, open_campaign):
     assert response.status_code == 200
     assert "Sở Xây dựng" in page
     assert "Cấp giấy phép xây dựng" in page, "the respondent picks the service used"
-    assert '<fieldset id="TC1" class="field"' in page
+    assert '<fieldset id="TC1" class="field scale"' in page
     assert "<legend>" in page
     assert 'name="website"' in page, "the honeypot is there"
 

@@ -38,7 +38,7 @@ def test_upload_preview_and_publish(client, admin, db):
     assert version.published_at is None
     preview = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Công chức có thái độ giao tiếp lịch sự" in preview
-    assert '<fieldset id="TC1" class="field"' in preview
+    assert '<fieldset id="TC1" class="field scale"' in preview
     english = client.get(f"/admin/questionnaires/versions/{version.id}?preview_lang=en")
     assert "The civil servant is polite and respectful." in english.get_data(as_text=True)
     client.post(f"/admin/questionnaires/versions/{version.id}/publish")
