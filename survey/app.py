@@ -138,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.agencies.views import blueprint as points
     from survey.audit.views import blueprint as audit
     from survey.campaign_pages import blueprint as campaigns
+    from survey.campaigns.services import point_survey_note
 
     # The dashboard's routes are in three modules on one blueprint.
     from survey.dashboard import downloads as _downloads  # noqa: F401
@@ -170,7 +171,8 @@ def register_blueprints(app: Flask) -> None:
         jobs,
         dossiers,
         integrations,
-        *admin_blueprints(),
+        # A saved service point is checked against the campaigns (a layer above admin).
+        *admin_blueprints(saved_notes={"service-points": point_survey_note}),
     ):
         app.register_blueprint(blueprint)
     from survey.dossiers.api import register as register_api
@@ -268,6 +270,8 @@ def register_template_helpers(app: Flask) -> None:
 
     # Stored times are UTC: every one is shown in the province's zone, zone named.
     app.jinja_env.filters["local_time"] = shown
+    # Calendar days as Vietnamese forms write them (the English pages too: 05/03/2026).
+    app.jinja_env.filters["day"] = lambda day: day.strftime("%d/%m/%Y") if day else "—"
     from survey.i18n import count, decimal
 
     # Numbers as the page's language writes them (96,04 and 2.276 in Vietnamese), the

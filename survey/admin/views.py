@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -16,6 +19,7 @@ from survey.permissions import requires
 from survey.web import ConfirmForm, ImportForm, actor
 
 PAGE_SIZE = 25
+SavedNote = Callable[[Any], str | None]
 
 
 def import_page(resource: Resource, back: str):
@@ -37,7 +41,9 @@ def import_page(resource: Resource, back: str):
     )
 
 
-def make_blueprint(resource: Resource) -> Blueprint:
+def make_blueprint(resource: Resource, saved_note: SavedNote | None = None) -> Blueprint:
+    """The list, form, import and export pages of `resource`; `saved_note(record)` says
+    what the administrator should know about a record just saved, if anything."""
     blueprint = Blueprint(resource.blueprint, __name__, url_prefix=f"/admin/{resource.name}")
     plural = resource.name.replace("-", "_")
     singular = resource.singular.replace(" ", "_")
@@ -83,6 +89,9 @@ def make_blueprint(resource: Resource) -> Blueprint:
                 record = services.save(resource, record, data, **actor())
                 db.session.commit()
                 flash(_("Saved %(code)s.", code=resource.row(record)[resource.key[-1]]), "success")
+                note = saved_note(record) if saved_note is not None else None
+                if note:
+                    flash(note, "warning")
                 return redirect(url_for(f".list_{plural}"))
         else:
             resource.prepare(form)
@@ -134,5 +143,6 @@ def make_blueprint(resource: Resource) -> Blueprint:
     return blueprint
 
 
-def blueprints() -> list[Blueprint]:
-    return [make_blueprint(resource) for resource in RESOURCES]
+def blueprints(saved_notes: dict[str, SavedNote] | None = None) -> list[Blueprint]:
+    notes = saved_notes or {}
+    return [make_blueprint(resource, notes.get(resource.name)) for resource in RESOURCES]

@@ -14,13 +14,14 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
-from survey.agencies.models import Agency, ServiceField
+from survey.agencies.models import Agency, ServiceField, ServicePoint
 from survey.audit import services as audit
 from survey.campaigns import erasure
-from survey.campaigns.models import Campaign, FrameCount
+from survey.campaigns.models import Campaign, FrameCount, campaign_agency
 from survey.csv_files import CsvError, CsvProblem, read_rows
 from survey.db import utcnow
 from survey.extensions import db
@@ -400,3 +401,29 @@ def _close_ended_now() -> str | None:
 # Every minute, so a campaign stops taking answers within a minute of the end of its last
 # day; requests close it too if no worker runs this.
 CLOSE_ENDED = Periodic("survey.close_ended_campaigns", minute="*", run=_close_ended_now)
+
+
+def point_survey_note(point: ServicePoint) -> str | None:
+    """What an administrator who saved an active service point should know: while no
+    open or planned campaign includes its agency, its QR code leads to no survey."""
+    if not point.active:
+        return None
+    included = db.session.scalar(
+        select(func.count())
+        .select_from(campaign_agency)
+        .join(Campaign, Campaign.id == campaign_agency.c.campaign_id)
+        .where(
+            campaign_agency.c.agency_id == point.agency_id,
+            Campaign.status.in_(("draft", "open")),
+            Campaign.period_end >= today(),
+        )
+    )
+    if included:
+        return None
+    return _(
+        "%(agency)s is in no open or planned campaign: the QR code of %(point)s will say "
+        "that there is no survey there until a campaign includes the agency (Campaigns, "
+        "the campaign's agencies).",
+        agency=point.agency.name_vi if str(get_locale() or "vi") == "vi" else point.agency.name_en,
+        point=point.code,
+    )

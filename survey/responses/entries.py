@@ -30,10 +30,16 @@ from survey.questionnaires.models import QuestionnaireVersion
 
 
 class Gone(Exception):
-    """The way in exists but no longer leads to a survey: answered with 410."""
+    """The way in exists but leads to no survey now: answered with 410.
 
-    def __init__(self, reason: str):
+    `reason`: "used" or "expired" (a link), "point" (a point taken out of the survey),
+    "ended" (the campaign is over), "not-started" (it opens on `starts_on`), "none" (no
+    campaign includes the agency, or none for this applicant: it never opened here).
+    """
+
+    def __init__(self, reason: str, starts_on: date | None = None):
         self.reason = reason
+        self.starts_on = starts_on
 
 
 @dataclass(frozen=True)
@@ -140,7 +146,8 @@ class _PointView:
     point: Named
     active: bool
     agency: Named
-    campaigns: tuple[CampaignRef, ...]
+    campaigns: tuple[CampaignRef, ...]  # open
+    had_campaign: bool = False  # a closed campaign included the agency
 
 
 def _cache() -> dict:
@@ -174,7 +181,10 @@ def _read_point(code: str) -> _PointView | None:
         .outerjoin(campaign_agency, campaign_agency.c.agency_id == ServicePoint.agency_id)
         .outerjoin(
             Campaign,
-            and_(Campaign.id == campaign_agency.c.campaign_id, Campaign.status == "open"),
+            and_(
+                Campaign.id == campaign_agency.c.campaign_id,
+                Campaign.status.in_(("open", "closed")),
+            ),
         )
         # Codes are read as printed, whatever the case (a typed "SXD-1" is "sxd-1").
         .where(func.lower(ServicePoint.code) == code.lower())
@@ -184,7 +194,8 @@ def _read_point(code: str) -> _PointView | None:
     points = {p.id: p for p, *_ in rows}
     exact = [p for p in points.values() if p.code == code]
     point = exact[0] if exact else points[min(points)]
-    campaigns = [c for p, c in rows if p.id == point.id and c is not None]
+    linked = [c for p, c in rows if p.id == point.id and c is not None]
+    campaigns = [c for c in linked if c.status == "open"]
     versions = versions_of(c.id for c in campaigns) if campaigns else {}
     return _PointView(
         point=Named(point.id, point.name_vi, point.name_en),
@@ -196,6 +207,7 @@ def _read_point(code: str) -> _PointView | None:
                 key=lambda c: c.period_start,
             )
         ),
+        had_campaign=any(c.status == "closed" for c in linked),
     )
 
 
@@ -212,16 +224,21 @@ def at_point(code: str, respondent_type: str | None = None) -> Entry:
     if not view.active:
         raise Gone("point")
     found = None
+    ended = False
     for campaign in view.campaigns:
         if campaign.period_end < today():
             # Its last day is over and the scheduled job has not closed it yet.
             close(campaign)
             forget_point(code)
+            ended = True
             continue
         if found is None and campaign.period_start <= today():
             found = campaign
     if found is None:
-        raise Gone("closed")
+        upcoming = [c.period_start for c in view.campaigns if c.period_start > today()]
+        if upcoming:
+            raise Gone("not-started", starts_on=min(upcoming))
+        raise Gone("ended" if ended or view.had_campaign else "none")
     entry = Entry(campaign=found, agency=view.agency, channel="web-qr", point=view.point)
     return entry.answering_for(respondent_type)
 
@@ -237,15 +254,17 @@ def by_link(token: str) -> Entry:
         abort(404)
     campaign = invitation.campaign
     ref = CampaignRef.of(campaign, versions_of([campaign.id]).get(campaign.id, ()))
+    if campaign.status == "closed":
+        raise Gone("ended")
     if campaign.status != "open":
-        raise Gone("closed")
+        raise Gone("not-started", starts_on=campaign.period_start)
     if campaign.period_end < today():
         close(ref)
-        raise Gone("closed")
+        raise Gone("ended")
     if invitation.applicant_type not in ref.respondent_types:
         # Filed by an organisation in a campaign that surveys citizens only (or the other
         # way round): there is no form for this applicant.
-        raise Gone("closed")
+        raise Gone("none")
     if invitation.used_on is not None:
         raise Gone("used")
     if invitation.expires_at < utcnow():

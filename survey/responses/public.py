@@ -86,7 +86,7 @@ def answer_at_point(code: str, respondent: str | None = None):
     try:
         entry = entries.at_point(code, respondent)
     except Gone as gone:
-        return _gone(gone.reason)
+        return _gone(gone)
     if request.method == "GET" and not request.args.get("again") and _answered_here(entry):
         # Back after the thank-you page, or the QR code scanned again: not a blank form
         # that a second post would store as a second answer.
@@ -129,7 +129,7 @@ def answer_invitation(token: str):
         # is the same respondent: thank them rather than alarm them.
         if request.method == "POST" and gone.reason == "used":
             return redirect(url_for(".show_thanks"), code=303)
-        return _gone(gone.reason)
+        return _gone(gone)
     if request.method == "GET" and not entry.invitation.opened:
         # Once per link: later views write nothing.
         submit.mark_opened(entry.invitation.id)
@@ -142,8 +142,8 @@ def show_thanks():
     return render_template("respond/thanks.html")
 
 
-def _gone(reason: str):
-    return render_template("respond/gone.html", reason=reason), 410
+def _gone(gone: Gone):
+    return render_template("respond/gone.html", reason=gone.reason, starts_on=gone.starts_on), 410
 
 
 def _survey(entry: Entry):
@@ -287,7 +287,7 @@ def _receive_form(entry: Entry, definition: Definition, form_class, language: st
             ),
         )
     except Gone as gone:  # closed (or the point retired) since the page was read
-        return _gone(gone.reason)
+        return _gone(gone)
     steps.discard(nonce)
     steps.forget_form(request.path)
     _remember_answer(entry)

@@ -104,7 +104,7 @@ def record(
         )
         if submission_id is None:
             db.session.rollback()
-            raise Gone("closed")
+            raise Gone("ended")
         db.session.commit()
     except IntegrityError:
         # The same form page posted twice (double click, refresh, back button): the first

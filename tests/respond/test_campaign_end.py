@@ -47,7 +47,7 @@ def test_an_answer_after_the_last_day_closes_the_campaign_and_is_not_stored(
     answers = complete_answers(agency.services[0].id)
     posted = client.post("/p/sxd-1", data={**answers, **fields})
     assert posted.status_code == 410
-    assert "No survey is open here" in client.get("/p/sxd-1?lang=en").get_data(as_text=True)
+    assert "The survey here has ended" in client.get("/p/sxd-1?lang=en").get_data(as_text=True)
     assert client.get("/s/" + "x" * 22).status_code == 410
     assert _count(Submission) == 0
     db.session.refresh(campaign)

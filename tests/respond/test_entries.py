@@ -49,5 +49,5 @@ def test_a_kept_point_takes_no_answer_once_its_campaign_closed_or_it_retired(
     answers = complete_answers(agency.services[0].id)
     posted = client.post("/p/sxd-1?lang=en", data={**answers, **form_fields(page)})
     assert posted.status_code == 410
-    assert "No survey is open here" in posted.get_data(as_text=True)
+    assert "The survey here has ended" in posted.get_data(as_text=True)
     assert _stored(db) == 0

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from survey.campaigns.models import Invitation
 from survey.db import utcnow
+from survey.local_time import today
 from survey.responses import coded
 from survey.responses.coded import coded_items
 from survey.responses.models import Answer, Submission
@@ -104,6 +105,29 @@ def test_points_without_an_open_survey_get_a_friendly_page(
     response = client.get(f"/p/{url_code}")
     assert response.status_code == expected
     assert "<h1>" in response.get_data(as_text=True)
+
+
+def test_a_point_says_plainly_why_it_leads_to_no_survey(client, open_campaign, db):
+    """A point whose agency was never in a campaign does not say "no longer open"; one
+    whose campaign opens later says when; one whose campaign closed says it ended."""
+    campaign, agency, _ = open_campaign
+    campaign.agencies = []
+    db.session.commit()
+    page = client.get("/p/sxd-1?lang=en").get_data(as_text=True)
+    assert "<h1>There is no survey here</h1>" in page
+    assert "no longer" not in page
+    assert "ended" not in page
+    campaign.agencies = [agency]
+    campaign.period_start = today() + timedelta(days=3)
+    db.session.commit()
+    page = client.get("/p/sxd-1?lang=en").get_data(as_text=True)
+    assert "has not started yet" in page
+    assert (today() + timedelta(days=3)).strftime("%d/%m/%Y") in page
+    campaign.period_start = today() - timedelta(days=3)
+    campaign.status = "closed"
+    db.session.commit()
+    page = client.get("/p/sxd-1?lang=vi").get_data(as_text=True)
+    assert "Đợt khảo sát tại đây đã kết thúc" in page
 
 
 def test_a_deactivated_point_is_gone(client, open_campaign, db):

@@ -325,3 +325,27 @@ def test_ranking_groups_are_data_named_in_both_languages(client, admin, db):
     )
     assert "dòng 2, cột ranking_group: Không có mã khong-co." in refused.get_data(as_text=True)
     assert db.session.scalar(select(Agency).where(Agency.code == "XA1")) is None
+
+
+def test_a_point_of_an_agency_in_no_campaign_is_saved_with_a_warning(client, admin, db):
+    """Its QR code would lead to no survey: the administrator is told so at once."""
+    lonely = factories.agency(code="SNV", name_vi="Sở Nội vụ")
+    surveyed = factories.agency(code="SXD", name_vi="Sở Xây dựng")
+    factories.campaign(agencies=[surveyed], status="draft")
+    db.session.commit()
+    for agency, code in ((lonely, "snv-1"), (surveyed, "sxd-9")):
+        response = client.post(
+            "/admin/service-points/new",
+            data={
+                "code": code,
+                "agency_code": agency.code,
+                "name_vi": "Quầy",
+                "name_en": "Counter",
+                "active": "y",
+            },
+            follow_redirects=True,
+        )
+        page = response.get_data(as_text=True)
+        warned = "Sở Nội vụ không thuộc đợt khảo sát nào" in page
+        assert warned == (agency is lonely), page[page.find("alert") : page.find("alert") + 300]
+    assert _count(db, ServicePoint) == 2
