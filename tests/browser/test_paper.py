@@ -17,13 +17,15 @@ from survey.users.services import create_user
 PASSWORD = "khao-sat-2026"
 
 
-def _issue_forms(app, count=1) -> tuple[int, list[str]]:
+def _issue_forms(app, count=1, respondent_type=None) -> tuple[int, list[str]]:
     with app.app_context():
         campaign = db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
         agency = db.session.scalar(select(Agency).where(Agency.code == "SXD"))
         if db.session.scalar(select(User).where(User.username == "dieutra.hai")) is None:
             create_user(username="dieutra.hai", role="surveyor", password=PASSWORD, actor="test")
-        batch = issuing.create_batch(campaign, agency, count, actor="test", user_id=None)
+        batch = issuing.create_batch(
+            campaign, agency, count, respondent_type=respondent_type, actor="test", user_id=None
+        )
         db.session.commit()
         return batch.id, [form.serial for form in batch.forms]
 
@@ -206,3 +208,39 @@ def _paper(definition, paper: PaperContext) -> dict[str, str]:
             answers[question.code] = ""
     answers["TC2"] = "9"  # left blank on the paper
     return answers
+
+
+def test_the_serial_is_checked_when_typed_and_the_phone_width_holds(browser, live_server):
+    """However the keyer leaves the serial (Tab here), it is checked at once: a wrong
+    check digit, then a serial keyed already by them (organisations' forms, whose serials
+    carry a T). At 390 px the keying page does not scroll sideways."""
+    batch_id, (serial, other) = _issue_forms(live_server.app, 2, "organisation")
+    assert "-T" in serial
+    context, page = _signed_in(browser, live_server, "dieutra")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/paper/batches/{batch_id}/entry")
+    page.wait_for_selector("form.paper-entry[data-ready]")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    wrong = serial[:-1] + str((int(serial[-1]) + 1) % 10)
+    page.keyboard.type(wrong)
+    page.keyboard.press("Tab")
+    expect(page.locator("#serial-error")).to_contain_text("Không phải số phiếu")
+    page.locator("#serial").fill("")
+    page.locator("#serial").focus()
+    page.keyboard.type(serial.lower())  # a complete, valid serial: asked without leaving
+    expect(page.locator("#serial")).to_have_value(serial)
+    expect(page.locator("#serial-error")).to_have_text("")
+    context.close()
+
+    with live_server.app.app_context():
+        batch = db.session.get(Batch, batch_id)
+        definition = batch.definition()
+        paper = entry.paper_context(batch, definition)
+    context, page = _signed_in(browser, live_server, "dieutra")
+    _key_form(page, batch_id, other, _keystrokes(definition, paper, _paper(definition, paper)))
+    page.locator("#serial").focus()
+    page.keyboard.type(other)
+    page.keyboard.press("Tab")
+    expect(page.locator("#serial-error")).to_contain_text("đã nhập phiếu")
+    expect(page.locator("#serial")).to_be_focused()
+    context.close()

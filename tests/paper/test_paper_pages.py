@@ -200,3 +200,23 @@ def test_a_keyer_of_the_form_is_sent_back_from_its_adjudication(client, login_as
     assert posted.status_code == 302
     assert db.session.get(PaperForm, form.id).status == "adjudication"
     assert keyer.username
+
+
+def test_the_quality_report_writes_numbers_as_vietnamese_does(client, login_as, batch, keyers, db):
+    first, second, supervisor = keyers
+    definition = batch.campaign.questionnaire_version.definition()
+    serial = batch.forms[0].serial
+    entry.record_entry(
+        batch, serial, paper_answers(definition, TC1="5"), keyer=first, started_at=None
+    )
+    keyed = entry.record_entry(
+        batch, serial, paper_answers(definition, TC1="4"), keyer=second, started_at=None
+    )
+    assert entry.resolve(keyed.form, {"TC1": "4"}, supervisor=supervisor).ok
+    db.session.commit()
+    fields = keyed.form.entries[0].field_count
+    login_as("evaluator")
+    page = client.get(f"/paper/quality?campaign={batch.campaign.code}").get_data(as_text=True)
+    row = page[page.index('data-keyer="keyer.a"') :].split("</tr>")[0]
+    shown = f"{1000 / fields:.1f}".replace(".", ",")
+    assert f'<td class="num">{shown}</td>' in row, row

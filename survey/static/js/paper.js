@@ -73,7 +73,9 @@
   }
 
   function luhnOk(serial) {
-    var match = /^[A-Z0-9]+-(\d{6})-(\d)$/.exec(serial);
+    // As serials.py reads them: the agency's code (which may hold dashes), T on an
+    // organisation's form, six digits, the check digit.
+    var match = /^[A-Z0-9._-]+-T?(\d{6})-(\d)$/.exec(serial);
     if (!match) { return false; }
     var total = 0;
     var digits = match[1].split("").reverse();
@@ -94,29 +96,51 @@
     if (state === "bad") { input.select(); }
   });
 
+  var askedSerial = "";
+
+  // The serial is checked as soon as it is typed, however the keyer leaves the field
+  // (Enter, Tab, a click) or once its last digit completes a valid serial: its check
+  // digit here, then the server (a serial this keyer keyed already, or one of another
+  // batch), not after forty items. A refusal brings the cursor back to the serial.
+  function checkSerial(input, fromKeyboard) {
+    input.value = input.value.replace(/\s+/g, "").toUpperCase();
+    if (input.value === "") { return true; }
+    if (!luhnOk(input.value)) {
+      say(input, input.getAttribute("data-message"));
+      if (fromKeyboard) { input.select(); }
+      return false;
+    }
+    if (input.value === askedSerial) { return true; }
+    askedSerial = input.value;
+    say(input, "");
+    fetch(input.getAttribute("data-check").replace("SERIAL", encodeURIComponent(input.value)),
+          {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) { return response.json(); })
+      .then(function (verdict) {
+        if (verdict.ok) { return; }
+        askedSerial = "";
+        say(input, verdict.message);
+        input.focus();
+        input.select();
+      })
+      .catch(function () { askedSerial = ""; });  // the post checks again
+    return true;
+  }
+
+  var serialField = form.querySelector("[data-serial]");
+  if (serialField) {
+    serialField.addEventListener("change", function () { checkSerial(serialField, false); });
+    serialField.addEventListener("input", function () {
+      var typed = serialField.value.replace(/\s+/g, "").toUpperCase();
+      if (luhnOk(typed)) { checkSerial(serialField, false); } else if (serialField.getAttribute("aria-invalid") === "true") { say(serialField, ""); }
+    });
+  }
+
   form.addEventListener("keydown", function (event) {
     var input = event.target;
     if (event.key !== "Enter" || input.tagName !== "INPUT") { return; }
     event.preventDefault();
-    if (input.hasAttribute("data-serial")) {
-      input.value = input.value.replace(/\s+/g, "").toUpperCase();
-      if (!luhnOk(input.value)) { say(input, input.getAttribute("data-message")); input.select(); return; }
-      say(input, "");
-      // Ask the server now, not after forty items: a serial this keyer keyed already
-      // (or one of another batch) is refused while the next field is being typed. The
-      // keyer moves on at once; a refusal brings the cursor back to the serial.
-      var serialInput = input;
-      fetch(input.getAttribute("data-check").replace("SERIAL", encodeURIComponent(input.value)),
-            {credentials: "same-origin", headers: {"Accept": "application/json"}})
-        .then(function (response) { return response.json(); })
-        .then(function (verdict) {
-          if (verdict.ok) { return; }
-          say(serialInput, verdict.message);
-          serialInput.focus();
-          serialInput.select();
-        })
-        .catch(function () {});  // the post checks again
-    }
+    if (input.hasAttribute("data-serial") && !checkSerial(input, true)) { return; }
     if (input.hasAttribute("data-codes") && checkCode(input) === "bad") { input.select(); return; }
     moveFrom(input);
   });
