@@ -38,6 +38,7 @@ def create_app(
     app.url_map.converters["int"] = IdConverter
     # Before the extensions: the job queue schedules the packages' periodic work.
     register_job_kinds()
+    register_run_snapshots()
     register_extensions(app)
     register_blueprints(app)
     register_security(app)
@@ -121,16 +122,31 @@ def configure_sqlite(engine) -> None:
 def register_job_kinds() -> None:
     """Each package's long work, so that workers and job pages know it (survey/jobs)."""
     from survey.audit.views import AUDIT_EXPORT
+    from survey.campaigns.jobs import INVITATIONS_EXPORT
     from survey.campaigns.services import CLOSE_ENDED
     from survey.dossiers.retention import ERASE_PHONES
     from survey.jobs.kinds import register
     from survey.paper.jobs import PAPER_FORMS
-    from survey.reports.jobs import AGENCY_REPORTS, REPORT_PDF
+    from survey.reports.jobs import AGENCY_REPORTS, REPORT_PDF, RESPONSES_EXPORT
     from survey.responses.steps import PURGE_DRAFTS
     from survey.runs.jobs import ANALYSIS_RUN
 
     register(ANALYSIS_RUN, AGENCY_REPORTS, REPORT_PDF, PAPER_FORMS, AUDIT_EXPORT)
+    register(RESPONSES_EXPORT, INVITATIONS_EXPORT)
     register(CLOSE_ENDED, PURGE_DRAFTS, ERASE_PHONES)
+
+
+def register_run_snapshots() -> None:
+    """What each run records beside its estimates, by the package whose figures they are
+    (survey/runs/snapshots.py): a run's pages and reports then read the run alone."""
+    from survey.campaigns import response_rates
+    from survey.dossiers import timeliness
+    from survey.reform import recorded
+    from survey.runs import snapshots
+
+    snapshots.register("timeliness", timeliness.run_record)
+    snapshots.register("response_rates", response_rates.run_record)
+    snapshots.register("league", recorded.run_record)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -261,6 +277,11 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["current_language"] = lambda: str(get_locale() or "vi")
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.filters["localized"] = localized
+    # What people read of a named record (agency, campaign, group, field, service): its
+    # name in the page's language, never its code.
+    app.jinja_env.filters["name"] = lambda record: (
+        localized({"vi": record.name_vi, "en": record.name_en}) if record is not None else "—"
+    )
     from survey.questionnaires.wording import numbering, skip_instruction
 
     # The questionnaire in words, as on paper: item numbers and skip rules.
@@ -272,16 +293,26 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = shown
     # Calendar days as Vietnamese forms write them (the English pages too: 05/03/2026).
     app.jinja_env.filters["day"] = lambda day: day.strftime("%d/%m/%Y") if day else "—"
-    from survey.i18n import count, decimal
+    from survey.i18n import count, decimal, number
 
     # Numbers as the page's language writes them (96,04 and 2.276 in Vietnamese), the
     # same formatter as the reports and charts.
     app.jinja_env.filters["decimal"] = decimal
     app.jinja_env.filters["count"] = count
+    app.jinja_env.filters["number"] = number
+    from survey.dashboard.filters import entry_flag
+
+    app.jinja_env.filters["flag_of"] = entry_flag
+    from survey import verdicts
+
+    # Each statistic in a plain sentence before its figures (survey/verdicts.py).
+    for name in ("versus_group", "versus_previous", "index_sentence", "rank_sentence"):
+        app.jinja_env.globals[name] = getattr(verdicts, name)
 
     from survey.labels import code_label, precision_reason, weighting_cell
 
     app.jinja_env.globals["code_label"] = code_label
+    app.jinja_env.filters["agency_name"] = lambda code: code_label("agency", code)
     app.jinja_env.globals["weighting_cell"] = weighting_cell
     app.jinja_env.globals["precision_reason"] = precision_reason
 

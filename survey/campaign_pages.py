@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from survey import local_time
 from survey.agencies.models import Agency, ServiceField
 from survey.campaigns import invitations, services
+from survey.campaigns.jobs import start_invitations_export
 from survey.campaigns.forms import (
     CampaignForm,
     DrawForm,
@@ -166,6 +167,16 @@ def show_campaign(campaign_id: int):
     )
 
 
+@blueprint.post("/<int:campaign_id>/links")
+@requires("admin")
+def export_links(campaign_id: int):
+    """The links to send as a CSV file, made by a job (administrators: it holds phones)."""
+    campaign = _load(campaign_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return start_invitations_export(campaign)
+
+
 @blueprint.post("/<int:campaign_id>/status")
 @requires("admin")
 def change_campaign_status(campaign_id: int):
@@ -179,7 +190,10 @@ def change_campaign_status(campaign_id: int):
         flash(_("Refused: %(reason)s.", reason=str(error)), "error")
         return redirect(url_for(".show_campaign", campaign_id=campaign.id)), 409
     db.session.commit()
-    flash(_("The campaign is now %(status)s.", status=campaign.status), "success")
+    flash(
+        _("The campaign is now %(status)s.", status=code_label("campaign_status", campaign.status)),
+        "success",
+    )
     return redirect(url_for(".show_campaign", campaign_id=campaign.id))
 
 

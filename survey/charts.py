@@ -59,7 +59,9 @@ def _frame(width: float, height: float, title: str, body: list[str]) -> Markup:
     )
 
 
-def _gridlines(x, low: float, high: float, top: float, bottom: float) -> list[str]:
+def _gridlines(
+    x, low: float, high: float, top: float, bottom: float, labels_on_top: bool = False
+) -> list[str]:
     step = 10 if high - low > 30 else 5
     body = []
     tick = low
@@ -71,8 +73,18 @@ def _gridlines(x, low: float, high: float, top: float, bottom: float) -> list[st
             f'<text x="{position:.1f}" y="{bottom + 15}" text-anchor="middle" '
             f'fill="#333">{_shown(tick, "0.##")}</text>'
         )
+        if labels_on_top:
+            body.append(
+                f'<text x="{position:.1f}" y="{top - 4}" text-anchor="middle" '
+                f'fill="#333">{_shown(tick, "0.##")}</text>'
+            )
         tick += step
     return body
+
+
+# A chart of more rows than this repeats its axis labels at the top: its bottom is
+# screens away from its first rows.
+LONG_CHART = 25
 
 
 def interval_chart(
@@ -87,18 +99,20 @@ def interval_chart(
         values.append(reference)
     low, high = _axis_range(values)
     x = _scale(low, high)
-    height = TOP + ROW_HEIGHT * len(rows) + BOTTOM
-    body = _gridlines(x, low, high, TOP - 6, TOP + ROW_HEIGHT * len(rows))
+    long = len(rows) > LONG_CHART
+    top = TOP + (16 if long else 0)
+    height = top + ROW_HEIGHT * len(rows) + BOTTOM
+    body = _gridlines(x, low, high, top - 6, top + ROW_HEIGHT * len(rows), labels_on_top=long)
     if reference is not None:
         position = x(reference)
         body.append(
-            f'<line x1="{position:.1f}" y1="{TOP - 8}" x2="{position:.1f}" '
-            f'y2="{TOP + ROW_HEIGHT * len(rows)}" stroke="#000" stroke-dasharray="4 3"/>'
-            f'<text x="{position:.1f}" y="{TOP - 12}" text-anchor="middle">'
+            f'<line x1="{position:.1f}" y1="{top - 8}" x2="{position:.1f}" '
+            f'y2="{top + ROW_HEIGHT * len(rows)}" stroke="#000" stroke-dasharray="4 3"/>'
+            f'<text x="{position:.1f}" y="{12 if long else top - 12}" text-anchor="middle">'
             f"{escape(reference_label)} {_shown(reference, '0.0')}</text>"
         )
     for i, row in enumerate(rows):
-        y = TOP + ROW_HEIGHT * i + ROW_HEIGHT / 2
+        y = top + ROW_HEIGHT * i + ROW_HEIGHT / 2
         body.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + 4:.1f}" text-anchor="end">'
             f"{escape(_shorten(row.label))}</text>"
@@ -148,7 +162,8 @@ def priority_matrix(
 ) -> Markup:
     """Importance (x) against performance (y, 0–100) per component, split at the means:
     high importance and low performance (bottom right) is where to act first."""
-    width, height, left, bottom, top, right = 460, 320, 60, 270, 20, 440
+    # Wide enough for a component's name beside the rightmost point.
+    width, height, left, bottom, top, right = 620, 320, 60, 270, 20, 440
     if not points:
         return _frame(width, height, title, [])
     importance = [p[1] for p in points]
@@ -177,15 +192,15 @@ def priority_matrix(
         f"{escape(x_label)}</text>",
         f'<text x="14" y="{(top + bottom) / 2}" text-anchor="middle" '
         f'transform="rotate(-90 14 {(top + bottom) / 2})">{escape(y_label)}</text>',
-        f'<text x="{left - 6}" y="{bottom}" text-anchor="end">{y_low:g}</text>',
-        f'<text x="{left - 6}" y="{top + 10}" text-anchor="end">{y_high:g}</text>',
+        f'<text x="{left - 6}" y="{bottom}" text-anchor="end">{_shown(y_low, "0.##")}</text>',
+        f'<text x="{left - 6}" y="{top + 10}" text-anchor="end">{_shown(y_high, "0.##")}</text>',
     ]
     for label, importance_value, performance_value in points:
         body.append(
             f'<circle cx="{x(importance_value):.1f}" cy="{y(performance_value):.1f}" r="5" '
             'fill="#000"/>'
             f'<text x="{x(importance_value) + 8:.1f}" y="{y(performance_value) + 4:.1f}">'
-            f"{escape(label)}</text>"
+            f"{escape(_shorten(label, 26))}</text>"
         )
     return _frame(width, height + 20, title, body)
 

@@ -13,6 +13,12 @@ def decimal(value: float, digits: int = 2) -> str:
     return format_decimal(value, format="0." + "0" * digits if digits else "0")
 
 
+def number(value: float) -> str:
+    """A figure with the decimals it has, at most two (1,5 and 30 in Vietnamese): maximum
+    points, shares typed by people."""
+    return format_decimal(value, format="#,##0.##")
+
+
 def count(value: int) -> str:
     """2.276 in Vietnamese, 2,276 in English."""
     return format_decimal(value, format="#,##0")

@@ -115,16 +115,37 @@ LABELS = {
         "report_pdf": _l("Report (PDF)"),
         "paper_forms": _l("Paper forms of a batch (PDF)"),
         "audit_export": _l("Audit trail (CSV)"),
+        "responses_export": _l("Every response (file)"),
+        "invitations_export": _l("Links to send (CSV)"),
+    },
+    # Who acted when no person signed in did: the command line, the demo, the workers.
+    "actor": {
+        "cli": _l("the command line"),
+        "demo seed": _l("the demo"),
+        "system": _l("the platform"),
+        "retention": _l("the platform (phone erasure)"),
+    },
+    # How a stratum with a single sampling unit enters the variance (R's survey.lonely.psu).
+    "lonely_psu": {
+        "adjust": _l("its variance is measured about the whole sample's mean"),
+        "remove": _l("it adds nothing to the variance"),
+        "certainty": _l("it is taken as sampled with certainty"),
+        "average": _l("it gets the average variance of the other strata"),
+        "fail": _l("it stops the run"),
     },
     "job_step": {
         "agency_reports": _l("writing the agency reports"),
         "report_pdf": _l("laying out the report"),
         "paper_forms": _l("printing the forms"),
         "audit_export": _l("writing the events"),
+        "responses_export": _l("writing the responses"),
+        "invitations_export": _l("writing the links"),
         "reading": _l("reading the submissions"),
         "screening": _l("screening"),
         "estimating": _l("estimating the indices"),
+        "small_areas": _l("fitting the small-area estimates"),
         "storing": _l("storing the run"),
+        "recording": _l("recording the league, timeliness and response rates"),
     },
 }
 
@@ -158,8 +179,36 @@ def _ranking_groups() -> dict[str, str]:
     return cache[language]
 
 
+def _named_records(kind: str):
+    """Names of records administrators keep (agencies, service fields) by code, in the
+    reader's language, read once per request or job."""
+
+    def read() -> dict[str, str]:
+        from flask import g
+        from flask_babel import get_locale
+        from sqlalchemy import select
+
+        from survey.agencies.models import Agency, ServiceField
+        from survey.extensions import db
+
+        model = {"agency": Agency, "service_field": ServiceField}[kind]
+        locale = get_locale()
+        language = locale.language if locale else "vi"
+        cache = g.setdefault(f"{kind}_names", {})
+        if language not in cache:
+            rows = db.session.execute(select(model.code, model.name_vi, model.name_en)).all()
+            cache[language] = {code: vi if language == "vi" else en for code, vi, en in rows}
+        return cache[language]
+
+    return read
+
+
 # Codes whose names administrators keep as data rather than the catalog.
-NAMED_IN_DATA = {"ranking_group": _ranking_groups}
+NAMED_IN_DATA = {
+    "ranking_group": _ranking_groups,
+    "agency": _named_records("agency"),
+    "service_field": _named_records("service_field"),
+}
 
 
 def precision_reason(rule: str, value) -> str:
@@ -178,9 +227,12 @@ def precision_reason(rule: str, value) -> str:
 
 
 def weighting_cell(cell: str) -> str:
-    """A weighting cell (agency|field|respondent type, or a group agency|type) as read:
-    its codes joined by " · ", the respondent type in words."""
+    """A weighting cell (agency|field|respondent type, or a group agency|type) as people
+    read it: the agency's and the field's names, the respondent type in words."""
     parts = cell.split("|")
     if len(parts) > 1 and parts[-1] in LABELS["respondent_type"]:
         parts[-1] = str(LABELS["respondent_type"][parts[-1]])
+    parts[0] = code_label("agency", parts[0])
+    if len(parts) == 3:
+        parts[1] = code_label("service_field", parts[1])
     return " · ".join(parts)

@@ -18,10 +18,14 @@ from sqlalchemy.orm import defer, joinedload
 
 from analysis.compare import SUPPRESS_N
 from survey.agencies.models import Agency
+from survey.campaigns import response_rates
 from survey.campaigns.models import Campaign, campaign_agency
 from survey.charts import Interval
+from survey.dossiers.timeliness import CampaignTimeliness
 from survey.extensions import db
+from survey.i18n import localized
 from survey.questionnaires.definition import Definition
+from survey.runs import snapshots
 from survey.runs.lineage import Lineage
 from survey.runs.models import AnalysisRun
 
@@ -280,4 +284,69 @@ def type_parts(run: AnalysisRun, agency_code: str, code: str) -> list[TypePart]:
             totals[kind] / whole if whole and kind in totals else None,
         )
         for kind in kinds
+    ]
+
+
+def run_timeliness(run: AnalysisRun) -> CampaignTimeliness | None:
+    """The dossiers' timeliness the run recorded (up to its cut-off day)."""
+    record = snapshots.part(run, "timeliness")
+    return None if record is None else CampaignTimeliness.from_record(record)
+
+
+def run_response_rates(run: AnalysisRun) -> list[response_rates.ResponseRate]:
+    """The response rates of drawn invitations as the run recorded them."""
+    return response_rates.from_record(snapshots.part(run, "response_rates"))
+
+
+@dataclass(frozen=True)
+class ChannelCount:
+    channel: str
+    received: int | None  # up to the run's cut-off (None for runs that did not keep it)
+    used: int  # after screening: what the estimates rest on
+
+
+def run_channels(run: AnalysisRun) -> list[ChannelCount]:
+    """Submissions per channel the run received and used. Runs made before it kept them
+    give the answers of the overall index per channel (the same used count)."""
+    screened = run.screening or {}
+    used = screened.get("used_by_channel")
+    received = screened.get("received_by_channel") or {}
+    if used is None:
+        code = (run.parameters or {}).get("index") or next(iter(run.results["province"]))
+        rows = run.results.get("breakdowns", {}).get("channel", {})
+        used = {c: int((r.get(code) or {}).get("n") or 0) for c, r in rows.items()}
+        received = {}
+    return [
+        ChannelCount(channel, received.get(channel), n)
+        for channel, n in sorted(used.items(), key=lambda kv: -kv[1])
+    ]
+
+
+@dataclass(frozen=True)
+class DriverRow:
+    component: str
+    name: str  # the component's name in the page's language
+    importance: float
+    coefficient: float
+    se: float
+    p_value: float
+    performance: float | None  # the province's component index (0-1)
+
+
+def drivers(run: AnalysisRun, definition: Definition) -> list[DriverRow]:
+    """The key drivers of the run, each component by its name, with its importance and
+    the province's score on it."""
+    names = {c.code: localized(c.name) for c in definition.index.components}
+    province = run.results["province"]
+    return [
+        DriverRow(
+            d["component"],
+            names.get(d["component"], d["component"]),
+            d["importance"],
+            d["coefficient"],
+            d["se"],
+            d["p_value"],
+            (province.get(d["component"]) or {}).get("estimate"),
+        )
+        for d in run.results.get("drivers", {}).get("components", [])
     ]

@@ -123,7 +123,7 @@ def test_the_demo_shows_trends_across_the_restructuring(runner, db, client, logi
     assert "earlier_index" in fitted["communes"]["covariates"]
     # What the evaluator reads: labels, never codes.
     login_as("evaluator")
-    overview = client.get("/results/demo").get_data(as_text=True)
+    overview = client.get("/results/demo/small-areas").get_data(as_text=True)
     assert 'id="small-areas"' in overview
     assert "Trọng số của ước lượng trực tiếp" in overview
     assert 'data-basis="new"' not in overview

@@ -14,6 +14,7 @@ from survey.audit import services as audit
 from survey.campaigns.models import Campaign, Invitation
 from survey.db import utcnow
 from survey.extensions import db
+from survey.jobs import services as jobs
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ def erase_personal_data(campaign: Campaign, *, actor: str, user_id: int | None) 
         .values(phone=None, dossier_code=None)
     )
     campaign.personal_data_erased_at = utcnow()
+    # The files of links made for the SMS gateway hold the same phones.
+    files = jobs.delete_files("invitations_export", campaign_id=campaign.id)
     audit.record(
         "privacy.erase",
         "campaign",
@@ -53,6 +56,7 @@ def erase_personal_data(campaign: Campaign, *, actor: str, user_id: int | None) 
             "used": erased.used,
             "phones_erased": erased.phones,
             "dossier_codes_erased": erased.dossier_codes,
+            "link_files_erased": files,
         },
     )
     return erased

@@ -12,7 +12,8 @@ and `open_links` says how many.
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
+from dataclasses import asdict, astuple, dataclass
+from typing import Any
 
 from sqlalchemy import and_, case, func, select
 
@@ -77,3 +78,12 @@ def response_rates(campaign: Campaign) -> list[ResponseRate]:
         sums = totals.get(line.agency_id, [0] * len(counts))
         totals[line.agency_id] = [s + n for s, n in zip(sums, counts, strict=True)]
     return lines + [ResponseRate(a, "", *sums) for a, sums in totals.items()]
+
+
+def run_record(analysis_run) -> list[dict[str, Any]]:
+    """The response rates as a run records them (the outcomes known at its making)."""
+    return [asdict(line) for line in response_rates(analysis_run.campaign)]
+
+
+def from_record(record: list[dict[str, Any]] | None) -> list[ResponseRate]:
+    return [ResponseRate(**line) for line in record or []]

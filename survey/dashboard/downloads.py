@@ -1,6 +1,6 @@
 """What the dashboard hands out as files: the province's and an agency's report (from a
-finished job, or a job that makes it), every agency's reports as a zip, and a run's
-results as CSV or Excel."""
+finished job, or a job that makes it), every agency's reports as a zip, a run's results
+as CSV or Excel, and every response of the campaign (a job)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from survey.dashboard.common import VIEWERS, agency_of, blueprint, campaign_name
 from survey.downloads import attachment
 from survey.permissions import requires
 from survey.reports import exports, render
-from survey.reports.jobs import report_download, start_agency_reports
+from survey.reports.jobs import report_download, start_agency_reports, start_responses_export
 from survey.runs.models import AnalysisRun
 from survey.web import ConfirmForm
 
@@ -61,16 +61,35 @@ def prepare_agency_reports(code: str):
 @blueprint.get("/<code>/results.<fmt>")
 @requires("evaluator")
 def download_results(code: str, fmt: str):
-    """Every estimate of the run, for analysts (CSV or Excel)."""
+    """Every estimate of the run, for analysts (CSV or Excel), in the language asked
+    (its headings, and the names beside the codes)."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
     campaign = campaign_named(code)
     run_ = _report_run(campaign)
+    language = _language()
     mimetype = (
         "text/csv"
         if fmt == "csv"
         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     return _download(
-        exports.results_bytes(run_, fmt), mimetype, f"{campaign.code}-run{run_.id}-results.{fmt}"
+        exports.results_bytes(run_, fmt, language),
+        mimetype,
+        f"{campaign.code}-run{run_.id}-results-{language}.{fmt}",
     )
+
+
+@blueprint.post("/<code>/responses-export")
+@requires("evaluator")
+def export_responses(code: str):
+    """Every response of the campaign as a file (CSV with its codebook, Excel, SPSS), made
+    by a job: what people wrote masked, no invitation, no client."""
+    campaign = campaign_named(code)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    fmt = request.form.get("format", "")
+    language = request.form.get("language", "vi")
+    if fmt not in exports.FORMATS or language not in render.LANGUAGES:
+        abort(400)
+    return start_responses_export(campaign, fmt, language)

@@ -1,19 +1,24 @@
-"""The evaluator's dashboard: the campaigns, a campaign's overview and league tables, an
-agency's page, and the run button. Agency viewers see their own agency's page and nothing
-else of the province. (Reform points: points.py; downloads: downloads.py.)
+"""The evaluator's dashboard: the campaigns, a campaign's results on pages of their own
+(the reform league, satisfaction, small areas, dossiers on time, responses), an agency's
+page, and the run button. Agency viewers see their own agency's page and nothing else of
+the province. (Reform points: points.py; downloads: downloads.py.)
+
+Every figure a results page shows is read from the chosen run (its estimates and what it
+recorded beside them, survey/runs/snapshots.py), so the pages of run N show run N alone
+and render without scanning live tables; only the fieldwork progress is live, and says so.
 """
 
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import load_only
 
 from survey import results
 from survey.agencies.models import ServiceField
-from survey.campaigns.response_rates import response_rates
 from survey.charts import bar_chart, interval_chart, priority_matrix
 from survey.dashboard import services
 from survey.dashboard.common import (
@@ -24,17 +29,27 @@ from survey.dashboard.common import (
     campaign_named,
     chosen_run,
 )
-from survey.dossiers import timeliness as dossier_timeliness
+from survey.dashboard.filters import FLAGS, Filter, group_choices
 from survey.extensions import db
 from survey.i18n import localized
 from survey.labels import code_label
-from survey.local_time import today
 from survey.permissions import requires
-from survey.reform import services as reform
 from survey.reform.models import ReformFramework
+from survey.reform.recorded import stored_league
+from survey.runs import snapshots
 from survey.runs.jobs import start_analysis
 from survey.runs.models import AnalysisRun
 from survey.web import ConfirmForm, ImportForm
+
+# The results of a campaign, page by page, in the order evaluators read them: the league
+# and the satisfaction index first.
+TABS = (
+    ("show_campaign", _l("Reform index")),
+    ("show_satisfaction", _l("Satisfaction")),
+    ("show_small_areas", _l("Small-area estimates")),
+    ("show_dossiers", _l("Dossiers on time")),
+    ("show_responses", _l("Responses")),
+)
 
 
 @blueprint.get("/")
@@ -44,20 +59,18 @@ def list_campaigns():
     return render_template("dashboard/campaigns.html", rows=results.campaigns_for(viewer))
 
 
-@blueprint.get("/<code>")
-@requires(*VIEWERS)
-def show_campaign(code: str):
+def _results_page(template: str, code: str, build=None):
+    """A page of a campaign's results: the shared header (facts, downloads, runs, the
+    contents bar) and what `build(campaign, run, definition)` adds."""
     campaign = campaign_named(code)
     if current_user.role == "agency-viewer":
         return redirect(url_for(".show_agency", code=code, agency_code=current_user.agency.code))
     chosen = chosen_run(campaign)
     definition = campaign.questionnaire_version.definition()
-    index = definition.index
-    progress = services.progress(campaign)
-    channels = services.channel_counts(campaign)
     page = {
         "campaign": campaign,
         "run": chosen,
+        "recorded": chosen is not None and snapshots.recorded(chosen),
         # Only the ids are printed: not every run's results.
         "runs": db.session.scalars(
             select(AnalysisRun)
@@ -66,57 +79,175 @@ def show_campaign(code: str):
             .order_by(AnalysisRun.id.desc())
         ).all(),
         "definition": definition,
-        "progress": progress,
-        "channels": channels,
-        "channel_chart": bar_chart(
-            [(code_label("channel", c), n) for c, n in channels.items()],
-            title=_("Submissions by channel"),
-        ),
-        "league": reform.league(campaign, chosen),
-        "frameworks": db.session.scalars(
-            select(ReformFramework).order_by(ReformFramework.code, ReformFramework.id)
-        ).all(),
-        "upload": ImportForm(),
-        "timeliness": dossier_timeliness.for_campaign(campaign, today()),
-        "rates": response_rates(campaign),
+        "tabs": TABS,
+        "filter": Filter.from_request(),
+        "groups": group_choices(),
+        "flag_choices": FLAGS,
         "agencies": {a.id: a for a in campaign.agencies},
-        "agency_names": {a.code: agency_name(a) for a in campaign.agencies},
-        "field_names": {
-            f.code: localized({"vi": f.name_vi, "en": f.name_en})
-            for f in db.session.scalars(select(ServiceField))
-        },
     }
-    if chosen is not None:
-        estimates = results.agency_estimates(chosen, index.code)
+    if build is not None:
+        page |= build(campaign, chosen, definition)
+    return render_template(template, **page)
+
+
+@blueprint.get("/<code>")
+@requires(*VIEWERS)
+def show_campaign(code: str):
+    """The reform league, as the chosen run recorded it."""
+
+    def build(campaign, chosen, definition):
+        return {
+            "league": stored_league(chosen),
+            "frameworks": db.session.scalars(
+                select(ReformFramework).order_by(ReformFramework.code, ReformFramework.id)
+            ).all(),
+            "upload": ImportForm(),
+        }
+
+    return _results_page("dashboard/league.html", code, build)
+
+
+@blueprint.get("/<code>/satisfaction")
+@requires(*VIEWERS)
+def show_satisfaction(code: str):
+    """Each agency's satisfaction index with its interval and rank, group by group."""
+
+    def build(campaign, chosen, definition):
+        if chosen is None:
+            return {}
+        index = definition.index
+        chosen_filter = Filter.from_request()
+        estimates = [
+            e
+            for e in results.agency_estimates(chosen, index.code)
+            if chosen_filter.keeps(e.agency, e.entry)
+        ]
         province = chosen.results["province"][index.code]
-        page |= {
+        return {
             "estimates": estimates,
             "parts": {
                 e.agency.code: results.type_parts(chosen, e.agency.code, index.code)
                 for e in estimates
             },
             "province": province,
-            "index_chart": interval_chart(
-                [e.interval(agency_name(e.agency)) for e in estimates],
-                title=_("%(index)s per agency with its 95%% confidence interval", index=index.code),
-                reference=100 * province["estimate"],
-                reference_label=_("Province"),
-            ),
+            "index_charts": _charts_by_group(estimates, index.code, 100 * province["estimate"]),
             "lowest": results.lowest_items(chosen, definition),
-            "gaps": results.timeliness_gaps(chosen),
-            "small_areas": results.small_area_groups(chosen),
             "drivers": _driver_chart(chosen, definition),
+            "driver_rows": results.drivers(chosen, definition),
         }
-    return render_template("dashboard/overview.html", **page)
+
+    return _results_page("dashboard/satisfaction.html", code, build)
+
+
+def _charts_by_group(estimates, index_code: str, province: float):
+    """One interval chart per ranking group, each with its own axis (a chart of a hundred
+    rows and one axis cannot be read)."""
+    names = dict(group_choices())
+    charts = []
+    for group in dict.fromkeys(e.agency.ranking_group for e in estimates):
+        rows = [e for e in estimates if e.agency.ranking_group == group]
+        charts.append(
+            interval_chart(
+                [e.interval(agency_name(e.agency)) for e in rows],
+                title=_(
+                    "%(index)s of %(group)s with the 95%% confidence interval",
+                    index=index_code,
+                    group=names.get(group, code_label("ranking_group", group)),
+                ),
+                reference=province,
+                reference_label=_("Province"),
+            )
+        )
+    return charts
+
+
+@blueprint.get("/<code>/small-areas")
+@requires(*VIEWERS)
+def show_small_areas(code: str):
+    def build(campaign, chosen, definition):
+        if chosen is None:
+            return {}
+        chosen_filter = Filter.from_request()
+        groups = results.small_area_groups(chosen)
+        for group in groups:
+            group.rows[:] = [r for r in group.rows if chosen_filter.keeps(r.agency)]
+        return {"small_areas": groups}
+
+    return _results_page("dashboard/small_areas.html", code, build)
+
+
+@blueprint.get("/<code>/dossiers")
+@requires(*VIEWERS)
+def show_dossiers(code: str):
+    """Dossiers returned on time, and satisfaction when they were late, as the run
+    recorded them."""
+
+    def build(campaign, chosen, definition):
+        if chosen is None:
+            return {}
+        chosen_filter = Filter.from_request()
+        by_code = {a.code: a for a in campaign.agencies}
+        timeliness = results.run_timeliness(chosen)
+        if timeliness is not None:
+            timeliness.agencies[:] = [
+                line
+                for line in timeliness.agencies
+                if line.agency_code in by_code and chosen_filter.keeps(by_code[line.agency_code])
+            ]
+        return {
+            "timeliness": timeliness,
+            "gaps": [
+                g
+                for g in results.timeliness_gaps(chosen)
+                if g["group"] in by_code and chosen_filter.keeps(by_code[g["group"]])
+            ],
+            "agency_names": {a.code: agency_name(a) for a in campaign.agencies},
+            "agencies_by_code": by_code,
+            "field_names": {
+                f.code: localized({"vi": f.name_vi, "en": f.name_en})
+                for f in db.session.scalars(select(ServiceField))
+            },
+        }
+
+    return _results_page("dashboard/dossiers.html", code, build)
+
+
+@blueprint.get("/<code>/responses")
+@requires(*VIEWERS)
+def show_responses(code: str):
+    """Fieldwork: answers per agency against the plan (live), what the run received and
+    used by channel, its screening, and the response rates it recorded."""
+
+    def build(campaign, chosen, definition):
+        chosen_filter = Filter.from_request()
+        live = services.channel_counts(campaign)
+        page = {
+            "progress": [r for r in services.progress(campaign) if chosen_filter.keeps(r.agency)],
+            "live_channels": live,
+            "channel_chart": bar_chart(
+                [(code_label("channel", c), n) for c, n in live.items()],
+                title=_("Submissions received so far, by channel"),
+            ),
+        }
+        if chosen is not None:
+            by_id = {a.id: a for a in campaign.agencies}
+            page["run_channels"] = results.run_channels(chosen)
+            page["rates"] = [
+                r
+                for r in results.run_response_rates(chosen)
+                if r.agency_id in by_id and chosen_filter.keeps(by_id[r.agency_id])
+            ]
+        return page
+
+    return _results_page("dashboard/responses.html", code, build)
 
 
 def _driver_chart(chosen: AnalysisRun, definition):
-    drivers = chosen.results.get("drivers", {}).get("components", [])
-    province = chosen.results["province"]
+    rows = results.drivers(chosen, definition)
     points = [
-        (d["component"], 100 * d["importance"], 100 * province[d["component"]]["estimate"])
-        for d in drivers
-        if province.get(d["component"], {}).get("estimate") is not None
+        (row.name, 100 * row.importance, 100 * row.performance)
+        for row in rows
+        if row.performance is not None
     ]
     if not points:
         return None
@@ -194,12 +325,20 @@ def show_agency(code: str, agency_code: str):
             "small_area": results.small_area_for(chosen, agency),
             "type_parts": results.type_parts(chosen, agency.code, index.code),
             "drivers": chosen.results.get("drivers", {}).get("components", []),
+            "component_names": {c.code: localized(c.name) for c in index.components},
         }
-    league = reform.league(campaign, chosen)
+    league = stored_league(chosen)
     page["reform"] = league.row(agency.code) if league else None
-    page["reform_provisional"] = bool(league and league.provisional)
     page["framework"] = league.framework if league else None
+    page["recorded"] = chosen is not None and snapshots.recorded(chosen)
     return render_template("dashboard/agency.html", **page)
+
+
+@blueprint.get("/glossary")
+@requires(*VIEWERS)
+def show_glossary():
+    """What the figures on the results pages and in the reports mean, in plain words."""
+    return render_template("dashboard/glossary.html")
 
 
 @blueprint.post("/<code>/runs")

@@ -10,8 +10,9 @@ received by then, not returned by then and already past due ("overdue still open
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 from sqlalchemy import case, func, or_, select
@@ -20,6 +21,7 @@ from survey.agencies.models import Agency, Service, ServiceField
 from survey.db import raw_statement
 from survey.dossiers.models import DossierRecord
 from survey.extensions import db
+from survey.local_time import local
 
 COLUMNS = (
     "agency_code",
@@ -203,6 +205,40 @@ class CampaignTimeliness:
     fields: list[Timeliness]  # one line per service field, all the campaign's agencies
     first: date
     last: date
+    # One line per agency × service field (an agency's report lists its fields).
+    agency_fields: list[Timeliness] = field(default_factory=list)
+
+    def record(self) -> dict[str, Any]:
+        """As a run records it (JSON), read back by `from_record`."""
+        return {
+            "first": self.first.isoformat(),
+            "last": self.last.isoformat(),
+            "agencies": [asdict(line) for line in self.agencies],
+            "fields": [asdict(line) for line in self.fields],
+            "agency_fields": [asdict(line) for line in self.agency_fields],
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> CampaignTimeliness:
+        return cls(
+            [Timeliness(**line) for line in record["agencies"]],
+            [Timeliness(**line) for line in record["fields"]],
+            date.fromisoformat(record["first"]),
+            date.fromisoformat(record["last"]),
+            [Timeliness(**line) for line in record.get("agency_fields", [])],
+        )
+
+    def of_agency(self, code: str) -> list[Timeliness]:
+        """An agency's lines: each of its service fields, then the whole agency."""
+        fields = [line for line in self.agency_fields if line.agency_code == code]
+        return fields + [line for line in self.agencies if line.agency_code == code]
+
+
+def run_record(analysis_run) -> dict[str, Any] | None:
+    """What a run records of its campaign's dossiers: their timeliness over the period up
+    to the run's cut-off day (the reform league's on-time criterion reads the same)."""
+    found = for_campaign(analysis_run.campaign, local(analysis_run.cutoff_at).date())
+    return None if found is None else found.record()
 
 
 def for_campaign(campaign, today: date) -> CampaignTimeliness | None:
@@ -229,4 +265,5 @@ def for_campaign(campaign, today: date) -> CampaignTimeliness | None:
         for code, (returned, on_time, overdue) in by_field.items()
     ]  # fmt: skip
     fields.sort(key=lambda t: (t.on_time_rate is None, t.on_time_rate or 0, t.field_code))
-    return CampaignTimeliness(agencies, fields, campaign.period_start, last)
+    agency_fields = [line for line in lines if line.field_code]
+    return CampaignTimeliness(agencies, fields, campaign.period_start, last, agency_fields)

@@ -12,7 +12,15 @@ from survey.db import enum_column, one_of, utcnow
 from survey.extensions import db
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
-JOB_KINDS = ("analysis_run", "agency_reports", "report_pdf", "paper_forms", "audit_export")
+JOB_KINDS = (
+    "analysis_run",
+    "agency_reports",
+    "report_pdf",
+    "paper_forms",
+    "audit_export",
+    "responses_export",
+    "invitations_export",
+)
 
 
 class Job(db.Model):

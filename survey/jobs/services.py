@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from survey.db import utcnow
 from survey.extensions import db
@@ -100,6 +100,18 @@ def keep_file(job: Job, name: str, mimetype: str, content: bytes) -> None:
     """The file a job made, kept with it in the database (whichever machine ran it)."""
     db.session.merge(JobFile(job_id=job.id, name=name, mimetype=mimetype, content=content))
     db.session.commit()
+
+
+def delete_files(kind: str, **arguments: Any) -> int:
+    """Delete the files of every job of `kind` whose arguments include `arguments` (files
+    that hold personal data, when it is erased). Flushes; the caller commits."""
+    jobs = db.session.scalars(select(Job).where(Job.kind == kind)).all()
+    chosen = [j.id for j in jobs if all(j.arguments.get(k) == v for k, v in arguments.items())]
+    if not chosen:
+        return 0
+    deleted = db.session.execute(delete(JobFile).where(JobFile.job_id.in_(chosen))).rowcount
+    db.session.flush()
+    return deleted
 
 
 def finished_file(work: str) -> JobFile | None:

@@ -1,6 +1,8 @@
 """A job's page: where it stands (queued, running with its step, done, failed with the
-reason), refreshed by the browser until it ends; a finished job whose kind has a landing
-(an analysis run: its results) leads there. Pages that start jobs call `start`."""
+reason), followed by a small script that asks its state every few seconds and says a new
+step once (a polite live region), then reloads when the job ends; without JavaScript a
+link reloads it. A finished job whose kind has a landing (an analysis run: its results)
+leads there. Pages that start jobs call `start`."""
 
 from __future__ import annotations
 
@@ -47,6 +49,20 @@ def show_job(job_id: str):
     if job.status == "done" and landing is not None:
         return landing(job)
     return render_template("jobs/show.html", job=job, stalled=services.is_stalled(job))
+
+
+@blueprint.get("/<job_id>/state")
+@requires(*STAFF)
+def job_state(job_id: str):
+    """Where the job stands, for its page's script (the page itself says it in words)."""
+    job = _job(job_id)
+    stalled = services.is_stalled(job)
+    return {
+        "status": job.status,
+        "percent": job.percent,
+        "message": render_template("jobs/_state.html", job=job, stalled=stalled),
+        "ended": stalled or job.status in ("done", "failed"),
+    }
 
 
 @blueprint.get("/<job_id>/file")

@@ -16,14 +16,14 @@ from sqlalchemy.orm import joinedload
 from survey import results
 from survey.agencies.models import Agency, ServiceField
 from survey.campaigns.models import Campaign
-from survey.campaigns.response_rates import response_rates
-from survey.dossiers.timeliness import Timeliness, timeliness
+from survey.dossiers.timeliness import Timeliness
 from survey.extensions import db
-from survey.local_time import local
+from survey.i18n import localized
 from survey.privacy import mask_personal_data
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.reform import services as reform
+from survey.reform.recorded import stored_league
 from survey.responses.models import Answer, Submission
 from survey.runs.models import AnalysisRun
 from survey.runs.services import used_by
@@ -73,7 +73,7 @@ class ProvinceReport:
     heat: tuple[list[Agency], list[str], list[list[float | None]]]
     lowest: list[results.ItemResult]
     drivers: list[tuple[str, float, float]]
-    channels: dict[str, int]
+    channels: list[results.ChannelCount]
     screening: Mapping[str, Any]
     # What SIPAS announcements lead with: the province's index by component, and what
     # citizens most want improved (Part D), province-wide.
@@ -91,8 +91,8 @@ class ProvinceReport:
         return self.definition.index.code
 
     @property
-    def agency_codes(self) -> dict[int, str]:
-        return {a.id: a.code for a in self.campaign.agencies}
+    def agency_names(self) -> dict[int, str]:
+        return {a.id: localized({"vi": a.name_vi, "en": a.name_en}) for a in self.campaign.agencies}
 
     @property
     def has_type_parts(self) -> bool:
@@ -164,14 +164,9 @@ def province_report(campaign: Campaign, run: AnalysisRun) -> ProvinceReport:
             heat_rows.append(line.agency)
             heat_values.append([published(rows.get(c)) for c in components])
     drivers = [
-        (
-            d["component"],
-            100 * d["importance"],
-            published(run.results["province"].get(d["component"])),
-        )
-        for d in run.results.get("drivers", {}).get("components", [])
+        (row.name, 100 * row.importance, published(run.results["province"].get(row.component)))
+        for row in results.drivers(run, definition)
     ]
-    channel_rows = run.results.get("breakdowns", {}).get("channel", {})
     province = run.results["province"]
     return ProvinceReport(
         campaign=campaign,
@@ -179,18 +174,18 @@ def province_report(campaign: Campaign, run: AnalysisRun) -> ProvinceReport:
         definition=definition,
         province=run.results["province"][code],
         groups=groups,
-        league=reform.league(campaign, run),
+        league=stored_league(run),
         changes=changes[:6],
         heat=(heat_rows, components, heat_values),
         lowest=results.lowest_items(run, definition, limit=5),
         drivers=[d for d in drivers if d[2] is not None],
-        channels={channel: rows[code]["n"] for channel, rows in channel_rows.items()},
+        channels=results.run_channels(run),
         screening=run.screening,
         components=[
             (c, province[c.code]) for c in definition.index.components if c.code in province
         ],
         expectations=_expectations(run, definition, "all"),
-        rates=[r for r in response_rates(campaign) if not r.channel],
+        rates=[r for r in results.run_response_rates(run) if not r.channel],
         gaps=[
             (agencies[g["group"]], g)
             for g in results.timeliness_gaps(run)
@@ -258,7 +253,7 @@ def agency_report(campaign: Campaign, agency: Agency, run: AnalysisRun) -> Agenc
     published_group = [line.value for line in group if line.value is not None]
     line = next((line for line in group if line.agency.code == agency.code), None)
     expectations = _expectations(run, definition, agency.code)
-    league = reform.league(campaign, run)
+    league = stored_league(run)
     publishable = published(line.entry if line else rows.get(code)) is not None
     return AgencyReport(
         campaign=campaign,
@@ -281,24 +276,26 @@ def agency_report(campaign: Campaign, agency: Agency, run: AnalysisRun) -> Agenc
         versus_previous=results.previous_comparison_for(run, agency),
         versus_group=results.comparison_for(run, agency),
         items=results.item_results(rows, definition) if rows else [],
-        timeliness=_timeliness(campaign, agency, run),
+        timeliness=_timeliness(agency, run),
         gap=next((g for g in results.timeliness_gaps(run) if g["group"] == agency.code), None),
         small_area=results.small_area_for(run, agency),
         type_parts=results.type_parts(run, agency.code, code),
     )
 
 
-def _timeliness(campaign: Campaign, agency: Agency, run: AnalysisRun) -> list:
-    """The agency's dossiers over the campaign's period, up to the run's cut-off day."""
-    last = min(campaign.period_end, local(run.cutoff_at).date())
-    if last < campaign.period_start:
+def _timeliness(agency: Agency, run: AnalysisRun) -> list:
+    """The agency's dossiers over the campaign's period up to the run's cut-off day, as
+    the run recorded them: (field name, line) per service field, the whole agency last."""
+    recorded = results.run_timeliness(run)
+    if recorded is None:
         return []
-    lines = [t for t in timeliness(campaign.period_start, last) if t.agency_code == agency.code]
     names = {
         f.code: {"vi": f.name_vi, "en": f.name_en} for f in db.session.scalars(select(ServiceField))
     }
-    fields = [(names.get(t.field_code), t) for t in lines if t.field_code]
-    return fields + [(None, t) for t in lines if not t.field_code]
+    return [
+        (names.get(t.field_code) if t.field_code else None, t)
+        for t in recorded.of_agency(agency.code)
+    ]
 
 
 def comments(run: AnalysisRun, agency: Agency, definition: Definition) -> list[str]:

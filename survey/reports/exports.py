@@ -8,6 +8,7 @@ is masked (survey/privacy.py), and no cell is a formula a spreadsheet would run.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,15 +19,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from flask_babel import force_locale
-from sqlalchemy import select
+from flask_babel import gettext as _
+from sqlalchemy import func, select
 
 from survey import local_time
-from survey.agencies.models import Agency, Service, ServiceField, ServicePoint
+from survey.agencies.models import Agency, RankingGroup, Service, ServiceField, ServicePoint
 from survey.campaigns.models import Campaign
 from survey.csv_files import spreadsheet_safe
 from survey.extensions import db
+from survey.i18n import localized
 from survey.labels import LABELS
 from survey.privacy import mask_personal_data
+from survey.questionnaires.models import QuestionnaireVersion
 from survey.responses import coded
 from survey.responses.models import Answer, Submission, SubmissionReview
 from survey.runs.extract import definitions_of
@@ -251,6 +255,48 @@ def write_responses(campaign: Campaign, fmt: str, output: Path, language: str = 
     raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
+MIMETYPES = {
+    "csv": "application/zip",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "sav": "application/x-spss-sav",
+}
+
+
+def responses_file(campaign: Campaign, fmt: str, language: str) -> tuple[str, str, bytes]:
+    """The responses export as one file (name, type, content): CSV and its codebook in a
+    zip, an Excel workbook, an SPSS file."""
+    import tempfile
+    import zipfile
+
+    name = f"{campaign.code}-responses-{language}"
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / f"{name}.{fmt}"
+        written = write_responses(campaign, fmt, output, language)
+        if fmt != "csv":
+            return f"{name}.{fmt}", MIMETYPES[fmt], output.read_bytes()
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.write(output, output.name)
+            archive.write(written, written.name)
+        return f"{name}.zip", MIMETYPES[fmt], buffer.getvalue()
+
+
+def responses_state(campaign: Campaign) -> str:
+    """What the responses export depends on, as a short digest: the submissions and the
+    evaluators' decisions (any change makes a new file)."""
+    in_campaign = Submission.campaign_id == campaign.id
+    submissions = db.session.execute(
+        select(func.count(), func.max(Submission.id)).where(in_campaign)
+    ).one()
+    decisions = db.session.execute(
+        select(func.count(), func.max(SubmissionReview.decided_at))
+        .join(Submission, Submission.id == SubmissionReview.submission_id)
+        .where(in_campaign)
+    ).one()
+    state = repr((tuple(submissions), tuple(decisions)))
+    return hashlib.sha256(state.encode()).hexdigest()[:16]
+
+
 def _for_spss(data: pd.DataFrame) -> pd.DataFrame:
     """SPSS has numbers and strings: nullable integers become floats with NaN."""
     converted = data.copy()
@@ -266,6 +312,8 @@ RESULT_COLUMNS = (
     "table", "domain", "level", "code", "estimate", "se", "ci_low", "ci_high", "n", "deff",
     "df", "low_precision", "suppressed", "mean", "mean_se",
 )  # fmt: skip
+# On the pages' scale: shares as percentages, their SEs in percentage points.
+PERCENT_COLUMNS = ("estimate", "se", "ci_low", "ci_high")
 
 
 def result_rows(run: AnalysisRun) -> list[dict[str, Any]]:
@@ -303,6 +351,89 @@ def result_rows(run: AnalysisRun) -> list[dict[str, Any]]:
     return rows
 
 
+def _headings() -> dict[str, str]:
+    """The results file's column headings in the current language (the keys are the
+    columns' stable names, what the command line's `--language en` file shows)."""
+    return {
+        "table": _("table"),
+        "domain": _("code"),
+        "domain_name": _("name"),
+        "level": _("level"),
+        "code": _("statistic code"),
+        "statistic": _("statistic"),
+        "estimate": _("estimate (%)"),
+        "se": _("standard error (points)"),
+        "ci_low": _("95% interval, low (%)"),
+        "ci_high": _("95% interval, high (%)"),
+        "n": _("answers"),
+        "deff": _("design effect"),
+        "df": _("degrees of freedom"),
+        "low_precision": _("low precision"),
+        "suppressed": _("withheld"),
+        "mean": _("mean score (1–5)"),
+        "mean_se": _("standard error of the mean score"),
+    }
+
+
+def _table_names() -> dict[str, str]:
+    return {
+        "agency": _("agency"),
+        "province": _("province"),
+        "channel": _("channel"),
+        "respondent_type": _("respondent type"),
+        "agency_citizen": _("agency, citizens"),
+        "agency_organisation": _("agency, organisations"),
+        "small_area": _("small-area estimate"),
+    }
+
+
+def _level_names() -> dict[str, str]:
+    return {"item": _("criterion"), "component": _("component"), "overall": _("index")}
+
+
+def readable_results(run: AnalysisRun, language: str) -> pd.DataFrame:
+    """The run's estimates as people read them: names beside codes, percentages as on the
+    pages, headings and labels in `language`."""
+    definition = db.session.get(QuestionnaireVersion, run.questionnaire_version_id).definition()
+    with force_locale(language):
+        statistic = {q.code: localized(q.text, language) for q in definition.satisfaction_items}
+        statistic |= {c.code: localized(c.name, language) for c in definition.index.components}
+        statistic[definition.index.code] = localized(definition.index.name, language)
+        if definition.global_item is not None:
+            statistic[definition.global_item.code] = localized(
+                definition.global_item.text, language
+            )
+        agencies = {
+            a.code: a.name_vi if language == "vi" else a.name_en
+            for a in db.session.scalars(select(Agency))
+        }
+        tables, levels, headings = _table_names(), _level_names(), _headings()
+        yes = _("yes")
+        names = {
+            "province": {"all": _("whole province")},
+            "channel": {c: str(label) for c, label in LABELS["channel"].items()},
+            "respondent_type": {c: str(label) for c, label in LABELS["respondent_type"].items()},
+        }
+        rows = []
+        for row in result_rows(run):
+            shown = dict(row)
+            for column in PERCENT_COLUMNS:
+                if shown.get(column) is not None:
+                    shown[column] = 100 * shown[column]
+            table = row["table"]
+            shown["domain_name"] = names.get(table, agencies).get(row["domain"], "")
+            shown["statistic"] = statistic.get(row["code"], "")
+            shown["table"] = tables.get(table, table)
+            shown["level"] = levels.get(row.get("level"), row.get("level") or "")
+            for flag in ("low_precision", "suppressed"):
+                shown[flag] = yes if row.get(flag) else ""
+            rows.append(shown)
+        order = ["table", "domain", "domain_name", "level", "code", "statistic"]
+        order += [c for c in RESULT_COLUMNS if c not in order]
+        frame = pd.DataFrame(rows, columns=order)
+        return frame.rename(columns=headings)
+
+
 def _parameter_rows(parameters: dict[str, Any]) -> list[tuple[str, str]]:
     """The run's parameters, one row each (the design's one row per entry: together they
     would pass a spreadsheet cell's 32,767 characters)."""
@@ -322,44 +453,83 @@ def _parameter_rows(parameters: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def results_bytes(run: AnalysisRun, fmt: str) -> bytes:
-    frame = safe_frame(pd.DataFrame(result_rows(run), columns=list(RESULT_COLUMNS)))
+def results_bytes(run: AnalysisRun, fmt: str, language: str = "vi") -> bytes:
+    """The run's estimates for people and analysts: codes and names, percentages as on
+    the pages, headings in `language`; Excel adds the ranks, the comparisons with the
+    group mean, the small-area estimates and the run's parameters, headed the same way."""
+    frame = safe_frame(readable_results(run, language))
     if fmt == "csv":
         return ("\ufeff" + frame.to_csv(index=False)).encode("utf-8")
-    if fmt == "xlsx":
-        buffer = io.BytesIO()
-        ranks = [
-            {"group": group, **row}
-            for group, rows in run.results.get("ranks", {}).items()
-            for row in rows
-        ]
-        about = pd.DataFrame(
-            [
-                ("run", run.id),
-                ("campaign", run.campaign.code),
-                ("created_at", local_time.local(run.created_at).isoformat()),
-                ("cutoff_at", local_time.local(run.cutoff_at).isoformat()),
-                ("data_hash", run.data_hash),
-                *_parameter_rows(run.parameters),
-                *((f"version {k}", v) for k, v in run.versions.items()),
-            ],
-            columns=["item", "value"],
-        )
-        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            frame.to_excel(writer, sheet_name="estimates", index=False)
-            safe_frame(pd.DataFrame(ranks)).to_excel(writer, sheet_name="ranks", index=False)
-            safe_frame(pd.DataFrame(run.results.get("comparisons", []))).to_excel(
-                writer, sheet_name="comparisons", index=False
-            )
-            small_areas = [
-                {"group": group, "agency": code, **area}
-                for group, fitted in (run.results.get("small_areas") or {}).items()
-                for code, area in fitted.get("areas", {}).items()
-            ]
-            if small_areas:
-                safe_frame(pd.DataFrame(small_areas)).to_excel(
-                    writer, sheet_name="small_areas", index=False
-                )
-            safe_frame(about).to_excel(writer, sheet_name="run", index=False)
-        return buffer.getvalue()
-    raise ValueError(f"unknown format {fmt!r}; use csv or xlsx")
+    if fmt != "xlsx":
+        raise ValueError(f"unknown format {fmt!r}; use csv or xlsx")
+    buffer = io.BytesIO()
+    with force_locale(language), pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, sheet in [(_("estimates"), frame), *_analyst_sheets(run, language)]:
+            safe_frame(sheet).to_excel(writer, sheet_name=name[:31], index=False)
+    return buffer.getvalue()
+
+
+def _analyst_sheets(run: AnalysisRun, language: str) -> list[tuple[str, pd.DataFrame]]:
+    """The workbook's other sheets, headed in the current language (forced by the caller):
+    ranks, comparisons with the group mean, small areas, the run."""
+    agencies = {
+        a.code: a.name_vi if language == "vi" else a.name_en
+        for a in db.session.scalars(select(Agency))
+    }
+    groups = {
+        g.code: g.name_vi if language == "vi" else g.name_en
+        for g in db.session.scalars(select(RankingGroup))
+    }
+
+    def agency(code: str) -> dict[str, str]:
+        return {_("code"): code, _("name"): agencies.get(code, "")}
+
+    ranks = [
+        {_("ranking group"): groups.get(group, group), **agency(row["domain"]),
+         _("rank"): row["rank"], _("rank, 95% interval low"): row["low"],
+         _("rank, 95% interval high"): row["high"]}
+        for group, rows in run.results.get("ranks", {}).items()
+        for row in rows
+    ]  # fmt: skip
+
+    def points(value):
+        return None if value is None else 100 * value
+
+    comparisons = [
+        {_("ranking group"): groups.get(c.get("group"), c.get("group")), **agency(c["domain"]),
+         _("difference from the group mean (points)"): points(c["difference"]),
+         _("standard error (points)"): points(c["se"]), "t": c["t"],
+         _("degrees of freedom"): c["df"], _("p"): c["p_value"], _("Holm-adjusted p"): c["p_holm"]}
+        for c in run.results.get("comparisons", [])
+    ]  # fmt: skip
+    small_areas = [
+        {_("ranking group"): groups.get(group, group), **agency(code), _("answers"): area.get("n"),
+         _("direct estimate (%)"): points(area.get("direct")),
+         _("small-area estimate (%)"): points(area.get("estimate")),
+         _("95% interval, low (%)"): points(area.get("ci_low")),
+         _("95% interval, high (%)"): points(area.get("ci_high")),
+         _("weight on the direct estimate (%)"): points(area.get("shrinkage")),
+         _("model prediction (%)"): points(area.get("fitted")),
+         _("standardised residual"): area.get("residual")}
+        for group, fitted in (run.results.get("small_areas") or {}).items()
+        for code, area in fitted.get("areas", {}).items()
+    ]  # fmt: skip
+    about = pd.DataFrame(
+        [
+            ("run", run.id),
+            ("campaign", run.campaign.code),
+            ("created_at", local_time.local(run.created_at).isoformat()),
+            ("cutoff_at", local_time.local(run.cutoff_at).isoformat()),
+            ("data_hash", run.data_hash),
+            *_parameter_rows(run.parameters),
+            *((f"version {k}", v) for k, v in run.versions.items()),
+        ],
+        columns=[_("item"), _("value")],
+    )
+    sheets = [
+        (_("ranks"), pd.DataFrame(ranks)),
+        (_("comparisons"), pd.DataFrame(comparisons)),
+    ]
+    if small_areas:
+        sheets.append((_("small areas"), pd.DataFrame(small_areas)))
+    return [*sheets, (_("run"), about)]

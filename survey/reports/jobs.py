@@ -1,4 +1,5 @@
-"""Reports as jobs: every agency's report of a run as one zip, and one report's PDF.
+"""Reports and exports as jobs: every agency's report of a run as one zip, one report's
+PDF, and every response of a campaign as a file (CSV with its codebook, Excel, SPSS).
 
 A report's PDF job does the work named by the digest of the report's HTML, so a finished
 job is the cached PDF of exactly what the report shows."""
@@ -17,7 +18,7 @@ from survey.jobs import services as jobs
 from survey.jobs.kinds import Kind
 from survey.jobs.models import Job
 from survey.jobs.views import start, stored_file
-from survey.reports import render
+from survey.reports import exports, render
 from survey.runs.models import AnalysisRun
 
 
@@ -57,7 +58,31 @@ def report_pdf(job: Job) -> dict[str, Any]:
     return {"file": arguments["file"]}
 
 
+def responses_export(job: Job) -> dict[str, Any]:
+    """Every submission of the campaign with its answers and codebook, as asked."""
+    campaign = db.session.get(Campaign, job.arguments["campaign_id"])
+    if campaign is None:
+        raise jobs.JobFailed("the campaign no longer exists")
+    fmt, language = job.arguments["format"], job.arguments["language"]
+    jobs.progress(job, "responses_export", 10)
+    name, mimetype, content = exports.responses_file(campaign, fmt, language)
+    jobs.keep_file(job, name, mimetype, content)
+    return {"file": name}
+
+
+def start_responses_export(campaign: Campaign, fmt: str, language: str):
+    """The responses as a file, made by a job; the same file again while nothing changed
+    (its work names the submissions' and decisions' state)."""
+    work = f"responses_export:{campaign.id}:{fmt}:{language}:{exports.responses_state(campaign)}"
+    return start(
+        "responses_export",
+        work,
+        {"campaign_id": campaign.id, "format": fmt, "language": language},
+    )
+
+
 AGENCY_REPORTS = Kind("agency_reports", agency_reports, followers=("evaluator",))
+RESPONSES_EXPORT = Kind("responses_export", responses_export, followers=("evaluator",))
 REPORT_PDF = Kind(
     "report_pdf", report_pdf, followers=("evaluator", "agency-viewer"), by_agency=True
 )

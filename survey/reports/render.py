@@ -117,8 +117,8 @@ def _province_charts(report: content.ProvinceReport, language: str) -> dict:
             title=_("Components by agency"),
         ),
         "channels": bar_chart(
-            [(code_label("channel", c), n) for c, n in report.channels.items()],
-            title=_("Submissions by channel"),
+            [(code_label("channel", line.channel), line.used) for line in report.channels],
+            title=_("Submissions used in the estimates, by channel"),
         ),
     }
     if report.drivers:

@@ -34,6 +34,23 @@ class AnalysisRun(db.Model):
     results: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     campaign: Mapped[Campaign] = relationship()
+    # Loaded on its own when a page reads it (the estimates are a large blob of their own).
+    snapshot: Mapped[RunSnapshot | None] = relationship(lazy="select", uselist=False)
+
+
+class RunSnapshot(db.Model):
+    """What a run's pages and reports show beside its estimates, recorded by the run job
+    as things stood when the run was made: the reform league with the points entered by
+    then, dossier timeliness up to the cut-off, response rates, the comparison with the
+    previous league. A report of run N shows run N alone, whatever is imported or
+    entered after it; the next run shows the change (survey/runs/snapshots.py)."""
+
+    __tablename__ = "run_snapshot"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("analysis_run.id", ondelete="CASCADE"), primary_key=True
+    )
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class RunFlag(db.Model):
@@ -74,6 +91,8 @@ class ImmutableRunError(Exception):
 
 @event.listens_for(AnalysisRun, "before_update")
 @event.listens_for(AnalysisRun, "before_delete")
+@event.listens_for(RunSnapshot, "before_update")
+@event.listens_for(RunSnapshot, "before_delete")
 @event.listens_for(RunFlag, "before_update")
 @event.listens_for(RunFlag, "before_delete")
 def _refuse_changes(mapper, connection, target) -> None:

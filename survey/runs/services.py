@@ -41,7 +41,7 @@ from survey.extensions import db
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.responses.models import Submission, SubmissionReview
-from survey.runs import extract, screening, small_areas
+from survey.runs import extract, screening, small_areas, snapshots
 from survey.runs.design import DesignDeclarationError, declared, make_design, outside_sample
 from survey.runs.lineage import Lineage
 from survey.runs.models import AnalysisRun, RunFlag
@@ -80,6 +80,7 @@ def run(
     definition = definitions[campaign.questionnaire_version_id]
     data = extract.load(campaign.id, definitions, cutoff)
     ids_seen = data.ids.copy()
+    received_by_channel = _by_channel(data.channel)
     timings["load"] = time.perf_counter() - clock
 
     progress("screening", 30)
@@ -115,7 +116,7 @@ def run(
             previous=previous_run(campaign),
             profiles=list(definitions.values()),
         )
-        progress("small areas", 80)
+        progress("small_areas", 80)
         results["small_areas"] = small_areas.fit_groups(
             campaign, _clean(results), scheme_of(definition).code, local_time.local(cutoff).date()
         )
@@ -154,12 +155,18 @@ def run(
             # Not from a drawn invitation, under selection weighting (no π).
             "outside_sample": int(outside.sum()),
             "used": len(data),
+            # Received up to the cut-off, and used after screening: pages and reports show
+            # both, labelled, so the two never look like a contradiction.
+            "received_by_channel": received_by_channel,
+            "used_by_channel": _by_channel(data.channel),
         },
         results=_clean(results),
     )
     db.session.add(analysis_run)
     db.session.flush()
     _store_flags(analysis_run, screened, _decisions_in(decisions, ids_seen))
+    progress("recording", 95)
+    snapshots.record(analysis_run)
     audit.record(
         "analysis.run",
         "analysis_run",
@@ -169,6 +176,11 @@ def run(
         after={"campaign": campaign.code, "hash": analysis_run.data_hash},
     )
     return analysis_run
+
+
+def _by_channel(channels: np.ndarray) -> dict[str, int]:
+    found, counts = np.unique(channels.astype(str), return_counts=True)
+    return {str(c): int(n) for c, n in zip(found, counts, strict=True)}
 
 
 def used_by(analysis_run: AnalysisRun):

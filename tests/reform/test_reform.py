@@ -230,20 +230,19 @@ def test_frameworks_cannot_be_edited_once_stored(db):
     )
 
 
-def test_before_any_run_the_league_is_provisional_without_ranks(
+def test_before_any_run_there_is_no_league_on_the_pages_and_a_provisional_one_printed(
     runner, small_campaign, client, login_as, db
 ):
-    """The survey criteria count 0 until a run exists: points shown, no rank given."""
+    """The league is made by a run (a run is a record): before any, the pages say so and
+    rank nothing; the command line prints the points so far, without ranks."""
     assert services.league(small_campaign).provisional
     db.session.commit()
     login_as("evaluator")
     page = client.get(f"/results/{small_campaign.code}?lang=en").get_data(as_text=True)
-    assert "Provisional: no analysis run yet." in page
-    ranks = re.findall(r'<td class="num">(\S+)</td>\s*<th scope="row">', page)
-    assert ranks
-    assert set(ranks) == {"—"}
+    assert "No analysis run yet: the league is made by the analysis run" in page
+    assert '<table class="league"' not in page
     agency_page = client.get(f"/results/{small_campaign.code}/agencies/S1?lang=en")
-    assert "provisional: no analysis run yet" in agency_page.get_data(as_text=True)
+    assert "No analysis run yet: the reform index comes" in agency_page.get_data(as_text=True)
     printed = runner.invoke(args=["reform", "league", "--campaign", small_campaign.code]).output
     assert "provisional: no analysis run yet" in printed
     assert not re.search(r"^\s+1\s+S", printed, re.M), "no rank is printed"

@@ -1,4 +1,5 @@
 import io
+import re
 
 import pandas as pd
 import pyreadstat
@@ -81,25 +82,49 @@ def test_results_export_holds_every_stored_estimate(client, login_as, demo, db):
     stored = analyse(demo, actor="test")
     db.session.commit()
     login_as("evaluator")
-    response = client.get(f"/results/demo/results.csv?run={stored.id}")
+    response = client.get(f"/results/demo/results.csv?run={stored.id}&language=en")
     frame = pd.read_csv(io.BytesIO(response.data), encoding="utf-8-sig")
     row = frame[
-        (frame["table"] == "agency") & (frame["domain"] == "SXD") & (frame["code"] == "SIPAS")
+        (frame["table"] == "agency")
+        & (frame["code"] == "SXD")
+        & (frame["statistic code"] == "SIPAS")
     ]
-    assert row["estimate"].iloc[0] == pytest.approx(
-        stored.results["agencies"]["SXD"]["SIPAS"]["estimate"]
+    # On the pages' scale (76.31, not 0.7631), with the agency's name beside its code.
+    assert row["estimate (%)"].iloc[0] == pytest.approx(
+        100 * stored.results["agencies"]["SXD"]["SIPAS"]["estimate"]
     )
-    province = frame[(frame["table"] == "province") & (frame["code"] == "SIPAS")]
-    assert province["n"].iloc[0] == stored.results["province"]["SIPAS"]["n"]
+    assert row["name"].iloc[0] == "Department of Construction"
+    assert row["statistic"].iloc[0] == "Satisfaction index of public administrative services"
+    province = frame[(frame["table"] == "province") & (frame["statistic code"] == "SIPAS")]
+    assert province["answers"].iloc[0] == stored.results["province"]["SIPAS"]["n"]
     # The communes' small-area estimates come beside the direct ones.
     code, area = next(iter(stored.results["small_areas"]["communes"]["areas"].items()))
-    small = frame[(frame["table"] == "small_area") & (frame["domain"] == code)]
-    assert small["estimate"].iloc[0] == pytest.approx(area["estimate"])
+    small = frame[(frame["table"] == "small-area estimate") & (frame["code"] == code)]
+    assert small["estimate (%)"].iloc[0] == pytest.approx(100 * area["estimate"])
+    workbook = client.get(f"/results/demo/results.xlsx?run={stored.id}&language=en")
+    sheets = pd.read_excel(io.BytesIO(workbook.data), sheet_name=None)
+    assert {"estimates", "ranks", "comparisons", "small areas", "run"} <= set(sheets)
+    assert "weight on the direct estimate (%)" in sheets["small areas"].columns
+    assert client.get("/results/demo/results.json").status_code == 404
+
+
+def test_the_vietnamese_results_file_is_headed_and_labelled_in_vietnamese(
+    client, login_as, demo, db
+):
+    stored = analyse(demo, actor="test")
+    db.session.commit()
+    login_as("evaluator")
     workbook = client.get(f"/results/demo/results.xlsx?run={stored.id}")
     sheets = pd.read_excel(io.BytesIO(workbook.data), sheet_name=None)
-    assert {"estimates", "ranks", "comparisons", "small_areas", "run"} <= set(sheets)
-    assert "shrinkage" in sheets["small_areas"].columns
-    assert client.get("/results/demo/results.json").status_code == 404
+    estimates = sheets["ước lượng"]
+    assert {"mã", "tên", "ước lượng (%)", "số câu trả lời"} <= set(estimates.columns)
+    row = estimates[(estimates["mã"] == "SXD") & (estimates["mã chỉ tiêu"] == "SIPAS")]
+    assert row["bảng"].iloc[0] == "cơ quan"
+    assert row["tên"].iloc[0] == "Sở Xây dựng"
+    english = re.compile(r"\b(estimate|table|code|level|answers|rank|group)\b")
+    for name, sheet in sheets.items():
+        headers = [str(c) for c in sheet.columns]
+        assert not [h for h in headers if english.search(h)], (name, headers)
 
 
 def test_unknown_campaign_is_named(runner, db, tmp_path):

@@ -28,20 +28,56 @@ def _text(response) -> str:
     return re.sub(r"\s+", " ", response.get_data(as_text=True))
 
 
-def test_the_overview_shows_the_runs_numbers_and_both_league_tables(client, login_as, analysed):
+def test_the_results_pages_show_the_runs_numbers_and_both_league_tables(
+    client, login_as, analysed
+):
     campaign, stored = analysed
     login_as("evaluator")
     page = _text(client.get("/results/demo?lang=en"))
-    province = stored.results["province"]["SIPAS"]
-    assert f"Province: {100 * province['estimate']:.2f}%" in page
-    # Every agency's index as the run stored it, and its rank interval.
-    for agency, rows in stored.results["agencies"].items():
-        assert f"{100 * rows['SIPAS']['estimate']:.2f}" in page, agency
+    # The league first, as the run recorded it (the same as made from its indices now).
     table = league(campaign, stored)
     assert page.count('<table class="league"') == 2
     first = table.groups["departments"][0]
     assert f"{first.score.reform_index:.2f}" in page
-    assert page.count("<svg") >= 2  # channels and the dot-and-whisker chart (no CDN, no JS)
+    satisfaction = _text(client.get("/results/demo/satisfaction?lang=en"))
+    province = stored.results["province"]["SIPAS"]
+    assert f"Province: {100 * province['estimate']:.2f}%" in satisfaction
+    # Every agency's index as the run stored it, and its rank interval.
+    for agency, rows in stored.results["agencies"].items():
+        assert f"{100 * rows['SIPAS']['estimate']:.2f}" in satisfaction, agency
+    # One dot-and-whisker chart per ranking group, each with its own axis (no CDN, no JS).
+    assert satisfaction.count("<svg") >= 2
+    # Each page's contents bar leads to the others, the current one marked.
+    for path in ("", "/satisfaction", "/small-areas", "/dossiers", "/responses"):
+        shown = _text(client.get(f"/results/demo{path}?lang=en"))
+        assert shown.count('aria-current="page"') == 1, path
+        assert 'href="/results/demo/responses' in shown, path
+
+
+def test_results_tables_are_filtered_by_name_group_and_flag(client, login_as, analysed):
+    _campaign, stored = analysed
+    login_as("evaluator")
+    every = _text(client.get("/results/demo/satisfaction?lang=en"))
+    rows = every.count('<tr data-name="')
+    assert rows == len(stored.results["agencies"])
+    # Accents and case do not matter: "xay dung" finds Sở Xây dựng.
+    named = _text(client.get("/results/demo/satisfaction?lang=en&q=xay+dung"))
+    assert named.count('<tr data-name="') == 1
+    assert 'data-name="SXD ' in named
+    departments = _text(client.get("/results/demo/satisfaction?group=departments"))
+    assert 0 < departments.count('<tr data-name="') < rows
+    assert 'data-group="communes"' not in departments
+    flagged = _text(client.get("/results/demo/satisfaction?flag=low_precision"))
+    expected = sum(
+        1
+        for entries in stored.results["agencies"].values()
+        if entries["SIPAS"]["low_precision"]
+        and not entries["SIPAS"]["suppressed"]
+        and not entries["SIPAS"]["not_estimable"]
+    )
+    assert flagged.count('<tr data-name="') == expected
+    league_page = _text(client.get("/results/demo?group=departments"))
+    assert league_page.count('<table class="league"') == 1
 
 
 def test_numbers_on_vietnamese_pages_are_written_the_vietnamese_way(client, login_as, analysed):
@@ -53,7 +89,7 @@ def test_numbers_on_vietnamese_pages_are_written_the_vietnamese_way(client, logi
     assert f"{100 * entry['estimate']:.2f}".replace(".", ",") + "%" in page
     low, high = 100 * entry["ci_low"], 100 * entry["ci_high"]
     assert f"{low:.2f}–{high:.2f}".replace(".", ",") in page
-    overview = _text(client.get("/results/demo"))
+    overview = _text(client.get("/results/demo/satisfaction"))
     province = stored.results["province"]["SIPAS"]
     assert f"{province['n']:,}".replace(",", ".") in overview
 
