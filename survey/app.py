@@ -127,12 +127,12 @@ def register_job_kinds() -> None:
     from survey.dossiers.retention import ERASE_PHONES
     from survey.jobs.kinds import register
     from survey.paper.jobs import PAPER_FORMS
-    from survey.reports.jobs import AGENCY_REPORTS, REPORT_PDF, RESPONSES_EXPORT
+    from survey.reports.jobs import AGENCY_REPORTS, REPORT_PDF, RESPONSES_EXPORT, RUN_DATA_EXPORT
     from survey.responses.steps import PURGE_DRAFTS
     from survey.runs.jobs import ANALYSIS_RUN
 
     register(ANALYSIS_RUN, AGENCY_REPORTS, REPORT_PDF, PAPER_FORMS, AUDIT_EXPORT)
-    register(RESPONSES_EXPORT, INVITATIONS_EXPORT)
+    register(RESPONSES_EXPORT, INVITATIONS_EXPORT, RUN_DATA_EXPORT)
     register(CLOSE_ENDED, PURGE_DRAFTS, ERASE_PHONES)
 
 
@@ -279,9 +279,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["localized"] = localized
     # What people read of a named record (agency, campaign, group, field, service): its
     # name in the page's language, never its code.
-    app.jinja_env.filters["name"] = lambda record: (
-        localized({"vi": record.name_vi, "en": record.name_en}) if record is not None else "—"
-    )
+    from survey.i18n import named
+
+    app.jinja_env.filters["name"] = lambda record: named(record) if record is not None else "—"
     from survey.questionnaires.wording import numbering, skip_instruction
 
     # The questionnaire in words, as on paper: item numbers and skip rules.
@@ -306,8 +306,7 @@ def register_template_helpers(app: Flask) -> None:
     from survey import verdicts
 
     # Each statistic in a plain sentence before its figures (survey/verdicts.py).
-    for name in ("versus_group", "versus_previous", "index_sentence", "rank_sentence"):
-        app.jinja_env.globals[name] = getattr(verdicts, name)
+    app.jinja_env.globals["verdicts"] = verdicts
 
     from survey.labels import code_label, precision_reason, weighting_cell
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from survey import local_time
-from survey.agencies.models import Agency, ServiceField
+from survey.agencies.models import Agency, RankingGroup, ServiceField
 from survey.campaigns import invitations, services
-from survey.campaigns.jobs import start_invitations_export
 from survey.campaigns.forms import (
     CampaignForm,
     DrawForm,
@@ -21,11 +20,13 @@ from survey.campaigns.forms import (
     InvitationImportForm,
     SamplingPlanForm,
 )
+from survey.campaigns.jobs import start_invitations_export
 from survey.campaigns.models import Campaign, SamplingPlan
 from survey.campaigns.response_rates import response_rates
 from survey.choices import choices
 from survey.csv_files import CsvError
 from survey.extensions import db
+from survey.i18n import localized
 from survey.inputs import whole_number
 from survey.labels import code_label
 from survey.permissions import requires
@@ -40,20 +41,38 @@ def _load(campaign_id: int) -> Campaign:
     return db.session.get(Campaign, campaign_id) or abort(404)
 
 
-def _prepare(form: CampaignForm) -> None:
+def _prepare(form: CampaignForm, campaign: Campaign | None = None) -> list:
+    """Offer the published versions and the agencies in use (and the campaign's own, even
+    if no longer active); returns the agencies' ids by ranking group, for the page."""
     versions = db.session.scalars(
         select(QuestionnaireVersion)
         .join(Questionnaire)
         .where(QuestionnaireVersion.published_at.is_not(None))
         .order_by(Questionnaire.code, QuestionnaireVersion.number.desc())
     ).all()
+    unsurveyed = {
+        "citizen": _("Citizens are not surveyed"),
+        "organisation": _("Organisations are not surveyed"),
+    }
     for name, kind in (("version_id", "citizen"), ("organisation_version_id", "organisation")):
         form[name].choices = choices(
-            [(0, _("none: not surveyed"))]
+            [(0, unsurveyed[kind])]
             + [(v.id, v.label) for v in versions if v.questionnaire.respondent_type == kind]
         )
-    agencies = db.session.scalars(select(Agency).where(Agency.active).order_by(Agency.code))
-    form.agency_ids.choices = choices((a.id, f"{a.code} · {a.name_vi}") for a in agencies)
+    own = [a.id for a in campaign.agencies] if campaign is not None else []
+    agencies = db.session.scalars(
+        select(Agency)
+        .join(Agency.group)
+        .where(or_(Agency.active, Agency.id.in_(own)))
+        .order_by(RankingGroup.position, Agency.name_vi)
+    ).all()
+    form.agency_ids.choices = choices(
+        (a.id, f"{localized({'vi': a.name_vi, 'en': a.name_en})} ({a.code})") for a in agencies
+    )
+    groups: dict = {}
+    for agency in agencies:
+        groups.setdefault(agency.group, []).append(agency.id)
+    return list(groups.items())
 
 
 @blueprint.get("/")
@@ -106,14 +125,14 @@ def _save(form: CampaignForm, campaign: Campaign | None):
 @requires("admin")
 def create_campaign():
     form = CampaignForm()
-    _prepare(form)
+    groups = _prepare(form)
     if form.validate_on_submit():
         campaign = _save(form, None)
         if campaign is not None:
             db.session.commit()
             flash(_("Campaign %(code)s created as a draft.", code=campaign.code), "success")
             return redirect(url_for(".show_campaign", campaign_id=campaign.id))
-    return render_template("campaigns/form.html", form=form, campaign=None)
+    return render_template("campaigns/form.html", form=form, campaign=None, groups=groups)
 
 
 @blueprint.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
@@ -127,12 +146,12 @@ def edit_campaign(campaign_id: int):
         agency_ids=[a.id for a in campaign.agencies],
         design_cluster=campaign.design_cluster or "",
     )
-    _prepare(form)
+    groups = _prepare(form, campaign)
     if form.validate_on_submit() and _save(form, campaign) is not None:
         db.session.commit()
         flash(_("Saved %(code)s.", code=campaign.code), "success")
         return redirect(url_for(".show_campaign", campaign_id=campaign.id))
-    return render_template("campaigns/form.html", form=form, campaign=campaign)
+    return render_template("campaigns/form.html", form=form, campaign=campaign, groups=groups)
 
 
 @blueprint.get("/<int:campaign_id>")

@@ -163,7 +163,7 @@ def priority_matrix(
     """Importance (x) against performance (y, 0–100) per component, split at the means:
     high importance and low performance (bottom right) is where to act first."""
     # Wide enough for a component's name beside the rightmost point.
-    width, height, left, bottom, top, right = 620, 320, 60, 270, 20, 440
+    width, height, left, bottom, top, right = 720, 320, 60, 270, 20, 440
     if not points:
         return _frame(width, height, title, [])
     importance = [p[1] for p in points]
@@ -200,7 +200,7 @@ def priority_matrix(
             f'<circle cx="{x(importance_value):.1f}" cy="{y(performance_value):.1f}" r="5" '
             'fill="#000"/>'
             f'<text x="{x(importance_value) + 8:.1f}" y="{y(performance_value) + 4:.1f}">'
-            f"{escape(_shorten(label, 26))}</text>"
+            f"{escape(_shorten(label, 38))}</text>"
         )
     return _frame(width, height + 20, title, body)
 

@@ -66,7 +66,12 @@ def read_rows(
                 )
             ]
         ) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise CsvError([CsvProblem(line, None, _("the file holds a NUL character, not text"))])
+    reader = csv.DictReader(
+        io.StringIO(text, newline=""), delimiter=_delimiter(text, [*required, *optional])
+    )
     header = [h.strip() for h in (reader.fieldnames or [])]
     if not header:
         raise CsvError([CsvProblem(None, None, _("the file is empty"))])
@@ -88,6 +93,23 @@ def read_rows(
         raise CsvError(
             [CsvProblem(reader.line_num, None, _("not valid CSV (%(error)s)", error=str(error)))]
         ) from None
+
+
+# What separates columns: commas; semicolons where Excel saves "CSV" with Vietnamese (or
+# other decimal-comma) settings; tabs from a copied sheet.
+DELIMITERS = (",", ";", "\t")
+
+
+def _delimiter(text: str, expected: Sequence[str]) -> str:
+    """The separator that splits the header into the most of the expected columns (a
+    comma when none does better)."""
+    header = text.split("\n", 1)[0]
+    wanted = set(expected)
+
+    def known(delimiter: str) -> int:
+        return len({cell.strip().strip('"') for cell in header.split(delimiter)} & wanted)
+
+    return max(DELIMITERS, key=lambda d: (known(d), d == ","))
 
 
 # A cell that begins with one of these is a formula to Excel and LibreOffice: a comment

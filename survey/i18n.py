@@ -34,3 +34,10 @@ def localized(text: Mapping[str, str] | str | None, language: str | None = None)
         locale = get_locale()
         language = locale.language if locale else "vi"
     return text.get(language) or text.get("vi") or next(iter(text.values()), "")
+
+
+def named(record, code: str | None = None) -> str:
+    """A named record (agency, campaign, service point…) as people read it: its name in the
+    current language, its code after it when staff need it ("Sở Xây dựng (SXD)")."""
+    name = localized({"vi": record.name_vi, "en": record.name_en})
+    return f"{name} ({code})" if code else name

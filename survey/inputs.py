@@ -7,7 +7,10 @@ database error. Everything numeric from outside goes through here instead.
 
 from __future__ import annotations
 
+import re
+
 from werkzeug.routing import IntegerConverter
+from wtforms import FloatField, IntegerField
 
 # The largest id PostgreSQL's INTEGER holds (and far below SQLite's limit).
 MAX_ID = 2**31 - 1
@@ -20,6 +23,52 @@ def whole_number(text: str | None, maximum: int = MAX_ID) -> int | None:
         return None
     number = int(text)
     return number if number <= maximum else None
+
+
+_DECIMAL = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
+
+
+def decimal_number(text: str | None) -> float | None:
+    """A number in ASCII digits with a decimal comma (as Vietnamese writes it: 0,5) or a
+    decimal point (0.5); else None. No thousands separators: "1.000" would be ambiguous."""
+    text = (text or "").strip()
+    if not _DECIMAL.fullmatch(text) or len(text) > 30:
+        return None
+    return float(text.replace(",", "."))
+
+
+class DecimalNumberField(FloatField):
+    """A form's decimal number, typed with a comma or a point, shown as the page's
+    language writes it; other digits than ASCII are refused."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] is None or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        self.data = decimal_number(str(valuelist[0]))
+        if self.data is None:
+            raise ValueError(self.gettext("Not a number: type digits, with a decimal comma."))
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        from survey.i18n import number
+
+        return number(self.data)
+
+
+class WholeNumberField(IntegerField):
+    """A form's whole number ≥ 0 in ASCII digits ("١٢" and "²" are refused, not read)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] is None or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        self.data = whole_number(str(valuelist[0]))
+        if self.data is None:
+            raise ValueError(self.gettext("Not a whole number: type digits only."))
 
 
 def record_id(text: str) -> int:

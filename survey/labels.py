@@ -117,6 +117,7 @@ LABELS = {
         "audit_export": _l("Audit trail (CSV)"),
         "responses_export": _l("Every response (file)"),
         "invitations_export": _l("Links to send (CSV)"),
+        "run_data_export": _l("The run's data with its design (ZIP)"),
     },
     # Who acted when no person signed in did: the command line, the demo, the workers.
     "actor": {
@@ -140,6 +141,7 @@ LABELS = {
         "audit_export": _l("writing the events"),
         "responses_export": _l("writing the responses"),
         "invitations_export": _l("writing the links"),
+        "run_data_export": _l("writing the run's data"),
         "reading": _l("reading the submissions"),
         "screening": _l("screening"),
         "estimating": _l("estimating the indices"),

@@ -169,9 +169,10 @@ def trend(agency: Agency, code: str) -> list[TrendPoint]:
 
 def trend_label(point: TrendPoint) -> str:
     """A trend point's chart label: the campaign, marked when it is the predecessors'."""
+    name = localized({"vi": point.campaign.name_vi, "en": point.campaign.name_en})
     if point.basis == "predecessors":
-        return f"{point.campaign.code} ({_('predecessors combined')})"
-    return point.campaign.code
+        return f"{name} ({_('predecessors combined')})"
+    return name
 
 
 def comparison_for(run: AnalysisRun, agency: Agency) -> Mapping[str, Any] | None:
@@ -305,14 +306,14 @@ class ChannelCount:
     used: int  # after screening: what the estimates rest on
 
 
-def run_channels(run: AnalysisRun) -> list[ChannelCount]:
+def run_channels(run: AnalysisRun, index_code: str) -> list[ChannelCount]:
     """Submissions per channel the run received and used. Runs made before it kept them
-    give the answers of the overall index per channel (the same used count)."""
+    give the answers to the overall index per channel (the same used count)."""
     screened = run.screening or {}
     used = screened.get("used_by_channel")
     received = screened.get("received_by_channel") or {}
     if used is None:
-        code = (run.parameters or {}).get("index") or next(iter(run.results["province"]))
+        code = index_code
         rows = run.results.get("breakdowns", {}).get("channel", {})
         used = {c: int((r.get(code) or {}).get("n") or 0) for c, r in rows.items()}
         received = {}
@@ -327,9 +328,9 @@ class DriverRow:
     component: str
     name: str  # the component's name in the page's language
     importance: float
-    coefficient: float
-    se: float
-    p_value: float
+    coefficient: float | None
+    se: float | None
+    p_value: float | None
     performance: float | None  # the province's component index (0-1)
 
 
@@ -343,9 +344,9 @@ def drivers(run: AnalysisRun, definition: Definition) -> list[DriverRow]:
             d["component"],
             names.get(d["component"], d["component"]),
             d["importance"],
-            d["coefficient"],
-            d["se"],
-            d["p_value"],
+            d.get("coefficient"),
+            d.get("se"),
+            d.get("p_value"),
             (province.get(d["component"]) or {}).get("estimate"),
         )
         for d in run.results.get("drivers", {}).get("components", [])

@@ -47,7 +47,11 @@ def pytest_report_header(config):
 NO_DATABASE = ("tests/analysis/", "tests/questionnaires/test_definition.py", "tests/test_config.py")
 # Walks of every page that check what the pages say and how they read (language, labels,
 # accessibility), not what the database does: once is enough (keeps CI under 10 minutes).
-PAGES_ONLY = ("tests/test_vietnamese_pages.py", "tests/browser/test_accessibility.py")
+PAGES_ONLY = (
+    "tests/test_vietnamese_pages.py",
+    "tests/browser/test_accessibility.py",
+    "tests/browser/test_results_pages.py",
+)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,4 +1,5 @@
 import hashlib
+import re
 from collections import Counter
 
 import pytest
@@ -128,8 +129,11 @@ def test_the_demo_shows_trends_across_the_restructuring(runner, db, client, logi
     assert "Trọng số của ước lượng trực tiếp" in overview
     assert 'data-basis="new"' not in overview
     page = client.get("/results/demo/agencies/SNNMT").get_data(as_text=True)
-    assert "So với các cơ quan tiền thân gộp lại (SNNPTNT, STNMT)" in page
-    assert "gộp các cơ quan tiền thân: SNNPTNT, STNMT" in page
+    # The predecessors by name: "Sở Nông nghiệp và Phát triển nông thôn; Sở Tài nguyên…".
+    combined = re.search(r"So với các cơ quan tiền thân gộp lại \(([^)]*)\)", page)[1]
+    assert "Sở Nông nghiệp" in combined
+    assert "Sở Tài nguyên" in combined
+    assert "SNNPTNT" not in combined
     ward = client.get("/results/demo/agencies/PBUONMATHUOT").get_data(as_text=True)
     assert "data-small-area=" in ward
 

@@ -78,10 +78,15 @@ def test_the_run_button_queues_a_job_that_a_worker_runs(province, worker):
     app, client = province
     job_id = _click_run(client)
     page = client.get(f"/jobs/{job_id}?lang=en")
-    if page.status_code == 200:  # still queued or running: the page says so and refreshes
+    if page.status_code == 200:  # still queued or running: the page says so and follows it
         text = page.get_data(as_text=True)
-        assert 'http-equiv="refresh"' in text
+        assert 'http-equiv="refresh"' not in text, "no meta refresh (axe: critical)"
+        assert "js/job.js" in text
+        assert f'href="/jobs/{job_id}"' in text, "without JavaScript: a link to look again"
         assert "Waiting for a worker" in text or "Running:" in text
+        state = client.get(f"/jobs/{job_id}/state?lang=en").get_json()
+        assert state["status"] in ("queued", "running", "done")
+        assert state["ended"] == (state["status"] == "done")
     job = _wait(app, job_id)
     assert job.status == "done", job.error
     assert job.attempts == 1

@@ -22,6 +22,7 @@ from survey.agencies.models import (
     ServicePoint,
 )
 from survey.campaigns.models import Campaign
+from survey.db import utcnow
 from survey.extensions import db as _db
 from survey.jobs.models import Job
 from survey.labels import LABELS
@@ -65,8 +66,10 @@ def _english_messages() -> list[str]:
 
 def _visible_text(page: str) -> str:
     # <code> shows stored values verbatim on purpose (the audit trail's record, which
-    # the filters and the CSV export name the same way): not interface text.
+    # the filters and the CSV export name the same way), and a muted code after a name
+    # (class "code") is there for staff: not interface text.
     page = re.sub(r"<(script|style|svg|code)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    page = re.sub(r'<span class="code">.*?</span>', " ", page, flags=re.S)
     page = re.sub(r"<title>.*?</title>", " ", page, flags=re.S)
     text = re.sub(r"<[^>]+>", " ", page)
     return " ".join(html.unescape(text).split())
@@ -97,7 +100,20 @@ def province(app, db, runner, request):
         actor=evaluator.username,
         user_id=evaluator.id,
     )
-    db.session.add(job)
+    # A job still running, at the step whose name once reached the page as a code.
+    running = Job(
+        id="b" * 32,
+        kind="analysis_run",
+        work="analysis_run:campaign:test-running",
+        arguments={"campaign_id": campaign.id},
+        status="running",
+        step="small_areas",
+        percent=80,
+        heartbeat_at=utcnow(),
+        actor=evaluator.username,
+        user_id=evaluator.id,
+    )
+    db.session.add_all([job, running])
     db.session.commit()
     form = db.session.scalar(select(PaperForm).where(PaperForm.batch_id == batch.id))
     # English names are data the administrator typed (shown in their own column).
@@ -117,6 +133,8 @@ def province(app, db, runner, request):
         "form_id": str(form.id),
         "submission_id": str(submission.id),
         "job_id": job.id,
+        "_running_job": running.id,
+        "_campaign_codes": sorted(db.session.scalars(select(Campaign.code))),
         "record_id": str(agency.id),
         "user_id": str(evaluator.id),
         "point_id": str(db.session.scalar(select(Batch.service_point_id)) or 1),
@@ -141,9 +159,11 @@ def test_every_vietnamese_page_is_in_vietnamese_with_labels_not_codes(app, provi
     login = logins.get(role, "xem.sxd")
     signed_in = client.post("/sign-in", data={"login": login, "password": "khao-sat-2026"})
     assert signed_in.status_code == 302
-    codes = re.compile(r"(?<![\w/.-])(" + "|".join(map(re.escape, STORED_CODES)) + r")(?![\w/-])")
+    stored = [*STORED_CODES, *province["_campaign_codes"]]
+    codes = re.compile(r"(?<![\w/.-])(" + "|".join(map(re.escape, stored)) + r")(?![\w/-])")
     problems, seen = [], 0
-    for _rule, path in _pages(app, province):
+    extra = [f"/jobs/{province['_running_job']}"] if role in ("admin", "evaluator") else []
+    for path in [*(path for _rule, path in _pages(app, province)), *extra]:
         response = client.get(path)
         if response.status_code != 200 or response.mimetype != "text/html":
             continue
@@ -161,3 +181,58 @@ def test_every_vietnamese_page_is_in_vietnamese_with_labels_not_codes(app, provi
     assert seen >= (3 if role in ("surveyor", "agency-viewer") else 10), seen
     assert not problems, "\n".join(problems[:30])
     _db.session.rollback()
+
+
+# Words a Vietnamese report must not carry: commands and file names of the platform's
+# insides, and R's function names.
+NOT_FOR_READERS = re.compile(r"\b(flask|run-data|degf|svyglm|METHODS\.md|python)\b", re.I)
+
+
+def test_the_vietnamese_reports_and_results_file_speak_vietnamese(app, db, runner):
+    """The PDFs (their text as extracted) and the Excel results' headings: no English
+    interface text, no stored code, no command."""
+    import io
+
+    import pandas as pd
+    from pypdf import PdfReader
+
+    from survey.reports import exports, render
+
+    result = runner.invoke(args=["demo", "seed", "--responses", "400", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    campaign = db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
+    stored = run(campaign, actor="test")
+    db.session.commit()
+    agency = next(a for a in campaign.agencies if a.code == "SXD")
+    codes = sorted({*STORED_CODES, *db.session.scalars(select(Campaign.code))})
+    pattern = re.compile(r"(?<![\w/.-])(" + "|".join(map(re.escape, codes)) + r")(?![\w/-])")
+    names = sorted(
+        {n for model in (Agency, Service, ServiceField, Campaign) for n in db.session.scalars(
+            select(model.name_en))},
+        key=len,
+        reverse=True,
+    )  # fmt: skip
+    problems = []
+    with app.test_request_context():
+        documents = {
+            "province": render.province_pdf(campaign, stored, "vi"),
+            "agency": render.agency_pdf(campaign, agency, stored, "vi"),
+        }
+        workbook = exports.results_bytes(stored, "xlsx", "vi")
+    for name, pdf in documents.items():
+        text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+        text = " ".join(text.split())
+        for english in names:
+            text = text.replace(english, " ")
+        problems += [f"{name}: {m[0]!r}" for m in NOT_FOR_READERS.finditer(text)]
+        problems += [f"{name}: code {m[1]!r}" for m in pattern.finditer(text)]
+        problems += [f"{name}: untranslated {f!r}" for f in _english_messages() if f in text]
+    for sheet, frame in pd.read_excel(io.BytesIO(workbook), sheet_name=None).items():
+        headings = " ".join(map(str, frame.columns))
+        problems += [f"Excel {sheet}: {f!r}" for f in _english_messages() if f in headings]
+        problems += [
+            f"Excel {sheet}: {h!r}"
+            for h in frame.columns
+            if re.fullmatch(r"[a-z_ ]+", str(h)) and str(h) not in ("p", "t")
+        ]
+    assert not problems, "\n".join(problems[:30])

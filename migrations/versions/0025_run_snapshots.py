@@ -1,6 +1,6 @@
 """A run records what its pages and reports show beside its estimates (run_snapshot): the
 reform league with its points, dossier timeliness, response rates, as they stood when the
-run was made. The responses and the invitations are exported on the web too, as jobs.
+run was made. The responses, the invitations and a run's data are exported on the web too, as jobs.
 
 Runs stored before have no snapshot: their pages say so and ask for a new run rather than
 read today's tables as if they were the run's.
@@ -21,7 +21,7 @@ depends_on = None
 
 
 KINDS = ("analysis_run", "agency_reports", "report_pdf", "paper_forms", "audit_export")
-NEW_KINDS = ("responses_export", "invitations_export")
+NEW_KINDS = ("responses_export", "invitations_export", "run_data_export")
 
 
 def _kinds(kinds) -> str:
@@ -31,6 +31,9 @@ def _kinds(kinds) -> str:
 def upgrade():
     with op.batch_alter_table("job", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_job_kind"), type_="check")
+        batch_op.alter_column(
+            "kind", existing_type=sa.String(14), type_=sa.String(18), existing_nullable=False
+        )
         batch_op.create_check_constraint(op.f("ck_job_kind"), _kinds(KINDS + NEW_KINDS))
     op.create_table(
         "run_snapshot",
@@ -48,7 +51,13 @@ def upgrade():
 
 def downgrade():
     op.drop_table("run_snapshot")
-    op.execute("DELETE FROM job WHERE kind IN ('responses_export', 'invitations_export')")
+    op.execute(
+        "DELETE FROM job WHERE kind IN "
+        "('responses_export', 'invitations_export', 'run_data_export')"
+    )
     with op.batch_alter_table("job", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_job_kind"), type_="check")
+        batch_op.alter_column(
+            "kind", existing_type=sa.String(18), type_=sa.String(14), existing_nullable=False
+        )
         batch_op.create_check_constraint(op.f("ck_job_kind"), _kinds(KINDS))

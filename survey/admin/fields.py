@@ -13,12 +13,17 @@ from survey.extensions import db
 
 
 class CodeField(SelectField):
-    """A choice among codes of other records (agency, field); unknown codes are named."""
+    """A choice among codes of other records (agency, field); unknown codes are named.
+
+    `accepted`, when set, are codes valid beyond those offered: the picker offers what is
+    in use (active agencies), a file or an older record may still name the others."""
+
+    accepted: frozenset[str] = frozenset()
 
     def pre_validate(self, form) -> None:
         if self.data in (None, "") and not self.flags.required:
             return
-        if self.data not in {choice.value for choice in self.choices}:
+        if self.data not in {choice.value for choice in self.choices} | self.accepted:
             raise ValidationError(_l("Unknown code %(code)s.", code=self.data))
 
 

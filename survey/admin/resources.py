@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
-from wtforms import FloatField, IntegerField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import (
     DataRequired,
+    InputRequired,
     Length,
     NumberRange,
     Optional,
@@ -39,6 +41,7 @@ from survey.codes import CODE_PATTERN
 from survey.extensions import db
 from survey.form_messages import Form
 from survey.i18n import localized
+from survey.inputs import DecimalNumberField, WholeNumberField
 from survey.labels import code_label
 
 CODE = [
@@ -49,16 +52,40 @@ CODE = [
 NAME = [DataRequired(), Length(max=200)]
 
 
-def agency_choices(blank: bool = False) -> list[tuple[str, str]]:
-    agencies = db.session.scalars(select(Agency).order_by(Agency.code)).all()
-    return choices(
-        ([("", "—")] if blank else []) + [(a.code, f"{a.code} · {a.name_vi}") for a in agencies]
-    )
+def offer_agencies(field: CodeField, *, blank: bool = False, inactive: bool = False) -> None:
+    """Set an agency picker: the agencies in use, by group and name ("Sở Xây dựng (SXD)"),
+    after a "choose" line; agencies no longer active (merged, abolished) only where the
+    record already names one, where the page asks for them (?inactive=1), or `inactive`
+    (lineage, whose predecessors are mostly gone). Every agency's code stays valid, so a
+    CSV file or an older record naming an inactive one still reads."""
+    agencies = db.session.scalars(
+        select(Agency).join(Agency.group).order_by(RankingGroup.position, Agency.name_vi)
+    ).all()
+    shown_all = inactive or _asked_for_inactive()
+    offered = [a for a in agencies if a.active or shown_all or a.code == field.data]
+    gone = _("no longer active")
+    field.choices = choices(
+        [("", "—" if blank else _("— choose an agency —"))]
+        + [
+            (a.code, f"{localized({'vi': a.name_vi, 'en': a.name_en})} ({a.code})"
+             + ("" if a.active else f" · {gone}"))
+            for a in offered
+        ]
+    )  # fmt: skip
+    field.accepted = frozenset(a.code for a in agencies)
+
+
+def _asked_for_inactive() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and request.args.get("inactive") == "1"
 
 
 def _field_choices() -> list[tuple[str, str]]:
     fields = db.session.scalars(select(ServiceField).order_by(ServiceField.code)).all()
-    return choices((f.code, f"{f.code} · {f.name_vi}") for f in fields)
+    return choices(
+        (f.code, f"{localized({'vi': f.name_vi, 'en': f.name_en})} ({f.code})") for f in fields
+    )
 
 
 def agency_by_code(code: str | None) -> Agency | None:
@@ -140,6 +167,8 @@ KIND_LABELS = dict(
         strict=True,
     )
 )
+# Kinds no agency is created as any more (districts since July 2025).
+RETIRED_KINDS = frozenset({"district"})
 
 
 class AgencyForm(Form):
@@ -170,7 +199,11 @@ def _agency_check(form: AgencyForm) -> None:
 
 
 def _agency_prepare(form: AgencyForm) -> None:
-    form.parent_code.choices = agency_choices(blank=True)
+    offer_agencies(form.parent_code, blank=True)
+    # District people's committees were abolished on 1 July 2025: no new one is made, but
+    # one on record (or in a file of the earlier structure) keeps its kind.
+    if not (getattr(form, "_importing", False) or form.kind.data in RETIRED_KINDS):
+        form.kind.choices = [c for c in form.kind.choices if c.value not in RETIRED_KINDS]
     groups = db.session.scalars(select(RankingGroup).order_by(RankingGroup.position)).all()
     # Named, not coded: the code is what CSV files carry.
     form.ranking_group.choices = choices(
@@ -250,7 +283,7 @@ class RankingGroupForm(Form):
     code = StringField(_l("Code"), validators=[*CODE, Unique(RankingGroup, "code")])
     name_vi = StringField(_l("Name (Vietnamese)"), validators=NAME)
     name_en = StringField(_l("Name (English)"), validators=NAME)
-    position = IntegerField(
+    position = WholeNumberField(
         _l("Position"),
         default=0,
         validators=[Optional()],
@@ -328,7 +361,7 @@ def _service_apply(service: Service, data: dict) -> None:
 
 
 def _service_prepare(form: ServiceForm) -> None:
-    form.agency_code.choices = agency_choices()
+    offer_agencies(form.agency_code)
     form.field_code.choices = _field_choices()
 
 
@@ -401,7 +434,7 @@ SERVICE_POINTS = Resource(
         select(ServicePoint).where(ServicePoint.code == data.get("code"))
     ),
     apply=_point_apply,
-    prepare=lambda form: setattr(form.agency_code, "choices", agency_choices()),
+    prepare=lambda form: offer_agencies(form.agency_code),
     extra_actions=(("points.download_poster", _l("QR poster (PDF)")),),
 )
 
@@ -427,10 +460,10 @@ class SuccessionForm(Form):
         description=_l("The agency that took it over."),
     )
     kind = SelectField(_l("Kind"), choices=choices(SUCCESSION_LABELS.items()))
-    share = FloatField(
+    share = DecimalNumberField(
         _l("Share"),
         default=1.0,
-        validators=[DataRequired(), NumberRange(min=0.0001, max=1)],
+        validators=[InputRequired(), NumberRange(min=0.0001, max=1)],
         description=_l(
             "The share of the predecessor's dossiers the successor took over: 1 for a merge "
             "or a rename, the part's share for a split (0.4 = 40%)."
@@ -481,9 +514,13 @@ def _succession_check(form: SuccessionForm) -> None:
         if editing is None
         or (link.predecessor, link.successor) != (editing.predecessor.code, editing.successor.code)
     ]
-    found = lineage.problems([*kept, proposed] if form.active.data else kept)
+    chain = [*kept, proposed] if form.active.data else kept
+    found = lineage.problems(chain, lineage.named(chain))
+    for problem in found:
+        # Each under the field it concerns: a circle under the successor, shares under
+        # the share, a rename's one-to-one rule under the kind.
+        form[problem.field].errors.append(problem.message)
     if found:
-        form.share.errors.extend(found)
         raise ValidationError
 
 
@@ -496,12 +533,17 @@ def _succession_apply(succession: AgencySuccession, data: dict) -> None:
 
 
 def _succession_prepare(form: SuccessionForm) -> None:
-    form.predecessor_code.choices = agency_choices()
-    form.successor_code.choices = agency_choices()
+    offer_agencies(form.predecessor_code, inactive=True)
+    offer_agencies(form.successor_code, inactive=True)
+
+
+def _name(agency: Agency) -> str:
+    return localized({"vi": agency.name_vi, "en": agency.name_en})
 
 
 def _verify_lineage() -> str | None:
-    found = lineage.problems(lineage.links())
+    chain = lineage.links()
+    found = lineage.problems(chain, lineage.named(chain))
     return str(found[0]) if found else None
 
 
@@ -522,6 +564,9 @@ SUCCESSIONS = Resource(
     ),
     labelled={"kind": "succession_kind", "active": "yes_no"},
     shown={
+        # Named as people read them; the CSV keeps the codes.
+        "predecessor_code": lambda r: f"{_name(r.predecessor)} ({r.predecessor.code})",
+        "successor_code": lambda r: f"{_name(r.successor)} ({r.successor.code})",
         "share": lambda r: format_decimal(r.share, "#,##0.###"),
         "effective_on": lambda r: r.effective_on.strftime("%d/%m/%Y"),
     },

@@ -14,6 +14,7 @@ from survey.admin.resources import RESOURCES, Resource
 from survey.csv_files import CsvError, write_rows
 from survey.downloads import attachment
 from survey.extensions import db
+from survey.inputs import record_id
 from survey.pagination import paginate
 from survey.permissions import requires
 from survey.web import ConfirmForm, ImportForm, actor
@@ -66,6 +67,7 @@ def make_blueprint(resource: Resource, saved_note: SavedNote | None = None) -> B
         page = paginate(query, *resource.ordering, size=PAGE_SIZE)
         return render_template(
             "admin/list.html",
+            saved=request.args.get("saved", type=record_id),
             resource=resource,
             records=page.items,
             text=text,
@@ -92,7 +94,10 @@ def make_blueprint(resource: Resource, saved_note: SavedNote | None = None) -> B
                 note = saved_note(record) if saved_note is not None else None
                 if note:
                     flash(note, "warning")
-                return redirect(url_for(f".list_{plural}"))
+                # Back to the list, narrowed to the record just saved and marked in it, so
+                # it is found at once whatever page it would sort onto.
+                found = {"q": record.code} if "code" in resource.fields else {}
+                return redirect(url_for(f".list_{plural}", show="all", saved=record.id, **found))
         else:
             resource.prepare(form)
         return render_template("admin/form.html", resource=resource, form=form, record=record)

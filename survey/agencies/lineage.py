@@ -19,10 +19,11 @@ campaign began: the structure of that campaign is where the walk stops.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
@@ -108,17 +109,35 @@ def basis(code: str, found: list[Source]) -> str:
     return "predecessors"
 
 
-def problems(chain: list[Link]) -> list[str]:
+@dataclass(frozen=True)
+class Problem:
+    """What makes a set of successions impossible, and the form field it concerns."""
+
+    field: str  # "share", "kind" or "successor_code"
+    message: str
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def problems(chain: list[Link], names: Mapping[str, str] | None = None) -> list[Problem]:
     """What makes a set of successions impossible: a cycle, a rename that is not one to
-    one, a merge or rename with a share below 1, split shares adding up to more than 1."""
-    messages = []
+    one, a merge or rename with a share below 1, split shares adding up to more than 1.
+    Agencies are called by `names` (code -> how people read it), else by their codes."""
+    codes = {code for link in chain for code in (link.predecessor, link.successor)}
+    names = {code: (names or {}).get(code, code) for code in codes}
+    found = []
     for link in chain:
         if link.kind in ("merge", "rename") and abs(link.share - 1.0) > SHARE_SLACK:
-            messages.append(
-                _l(
-                    "%(before)s → %(after)s: a merge or a rename passes on all the work (share 1).",
-                    before=link.predecessor,
-                    after=link.successor,
+            found.append(
+                Problem(
+                    "share",
+                    _l(
+                        "%(before)s → %(after)s: a merge or a rename passes on all the work "
+                        "(share 1).",
+                        before=names[link.predecessor],
+                        after=names[link.successor],
+                    ),
                 )
             )
     outgoing: dict[str, list[Link]] = defaultdict(list)
@@ -127,23 +146,51 @@ def problems(chain: list[Link]) -> list[str]:
     for code, going in outgoing.items():
         total = sum(link.share for link in going)
         if total > 1.0 + SHARE_SLACK:
-            messages.append(
-                _l(
-                    "%(code)s passes on more than all its work (shares add up to %(total)s).",
-                    code=code,
-                    total=f"{total:g}",
+            found.append(
+                Problem(
+                    "share",
+                    _l(
+                        "%(code)s passes on more than all its work (shares add up to %(total)s).",
+                        code=names[code],
+                        total=format_decimal(total, format="#,##0.####"),
+                    ),
                 )
             )
         if any(link.kind == "rename" for link in going) and len(going) > 1:
-            messages.append(
-                _l("%(code)s is renamed and also succeeded by another agency.", code=code)
+            found.append(
+                Problem(
+                    "kind",
+                    _l(
+                        "%(code)s is renamed and also succeeded by another agency.",
+                        code=names[code],
+                    ),
+                )
             )
     cycle = _cycle(chain)
     if cycle:
-        messages.append(
-            _l("The successions go round in a circle: %(path)s.", path=" → ".join(cycle))
+        found.append(
+            Problem(
+                "successor_code",
+                _l(
+                    "The successions go round in a circle: %(path)s.",
+                    path=" → ".join(names[code] for code in cycle),
+                ),
+            )
         )
-    return messages
+    return found
+
+
+def named(chain: list[Link]) -> dict[str, str]:
+    """Each agency of `chain` as people read it: its name in the reader's language and
+    its code ("Sở Tài chính (STC)")."""
+    from flask_babel import get_locale
+
+    english = str(get_locale() or "vi") == "en"
+    codes = {code for link in chain for code in (link.predecessor, link.successor)}
+    rows = db.session.execute(
+        select(Agency.code, Agency.name_vi, Agency.name_en).where(Agency.code.in_(codes))
+    ).all()
+    return {code: f"{en if english else vi} ({code})" for code, vi, en in rows}
 
 
 def _cycle(chain: list[Link]) -> list[str] | None:

@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from survey.choices import choices
 from survey.form_messages import Form
+from survey.inputs import WholeNumberField
 from survey.questionnaires.types import MultiCheckboxField
 
 
@@ -101,12 +102,12 @@ class SamplingPlanForm(Form):
         ),
         default="yamane",
     )
-    margin = IntegerField(
+    margin = WholeNumberField(
         _l("Target margin of error (percentage points)"),
         default=7,
         validators=[InputRequired(), NumberRange(min=1, max=49)],
     )
-    response_rate = IntegerField(
+    response_rate = WholeNumberField(
         _l("Expected response rate (%)"),
         default=30,
         validators=[InputRequired(), NumberRange(min=1, max=100)],
@@ -128,7 +129,7 @@ class InvitationImportForm(Form):
         _l("CSV with columns dossier_code, agency_code, service_code, returned_date[, phone]"),
         validators=[FileRequired()],
     )
-    valid_days = IntegerField(
+    valid_days = WholeNumberField(
         _l("Days a link stays valid after the result was returned"),
         default=30,
         validators=[InputRequired(), NumberRange(min=1, max=365)],

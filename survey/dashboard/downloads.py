@@ -11,7 +11,12 @@ from survey.dashboard.common import VIEWERS, agency_of, blueprint, campaign_name
 from survey.downloads import attachment
 from survey.permissions import requires
 from survey.reports import exports, render
-from survey.reports.jobs import report_download, start_agency_reports, start_responses_export
+from survey.reports.jobs import (
+    report_download,
+    start_agency_reports,
+    start_responses_export,
+    start_run_data_export,
+)
 from survey.runs.models import AnalysisRun
 from survey.web import ConfirmForm
 
@@ -93,3 +98,13 @@ def export_responses(code: str):
     if fmt not in exports.FORMATS or language not in render.LANGUAGES:
         abort(400)
     return start_responses_export(campaign, fmt, language)
+
+
+@blueprint.post("/<code>/run-data")
+@requires("evaluator")
+def export_run_data(code: str):
+    """The run's data with its design, to rebuild its figures elsewhere (a job)."""
+    campaign = campaign_named(code)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return start_run_data_export(_report_run(campaign))

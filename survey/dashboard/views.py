@@ -231,7 +231,7 @@ def show_responses(code: str):
         }
         if chosen is not None:
             by_id = {a.id: a for a in campaign.agencies}
-            page["run_channels"] = results.run_channels(chosen)
+            page["run_channels"] = results.run_channels(chosen, definition.index.code)
             page["rates"] = [
                 r
                 for r in results.run_response_rates(chosen)

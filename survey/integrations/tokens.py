@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from flask_babel import gettext as _
+from sqlalchemy import func, select
 
 from survey.audit import services as audit
 from survey.db import utcnow
@@ -21,10 +22,31 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class TokenError(Exception):
+    """A token that cannot be created; the message says why."""
+
+
 def create(
     name: str, system: str, *, actor: str, user_id: int | None
 ) -> tuple[IntegrationToken, str]:
-    """A new token and its secret, which is never stored and cannot be shown again."""
+    """A new token and its secret, which is never stored and cannot be shown again.
+
+    Two active tokens never share a name (the list names them, and revoking the wrong one
+    would cut a system off): TokenError."""
+    name = " ".join(name.split())
+    taken = db.session.scalar(
+        select(IntegrationToken.id).where(
+            func.lower(IntegrationToken.name) == name.lower(), IntegrationToken.revoked_at.is_(None)
+        )
+    )
+    if taken is not None:
+        raise TokenError(
+            _(
+                "An active token is already named %(name)s: revoke it first, or choose "
+                "another name.",
+                name=name,
+            )
+        )
     secret = TAG + secrets.token_urlsafe(32)
     token = IntegrationToken(
         name=name, system=system, prefix=secret[:10], digest=digest(secret), created_by=user_id

@@ -3,7 +3,7 @@ revoke one, see when each was last used."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -42,15 +42,35 @@ class TokenForm(Form):
 def list_tokens():
     form = TokenForm()
     if form.validate_on_submit():
-        token, secret = tokens.create(form.name.data, form.system.data, **actor())
-        db.session.commit()
-        return render_template("integrations/shown.html", token=token, secret=secret)
+        try:
+            token, secret = tokens.create(form.name.data, form.system.data, **actor())
+        except tokens.TokenError as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            # Post/Redirect/Get: the secret waits in this browser's signed session for the
+            # one page that shows it, so a reload creates nothing and shows it no more.
+            session["new_token"] = {"id": token.id, "secret": secret}
+            return redirect(url_for("integrations.show_new_token", token_id=token.id), code=303)
     listed = db.session.scalars(
         select(IntegrationToken).order_by(
             IntegrationToken.revoked_at.is_not(None), IntegrationToken.created_at.desc()
         )
     ).all()
     return render_template("integrations/list.html", tokens=listed, form=form)
+
+
+@blueprint.get("/<int:token_id>/created")
+@requires("admin")
+def show_new_token(token_id: int):
+    """The new token's secret, shown once; afterwards the page says it cannot be shown."""
+    token = db.session.get(IntegrationToken, token_id) or abort(404)
+    kept = session.get("new_token") or {}
+    secret = kept.get("secret") if kept.get("id") == token.id else None
+    if secret is not None:
+        session.pop("new_token")
+    return render_template("integrations/shown.html", token=token, secret=secret)
 
 
 @blueprint.post("/<int:token_id>/revoke")

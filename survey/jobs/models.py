@@ -20,6 +20,7 @@ JOB_KINDS = (
     "audit_export",
     "responses_export",
     "invitations_export",
+    "run_data_export",
 )
 
 

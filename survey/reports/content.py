@@ -27,6 +27,7 @@ from survey.reform.recorded import stored_league
 from survey.responses.models import Answer, Submission
 from survey.runs.models import AnalysisRun
 from survey.runs.services import used_by
+from survey.verdicts import is_clear
 
 COMMENTS_SHOWN = 10
 
@@ -69,7 +70,7 @@ class ProvinceReport:
     province: Mapping[str, Any]
     groups: dict[str, list[AgencyLine]]
     league: reform.League | None
-    changes: list[tuple[Agency, Mapping[str, Any]]]
+    changes: list[tuple[Agency, Mapping[str, Any], bool]]
     heat: tuple[list[Agency], list[str], list[list[float | None]]]
     lowest: list[results.ItemResult]
     drivers: list[tuple[str, float, float]]
@@ -150,11 +151,12 @@ def province_report(campaign: Campaign, run: AnalysisRun) -> ProvinceReport:
     previous = run.results.get("previous") or {}
     changes = sorted(
         (
-            (agencies[c["domain"]], c)
+            # Called clear only when the agency's own interval agrees (survey/verdicts.py).
+            (agencies[c["domain"]], c, is_clear(run.results["agencies"][c["domain"]][code], c))
             for c in previous.get("comparisons", [])
             if c["domain"] in agencies and c.get("difference") is not None
         ),
-        key=lambda pair: -abs(pair[1]["difference"]),
+        key=lambda change: -abs(change[1]["difference"]),
     )
     components = [c.code for c in definition.index.components]
     heat_rows, heat_values = [], []
@@ -179,7 +181,7 @@ def province_report(campaign: Campaign, run: AnalysisRun) -> ProvinceReport:
         heat=(heat_rows, components, heat_values),
         lowest=results.lowest_items(run, definition, limit=5),
         drivers=[d for d in drivers if d[2] is not None],
-        channels=results.run_channels(run),
+        channels=results.run_channels(run, code),
         screening=run.screening,
         components=[
             (c, province[c.code]) for c in definition.index.components if c.code in province

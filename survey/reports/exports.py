@@ -363,8 +363,8 @@ def _headings() -> dict[str, str]:
         "statistic": _("statistic"),
         "estimate": _("estimate (%)"),
         "se": _("standard error (points)"),
-        "ci_low": _("95% interval, low (%)"),
-        "ci_high": _("95% interval, high (%)"),
+        "ci_low": _("%(level)s%% interval, low (%%)", level=95),
+        "ci_high": _("%(level)s%% interval, high (%%)", level=95),
         "n": _("answers"),
         "deff": _("design effect"),
         "df": _("degrees of freedom"),
@@ -486,8 +486,8 @@ def _analyst_sheets(run: AnalysisRun, language: str) -> list[tuple[str, pd.DataF
 
     ranks = [
         {_("ranking group"): groups.get(group, group), **agency(row["domain"]),
-         _("rank"): row["rank"], _("rank, 95% interval low"): row["low"],
-         _("rank, 95% interval high"): row["high"]}
+         _("rank"): row["rank"], _("rank, %(level)s%% interval low", level=95): row["low"],
+         _("rank, %(level)s%% interval high", level=95): row["high"]}
         for group, rows in run.results.get("ranks", {}).items()
         for row in rows
     ]  # fmt: skip
@@ -506,8 +506,8 @@ def _analyst_sheets(run: AnalysisRun, language: str) -> list[tuple[str, pd.DataF
         {_("ranking group"): groups.get(group, group), **agency(code), _("answers"): area.get("n"),
          _("direct estimate (%)"): points(area.get("direct")),
          _("small-area estimate (%)"): points(area.get("estimate")),
-         _("95% interval, low (%)"): points(area.get("ci_low")),
-         _("95% interval, high (%)"): points(area.get("ci_high")),
+         _("%(level)s%% interval, low (%%)", level=95): points(area.get("ci_low")),
+         _("%(level)s%% interval, high (%%)", level=95): points(area.get("ci_high")),
          _("weight on the direct estimate (%)"): points(area.get("shrinkage")),
          _("model prediction (%)"): points(area.get("fitted")),
          _("standardised residual"): area.get("residual")}

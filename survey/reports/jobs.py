@@ -81,7 +81,38 @@ def start_responses_export(campaign: Campaign, fmt: str, language: str):
     )
 
 
+def run_data_export(job: Job) -> dict[str, Any]:
+    """The submissions a run used, one row each, with its design: enough to rebuild every
+    figure of the run in R, Stata or SPSS (survey/runs/microdata.py)."""
+    import io
+    import zipfile
+
+    from survey.runs.microdata import MicrodataError, design_json, run_data
+
+    run = db.session.get(AnalysisRun, job.arguments["run_id"])
+    if run is None:
+        raise jobs.JobFailed("the run no longer exists")
+    jobs.progress(job, "run_data_export", 10)
+    try:
+        text, description = run_data(run)
+    except MicrodataError as error:
+        raise jobs.JobFailed(str(error)) from None
+    stem = f"{run.campaign.code}-run{run.id}"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{stem}.csv", text)
+        archive.writestr(f"{stem}.design.json", design_json(description))
+    jobs.keep_file(job, f"{stem}-data.zip", "application/zip", buffer.getvalue())
+    return {"file": f"{stem}-data.zip"}
+
+
+def start_run_data_export(run: AnalysisRun):
+    # A run never changes: its data file is made once.
+    return start("run_data_export", f"run_data_export:{run.id}", {"run_id": run.id})
+
+
 AGENCY_REPORTS = Kind("agency_reports", agency_reports, followers=("evaluator",))
+RUN_DATA_EXPORT = Kind("run_data_export", run_data_export, followers=("evaluator",))
 RESPONSES_EXPORT = Kind("responses_export", responses_export, followers=("evaluator",))
 REPORT_PDF = Kind(
     "report_pdf", report_pdf, followers=("evaluator", "agency-viewer"), by_agency=True

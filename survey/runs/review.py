@@ -99,7 +99,9 @@ def list_submissions():
         page=page.number,
         pages=page.pages,
         campaigns=db.session.scalars(select(Campaign).order_by(Campaign.code)).all(),
-        agencies=db.session.scalars(select(Agency).order_by(Agency.code)).all(),
+        agencies=db.session.scalars(
+            select(Agency).order_by(Agency.active.desc(), Agency.name_vi)
+        ).all(),
         channels=CHANNELS,
         review_filters=REVIEW_FILTERS,
         decision_form=DecisionForm(),

@@ -12,7 +12,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from survey.admin.fields import CodeField, FlagField
-from survey.admin.resources import Resource, agency_by_code, agency_choices
+from survey.admin.resources import Resource, agency_by_code, offer_agencies
 from survey.choices import choices
 from survey.codes import CODE_PATTERN
 from survey.extensions import db
@@ -88,7 +88,7 @@ USERS = Resource(
     order_by=None,
     find=_find_user,
     apply=_user_apply,
-    prepare=lambda form: setattr(form.agency_code, "choices", agency_choices(blank=True)),
+    prepare=lambda form: offer_agencies(form.agency_code, blank=True),
     check=_user_check,
     key=("username",),
     verify_import=_users_keep_an_administrator,

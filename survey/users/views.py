@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_, select
 
-from survey.admin.resources import agency_by_code, agency_choices
+from survey.admin.resources import agency_by_code, offer_agencies
 from survey.admin.views import PAGE_SIZE, import_page
 from survey.campaigns.models import Campaign, campaign_agency
 from survey.csv_files import write_rows
@@ -159,7 +159,7 @@ def export_users():
 @requires("admin")
 def create_user():
     form = UserForm()
-    form.agency_code.choices = agency_choices(blank=True)
+    offer_agencies(form.agency_code, blank=True)
     if form.validate_on_submit():
         try:
             user, password = services.create_user(
@@ -182,7 +182,7 @@ def create_user():
 def edit_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = UserForm(obj=user, agency_code=user.agency.code if user.agency else "")
-    form.agency_code.choices = agency_choices(blank=True)
+    offer_agencies(form.agency_code, blank=True)
     if form.validate_on_submit():
         try:
             services.update_user(

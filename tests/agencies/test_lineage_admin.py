@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
 import pytest
@@ -79,7 +80,7 @@ def test_shares_may_be_corrected_together_in_one_file(client, admin, db, agencie
     ("body", "message"),
     [
         ("A,M,merge,1,2025-07-01,,true\nM,A,merge,1,2025-07-01,,true\n", "vòng tròn"),
-        ("C,S1,split,0.7,2025-07-01,,true\nC,S2,split,0.5,2025-07-01,,true\n", "1.2"),
+        ("C,S1,split,0.7,2025-07-01,,true\nC,S2,split,0.5,2025-07-01,,true\n", "1,2"),
         ("A,A,merge,1,2025-07-01,,true\n", "dòng 2, cột successor_code"),
         ("A,NOPE,merge,1,2025-07-01,,true\n", "Không có mã NOPE"),
         ("A,M,merge,1,2025-13-01,,true\n", "dòng 2, cột effective_on"),
@@ -114,3 +115,46 @@ def test_the_form_refuses_a_second_rename_of_one_agency(client, admin, db, agenc
     assert response.status_code == 200
     assert "đổi tên" in response.get_data(as_text=True)
     assert count(db) == 1
+
+
+def test_the_form_reads_a_decimal_comma_and_says_a_circle_under_the_successor(
+    client, admin, db, agencies
+):
+    posted = client.post(
+        "/admin/agency-successions/new",
+        data={
+            "predecessor_code": "A",
+            "successor_code": "S1",
+            "kind": "split",
+            "share": "0,5",
+            "effective_on": "2025-07-01",
+            "active": "y",
+        },
+    )
+    assert posted.status_code == 302, posted.get_data(as_text=True)
+    assert db.session.scalar(select(AgencySuccession.share)) == 0.5
+    listed = client.get("/admin/agency-successions/").get_data(as_text=True)
+    assert "0,5" in listed
+    upload(client, HEADER + "M,A,merge,1,2025-07-01,,true\n")
+    circle = client.post(
+        "/admin/agency-successions/new",
+        data={
+            "predecessor_code": "A",
+            "successor_code": "M",
+            "kind": "merge",
+            "share": "1",
+            "effective_on": "2025-07-01",
+            "active": "y",
+        },
+    ).get_data(as_text=True)
+    successor = circle[circle.index('for="successor_code"') : circle.index('for="kind"')]
+    assert "vòng tròn" in successor, "under the successor, not under the share"
+    share = circle[circle.index('for="share"') :]
+    assert "vòng tròn" not in share[: share.index("</div>")]
+    refused = client.post(
+        "/admin/agency-successions/new",
+        data={"predecessor_code": "A", "successor_code": "S2", "kind": "split",
+              "share": "٠,٥", "effective_on": "2025-07-01", "active": "y"},
+    )  # fmt: skip
+    page = refused.get_data(as_text=True)
+    assert "Không phải là số" in page, re.findall(r"field-errors[^<]*<li>([^<]*)", page)

@@ -7,7 +7,9 @@ from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select
 
 from survey.campaigns.models import Campaign
+from survey.db import utcnow
 from survey.extensions import db
+from survey.jobs.models import Job
 from survey.paper import issuing
 from survey.paper.models import PaperForm
 
@@ -19,6 +21,19 @@ def _values(app) -> dict[str, str]:
         campaign = db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
         agency = next(a for a in campaign.agencies if a.code == "SXD")
         batch = issuing.create_batch(campaign, agency, 1, actor="test", user_id=None)
+        # A job under way: its page follows it (no meta refresh, a polite live region).
+        job = Job(
+            id="c" * 32,
+            kind="analysis_run",
+            work="analysis_run:campaign:axe",
+            arguments={"campaign_id": campaign.id},
+            status="running",
+            step="small_areas",
+            percent=80,
+            heartbeat_at=utcnow(),
+            actor="quantri",
+        )
+        db.session.add(job)
         db.session.commit()
         form = db.session.scalar(select(PaperForm).where(PaperForm.batch_id == batch.id))
         return {
@@ -29,6 +44,7 @@ def _values(app) -> dict[str, str]:
             "batch_id": str(batch.id),
             "form_id": str(form.id),
             "record_id": str(agency.id),
+            "job_id": job.id,
         }
 
 

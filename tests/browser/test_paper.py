@@ -115,9 +115,11 @@ def test_two_keyers_one_difference_adjudicated(browser, live_server, tmp_path):
     # Each code with the words printed beside its box on the paper.
     assert rows.first.locator("[data-first]").inner_text() == "4 · Hài lòng"
     assert rows.first.locator("[data-second]").inner_text() == "5 · Rất hài lòng"
-    supervisor.keyboard.type("4")  # the paper-value field has the focus
+    # The paper-value field has the focus once the page is read.
+    expect(rows.first.locator("input")).to_be_focused()
+    supervisor.keyboard.type("4")
     supervisor.keyboard.press("Enter")
-    supervisor.wait_for_selector(".alert-success")
+    expect(supervisor.locator(".alert-success")).to_contain_text(serial)
     supervisor_context.close()
 
     with live_server.app.app_context():
@@ -164,6 +166,7 @@ def test_dated_forms_with_a_difference_in_the_date_or_in_an_item_are_adjudicated
     assert rows.count() == 1
     expect(rows.first.locator("[data-first]")).to_have_text("05/11/2026")
     expect(rows.first.locator("[data-second]")).to_have_text("15/11/2026")
+    expect(rows.first.locator("input")).to_be_focused()
     supervisor.keyboard.type("05/11/2026")
     supervisor.keyboard.press("Enter")
     expect(supervisor.locator(".alert-success")).to_contain_text(by_date)
@@ -172,6 +175,7 @@ def test_dated_forms_with_a_difference_in_the_date_or_in_an_item_are_adjudicated
     rows = supervisor.locator("table.diff-table tbody tr")
     assert rows.count() == 1, "the date agrees: only the item is asked"
     expect(rows.first.locator("[data-second]")).to_have_text("2 · Không hài lòng")
+    expect(rows.first.locator("input")).to_be_focused()
     supervisor.keyboard.type("4")
     supervisor.keyboard.press("Enter")
     expect(supervisor.locator(".alert-success")).to_contain_text(by_item)

@@ -75,9 +75,11 @@ def test_a_surveyor_issues_a_batch_where_assigned_and_keys_it(page, live_server,
     page.get_by_role("link", name="Phiếu giấy").first.click()
     page.get_by_role("link", name="In lô phiếu mới").click()
     agencies = page.locator("#agency_id option:not([hidden])").all_inner_texts()
-    assert sorted(a.split(" · ")[0] for a in agencies) == ["SNNMT", "SXD"], "as assigned"
+    # Named, their code after: "Sở Xây dựng (SXD)".
+    codes = sorted(re.search(r"\((\w+)\)$", a)[1] for a in agencies)
+    assert codes == ["SNNMT", "SXD"], "as assigned"
     assert page.locator("#surveyor_id option").all_inner_texts() == ["dieutra"]
-    page.get_by_label("Cơ quan").select_option(label="SXD · Sở Xây dựng")
+    page.get_by_label("Cơ quan").select_option(label="Sở Xây dựng (SXD)")
     page.get_by_label("Số phiếu").fill("3")
     page.screenshot(path=str(tmp_path / "surveyor-batch.png"), full_page=True)
     page.get_by_role("button", name="Phát số phiếu").click()

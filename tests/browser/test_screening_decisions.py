@@ -12,6 +12,9 @@ def _run_analysis(page) -> str:
     page.goto("/results/demo")
     page.get_by_role("button", name="Chạy phân tích ngay").click()
     page.wait_for_load_state()
+    # The run leads to its results; the screening is on the page of the responses.
+    contents = page.get_by_role("navigation", name="Kết quả của đợt khảo sát")
+    contents.get_by_role("link", name="Phiếu trả lời").click()
     return page.locator("ul.screening").inner_text()
 
 

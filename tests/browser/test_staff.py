@@ -13,7 +13,9 @@ def _sign_in(page, username="quantri", password="khao-sat-2026"):
 
 def test_admin_creates_a_service_point_and_downloads_its_poster(page, tmp_path):
     _sign_in(page)
-    page.get_by_role("navigation", name="Cán bộ").get_by_role("link", name="Điểm tiếp nhận").click()
+    menu = page.get_by_role("navigation", name="Cán bộ")
+    menu.get_by_text("Danh mục").click()  # the staff's pages come in groups by task
+    menu.get_by_role("link", name="Điểm tiếp nhận").click()
     page.get_by_role("link", name="Thêm mới").click()
     page.get_by_label("Mã").fill("sxd-kiosk")
     page.get_by_label("Cơ quan").select_option("SXD")
@@ -44,11 +46,45 @@ def test_a_surveyor_is_refused_the_administration(page):
 def test_a_new_batch_offers_only_the_chosen_agencys_points(page, tmp_path):
     _sign_in(page, "danhgia")
     page.goto("/paper/batches/new")
-    page.get_by_label("Cơ quan").select_option(label="SXD · Sở Xây dựng")
+    page.get_by_label("Cơ quan").select_option(label="Sở Xây dựng (SXD)")
     offered = page.locator("#point_id option:not([hidden])").all_inner_texts()
     assert len(offered) > 1
-    assert all(text.startswith("sxd-") for text in offered[1:]), offered
-    page.get_by_label("Cơ quan").select_option(label="STP · Sở Tư pháp")
+    assert all("(sxd-" in text for text in offered[1:]), offered
+    page.get_by_label("Cơ quan").select_option(label="Sở Tư pháp (STP)")
     offered = page.locator("#point_id option:not([hidden])").all_inner_texts()
-    assert all(text.startswith("stp-") for text in offered[1:]), offered
+    assert all("(stp-" in text for text in offered[1:]), offered
     page.screenshot(path=str(tmp_path / "batch-form.png"), full_page=True)
+
+
+def test_reloading_a_new_tokens_page_makes_no_second_token(page, live_server):
+    """Post/Redirect/Get: the page showing a new token's secret is read with GET, so a
+    reload neither re-posts nor makes a second active token."""
+    from sqlalchemy import func, select
+
+    from survey.extensions import db
+    from survey.integrations.models import IntegrationToken
+
+    def active() -> int:
+        with live_server.app.app_context():
+            count = db.session.scalar(
+                select(func.count())
+                .select_from(IntegrationToken)
+                .where(IntegrationToken.revoked_at.is_(None))
+            )
+            db.session.remove()
+            return count
+
+    before = active()
+    _sign_in(page)
+    page.goto("/admin/integrations/")
+    page.locator("#name").fill("Hệ thống một cửa thử")
+    page.locator("#system").fill("motcua-thu")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Tạo khóa").click()
+    secret = page.locator(".secret code").inner_text()
+    assert secret.startswith("sks_")
+    page.reload()
+    assert page.locator(".secret").count() == 0
+    assert page.locator("[data-shown-once]").is_visible()
+    page.go_back()
+    assert active() == before + 1

@@ -4,7 +4,7 @@ behind each report pinned by a snapshot, and downloads served from the run's cac
 import io
 import os
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,9 @@ from sqlalchemy import select
 from survey.campaigns.models import Campaign
 from survey.extensions import db as _db
 from survey.reform import services as reform
+from survey.reform.recorded import stored_league
 from survey.reports import content, render
+from survey.runs import snapshots
 from survey.runs.models import AnalysisRun
 from survey.runs.services import run as analyse
 from tests import factories
@@ -166,7 +168,21 @@ def fixed_run(db):
     )  # fmt: skip
     _db.session.add(stored)
     _db.session.flush()
+    # What the run records beside its estimates, as the run job writes it.
+    snapshots.record(stored)
     return campaign, stored
+
+
+def _copy_of(stored, results=None):
+    """The same run again (runs are immutable), to record what changed since."""
+    return factories.analysis_run(
+        stored.campaign,
+        results or stored.results,
+        **{
+            name: getattr(stored, name)
+            for name in ("cutoff_at", "data_hash", "parameters", "versions", "screening")
+        },
+    )
 
 
 def _check_snapshot(name: str, html: str) -> None:
@@ -330,22 +346,41 @@ def test_downloads_come_from_the_runs_cache(app, client, login_as, demo_run, tmp
     assert client.get("/results/demo/report.pdf?language=xx").status_code == 400
 
 
-def test_points_edited_after_a_download_reach_the_next_download(
+def test_a_report_of_a_run_shows_that_run_alone_and_the_next_run_shows_the_change(
     app, client, login_as, demo_run, tmp_path, db
 ):
-    """The cache key is what the report shows, not the run: the run is the same, the
-    reform points are not."""
+    """A run is a record: reform points edited and dossier records imported after run N
+    leave run N's report as it was; the next run's report shows them."""
+    from survey.dossiers.importing import import_records
+
     campaign, stored = demo_run
     app.instance_path = str(tmp_path)
     login_as("evaluator")
     before = download(client, f"/results/demo/report.pdf?run={stored.id}&lang=en")
     agency = next(a for a in campaign.agencies if a.code == "SXD")
     reform.save_points(campaign, {(agency, "1.1"): ("0", "0")}, actor="test", user_id=None)
+    service = agency.services[0]
+    header = "dossier_code,agency_code,service_code,channel,received_date,due_date,"
+    header += "returned_date,result,phone\n"
+    day, late = campaign.period_start, campaign.period_start + timedelta(days=1)
+    row = f"LATE-1,SXD,{service.code},counter,{day},{day},{late},approved,\n"
+    import_records((header + row).encode(), actor="test")
     db.session.commit()
     after = download(client, f"/results/demo/report.pdf?run={stored.id}&lang=en")
     assert before.status_code == after.status_code == 200
-    assert before.data != after.data, "the edited points are in the new PDF"
-    assert len(list(tmp_path.glob("reports/*/*.pdf"))) == 2
+    assert _pdf_text(after.data) == _pdf_text(before.data), "run N's report shows run N"
+    newer = analyse(campaign, actor="test")
+    db.session.commit()
+    following = download(client, f"/results/demo/report.pdf?run={newer.id}&lang=en")
+    assert following.status_code == 200
+    recorded = stored_league(stored).row("SXD")
+    expected = stored_league(newer).row("SXD")
+    assert expected.score.total < recorded.score.total, "1.1 is worth 0 points now"
+    assert _pdf_text(following.data) != _pdf_text(before.data), "the next run shows the change"
+    # The report is in Vietnamese (its own language, not the page's): 78,82.
+    shown = lambda value: f"{value:.2f}".replace(".", ",")  # noqa: E731
+    assert shown(expected.score.reform_index) in _pdf_text(following.data)
+    assert shown(recorded.score.reform_index) in _pdf_text(after.data)
 
 
 def test_an_agency_viewer_downloads_only_their_agencys_report(
@@ -434,6 +469,10 @@ def test_the_agency_report_shows_its_dossiers_returned_on_time(app, fixed_run, d
     ]
     import_records((header + "\n".join(rows) + "\n").encode(), actor="test")
     with app.test_request_context():
+        before = render.agency_html(campaign, agency, stored, "vi")
+        assert "Hồ sơ trả kết quả đúng hạn" not in before, "imported after run: not its record"
+        stored = _copy_of(stored)
+        snapshots.record(stored)
         html = render.agency_html(campaign, agency, stored, "vi")
     section = html[html.index("Hồ sơ trả kết quả đúng hạn") :]
     section = section[: section.index("</table>")]
@@ -463,8 +502,8 @@ def test_reports_show_response_rates_and_the_late_dossier_gap(app, fixed_run, db
         )
     gap = {"first": 0.9, "second": 0.6, "difference": 0.3, "se": 0.1, "df": 40.0,
            "ci_low": 0.098, "ci_high": 0.502, "p_value": 0.004}  # fmt: skip
-    stored = factories.analysis_run(  # runs are immutable: the same run with gaps
-        campaign,
+    stored = _copy_of(  # runs are immutable: the same run with gaps
+        stored,
         {
             **stored.results,
             "timeliness_gap": [
@@ -472,11 +511,8 @@ def test_reports_show_response_rates_and_the_late_dossier_gap(app, fixed_run, db
                 {**gap, "group": "STP", "n_on_time": 30, "n_late": 4, "difference": 0.55},
             ],
         },
-        **{
-            name: getattr(stored, name)
-            for name in ("cutoff_at", "data_hash", "parameters", "versions", "screening")
-        },
     )
+    snapshots.record(stored)  # the response rates as the run job records them
     with app.test_request_context():
         province = render.province_html(campaign, stored, "en")
         agency = render.agency_html(campaign, sxd, stored, "en")

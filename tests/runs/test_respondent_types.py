@@ -138,13 +138,13 @@ def test_the_agency_page_and_report_show_both_parts(two_types, client, login_as,
     assert "Ít câu trả lời của người dân (n = 12)" in page
     assert "phiếu giấy dành cho loại người trả lời này" in page
     overview = client.get(f"/results/{two_types.code}/satisfaction").get_data(as_text=True)
-    assert "Tổ chức (câu trả lời)" in overview
+    assert "Tổ chức (số câu trả lời)" in overview
     with app.test_request_context():
         html = render.agency_html(two_types, two_types.agencies[0], stored, "vi")
         province = render.province_html(two_types, stored, "vi")
     assert 'data-respondent-type="organisation"' in html
     assert "Người dân và tổ chức" in html
-    assert "SXD · tổ chức (100)" in province
+    assert "Sở Xây dựng · tổ chức (100)" in province, "the folded cell, by name"
     assert "cơ quan × lĩnh vực × loại người trả lời" in province
 
 

@@ -349,3 +349,41 @@ def test_a_point_of_an_agency_in_no_campaign_is_saved_with_a_warning(client, adm
         warned = "Sở Nội vụ không thuộc đợt khảo sát nào" in page
         assert warned == (agency is lonely), page[page.find("alert") : page.find("alert") + 300]
     assert _count(db, ServicePoint) == 2
+
+
+def test_a_semicolon_csv_as_excel_saves_it_imports_and_a_nul_byte_is_named(client, admin, db):
+    """Excel with Vietnamese settings separates columns with semicolons: read as such.
+    A NUL byte is not text: refused with its row, nothing stored."""
+    factories.agency(code="SXD")
+    db.session.commit()
+    body = POINTS_HEADER.replace(",", ";") + "sxd-3;SXD;Quầy 3, tầng 1;Counter 3;;true\n"
+    response = _upload(client, "/admin/service-points/import", body)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    point = db.session.scalar(select(ServicePoint).where(ServicePoint.code == "sxd-3"))
+    assert point.name_vi == "Quầy 3, tầng 1"
+    nul = POINTS_HEADER + "sxd-4,SXD,Quầy\x004,Counter 4,,true\n"
+    refused = _upload(client, "/admin/service-points/import", nul)
+    assert refused.status_code == 200
+    assert "dòng 2" in refused.get_data(as_text=True)
+    assert _count(db, ServicePoint) == 1
+
+
+def test_pickers_offer_what_is_in_use_and_the_rest_on_request(client, admin, db):
+    """An abolished agency and the retired district kind are not offered by default (and
+    nothing is chosen for the administrator); asked for, or named by a file, they are."""
+    factories.agency(code="SXD", name_vi="Sở Xây dựng")
+    factories.agency(code="BDT", name_vi="Ban Dân tộc", active=False)
+    db.session.commit()
+    page = client.get("/admin/service-points/new").get_data(as_text=True)
+    assert "Sở Xây dựng (SXD)" in page
+    assert "Ban Dân tộc" not in page
+    assert 'selected value="SXD"' not in page, "nothing chosen in advance"
+    everything = client.get("/admin/service-points/new?inactive=1").get_data(as_text=True)
+    assert "Ban Dân tộc (BDT) · không còn hoạt động" in everything
+    agency_form = client.get("/admin/agencies/new").get_data(as_text=True)
+    assert 'value="district"' not in agency_form
+    assert 'value="commune"' in agency_form
+    response = _upload(
+        client, "/admin/service-points/import", POINTS_HEADER + "bdt-1,BDT,Quầy cũ,Old,,false\n"
+    )
+    assert response.status_code == 302, "a file may still name an inactive agency"

@@ -13,6 +13,7 @@ from survey.campaigns.models import Campaign
 from survey.choices import choices
 from survey.extensions import db
 from survey.form_messages import Form
+from survey.i18n import named
 from survey.paper import assignments
 from survey.paper.models import SurveyorAssignment
 from survey.paper.pages import blueprint, campaign_filter, latest_campaign
@@ -38,7 +39,7 @@ def manage_assignments():
         )
         form.surveyor_id.choices = choices((u.id, u.username) for u in surveyors)
         form.agency_id.choices = choices(
-            (a.id, f"{a.code} · {a.name_vi}") for a in sorted(campaign.agencies, key=_by_code)
+            (a.id, named(a, a.code)) for a in sorted(campaign.agencies, key=lambda a: a.name_vi)
         )
     if request.method == "POST":
         if campaign is None:
@@ -69,10 +70,6 @@ def manage_assignments():
         rows=assignments.of_campaign(campaign) if campaign else [],
         form=form,
     ), (400 if form.errors else 200)
-
-
-def _by_code(agency: Agency) -> str:
-    return agency.code
 
 
 @blueprint.post("/assignments/<int:assignment_id>/delete")

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
-from wtforms import IntegerField, SelectField
+from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
@@ -17,7 +17,8 @@ from survey.campaigns.models import Campaign
 from survey.choices import choices
 from survey.extensions import db
 from survey.form_messages import Form
-from survey.inputs import record_id, whole_number
+from survey.i18n import named
+from survey.inputs import WholeNumberField, record_id, whole_number
 from survey.labels import LABELS
 from survey.paper import assignments, errors, issuing
 from survey.paper.jobs import start_paper_forms
@@ -40,7 +41,7 @@ class BatchForm(Form):
         choices=choices((kind, LABELS["respondent_type"][kind]) for kind in RESPONDENT_TYPES),
         default="citizen",
     )
-    count = IntegerField(
+    count = WholeNumberField(
         _l("Number of forms"),
         validators=[InputRequired(), NumberRange(min=1, max=issuing.MAX_BATCH)],
     )
@@ -53,9 +54,9 @@ def _staff_choices(form: BatchForm) -> None:
     campaigns = db.session.scalars(
         select(Campaign).where(Campaign.status != "closed").order_by(Campaign.code)
     )
-    form.campaign_id.choices = choices((c.id, c.code) for c in campaigns)
-    agencies = db.session.scalars(select(Agency).where(Agency.active).order_by(Agency.code))
-    form.agency_id.choices = choices((a.id, f"{a.code} · {a.name_vi}") for a in agencies)
+    form.campaign_id.choices = choices((c.id, named(c)) for c in campaigns)
+    agencies = db.session.scalars(select(Agency).where(Agency.active).order_by(Agency.name_vi))
+    form.agency_id.choices = choices((a.id, named(a, a.code)) for a in agencies)
     users = db.session.scalars(
         select(User).where(User.active, User.role != "agency-viewer").order_by(User.username)
     )
@@ -68,8 +69,7 @@ def _staff_choices(form: BatchForm) -> None:
     # Each point names its agency: the page shows only the chosen agency's points (the
     # server refuses a point of another agency either way).
     form.point_id.choices = [SelectChoice(0, _("none (handed out by the surveyor)"))] + [
-        SelectChoice(p.id, f"{p.code} · {p.name_vi}", render_kw={"data-agency": p.agency_id})
-        for p in points
+        SelectChoice(p.id, named(p, p.code), render_kw={"data-agency": p.agency_id}) for p in points
     ]
 
 
@@ -77,7 +77,7 @@ def _surveyor_choices(form: BatchForm, assigned: list[SurveyorAssignment]) -> No
     """A surveyor issues forms only where they are assigned, and takes them out
     themselves. Each agency names the campaigns it is assigned in, for the page's script."""
     campaigns = {a.campaign_id: a.campaign for a in assigned}
-    form.campaign_id.choices = choices((c.id, c.code) for c in campaigns.values())
+    form.campaign_id.choices = choices((c.id, named(c)) for c in campaigns.values())
     in_campaigns: dict[int, list[int]] = {}
     agencies = {}
     for a in assigned:
@@ -86,7 +86,7 @@ def _surveyor_choices(form: BatchForm, assigned: list[SurveyorAssignment]) -> No
     form.agency_id.choices = [
         SelectChoice(
             a.id,
-            f"{a.code} · {a.name_vi}",
+            named(a, a.code),
             render_kw={"data-campaigns": " ".join(map(str, in_campaigns[a.id]))},
         )
         for a in agencies.values()
@@ -98,8 +98,7 @@ def _surveyor_choices(form: BatchForm, assigned: list[SurveyorAssignment]) -> No
         .order_by(ServicePoint.code)
     )
     form.point_id.choices = [SelectChoice(0, _("none (handed out by the surveyor)"))] + [
-        SelectChoice(p.id, f"{p.code} · {p.name_vi}", render_kw={"data-agency": p.agency_id})
-        for p in points
+        SelectChoice(p.id, named(p, p.code), render_kw={"data-agency": p.agency_id}) for p in points
     ]
 
 
