@@ -141,11 +141,14 @@ def edit_campaign(campaign_id: int):
     campaign = _load(campaign_id)
     form = CampaignForm(
         obj=campaign,
-        version_id=getattr(campaign.version_for("citizen"), "id", 0),
-        organisation_version_id=getattr(campaign.version_for("organisation"), "id", 0),
         agency_ids=[a.id for a in campaign.agencies],
         design_cluster=campaign.design_cluster or "",
     )
+    if request.method == "GET":
+        # Not from `obj`: Campaign.version_id is a method (the version of a type), which
+        # WTForms would read as the field's value and show "not surveyed".
+        form.version_id.data = getattr(campaign.version_for("citizen"), "id", 0)
+        form.organisation_version_id.data = getattr(campaign.version_for("organisation"), "id", 0)
     groups = _prepare(form, campaign)
     if form.validate_on_submit() and _save(form, campaign) is not None:
         db.session.commit()

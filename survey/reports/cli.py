@@ -100,11 +100,16 @@ def export_responses_command(campaign_code, fmt, language, output):
 @campaign_option
 @run_option
 @click.option("--format", "fmt", type=click.Choice(("csv", "xlsx")), required=True)
+@click.option(
+    "--language", type=click.Choice(("vi", "en")), default="vi", show_default=True,
+    help="Language of the headings and of the names beside the codes.",
+)  # fmt: skip
 @output_option
-def export_results_command(campaign_code, run_id, fmt, output):
-    """Every estimate of a run (default: the latest) as CSV or Excel."""
+def export_results_command(campaign_code, run_id, fmt, language, output):
+    """Every estimate of a run (default: the latest) as CSV or Excel: codes and names,
+    percentages as the pages show them."""
     _campaign, run = _campaign_and_run(campaign_code, run_id)
-    write_whole(output, exports.results_bytes(run, fmt))
+    write_whole(output, exports.results_bytes(run, fmt, language))
     click.echo(f"results of run {run.id} written to {output}")
 
 

@@ -228,6 +228,11 @@ def test_the_campaign_form_pins_both_questionnaires(client, login_as, db):
         "citizen": citizen.id,
         "organisation": organisation.id,
     }
+    # Editing shows both pinned versions chosen (Campaign.version_id, a method, once
+    # showed the citizens' as "not surveyed", and saving the page unchanged dropped it).
+    edit = client.get(f"/admin/campaigns/{stored.id}/edit").get_data(as_text=True)
+    assert f'<option selected value="{citizen.id}">' in edit
+    assert f'<option selected value="{organisation.id}">' in edit
     # The organisation questionnaire offered as the citizens' one is not a choice.
     wrong = client.post(
         "/admin/campaigns/new", data={**data, "code": "wrong", "version_id": str(organisation.id)}
