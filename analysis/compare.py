@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from analysis import intervals
 from analysis.results import IndexTable
 
 LOW_PRECISION_N = 30
@@ -31,6 +32,29 @@ class Comparison:
     df: float
     p_value: float
     p_holm: float
+    # The domain's linearised variance vanished at the boundary (an estimate of 0 or
+    # 100%): its Korn–Graubard interval's variance stood in for it (`guarded_variance`).
+    boundary: bool = False
+
+
+def guarded_variance(estimate, se, ci_low, ci_high, df, level: float = 0.95) -> np.ndarray:
+    """Each estimate's variance for a test, never below what its own interval allows.
+
+    At 0 or 100% (12 answers, all satisfied) the linearised variance p(1−p)·… is zero,
+    and a test on it calls any difference certain. The Korn–Graubard interval there is
+    the exact binomial one on the respondents (`intervals.beta_interval`); the variance
+    it implies, ((high − low) / (2·t_df))², stands in for the linearised one whenever it
+    is larger. Elsewhere the linearised variance is kept (the logit interval is built
+    from it, so the two agree).
+    """
+    estimate, se = np.asarray(estimate, float), np.asarray(se, float)
+    low, high = np.asarray(ci_low, float), np.asarray(ci_high, float)
+    q = intervals.t_quantile(np.asarray(df, float), level)
+    with np.errstate(invalid="ignore"):
+        implied = ((high - low) / (2 * q)) ** 2
+        at_edge = (estimate <= 0) | (estimate >= 1)
+        use = at_edge & np.isfinite(implied) & (np.nan_to_num(se) ** 2 < implied)
+    return np.where(use, implied, se**2), use
 
 
 def holm(p_values) -> np.ndarray:
@@ -140,6 +164,12 @@ def compare_to_mean(
     column = table.column(code)
     estimate = table.estimate[:, column]
     covariance = table.covariance(code)
+    # A domain at 0 or 100% enters with the variance its own interval implies.
+    guarded, boundary = guarded_variance(
+        estimate, table.se[:, column], table.ci_low[:, column], table.ci_high[:, column],
+        table.df, table.ci_level,
+    )  # fmt: skip
+    covariance[np.diag_indices_from(covariance)] = np.where(boundary, guarded, np.diag(covariance))
     chosen = np.ones(len(table.domains), dtype=bool)
     if domains is not None:
         chosen = np.isin(np.array(table.domains), list(domains))
@@ -166,6 +196,7 @@ def compare_to_mean(
             float(design_df),
             float(p[i]),
             float(adjusted[i]),
+            bool(boundary[i]),
         )
         for i, domain in enumerate(table.domains)
         if chosen[i]
@@ -176,15 +207,25 @@ def compare_to_previous(current: IndexTable, previous: IndexTable, code: str) ->
     """Change since the previous campaign; the two samples are independent, so
     Var = SE₁² + SE₀², on the smaller of the two domains' degrees of freedom."""
     now, before = current.column(code), previous.column(code)
+
+    def variances(table, column):
+        return guarded_variance(
+            table.estimate[:, column], table.se[:, column], table.ci_low[:, column],
+            table.ci_high[:, column], table.df, table.ci_level,
+        )  # fmt: skip
+
+    now_var, now_edge = variances(current, now)
+    before_var, before_edge = variances(previous, before)
     rows = []
     for d, domain in enumerate(current.domains):
         if domain not in previous.domains:
-            rows.append((domain, np.nan, np.nan, np.nan))
+            rows.append((domain, np.nan, np.nan, np.nan, False))
             continue
         e = previous.domain_index(domain)
         difference = current.estimate[d, now] - previous.estimate[e, before]
-        se = np.hypot(current.se[d, now], previous.se[e, before])
-        rows.append((domain, difference, se, min(current.df[d], previous.df[e])))
+        se = np.sqrt(now_var[d] + before_var[e])
+        edge = bool(now_edge[d] or before_edge[e])
+        rows.append((domain, difference, se, min(current.df[d], previous.df[e]), edge))
     difference = np.array([r[1] for r in rows])
     se = np.array([r[2] for r in rows])
     df = np.array([r[3] for r in rows], dtype=float)
@@ -201,9 +242,68 @@ def compare_to_previous(current: IndexTable, previous: IndexTable, code: str) ->
             float(df[i]),
             float(p[i]),
             float(adjusted[i]),
+            r[4],
         )
         for i, r in enumerate(rows)
     ]
+
+
+@dataclass(frozen=True)
+class CombinedChange:
+    """Domains combined now (the parts of an agency that was split) against one earlier
+    figure (the agency before the split): a test that compares like with like."""
+
+    domains: tuple[str, ...]
+    estimate: float  # the parts combined, Σ wᵢθᵢ
+    se: float
+    earlier: float
+    earlier_se: float
+    difference: float
+    difference_se: float
+    df: float
+    p_value: float
+
+
+def compare_combined(
+    table: IndexTable,
+    code: str,
+    weights: Mapping[str, float],
+    *,
+    earlier: float,
+    earlier_se: float,
+    df: float,
+) -> CombinedChange:
+    """Σ wᵢθᵢ / Σ w over `weights`' domains (their covariance kept: R's `svycontrast` of
+    the domain means) minus an earlier, independent estimate; its variance adds the two,
+    and t is referred to `df` (the smaller of the two sides' degrees of freedom).
+    A domain at 0 or 100% enters with its interval's variance (`guarded_variance`)."""
+    column = table.column(code)
+    index = [table.domain_index(d) for d in weights]
+    share = np.array([weights[d] for d in weights], dtype=float)
+    share = share / share.sum()
+    covariance = table.covariance(code)[np.ix_(index, index)]
+    guarded, boundary = guarded_variance(
+        table.estimate[index, column], table.se[index, column], table.ci_low[index, column],
+        table.ci_high[index, column], table.df[index], table.ci_level,
+    )  # fmt: skip
+    covariance[np.diag_indices_from(covariance)] = np.where(boundary, guarded, np.diag(covariance))
+    estimate = float(share @ table.estimate[index, column])
+    se = float(np.sqrt(max(share @ covariance @ share, 0.0)))
+    difference = estimate - earlier
+    difference_se = float(np.hypot(se, earlier_se))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = difference / difference_se
+    return CombinedChange(
+        domains=tuple(weights),
+        estimate=estimate,
+        se=se,
+        earlier=float(earlier),
+        earlier_se=float(earlier_se),
+        difference=float(difference),
+        difference_se=difference_se,
+        df=float(df),
+        p_value=float(_two_sided(t, df)),
+    )
 
 
 @dataclass(frozen=True)

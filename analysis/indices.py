@@ -266,6 +266,10 @@ def _estimate(design, matrix, value_of, scheme, by, statistic, ci, level) -> Ind
         )
     else:
         low, high = intervals.mean_interval(estimate, se, df[:, None], level)
+    # No variance, no interval: never half of one (an estimate of 100% on one answer
+    # would otherwise keep its upper limit of 100%).
+    low = np.where(estimable, low, np.nan)
+    high = np.where(estimable, high, np.nan)
 
     n_components = len(scheme.components)
     codes = scheme.items + tuple(scheme.components) + (scheme.code,)
@@ -293,6 +297,22 @@ def _estimate(design, matrix, value_of, scheme, by, statistic, ci, level) -> Ind
         computed[column] = covariance
         return covariance.copy()
 
+    def combination_covariance(coefficients: np.ndarray) -> np.ndarray:
+        covariance = _covariance(
+            design,
+            layout,
+            stats,
+            beta,
+            psu_margins,
+            np.asarray(coefficients, dtype=float),
+            None if present is None else present[:, :, -1],
+        )
+        used = np.asarray(coefficients) != 0
+        unknown = ~estimable[:, used].all(axis=1)
+        covariance[unknown, :] = np.nan
+        covariance[:, unknown] = np.nan
+        return covariance
+
     return IndexTable(
         statistic=statistic,
         index_code=scheme.code,
@@ -311,6 +331,7 @@ def _estimate(design, matrix, value_of, scheme, by, statistic, ci, level) -> Ind
         ci_level=level,
         design=design.describe(),
         _covariance=covariance_of,
+        _combination_covariance=combination_covariance,
     )
 
 
@@ -574,11 +595,19 @@ def _by_domain(values: np.ndarray, group_domain: np.ndarray, domains: int) -> np
 
 
 def _covariance(design, layout, stats, beta, psu_margins, column, present) -> np.ndarray:
-    """Domains × domains covariance of one statistic, from dense PSU totals."""
+    """Domains × domains covariance of one statistic (`column` an index), or of a linear
+    combination of statistics (`column` a vector of coefficients, one per statistic),
+    from dense PSU totals: the influence values of a combination are the combination of
+    theirs."""
     totals = np.zeros((design.n_psu, layout.n_domains))
-    totals[layout.pair_psu, layout.pair_domain] = stats.pair_totals[:, column]
-    if beta is not None:
-        totals -= psu_margins @ beta[:, :, column].T
+    if np.ndim(column) == 0:
+        totals[layout.pair_psu, layout.pair_domain] = stats.pair_totals[:, column]
+        if beta is not None:
+            totals -= psu_margins @ beta[:, :, column].T
+    else:
+        totals[layout.pair_psu, layout.pair_domain] = stats.pair_totals @ column
+        if beta is not None:
+            totals -= psu_margins @ (beta @ column).T
     return variance.covariance(design, totals, present)
 
 

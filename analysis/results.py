@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +54,7 @@ class IndexTable:
     ci_level: float
     design: dict[str, Any]
     _covariance: Any = field(default=None, repr=False, compare=False)
+    _combination_covariance: Any = field(default=None, repr=False, compare=False)
 
     def column(self, code: str) -> int:
         try:
@@ -89,6 +91,15 @@ class IndexTable:
     def covariance(self, code: str) -> np.ndarray:
         """Domains × domains covariance of statistic `code`, from the same PSU totals."""
         return self._covariance(self.column(code))
+
+    def combination_covariance(self, coefficients: Mapping[str, float]) -> np.ndarray:
+        """Domains × domains covariance of Σ_c a_c θ_c, a linear combination of the
+        statistics (the survey points of a reform framework: max points × index), with
+        the covariances between statistics within a domain kept."""
+        vector = np.zeros(len(self.codes))
+        for code, value in coefficients.items():
+            vector[self.column(code)] = value
+        return self._combination_covariance(vector)
 
     def to_frame(self):
         import pandas as pd

@@ -155,3 +155,24 @@ def test_comparisons_within_a_group_use_only_the_group(table):
     for row in rows:
         assert row.difference == pytest.approx(estimate[row.domain] - mean)
     assert sum(r.difference for r in rows) == pytest.approx(0, abs=1e-12)
+
+
+def test_the_covariance_of_a_combination_is_that_of_its_parts_combined(table, scheme):
+    """The survey points of a reform framework are a linear combination of an agency's
+    indices: their covariance keeps the covariances between components (checked against
+    the overall index, the plain mean of the components, whose covariance equals R's)."""
+    one = table.combination_covariance({"TC": 1.0})
+    np.testing.assert_allclose(one, table.covariance("TC"), rtol=1e-12, equal_nan=True)
+    components = list(scheme.components)
+    mean = table.combination_covariance({c: 1 / len(components) for c in components})
+    overall = table.covariance("SIPAS")
+    complete = ~np.isnan(table.estimate[:, [table.column(c) for c in components]]).any(axis=1)
+    np.testing.assert_allclose(
+        mean[np.ix_(complete, complete)], overall[np.ix_(complete, complete)], rtol=1e-10
+    )
+    points = table.combination_covariance({"SIPAS": 10.0, **dict.fromkeys(components, 4.0)})
+    np.testing.assert_allclose(
+        points[np.ix_(complete, complete)],
+        30.0**2 * overall[np.ix_(complete, complete)],
+        rtol=1e-10,
+    )

@@ -72,3 +72,24 @@ def test_no_domain_means_the_whole_population():
     table = estimate_indices(design, {"Q1": [5, 1, 5, 5]}, SCHEME, None)
     assert table.domains == ("all",)
     assert table.get("all", "SIPAS").estimate == pytest.approx(5 / 6)
+
+
+def test_an_estimate_without_a_variance_has_no_interval_at_all():
+    """One answer, satisfied: 100% without a variance. Neither end of an interval is
+    published (the beta fallback at the boundary once kept an upper limit of 100%)."""
+    from analysis import Design, IndexScheme, estimate_indices
+
+    scheme = IndexScheme(code="X", threshold=4, components={"C": ("Q1",)})
+    design = Design.from_columns(
+        strata=["A", "A", "A", "B"], psu=[1, 2, 3, 4], weights=[1.0, 1.0, 1.0, 1.0]
+    )
+    table = estimate_indices(
+        design, {"Q1": [5, 2, 4, 5]}, scheme, np.array(["many", "many", "many", "one"])
+    )
+    one = table.get("one", "X")
+    assert one.estimate == 1.0
+    assert np.isnan(one.se)
+    assert np.isnan(one.ci_low)
+    assert np.isnan(one.ci_high)
+    many = table.get("many", "X")
+    assert many.ci_low < many.estimate < many.ci_high

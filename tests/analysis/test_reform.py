@@ -47,3 +47,26 @@ def test_ties_share_a_rank_and_the_next_rank_is_skipped():
 def test_ties_are_judged_on_the_published_two_decimals():
     ranks = rank_with_ties({"a": 88.004, "b": 88.001, "c": 88.006})
     assert ranks == {"c": 1, "a": 2, "b": 2}
+
+
+def test_standings_give_rank_intervals_and_tiers_the_data_can_tell_apart():
+    import numpy as np
+
+    from analysis.reform import standings
+
+    indices = {"A": 90.0, "B": 89.5, "C": 70.0, "D": 50.0}
+    se = np.array([2.0, 2.0, 0.5, 0.5])
+    result = {s.agency: s for s in standings(indices, np.diag(se**2), [40, 40, 40, 40])}
+    assert [result[c].rank for c in "ABCD"] == [1, 2, 3, 4]
+    assert result["A"].tier == result["B"].tier == 1, "0.5 points apart with SE 2: a tie"
+    assert (result["C"].tier, result["D"].tier) == (2, 3)
+    assert result["B"].rank_low == 1
+    assert result["A"].rank_high == 2
+    assert result["C"].rank_low == result["C"].rank_high == 3
+    assert result["A"].ci_low < 90 < result["A"].ci_high
+    exact = standings({"A": 80.0, "B": 80.0, "C": 60.0}, np.zeros((3, 3)), [10, 10, 10])
+    assert [(s.rank, s.rank_low, s.rank_high, s.tier) for s in exact] == [
+        (1, 1, 1, 1),
+        (1, 1, 1, 1),
+        (3, 3, 3, 2),
+    ]
