@@ -17,6 +17,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from analysis.intervals import t_quantile
 from survey.i18n import decimal
 
 LEVEL = 0.05
@@ -95,6 +96,8 @@ def versus_previous(
     entry: Mapping[str, Any] | None, comparison: Mapping[str, Any] | None
 ) -> Verdict | None:
     """The agency against its figure (or its predecessors') in the previous campaign."""
+    if comparison and comparison.get("basis") == "split_part":
+        return _split_part(comparison)
     if not entry or not comparison or comparison.get("difference") is None:
         return None
     if entry.get("suppressed"):
@@ -127,6 +130,56 @@ def versus_previous(
             )
         )
     return Verdict(sentence, clear, points, comparison.get("p_holm"))
+
+
+def _split_part(comparison: Mapping[str, Any]) -> Verdict:
+    """A part of a split agency: beside what it came from, without a test (the parts of a
+    district differ among themselves, so the district's figure is not each part's)."""
+    from survey.labels import code_label
+
+    names = "; ".join(code_label("agency", code) for code in comparison.get("sources", []))
+    earlier = comparison.get("previous_estimate")
+    if earlier is None:
+        return Verdict(
+            _("A part of %(names)s, which had no published index then.", names=names),
+            False,
+            None,
+            None,
+        )
+    sentence = _(
+        "A part of %(names)s, which as a whole scored %(value)s%% in the previous campaign; "
+        "the parts are compared together with it, not each one.",
+        names=names,
+        value=decimal(100 * earlier, 1),
+    )
+    return Verdict(sentence, False, None, None)
+
+
+def split_sentence(change: Mapping[str, Any]) -> str:
+    """The parts of a split agency combined, against the agency they came from."""
+    from survey.labels import code_label
+
+    parts = "; ".join(code_label("agency", code) for code in change["domains"])
+    points = decimal(abs(100 * change["difference"]), 1)
+    # Clear only when the parts' own combined interval also leaves out the earlier figure.
+    half = float(t_quantile(change["df"], 1 - LEVEL)) * change["se"]
+    clear = (
+        change.get("p_holm") is not None
+        and change["p_holm"] < LEVEL
+        and abs(change["estimate"] - change["earlier"]) > half
+    )
+    words = {
+        (True, True): _("up %(points)s points: a clear change"),
+        (True, False): _("down %(points)s points: a clear change"),
+        (False, True): _("up %(points)s points; not enough evidence of a change"),
+        (False, False): _("down %(points)s points; not enough evidence of a change"),
+    }[(clear, change["difference"] >= 0)]
+    return _(
+        "%(parent)s, split into %(parts)s: the parts together %(change)s.",
+        parent=code_label("agency", change["parent"]),
+        parts=parts,
+        change=words % {"points": points},
+    )
 
 
 def index_sentence(entry: Mapping[str, Any] | None) -> str:

@@ -113,7 +113,20 @@ def test_the_demo_shows_trends_across_the_restructuring(runner, db, client, logi
     basis = Counter(c["basis"] for c in previous["comparisons"])
     assert basis["new"] == 0
     assert basis["own"] == 5  # STP, SCT, SGDDT, BQLKCN, TTR continued unchanged
-    assert basis["predecessors"] == len(run.results["agencies"]) - 5
+    # Merged departments against their predecessors combined; the communes made out of
+    # the districts' parts are shown beside their district, untested: the districts are
+    # tested whole, against all their parts combined by their dossiers.
+    assert basis["predecessors"] + basis["split_part"] == len(run.results["agencies"]) - 5
+    assert basis["split_part"] > 50
+    parts = [c for c in previous["comparisons"] if c["basis"] == "split_part"]
+    assert all(c["p_value"] is None and c["difference"] is None for c in parts)
+    splits = previous["splits"]
+    assert len(splits) >= 10
+    tested = {code for change in splits for code in change["domains"]}
+    assert tested <= {c["domain"] for c in parts}
+    for change in splits:
+        assert change["difference"] == pytest.approx(change["estimate"] - change["earlier"])
+        assert 0 <= change["p_holm"] <= 1
     snnmt = trend(db.session.scalar(select(Agency).where(Agency.code == "SNNMT")), "SIPAS")
     assert [p.campaign.code for p in snnmt] == ["sipas-2024", "demo"]
     assert snnmt[0].basis == "predecessors"

@@ -80,7 +80,7 @@ def response_rates(campaign: Campaign) -> list[ResponseRate]:
     return lines + [ResponseRate(a, "", *sums) for a, sums in totals.items()]
 
 
-def run_record(analysis_run) -> list[dict[str, Any]]:
+def run_record(analysis_run, made=None) -> list[dict[str, Any]]:
     """The response rates as a run records them (the outcomes known at its making)."""
     return [asdict(line) for line in response_rates(analysis_run.campaign)]
 

@@ -234,7 +234,7 @@ class CampaignTimeliness:
         return fields + [line for line in self.agencies if line.agency_code == code]
 
 
-def run_record(analysis_run) -> dict[str, Any] | None:
+def run_record(analysis_run, made=None) -> dict[str, Any] | None:
     """What a run records of its campaign's dossiers: their timeliness over the period up
     to the run's cut-off day (the reform league's on-time criterion reads the same)."""
     found = for_campaign(analysis_run.campaign, local(analysis_run.cutoff_at).date())

@@ -9,29 +9,34 @@ next run.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 
-from analysis.reform import AgencyScore
+from analysis.reform import AgencyScore, standings
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.extensions import db
 from survey.reform.models import ReformFramework
-from survey.reform.services import League, LeagueRow, league
+from survey.reform.services import ON_TIME, League, LeagueRow, league, small_area_indices
 from survey.runs import snapshots
 from survey.runs.models import AnalysisRun
 
 
-def run_record(analysis_run: AnalysisRun) -> dict[str, Any] | None:
-    """The campaign's league on the run (None without a framework), as JSON."""
-    made = league(analysis_run.campaign, analysis_run)
-    if made is None:
+def run_record(analysis_run: AnalysisRun, made: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The campaign's league on the run (None without a framework), as JSON, with the
+    survey's uncertainty when the run's agencies table is at hand (`made["table"]`)."""
+    made_league = league(analysis_run.campaign, analysis_run)
+    if made_league is None:
         return None
+    table = made.get("table")
+    uncertainty = _uncertainty(made_league, analysis_run, table) if table is not None else {}
     return {
         "framework_id": analysis_run.campaign.framework_id,
         "estimate": analysis_run.campaign.league_estimate,
-        "previous_campaign": made.previous.code if made.previous else None,
+        "previous_campaign": made_league.previous.code if made_league.previous else None,
         "groups": {
             group: [
                 {
@@ -45,12 +50,67 @@ def run_record(analysis_run: AnalysisRun) -> dict[str, Any] | None:
                     "previous_rank": row.previous_rank,
                     "previous_basis": row.previous_basis,
                     "previous_sources": list(row.previous_sources),
+                    "unranked": row.unranked,
+                    "imputed": list(row.imputed),
+                    **uncertainty.get(row.agency.code, {}),
                 }
                 for row in rows
             ]
-            for group, rows in made.groups.items()
+            for group, rows in made_league.groups.items()
         },
     }
+
+
+def _uncertainty(made_league, analysis_run: AnalysisRun, table) -> dict[str, dict[str, Any]]:
+    """Per ranked agency: the reform index's interval, its rank interval and its tier,
+    from the run's covariance of the survey criteria (the appraised points and the
+    dossier records' on-time rate carry no sampling error). METHODS.md §7."""
+    framework = made_league.framework
+    criteria = [c for c in framework.for_scoring() if c.from_survey and c.index != ON_TIME]
+    overall = table.codes[-1]
+    small = (
+        small_area_indices(analysis_run) if analysis_run.campaign.league_estimate == "small_area"
+        else {}
+    )  # fmt: skip
+    areas = {
+        code: area
+        for fitted in (analysis_run.results.get("small_areas") or {}).values()
+        for code, area in fitted.get("areas", {}).items()
+    }
+    found: dict[str, dict[str, Any]] = {}
+    for rows in made_league.groups.values():
+        ranked = [r for r in rows if r.rank is not None and r.agency.code in table.domains]
+        if not ranked:
+            continue
+        scale = 100 / ranked[0].score.maximum
+        variances, df = [], []
+        for row in ranked:
+            code = row.agency.code
+            coefficients: dict[str, float] = {}
+            for criterion in criteria:
+                taken = overall if criterion.code in row.imputed else criterion.index
+                coefficients[taken] = coefficients.get(taken, 0.0) + criterion.max_points
+            extra = 0.0
+            if code in small and small[code][0] in coefficients:
+                # Its overall index is the small-area estimate: its MSE stands in for the
+                # direct variance of that criterion (taken apart from the components).
+                extra = coefficients.pop(small[code][0]) ** 2 * (areas[code].get("mse") or 0.0)
+            d = table.domain_index(code)
+            variance = table.combination_covariance(coefficients)[d, d] if coefficients else 0.0
+            variances.append(scale**2 * (float(np.nan_to_num(variance)) + extra))
+            df.append(float(table.df[d]))
+        results = standings(
+            {r.agency.code: r.score.reform_index for r in ranked}, np.diag(variances), df
+        )
+        for standing in results:
+            found[standing.agency] = {
+                "ci_low": standing.ci_low,
+                "ci_high": standing.ci_high,
+                "rank_low": standing.rank_low,
+                "rank_high": standing.rank_high,
+                "tier": standing.tier,
+            }
+    return found
 
 
 def stored_league(analysis_run: AnalysisRun | None) -> League | None:
@@ -85,6 +145,13 @@ def stored_league(analysis_run: AnalysisRun | None) -> League | None:
                 row["previous_rank"],
                 row["previous_basis"],
                 tuple(row["previous_sources"]),
+                unranked=row.get("unranked"),
+                imputed=tuple(row.get("imputed", ())),
+                ci_low=row.get("ci_low"),
+                ci_high=row.get("ci_high"),
+                rank_low=row.get("rank_low"),
+                rank_high=row.get("rank_high"),
+                tier=row.get("tier"),
             )
             for row in rows
             if row["agency"] in agencies

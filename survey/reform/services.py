@@ -250,7 +250,7 @@ def _framework(campaign: Campaign) -> Framework:
 class LeagueRow:
     agency: Agency
     score: AgencyScore
-    rank: int
+    rank: int | None  # None: not ranked (its survey index is withheld)
     previous_index: float | None = None
     previous_rank: int | None = None
     # "own": the agency's own row of the previous league; "predecessors": the agencies it
@@ -258,10 +258,24 @@ class LeagueRow:
     # "new": nothing comparable, so no change is shown.
     previous_basis: str = "new"
     previous_sources: tuple[str, ...] = ()
+    # Why the agency is not ranked: "survey_withheld" (fewer than 5 answers, or no
+    # variance): its survey criteria are not scored on an unpublished index.
+    unranked: str | None = None
+    # Survey criteria of a component nobody answered, scored on the index of the other
+    # components (as the satisfaction index itself averages the components answered).
+    imputed: tuple[str, ...] = ()
+    # The survey's uncertainty (recorded by the run, survey/reform/recorded.py): the
+    # reform index's interval, the ranks the data allow, the tier of agencies it cannot
+    # tell apart.
+    ci_low: float | None = None
+    ci_high: float | None = None
+    rank_low: int | None = None
+    rank_high: int | None = None
+    tier: int | None = None
 
     @property
     def change(self) -> float | None:
-        if self.previous_index is None:
+        if self.previous_index is None or self.unranked:
             return None
         return self.score.reform_index - self.previous_index
 
@@ -377,11 +391,16 @@ def league(campaign: Campaign, run: AnalysisRun | None = None, *, compare=True) 
         if points.appraised_points is not None:
             appraised.setdefault(agency_id, {})[code] = points.appraised_points
     criteria = framework.for_scoring()
+    withheld = withheld_agencies(run)
+    imputed = impute_components(run, indices, criteria)
     scores: dict[str, list[tuple[Agency, AgencyScore]]] = {}
     for agency in campaign.agencies:
-        result = score(
-            criteria, agency.code, appraised.get(agency.id, {}), indices.get(agency.code, {})
-        )
+        own = dict(indices.get(agency.code, {}))
+        if agency.code in withheld:
+            # Not scored on an index that may not be published: its survey criteria are
+            # missing, and it is not ranked.
+            own = {code: value for code, value in own.items() if code == ON_TIME}
+        result = score(criteria, agency.code, appraised.get(agency.id, {}), own)
         scores.setdefault(agency.ranking_group, []).append((agency, result))
     before = previous_campaign(campaign) if compare else None
     earlier = league(before, compare=False) if before is not None else None
@@ -391,13 +410,66 @@ def league(campaign: Campaign, run: AnalysisRun | None = None, *, compare=True) 
     positions = dict(db.session.execute(select(RankingGroup.code, RankingGroup.position)).all())
     for group in sorted(scores, key=lambda g: (positions.get(g, 0), g)):
         members = scores[group]
-        ranks = rank_with_ties({a.code: s.reform_index for a, s in members})
+        ranks = rank_with_ties(
+            {a.code: s.reform_index for a, s in members if a.code not in withheld}
+        )
         rows = []
         for agency, result in members:
             index, rank, basis, codes = _previous(agency.code, earlier, history)
-            rows.append(LeagueRow(agency, result, ranks[agency.code], index, rank, basis, codes))
-        groups[group] = sorted(rows, key=lambda r: (r.rank, r.agency.code))
+            rows.append(
+                LeagueRow(
+                    agency,
+                    result,
+                    ranks.get(agency.code),
+                    index,
+                    rank,
+                    basis,
+                    codes,
+                    unranked="survey_withheld" if agency.code in withheld else None,
+                    imputed=tuple(imputed.get(agency.code, ())),
+                )
+            )
+        groups[group] = sorted(rows, key=lambda r: (r.rank is None, r.rank or 0, r.agency.code))
     return League(campaign, framework, run, groups, before)
+
+
+def withheld_agencies(run: AnalysisRun | None) -> set[str]:
+    """Agencies whose overall survey index the run may not publish (n < 5, or its
+    variance not estimable): the league neither scores their survey criteria nor ranks
+    them ("chưa đủ dữ liệu khảo sát")."""
+    if run is None:
+        return set()
+    found = set()
+    for agency, rows in run.results["agencies"].items():
+        overall = next((e for e in rows.values() if e.get("level") == "overall"), None)
+        # A run recorded without levels: the agency is withheld only when no index of
+        # its own may be published.
+        judged = [overall] if overall is not None else list(rows.values())
+        if not any(e.get("estimate") is not None and not e.get("suppressed") for e in judged):
+            found.add(agency)
+    return found
+
+
+def impute_components(run: AnalysisRun | None, indices, criteria) -> dict[str, list[str]]:
+    """A survey criterion on a component the agency's respondents did not answer takes the
+    agency's overall index instead, the average of the components answered: the same
+    treatment the satisfaction index gives a missing component (it averages the others),
+    rather than 0 points. Fills `indices` in place; returns the criteria so scored."""
+    if run is None:
+        return {}
+    imputed: dict[str, list[str]] = {}
+    for agency, rows in run.results["agencies"].items():
+        overall_code = next((c for c, e in rows.items() if e.get("level") == "overall"), None)
+        own = indices.get(agency, {})
+        overall = own.get(overall_code)
+        if overall is None:
+            continue
+        for criterion in criteria:
+            entry = rows.get(criterion.index or "") or {}
+            if entry.get("level") == "component" and own.get(criterion.index) is None:
+                own[criterion.index] = overall
+                imputed.setdefault(agency, []).append(criterion.code)
+    return imputed
 
 
 def _previous(code: str, earlier: League | None, history: Lineage | None):

@@ -86,6 +86,8 @@ class ProvinceReport:
     gaps: list[tuple[Agency, Mapping[str, Any]]] = field(default_factory=list)
     # Fay–Herriot fits of the run's large ranking groups (estimates and diagnostics).
     small_areas: list[results.SmallAreaGroup] = field(default_factory=list)
+    # Agencies split since the previous campaign, against their parts combined.
+    splits: list[Mapping[str, Any]] = field(default_factory=list)
 
     @property
     def index_code(self) -> str:
@@ -154,7 +156,10 @@ def province_report(campaign: Campaign, run: AnalysisRun) -> ProvinceReport:
             # Called clear only when the agency's own interval agrees (survey/verdicts.py).
             (agencies[c["domain"]], c, is_clear(run.results["agencies"][c["domain"]][code], c))
             for c in previous.get("comparisons", [])
-            if c["domain"] in agencies and c.get("difference") is not None
+            if c["domain"] in agencies
+            and c.get("difference") is not None
+            # No change is printed for an index that is not published.
+            and not run.results["agencies"][c["domain"]][code].get("suppressed")
         ),
         key=lambda change: -abs(change[1]["difference"]),
     )
@@ -194,6 +199,7 @@ def province_report(campaign: Campaign, run: AnalysisRun) -> ProvinceReport:
             if g["group"] in agencies
         ],
         small_areas=results.small_area_groups(run),
+        splits=previous.get("splits") or [],
     )
 
 

@@ -31,8 +31,9 @@ from analysis import (
     precision_flags,
     rank_intervals,
 )
-from analysis.compare import units_less_strata
+from analysis.compare import compare_combined, holm, units_less_strata
 from survey import local_time
+from survey.agencies.lineage import SHARE_SLACK
 from survey.agencies.models import Agency
 from survey.audit import services as audit
 from survey.campaigns.models import Campaign
@@ -43,7 +44,7 @@ from survey.questionnaires.models import QuestionnaireVersion
 from survey.responses.models import Submission, SubmissionReview
 from survey.runs import extract, screening, small_areas, snapshots
 from survey.runs.design import DesignDeclarationError, declared, make_design, outside_sample
-from survey.runs.lineage import Lineage
+from survey.runs.lineage import Lineage, frame_totals
 from survey.runs.models import AnalysisRun, RunFlag
 
 
@@ -107,6 +108,7 @@ def run(
         raise RunError("no answers from drawn invitations to analyse")
 
     progress("estimating", 45)
+    computed: dict[str, Any] = {}  # what the run computes and does not store (snapshots')
     try:
         made = make_design(campaign, data, margins, declaration=declaration)
         results = estimate(
@@ -115,6 +117,8 @@ def run(
             definition,
             previous=previous_run(campaign),
             profiles=list(definitions.values()),
+            frames=frame_totals(campaign),
+            keep=computed,
         )
         progress("small_areas", 80)
         results["small_areas"] = small_areas.fit_groups(
@@ -166,7 +170,7 @@ def run(
     db.session.flush()
     _store_flags(analysis_run, screened, _decisions_in(decisions, ids_seen))
     progress("recording", 95)
-    snapshots.record(analysis_run)
+    snapshots.record(analysis_run, computed)
     audit.record(
         "analysis.run",
         "analysis_run",
@@ -236,6 +240,8 @@ def estimate(
     definition: Definition,
     previous: AnalysisRun | None = None,
     profiles: list[Definition] | None = None,
+    frames: Mapping[str, int] | None = None,
+    keep: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Every estimate of a run. `definition` gives the index; `profiles`, the definitions
     whose single-choice items are profiled (every version's: citizens' age, organisations'
@@ -243,6 +249,8 @@ def estimate(
     scheme = scheme_of(definition)
     answers = data.answers
     table = estimate_indices(design, answers, scheme, data.agency)
+    if keep is not None:
+        keep["table"] = table
     province = estimate_indices(design, answers, scheme, None)
     means = estimate_means(design, answers, scheme, data.agency)
     groups = dict(db.session.execute(select(Agency.code, Agency.ranking_group)).all())
@@ -278,7 +286,7 @@ def estimate(
                 },
             ).items()
         },
-        "previous": _compare_with(previous, table, scheme.code),
+        "previous": _compare_with(previous, table, scheme.code, design, data, frames),
         # Citizens' and organisations' indices of each agency (the agency's own index,
         # above, weights both by their dossiers).
         "by_type": _by_type(design, data, scheme),
@@ -295,8 +303,8 @@ def estimate(
 def _timeliness_gap(design: Design, data: extract.RunInput, scheme) -> list[dict[str, Any]]:
     """Per agency, the overall index of answers about dossiers returned on time minus that
     of answers about late ones (answers from drawn invitations carry the dossier's
-    timeliness), with its SE from the domains' covariance and a t interval on the
-    agency's degrees of freedom (METHODS.md §5). Empty without such answers."""
+    timeliness), with its SE from the domains' covariance and a t interval on the smaller
+    domain's degrees of freedom (METHODS.md §5). Empty without such answers."""
     known = data.dossier_timeliness != ""
     if not known.any():
         return []
@@ -305,7 +313,15 @@ def _timeliness_gap(design: Design, data: extract.RunInput, scheme) -> list[dict
     )
     table = estimate_indices(design, data.answers, scheme, domains)
     agencies = sorted(set(data.agency[known].tolist()))
-    df = {a: units_less_strata(design, data.agency == a) for a in agencies}
+    # On the smaller side's degrees of freedom: two late answers cannot borrow the
+    # agency's 158 (R: degf of each domain's subset, the smaller taken).
+    df = {
+        a: min(
+            units_less_strata(design, (data.agency == a) & (data.dossier_timeliness == kind))
+            for kind in ("on_time", "late")
+        )
+        for a in agencies
+    }
     return [
         {**gap.__dict__, "n_on_time": gap.n_first, "n_late": gap.n_second}
         for gap in gaps(table, scheme.code, "on_time", "late", df=df)
@@ -382,28 +398,98 @@ def previous_run(campaign: Campaign) -> AnalysisRun | None:
     )
 
 
-def _compare_with(previous: AnalysisRun | None, table: IndexTable, code: str):
+def _compare_with(
+    previous: AnalysisRun | None,
+    table: IndexTable,
+    code: str,
+    design: Design | None = None,
+    data: extract.RunInput | None = None,
+    frames: Mapping[str, int] | None = None,
+):
     """Each agency's change of the overall index since the previous campaign's run,
     against its own earlier figure or its predecessors' combined (survey/runs/lineage.py);
-    an agency with neither is "new" and has no change."""
+    an agency with neither is "new" and has no change.
+
+    A part of a split agency is not tested against the whole of what it came from (the
+    parts of a district differ among themselves today, so the district's figure is not
+    each part's earlier level): it is shown beside it, and the test is of all the parts
+    combined by their dossiers against the agency they came from (`splits`)."""
     if previous is None:
         return None
     history = Lineage()
     figures = {d: history.earlier_figure(d, previous, code) for d in table.domains}
-    earlier = {d: {code: f.entry} for d, f in figures.items() if f.entry is not None}
+    split_parts = {
+        d for d, f in figures.items() if any(s.share < 1 - SHARE_SLACK for s in f.sources)
+    }
+    tested = {d: f for d, f in figures.items() if f.entry is not None and d not in split_parts}
+    earlier = {d: {code: f.entry} for d, f in tested.items()}
+    comparisons = [
+        {
+            **c.__dict__,
+            "basis": figures[c.domain].basis,
+            "sources": figures[c.domain].source_codes,
+            "previous_estimate": (figures[c.domain].entry or {}).get("estimate"),
+        }
+        for c in compare_to_previous(table, stored_table({"agencies": earlier}, code), code)
+        if c.domain in tested or figures[c.domain].basis == "new"
+    ]
+    # Split parts: beside the agency they came from, no test.
+    comparisons += [
+        {
+            "domain": d,
+            "difference": None,
+            "se": None,
+            "t": None,
+            "df": None,
+            "p_value": None,
+            "p_holm": None,
+            "boundary": False,
+            "basis": "split_part",
+            "sources": figures[d].source_codes,
+            "previous_estimate": (figures[d].entry or {}).get("estimate"),
+        }
+        for d in sorted(split_parts)
+    ]
     return {
         "campaign": previous.campaign.code,
         "run": previous.id,
-        "comparisons": [
-            {
-                **c.__dict__,
-                "basis": figures[c.domain].basis,
-                "sources": figures[c.domain].source_codes,
-                "previous_estimate": (figures[c.domain].entry or {}).get("estimate"),
-            }
-            for c in compare_to_previous(table, stored_table({"agencies": earlier}, code), code)
-        ],
+        "comparisons": comparisons,
+        "splits": _split_changes(
+            previous, table, code, figures, split_parts, design, data, frames or {}
+        ),
     }
+
+
+def _split_changes(previous, table, code, figures, split_parts, design, data, frames) -> list[dict]:
+    """Each agency of the previous campaign that was split, against all its parts now
+    combined by their dossiers (R's svycontrast of the parts' means), Holm-adjusted."""
+    parts_of: dict[str, list[str]] = {}
+    for part in sorted(split_parts):
+        sources = figures[part].sources
+        if len(sources) == 1:  # a pure part: it came from this one agency alone
+            parts_of.setdefault(sources[0].code, []).append(part)
+    earlier_rows = previous.results.get("agencies") or {}
+    found = []
+    for parent, parts in sorted(parts_of.items()):
+        entry = (earlier_rows.get(parent) or {}).get(code) or {}
+        present = [p for p in parts if not np.isnan(table.get(p, code).estimate)]
+        if entry.get("estimate") is None or entry.get("se") is None or not present:
+            continue
+        weights = {p: frames.get(p) or table.get(p, code).n for p in present}
+        rows = np.isin(data.agency, present) if data is not None else None
+        parts_df = units_less_strata(design, rows) if rows is not None else 1
+        change = compare_combined(
+            table,
+            code,
+            weights,
+            earlier=entry["estimate"],
+            earlier_se=entry["se"],
+            df=min(parts_df, entry.get("df") or parts_df),
+        )
+        found.append({"parent": parent, **change.__dict__, "domains": list(change.domains)})
+    for record, adjusted in zip(found, holm([f["p_value"] for f in found]), strict=True):
+        record["p_holm"] = float(adjusted)
+    return found
 
 
 def stored_table(results: Mapping[str, Any], code: str) -> IndexTable:
@@ -440,12 +526,15 @@ def _table_rows(table, means, flags) -> dict[str, Any]:
     for d, domain in enumerate(table.domains):
         entries = {}
         for c, code in enumerate(table.codes):
+            # A withheld estimate publishes no interval at all (evaluators still see the
+            # estimate, with the reason it is withheld).
+            withheld = bool(flags["suppressed"][d, c])
             entry = {
                 "level": table.levels[c],
                 "estimate": table.estimate[d, c],
                 "se": table.se[d, c],
-                "ci_low": table.ci_low[d, c],
-                "ci_high": table.ci_high[d, c],
+                "ci_low": None if withheld else table.ci_low[d, c],
+                "ci_high": None if withheld else table.ci_high[d, c],
                 "n": int(table.n[d, c]),
                 "deff": table.deff[d, c],
                 "df": int(table.df[d]),

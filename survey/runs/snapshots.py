@@ -10,25 +10,28 @@ reports read them through survey/results.py and never recompute them from live t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from survey.extensions import db
 from survey.runs.models import AnalysisRun, RunSnapshot
 
-# name -> writer(run) -> a JSON-ready value (None: nothing to record for this run).
-PARTS: dict[str, Callable[[AnalysisRun], Any]] = {}
+# name -> writer(run, made) -> a JSON-ready value (None: nothing to record for this
+# run). `made` holds what the run computed and does not store, while it is in memory:
+# "table", the agencies' IndexTable with its covariances (the league's uncertainty).
+PARTS: dict[str, Callable[[AnalysisRun, Mapping[str, Any]], Any]] = {}
 
 
-def register(name: str, writer: Callable[[AnalysisRun], Any]) -> None:
+def register(name: str, writer: Callable[[AnalysisRun, Mapping[str, Any]], Any]) -> None:
     PARTS[name] = writer
 
 
-def record(analysis_run: AnalysisRun) -> RunSnapshot:
+def record(analysis_run: AnalysisRun, made: Mapping[str, Any] | None = None) -> RunSnapshot:
     """Write every registered part of the run's snapshot (flushes; the caller commits)."""
+    made = made or {}
     snapshot = RunSnapshot(
         run_id=analysis_run.id,
-        content={name: write(analysis_run) for name, write in sorted(PARTS.items())},
+        content={name: write(analysis_run, made) for name, write in sorted(PARTS.items())},
     )
     db.session.add(snapshot)
     db.session.flush()

@@ -17,7 +17,7 @@ from survey.reform import services as reform
 from survey.reform.recorded import stored_league
 from survey.reports import content, render
 from survey.runs import snapshots
-from survey.runs.models import AnalysisRun
+from survey.runs.models import AnalysisRun, RunSnapshot
 from survey.runs.services import run as analyse
 from tests import factories
 from tests.conftest import download
@@ -168,8 +168,17 @@ def fixed_run(db):
     )  # fmt: skip
     _db.session.add(stored)
     _db.session.flush()
-    # What the run records beside its estimates, as the run job writes it.
-    snapshots.record(stored)
+    # What the run records beside its estimates, as the run job writes it; a hand-made
+    # run has no covariance table, so the league's uncertainty is written in by hand.
+    content = {name: write(stored, {}) for name, write in sorted(snapshots.PARTS.items())}
+    uncertainty = {
+        "STP": {"ci_low": 58.2, "ci_high": 62.8, "rank_low": 1, "rank_high": 2, "tier": 1},
+        "SXD": {"ci_low": 56.1, "ci_high": 61.3, "rank_low": 1, "rank_high": 2, "tier": 1},
+    }
+    for row in content["league"]["groups"]["departments"]:
+        row.update(uncertainty[row["agency"]])
+    _db.session.add(RunSnapshot(run_id=stored.id, content=content))
+    _db.session.flush()
     return campaign, stored
 
 
