@@ -353,3 +353,73 @@ def test_the_league_compares_a_merged_agency_with_its_predecessors_and_marks_new
     assert league.row("N").previous_basis == "new"
     assert league.row("N").change is None
     assert league.row("H1").previous_basis == "own"
+
+
+COMPONENT_FRAMEWORK = """
+code: parts
+title: {vi: Bộ tiêu chí theo yếu tố, en: Component framework}
+fields:
+  - code: F1
+    title: {vi: Chỉ đạo, en: Direction}
+    criteria:
+      - {code: "1.1", text: {vi: Kế hoạch, en: Plan}, max_points: 10}
+  - code: F8
+    title: {vi: Tác động, en: Impact}
+    criteria:
+      - {code: "8.1", text: {vi: SIPAS, en: SIPAS}, max_points: 6, index: SIPAS}
+      - {code: "8.2", text: {vi: Tiếp cận, en: Access}, max_points: 2, index: TC}
+      - {code: "8.3", text: {vi: Thủ tục, en: Procedure}, max_points: 2, index: TT}
+"""
+
+
+def _entry(estimate, level, *, suppressed=False):
+    return {"estimate": estimate, "level": level, "suppressed": suppressed}
+
+
+def test_a_withheld_index_leaves_its_agency_listed_but_unranked(small_campaign, db):
+    _enter(small_campaign, {("S1", "1.1"): 4, ("S2", "1.1"): 3})
+    factories.analysis_run(
+        small_campaign,
+        {
+            "agencies": {
+                "S1": {"SIPAS": _entry(1.0, "overall", suppressed=True)},  # 2 answers
+                "S2": {"SIPAS": _entry(0.5, "overall")},
+            }
+        },
+    )
+    league = services.league(small_campaign)
+    s1, s2 = league.row("S1"), league.row("S2")
+    # S1's one perfect answer would have put it first; it is listed, not ranked on it.
+    assert s1.unranked
+    assert s1.rank is None
+    assert s1.change is None
+    assert "8.1" in s1.score.missing
+    assert s2.rank == 1
+    assert not s2.unranked
+
+
+def test_a_component_nobody_answered_is_scored_as_the_index_treats_it(db):
+    campaign = factories.campaign(agencies=[factories.agency(code="S1")])
+    framework, _new = services.import_framework(text=COMPONENT_FRAMEWORK, actor="test")
+    services.set_framework(campaign, framework, actor="test")
+    services.save_points(
+        campaign, {(campaign.agencies[0], "1.1"): ("", "10")}, actor="test", user_id=None
+    )
+    factories.analysis_run(
+        campaign,
+        {
+            "agencies": {
+                "S1": {
+                    "TC": _entry(0.9, "component"),
+                    "TT": _entry(None, "component"),  # no respondent answered it
+                    "SIPAS": _entry(0.8, "overall"),
+                }
+            }
+        },
+    )
+    row = services.league(campaign).row("S1")
+    # SIPAS averages the components answered (0.8); TT takes that, not 0 of 2 points:
+    # 10 + 6 × 0.8 + 2 × 0.9 + 2 × 0.8 = 18.2.
+    assert row.score.total == pytest.approx(18.2)
+    assert row.imputed == ("8.3",)
+    assert "8.3" not in row.score.missing

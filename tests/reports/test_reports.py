@@ -281,6 +281,49 @@ def demo_run(runner, db):
     return campaign, stored
 
 
+def test_the_recorded_league_ranks_with_its_uncertainty_and_leaves_withheld_agencies_out(
+    app, demo_run, tmp_path
+):
+    campaign, stored = demo_run
+    recorded = stored_league(stored)
+    withheld = {
+        code
+        for code, rows in stored.results["agencies"].items()
+        if rows["SIPAS"]["suppressed"] or rows["SIPAS"]["estimate"] is None
+    }
+    assert withheld, "the demo has communes with too few answers"
+    seen_unranked = 0
+    for rows in recorded.groups.values():
+        ranked = [r for r in rows if not r.unranked]
+        for row in rows:
+            if row.agency.code in withheld:
+                assert row.unranked
+                assert row.rank is None
+                assert row.rank_low is None
+                seen_unranked += 1
+                continue
+            assert row.rank is not None
+            assert row.rank_low <= row.rank <= row.rank_high <= len(ranked)
+            assert row.ci_low < row.score.reform_index < row.ci_high
+        # Tiers run down the league without gaps: each starts where the last one ends.
+        tiers = [r.tier for r in ranked]
+        assert tiers == sorted(tiers)
+        assert set(tiers) == set(range(1, max(tiers) + 1))
+    assert seen_unranked == len(
+        withheld & {r.agency.code for rs in recorded.groups.values() for r in rs}
+    )
+    communes = recorded.groups["communes"]
+    # ~100 communes with a few dozen answers each: most cannot be told from a neighbour.
+    wide = [r for r in communes if not r.unranked and r.rank_high - r.rank_low >= 2]
+    assert len(wide) > len(communes) / 2
+    app.instance_path = str(tmp_path)
+    with app.test_request_context():
+        text = _pdf_text(render.province_pdf(campaign, stored, "vi"))
+    top = next(r for r in communes if not r.unranked)
+    assert f"{top.rank_low}–{top.rank_high}" in text
+    assert "chưa đủ dữ liệu khảo sát" in text
+
+
 def test_the_province_pdf_shows_the_runs_numbers_in_embedded_fonts(app, demo_run, tmp_path):
     campaign, stored = demo_run
     app.instance_path = str(tmp_path)  # a fresh report cache
