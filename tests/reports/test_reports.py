@@ -324,6 +324,23 @@ def test_the_recorded_league_ranks_with_its_uncertainty_and_leaves_withheld_agen
     assert "chưa đủ dữ liệu khảo sát" in text
 
 
+def test_the_command_line_prints_the_league_the_run_recorded_with_its_uncertainty(runner, demo_run):
+    campaign, stored = demo_run
+    printed = runner.invoke(args=["reform", "league", "--campaign", campaign.code])
+    assert printed.exit_code == 0, printed.output
+    assert f"run {stored.id}, as the run recorded it" in printed.output
+    for row in stored_league(stored).groups["communes"][:5]:
+        if row.unranked:
+            line = f"{row.agency.code:14} {'—':>7} {'—':>7}  unranked: not enough survey data"
+        else:
+            line = (
+                f"{row.rank:>4} {f'{row.rank_low}–{row.rank_high}':>7} {row.tier:>4}  "
+                f"{row.agency.code:14} {row.score.total:>7.2f} {row.score.reform_index:>7.2f} "
+                f"{f'{row.ci_low:.1f}–{row.ci_high:.1f}':>13}"
+            )
+        assert line in printed.output
+
+
 def test_the_province_pdf_shows_the_runs_numbers_in_embedded_fonts(app, demo_run, tmp_path):
     campaign, stored = demo_run
     app.instance_path = str(tmp_path)  # a fresh report cache
