@@ -139,7 +139,7 @@ def run_indices(args, started: float) -> list[tuple]:
                     float(result.se[d, c] * percent),
                     float(result.ci_low[d, c] * percent),
                     float(result.ci_high[d, c] * percent),
-                    int(result.df[d]),
+                    int(result.df[d, c]),
                     float(result.deff[d, c]),
                 )
             )

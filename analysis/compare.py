@@ -167,7 +167,7 @@ def compare_to_mean(
     # A domain at 0 or 100% enters with the variance its own interval implies.
     guarded, boundary = guarded_variance(
         estimate, table.se[:, column], table.ci_low[:, column], table.ci_high[:, column],
-        table.df, table.ci_level,
+        table.df[:, column], table.ci_level,
     )  # fmt: skip
     covariance[np.diag_indices_from(covariance)] = np.where(boundary, guarded, np.diag(covariance))
     chosen = np.ones(len(table.domains), dtype=bool)
@@ -211,7 +211,7 @@ def compare_to_previous(current: IndexTable, previous: IndexTable, code: str) ->
     def variances(table, column):
         return guarded_variance(
             table.estimate[:, column], table.se[:, column], table.ci_low[:, column],
-            table.ci_high[:, column], table.df, table.ci_level,
+            table.ci_high[:, column], table.df[:, column], table.ci_level,
         )  # fmt: skip
 
     now_var, now_edge = variances(current, now)
@@ -225,7 +225,7 @@ def compare_to_previous(current: IndexTable, previous: IndexTable, code: str) ->
         difference = current.estimate[d, now] - previous.estimate[e, before]
         se = np.sqrt(now_var[d] + before_var[e])
         edge = bool(now_edge[d] or before_edge[e])
-        rows.append((domain, difference, se, min(current.df[d], previous.df[e]), edge))
+        rows.append((domain, difference, se, min(current.df[d, now], previous.df[e, before]), edge))
     difference = np.array([r[1] for r in rows])
     se = np.array([r[2] for r in rows])
     df = np.array([r[3] for r in rows], dtype=float)
@@ -284,7 +284,7 @@ def compare_combined(
     covariance = table.covariance(code)[np.ix_(index, index)]
     guarded, boundary = guarded_variance(
         table.estimate[index, column], table.se[index, column], table.ci_low[index, column],
-        table.ci_high[index, column], table.df[index], table.ci_level,
+        table.ci_high[index, column], table.df[index, column], table.ci_level,
     )  # fmt: skip
     covariance[np.diag_indices_from(covariance)] = np.where(boundary, guarded, np.diag(covariance))
     estimate = float(share @ table.estimate[index, column])
@@ -341,7 +341,7 @@ def rank_intervals(
     intervals = rank_intervals_of(
         table.estimate[ranked, column],
         table.covariance(code)[np.ix_(ranked, ranked)],
-        table.df[ranked],
+        table.df[ranked, column],
         ci=(table.ci_low[ranked, column], table.ci_high[ranked, column]),
         draws=draws,
         seed=seed,
@@ -426,8 +426,9 @@ def precision(
 ) -> Precision:
     """The publication rules of one estimate (METHODS.md, "Flags").
 
-    Low precision: n < 30, effective n (n/deff) < 30, df < 10, or a 95% half-width above
-    10 points. Suppressed (not published): n < 5, or a variance that cannot be estimated.
+    Low precision: n < 30, effective n (n/deff) < 30, df < 10, a 95% half-width above
+    10 points, or every answer alike (0 or 100%: a linearised SE of 0, which no test may
+    rest on). Suppressed (not published): n < 5, or a variance that cannot be estimated.
     """
     reasons: list[tuple[str, float | int | None]] = []
     not_estimable = estimate == estimate and se != se
@@ -440,6 +441,8 @@ def precision(
         reasons.append(("effective_n", round(float(effective), 1)))
     if df < LOW_PRECISION_DF:
         reasons.append(("df", int(df)))
+    if se == 0 and estimate == estimate:
+        reasons.append(("all_alike", None))
     if ci_low == ci_low and ci_high == ci_high:
         half = max(ci_high - estimate, estimate - ci_low)
         if half > HALF_WIDTH:
@@ -468,7 +471,7 @@ def precision_flags(table: IndexTable) -> Mapping[str, np.ndarray]:
             verdict = precision(
                 n=float(table.n[d, c]),
                 deff=float(table.deff[d, c]),
-                df=float(table.df[d]),
+                df=float(table.df[d, c]),
                 estimate=float(table.estimate[d, c]),
                 se=float(table.se[d, c]),
                 ci_low=float(table.ci_low[d, c]),

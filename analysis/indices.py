@@ -77,6 +77,7 @@ class _Layout:
     domain_rows: np.ndarray  # rows of each domain, weight zero included
     row_domain: np.ndarray  # domain code of each row, D for none
     row_pair: np.ndarray  # pair code of each row, P for none
+    row_named: np.ndarray  # domain code of each row, weight zero included; D for none
     pair_domain: np.ndarray  # sorted by domain, then PSU (so also by stratum)
     pair_psu: np.ndarray
     domain_pair_starts: np.ndarray
@@ -114,11 +115,18 @@ def _layout(design: Design, by: Sequence | None) -> _Layout:
     # Rows of each domain including those of weight zero (R's nrow of the domain subset).
     named, named_rows = np.unique(labels[~missing], return_counts=True)
     rows_of = {str(label): int(count) for label, count in zip(named, named_rows, strict=True)}
+    # Each row's domain, rows of weight zero included (D: no domain).
+    position = {str(label): i for i, label in enumerate(domain_labels)}
+    every_label, every_code = factorize(labels[~missing])
+    lookup = np.array([position.get(str(label), n_domains) for label in every_label] + [n_domains])
+    row_named = np.full(design.n, n_domains, dtype=np.int64)
+    row_named[~missing] = lookup[every_code]
     return _Layout(
         domain_rows=np.array([rows_of.get(str(d), 0) for d in domain_labels], dtype=np.int64),
         domain_labels=tuple(str(d) for d in domain_labels),
         row_domain=row_domain,
         row_pair=row_pair,
+        row_named=row_named,
         pair_domain=pair_domain,
         pair_psu=pair_keys % design.n_psu,
         domain_pair_starts=np.searchsorted(pair_domain, np.arange(n_domains)),
@@ -249,23 +257,21 @@ def _estimate(design, matrix, value_of, scheme, by, statistic, ci, level) -> Ind
     # A domain whose PSU totals are all alike has variance 0, which rounding can leave a
     # hair below zero (-1e-18); that is 0, not a missing standard error.
     var = np.where(var < 0, 0.0, var)
-    df, rows = _degrees_of_freedom(design, layout)
+    df, rows = _degrees_of_freedom(design, layout, _answered(matrix, scheme))
     estimate = stats.estimate
     # Without two PSUs in some stratum of the domain (one respondent, or everyone met in
     # one cluster) the variance cannot be estimated from the data: it is missing, never 0.
     # Nor has an estimate that does not exist (nobody in the domain answered) an SE.
-    estimable = (df[:, None] >= 1) & ~np.isnan(estimate) & ~np.isnan(var)
+    estimable = (df >= 1) & ~np.isnan(estimate) & ~np.isnan(var)
     var = np.where(estimable, var, np.nan)
     se = np.sqrt(var)
     n = stats.n
     with np.errstate(invalid="ignore", divide="ignore"):
         deff = var / (stats.contributing_weight * stats.weighted_squares / (n - 1))
     if statistic == "satisfied":
-        low, high = intervals.proportion_interval(
-            estimate, se, df[:, None], rows[:, None], n, ci, level
-        )
+        low, high = intervals.proportion_interval(estimate, se, df, rows, n, ci, level)
     else:
-        low, high = intervals.mean_interval(estimate, se, df[:, None], level)
+        low, high = intervals.mean_interval(estimate, se, df, level)
     # No variance, no interval: never half of one (an estimate of 100% on one answer
     # would otherwise keep its upper limit of 100%).
     low = np.where(estimable, low, np.nan)
@@ -326,7 +332,7 @@ def _estimate(design, matrix, value_of, scheme, by, statistic, ci, level) -> Ind
         n=n,
         deff=deff,
         df=df,
-        rows=rows,
+        rows=layout.domain_rows,
         ci_method=ci,
         ci_level=level,
         design=design.describe(),
@@ -611,12 +617,41 @@ def _covariance(design, layout, stats, beta, psu_margins, column, present) -> np
     return variance.covariance(design, totals, present)
 
 
-def _degrees_of_freedom(design, layout):
-    """PSUs minus strata among each domain's rows with positive weight (R's `degf`), and
-    the domain's rows including those of weight zero (R's `nrow` of the domain subset,
-    which the Korn–Graubard interval uses)."""
-    D = layout.n_domains
-    psus = np.bincount(layout.pair_domain, minlength=D)
-    strata_key = layout.pair_domain * design.n_strata + design.psu_stratum[layout.pair_psu]
-    strata = np.bincount(np.unique(strata_key) // design.n_strata, minlength=D)
-    return psus - strata, layout.domain_rows
+def _answered(matrix: np.ndarray, scheme: IndexScheme) -> np.ndarray:
+    """Rows × statistics: whether the row answered the statistic (an item; at least one
+    item of a component; at least one item of the index)."""
+    index_of = {code: j for j, code in enumerate(scheme.items)}
+    given = matrix > 0
+    components = [
+        given[:, [index_of[i] for i in items]].any(axis=1) for items in scheme.components.values()
+    ]
+    overall = np.column_stack(components).any(axis=1) if components else given.any(axis=1)
+    return np.column_stack([given, *components, overall])
+
+
+def _degrees_of_freedom(design, layout, answered):
+    """Per domain and statistic: PSUs minus strata among the domain's rows with positive
+    weight that answered it (R's `degf` of `subset(domain, answered)`, which is also
+    `svyglm`'s residual df once it drops the missing answers), and those rows including
+    any of weight zero (their `nrow`, which the Korn–Graubard interval uses).
+
+    An item a few respondents of an agency answered has the degrees of freedom of those
+    few: the variance rests on their PSUs alone, the others' totals being zero. (R's
+    `svyciprop(na.rm = TRUE)` on the whole domain would take the domain's `degf`;
+    METHODS.md §3 says why the smaller is kept.)"""
+    D, P = layout.n_domains, layout.n_pairs
+    statistics = answered.shape[1]
+    df = np.zeros((D, statistics), dtype=np.int64)
+    rows = np.zeros((D, statistics), dtype=np.int64)
+    pair_stratum = design.psu_stratum[layout.pair_psu]
+    for s in range(statistics):
+        chosen = answered[:, s]
+        present = np.bincount(layout.row_pair[chosen], minlength=P + 1)[:P] > 0
+        psus = np.bincount(layout.pair_domain[present], minlength=D)
+        strata_key = np.unique(
+            layout.pair_domain[present] * design.n_strata + pair_stratum[present]
+        )
+        strata = np.bincount(strata_key // design.n_strata, minlength=D)
+        df[:, s] = psus - strata
+        rows[:, s] = np.bincount(layout.row_named[chosen], minlength=D + 1)[:D]
+    return df, rows

@@ -48,7 +48,7 @@ class IndexTable:
     ci_high: np.ndarray
     n: np.ndarray
     deff: np.ndarray
-    df: np.ndarray
+    df: np.ndarray  # domains × statistics: of the rows that answered each (R's degf)
     rows: np.ndarray  # domain rows in the sample (R's nrow of the domain subset)
     ci_method: str
     ci_level: float
@@ -78,7 +78,7 @@ class IndexTable:
             se=float(self.se[d, c]),
             ci_low=float(self.ci_low[d, c]),
             ci_high=float(self.ci_high[d, c]),
-            df=int(self.df[d]),
+            df=int(self.df[d, c]),
             n=int(self.n[d, c]),
             deff=float(self.deff[d, c]),
         )

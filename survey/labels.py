@@ -223,6 +223,8 @@ def precision_reason(rule: str, value) -> str:
         return _("effective n = %(n)s", n=format_decimal(value, format="0.0"))
     if rule == "df":
         return _("df = %(df)s", df=format_decimal(value, format="0"))
+    if rule == "all_alike":
+        return _("every answer alike: its standard error is 0")
     if rule == "half_width":
         return _("± %(points)s points", points=format_decimal(100 * value, format="0.0"))
     return str(rule)

@@ -96,9 +96,16 @@ def _uncertainty(made_league, analysis_run: AnalysisRun, table) -> dict[str, dic
                 # direct variance of that criterion (taken apart from the components).
                 extra = coefficients.pop(small[code][0]) ** 2 * (areas[code].get("mse") or 0.0)
             d = table.domain_index(code)
+            for index in list(coefficients):
+                c = table.column(index)
+                if np.isnan(table.se[d, c]) and not np.isnan(table.estimate[d, c]):
+                    # Answered in one PSU only: no variance can be estimated, so it takes
+                    # the largest a share of n answers can have, 1/(4n), never 0.
+                    weight = coefficients.pop(index)
+                    extra += weight**2 * 0.25 / max(float(table.n[d, c]), 1.0)
             variance = table.combination_covariance(coefficients)[d, d] if coefficients else 0.0
             variances.append(scale**2 * (float(np.nan_to_num(variance)) + extra))
-            df.append(float(table.df[d]))
+            df.append(float(table.df[d, table.column(overall)]))
         results = standings(
             {r.agency.code: r.score.reform_index for r in ranked}, np.diag(variances), df
         )

@@ -65,11 +65,28 @@ def test_element_design_components_and_overall_match_r(element_table):
 
 
 def test_element_design_has_the_degrees_of_freedom_of_its_respondents(sample, element_table):
-    """Respondents minus cells, where points as PSUs left one or two per agency."""
+    """Respondents minus cells, where points as PSUs left one or two per agency: of the
+    respondents who answered each statistic (an item; any item, for the index)."""
+    items = [
+        c
+        for c in element_table.codes
+        if element_table.levels[element_table.codes.index(c)] == "item"
+    ]
+    answered_any = np.zeros(len(sample["agency"]), dtype=bool)
+    for code in items:
+        answered_any |= ~np.isnan(np.asarray(sample[code], dtype=float))
+    overall = element_table.column(element_table.index_code)
     for d, agency in enumerate(element_table.domains):
-        inside = sample["agency"] == agency
-        cells = np.unique(sample["field"][inside]).size
-        assert element_table.df[d] == inside.sum() - cells
+        for column, answered in [
+            (overall, answered_any),
+            *(
+                (element_table.column(c), ~np.isnan(np.asarray(sample[c], dtype=float)))
+                for c in items
+            ),
+        ]:
+            inside = (sample["agency"] == agency) & answered
+            cells = np.unique(sample["field"][inside]).size
+            assert element_table.df[d, column] == inside.sum() - cells
 
 
 @pytest.mark.parametrize(

@@ -135,8 +135,9 @@ def test_the_export_rebuilds_the_run_in_r(campaign, db, runner, tmp_path):
         entry = stored.results["agencies"][row["agency"]][row["code"]]
         assert entry["estimate"] == pytest.approx(float(row["estimate"]), **ESTIMATE), row
         assert entry["se"] == pytest.approx(float(row["se"]), **SE), row
+        # Degrees of freedom of the rows that answered each item, component, index.
+        assert entry["df"] == int(row["df"]), row
         if row["level"] == "item":
-            assert entry["df"] == int(row["df"])
             if entry.get("suppressed"):  # withheld: no interval is published at all
                 assert entry["ci_low"] is None
                 assert entry["ci_high"] is None

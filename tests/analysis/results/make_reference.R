@@ -22,6 +22,14 @@ out <- function(frame, name) {
 }
 cat("survey", as.character(packageVersion("survey")), "on", R.version.string, "\n")
 
+# The rows of agency `a` that answered `code`: intervals and degrees of freedom are those
+# of this subset (degf counts its PSUs; the subset keeps the design's PSU counts, so the
+# estimate and SE equal the domain's). svyciprop(na.rm = TRUE) on the agency alone would
+# take the agency's degf: see METHODS.md §3.
+answered <- function(des, a, code) {
+  des[des$variables$agency == a & !is.na(des$variables[[code]]), ]
+}
+
 make_design <- function(fpc = FALSE) {
   if (fpc) svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, fpc = ~fpc,
                      nest = TRUE, data = d)
@@ -39,7 +47,7 @@ item_table <- function(des, with_ci = TRUE) {
       row <- data.frame(agency = a, code = code, estimate = est[i, 2], se = est[i, 3],
                         deff = est[i, 4])
       if (with_ci) {
-        sub <- subset(des, agency == a)
+        sub <- answered(des, a, code)
         logit <- svyciprop(as.formula(paste0("~I(", code, " >= 4)")), sub, method = "logit")
         beta <- svyciprop(as.formula(paste0("~I(", code, " >= 4)")), sub, method = "beta",
                           na.rm = TRUE)
@@ -117,7 +125,7 @@ mean_table <- function(des) {
   for (code in items) {
     est <- svyby(as.formula(paste0("~", code)), ~agency, des, svymean, na.rm = TRUE)
     for (i in seq_len(nrow(est))) {
-      sub <- subset(des, agency == est$agency[i])
+      sub <- answered(des, est$agency[i], code)
       m <- svymean(as.formula(paste0("~", code)), sub, na.rm = TRUE)
       ci <- confint(m, df = degf(sub))
       rows[[length(rows) + 1]] <- data.frame(agency = est$agency[i], code = code,
@@ -274,7 +282,7 @@ dz$weight[seq_len(nrow(dz)) %% 10 == 0] <- 0
 zero <- svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, nest = TRUE, data = dz)
 rows <- list()
 for (a in agencies) {
-  sub <- subset(zero, agency == a)
+  sub <- answered(zero, a, "TC1")
   beta <- svyciprop(~I(TC1 >= 4), sub, method = "beta", na.rm = TRUE)
   rows[[length(rows) + 1]] <- data.frame(agency = a, estimate = coef(beta)[[1]],
     ci_low = attr(beta, "ci")[1], ci_high = attr(beta, "ci")[2])

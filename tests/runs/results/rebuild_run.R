@@ -29,10 +29,16 @@ for (a in agencies) {
     answered <- inside & !is.na(d[[code]])
     if (!any(answered)) next
     est <- svymean(as.formula(paste0("~s_", code)), sub, na.rm = TRUE)
-    ci <- svyciprop(as.formula(paste0("~I(", code, " >= 4)")), sub, method = "logit")
+    # Intervals on the degrees of freedom of those who answered (METHODS.md §3): one
+    # answering PSU leaves none, and then no variance is estimable.
+    who <- des[answered, ]
+    df <- degf(who)
+    se <- if (df >= 1) SE(est)[[1]] else NA
+    ci <- if (df >= 1) attr(svyciprop(as.formula(paste0("~I(", code, " >= 4)")), who,
+                                      method = "logit"), "ci") else c(NA, NA)
     rows[[length(rows) + 1]] <- data.frame(
-      agency = a, level = "item", code = code, estimate = coef(est)[[1]], se = SE(est)[[1]],
-      df = degf(sub), ci_low = attr(ci, "ci")[1], ci_high = attr(ci, "ci")[2])
+      agency = a, level = "item", code = code, estimate = coef(est)[[1]], se = se,
+      df = df, ci_low = ci[1], ci_high = ci[2])
     W <- sum(w[answered])
     p <- sum(w[answered] * d[[paste0("s_", code)]][answered]) / W
     z <- numeric(nrow(d))
@@ -46,18 +52,21 @@ for (a in agencies) {
     present <- intersect(components[[cc]], names(item_z))
     if (length(present) == 0) next
     z <- rowMeans(sapply(present, function(code) item_z[[code]]$z))
-    comp[[cc]] <- list(z = z, p = mean(sapply(present, function(code) item_z[[code]]$p)))
+    took <- inside & rowSums(!is.na(as.matrix(d[, components[[cc]], drop = FALSE]))) > 0
+    comp[[cc]] <- list(z = z, p = mean(sapply(present, function(code) item_z[[code]]$p)),
+                       df = degf(des[took, ]))
   }
+  took <- inside & rowSums(!is.na(as.matrix(d[, items]))) > 0
   overall <- list(z = rowMeans(sapply(comp, function(x) x$z)),
-                  p = mean(sapply(comp, function(x) x$p)))
+                  p = mean(sapply(comp, function(x) x$p)), df = degf(des[took, ]))
   for (cc in c(names(comp), "SIPAS")) {
     entry <- if (cc == "SIPAS") overall else comp[[cc]]
     des2 <- des
     des2$variables$zz <- entry$z
     rows[[length(rows) + 1]] <- data.frame(
       agency = a, level = if (cc == "SIPAS") "overall" else "component", code = cc,
-      estimate = entry$p, se = SE(svytotal(~zz, des2))[[1]], df = NA, ci_low = NA,
-      ci_high = NA)
+      estimate = entry$p, se = if (entry$df >= 1) SE(svytotal(~zz, des2))[[1]] else NA,
+      df = entry$df, ci_low = NA, ci_high = NA)
   }
 }
 write.csv(fmt(do.call(rbind, rows)), file.path(here, "reference_run.csv"), row.names = FALSE)
