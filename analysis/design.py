@@ -77,7 +77,7 @@ class Design:
             PSU in the design but out of every estimate.
         fpc : array-like of float, optional
             Population number of PSUs in the row's stratum (R's `fpc`), constant within a
-            stratum and at least its sampled PSUs.
+            stratum and at least its sampled PSUs; infinite for a stratum without correction.
         lonely_psu : {"adjust", "remove", "certainty", "average", "fail"}
             What a stratum with a single PSU contributes to variances (R's
             `options(survey.lonely.psu=)`).
@@ -154,7 +154,10 @@ class Design:
         """(N_h − n_h)/N_h per stratum: R's `f`; 1 without population sizes."""
         if self.population_psus is None:
             return np.ones(self.n_strata)
-        return (self.population_psus - self.psus_in_stratum) / self.population_psus
+        # An infinite population (R's fpc = Inf) is a stratum left uncorrected.
+        with np.errstate(invalid="ignore"):
+            factor = (self.population_psus - self.psus_in_stratum) / self.population_psus
+        return np.where(np.isinf(self.population_psus), 1.0, factor)
 
     def with_weights(self, weights: np.ndarray, calibration: Calibration | None) -> Design:
         return replace(self, weights=weights, calibration=calibration)
@@ -206,8 +209,9 @@ def _population(fpc, stratum, stratum_labels, psus_in_stratum) -> np.ndarray:
         values = np.asarray(fpc, dtype=float)
     except (TypeError, ValueError):
         raise DesignError("population sizes (fpc) must be numbers") from None
-    if not np.isfinite(values).all():
-        row = int(np.flatnonzero(~np.isfinite(values))[0])
+    # +inf: a stratum without correction (as R reads fpc = Inf).
+    if np.isnan(values).any() or (values == -np.inf).any():
+        row = int(np.flatnonzero(np.isnan(values) | (values == -np.inf))[0])
         raise DesignError(f"population size (fpc) in row {row + 1} is missing")
     population = np.zeros(stratum_labels.size)
     population[stratum] = values

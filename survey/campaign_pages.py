@@ -113,6 +113,7 @@ def _save(form: CampaignForm, campaign: Campaign | None):
             design=(form.design.data, form.design_strata.data, form.design_cluster.data or None),
             weighting=form.weighting.data,
             league_estimate=form.league_estimate.data,
+            finite_population=form.finite_population.data,
             **actor(),
         )
     except services.CampaignError as error:

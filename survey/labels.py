@@ -44,6 +44,10 @@ LABELS = {
         "direct": _l("direct survey estimate"),
         "small_area": _l("small-area estimate (Fay–Herriot) where fitted"),
     },
+    "finite_population": {
+        "frame": _l("from the frame counts"),
+        "none": _l("none (frame taken as unlimited)"),
+    },
     "small_area_covariate": {
         "ward": _l("ward (1) or commune (0)"),
         "earlier_index": _l("index in the previous campaign (own or predecessors')"),

@@ -87,6 +87,17 @@ class CampaignForm(Form):
         ),
         default="direct",
     )
+    # Sampling fractions reach a fifth of a department's dossiers (METHODS.md §3).
+    finite_population = SelectField(
+        _l("Finite-population correction"),
+        choices=choices(
+            [
+                ("frame", _l("From the frame counts: each cell's share of its dossiers sampled")),
+                ("none", _l("None: variances as if the frame were unlimited")),
+            ]
+        ),
+        default="frame",
+    )
 
 
 class SamplingPlanForm(Form):

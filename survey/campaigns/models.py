@@ -40,6 +40,10 @@ WEIGHTINGS = ("frame", "selection")
 # estimate, or, in ranking groups where the run fitted one, the small-area (Fay-Herriot)
 # estimate (METHODS.md §4a). Both are always published; this only chooses for the league.
 LEAGUE_ESTIMATES = ("direct", "small_area")
+# Whether runs correct variances for sampling without replacement from a finite frame
+# (METHODS.md §3): "frame": with each stratum's dossiers (R's svydesign(fpc=)), "none": as
+# if the frame were infinite (the conservative choice, and runs made before 0026).
+FINITE_POPULATION = ("frame", "none")
 # The dossier's timeliness, carried by an invitation and the answers it brought.
 DOSSIER_TIMELINESS = ("on_time", "late")
 # How an invitation ended (AAPOR): complete (at least 80% of the index items answered),
@@ -66,6 +70,7 @@ class Campaign(db.Model):
         one_of("design_strata", DESIGN_STRATA),
         one_of("weighting", WEIGHTINGS),
         one_of("league_estimate", LEAGUE_ESTIMATES),
+        one_of("finite_population", FINITE_POPULATION),
         CheckConstraint(
             "(design = 'element' AND design_cluster IS NULL) OR "
             "(design = 'clustered' AND design_cluster IS NOT NULL "
@@ -96,6 +101,9 @@ class Campaign(db.Model):
     weighting: Mapped[str] = enum_column(WEIGHTINGS, default="frame", server_default="frame")
     league_estimate: Mapped[str] = enum_column(
         LEAGUE_ESTIMATES, default="direct", server_default="direct"
+    )
+    finite_population: Mapped[str] = enum_column(
+        FINITE_POPULATION, default="frame", server_default="frame"
     )
     # Invitations have been drawn from the dossiers returned up to this day (inclusive).
     invitations_drawn_through: Mapped[date | None] = mapped_column(Date)

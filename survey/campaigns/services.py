@@ -53,6 +53,7 @@ def snapshot(campaign: Campaign) -> dict:
         "design": [campaign.design, campaign.design_strata, campaign.design_cluster],
         "weighting": campaign.weighting,
         "league_estimate": campaign.league_estimate,
+        "finite_population": campaign.finite_population,
     }
 
 
@@ -71,6 +72,7 @@ def save_campaign(
     design: tuple[str, str, str | None] = ("element", "cell", None),
     weighting: str = "frame",
     league_estimate: str = "direct",
+    finite_population: str = "frame",
 ) -> Campaign:
     """Create or change a campaign. `versions`: the version each respondent type answers
     (`version` alone: a campaign of that version's respondent type only)."""
@@ -104,6 +106,7 @@ def save_campaign(
     campaign.design, campaign.design_strata, campaign.design_cluster = kind, strata, cluster or None
     campaign.weighting = weighting
     campaign.league_estimate = league_estimate
+    campaign.finite_population = finite_population
     if campaign.status == "open":
         _refuse_overlap(campaign)
     db.session.flush()

@@ -46,6 +46,7 @@ class RunDesign:
     strata: np.ndarray
     psu: np.ndarray
     parameters: dict[str, Any]  # the declaration and what weighting did, for the run
+    fpc: np.ndarray | None = None  # each row's stratum population, when corrected
 
 
 def declared(campaign: Campaign) -> dict[str, Any]:
@@ -55,6 +56,7 @@ def declared(campaign: Campaign) -> dict[str, Any]:
         "strata": campaign.design_strata,
         "cluster": campaign.design_cluster,
         "weighting": campaign.weighting,
+        "finite_population": campaign.finite_population,
     }
     if campaign.weighting == "selection":
         declaration["selected"] = selected_totals(campaign)
@@ -158,8 +160,15 @@ def make_design(
         raise DesignDeclarationError(
             f"campaign {campaign.code} declares a clustered design without a cluster"
         )
+    # Runs declared before 0026 have no correction: rebuilt, they stay what they were.
+    correcting = declaration.get("finite_population", "none") == "frame"
+    fpc, uncorrected = (
+        population_sizes(strata, weighting.weights)
+        if correcting and kind == "element"
+        else (None, [])
+    )
     design = Design.from_columns(
-        strata=strata, psu=psu, weights=weighting.weights, lonely_psu=LONELY_PSU
+        strata=strata, psu=psu, weights=weighting.weights, fpc=fpc, lonely_psu=LONELY_PSU
     )
     raked_to: dict[str, Any] = {}
     if margins:
@@ -182,8 +191,27 @@ def make_design(
         # each type has in the agency's combined index when it answered.
         "type_totals": _type_totals(totals),
         "unrepresented_agencies": weighting.unrepresented,
+        # "frame": each stratum's population is the dossiers its respondents stand for;
+        # strata with more answers than dossiers are left uncorrected and listed.
+        "finite_population": "frame" if fpc is not None else "none",
+        "fpc_uncorrected_strata": uncorrected,
     }
-    return RunDesign(design=design, strata=strata, psu=psu, parameters=parameters)
+    return RunDesign(design=design, strata=strata, psu=psu, parameters=parameters, fpc=fpc)
+
+
+def population_sizes(strata: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Each row's stratum population for the finite-population correction: the dossiers
+    the stratum's respondents stand for, Σ w over the stratum before any raking (a
+    weighting cell's frame count, with the dossiers of empty cells folded into it; Σ 1/π
+    under selection weighting). A stratum with more respondents than that (answers
+    beyond its dossiers: the frame count is short) gets no correction (an infinite
+    population, as R reads fpc = Inf) and is listed."""
+    labels, code = np.unique(np.asarray(strata).astype(str), return_inverse=True)
+    size = np.bincount(code, weights=weights, minlength=labels.size)
+    counted = np.bincount(code, minlength=labels.size)
+    short = size < counted
+    size = np.where(short, np.inf, size)
+    return size[code], [str(label) for label in labels[short]]
 
 
 def _type_totals(totals: Mapping[str, float]) -> dict[str, dict[str, float]]:

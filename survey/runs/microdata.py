@@ -4,7 +4,9 @@ One row per submission the run used: `agency,stratum,psu,weight,channel`, then e
 index item's answer (1–5; empty when not answered, hidden by a skip rule or "no answer")
 and the global item. Nothing personal: no submission id (the PSU of an element design is
 a row number), no time, no service point or client. A side file says which columns are
-strata, PSU and weights, the lonely-PSU rule, and whether and how weights were raked.
+strata, PSU and weights, the stratum populations of the finite-population correction
+(`fpc`, when the campaign applies it), the lonely-PSU rule, and whether and how weights
+were raked.
 
 The rows are rebuilt from the database and checked against the run's data hash, so an
 export is exactly what the run used or an error: if answers, decisions or frame counts
@@ -73,7 +75,10 @@ def run_data(analysis_run: AnalysisRun) -> tuple[str, dict[str, Any]]:
         psu = made.psu
     raked = bool(declared.get("raked"))
     base = made.design.calibration.base_weights if raked else None
-    header = ["agency", "stratum", "psu", "weight", "channel", "respondent_type", *items]
+    fpc = made.fpc
+    header = ["agency", "stratum", "psu", "weight"]
+    header += ["fpc"] if fpc is not None else []
+    header += ["channel", "respondent_type", *items]
     if raked:
         header += ["base_weight", *margins]
     buffer = io.StringIO()
@@ -85,6 +90,7 @@ def run_data(analysis_run: AnalysisRun) -> tuple[str, dict[str, Any]]:
             made.strata[k],
             psu[k],
             repr(float(made.design.weights[k])),
+            *([_population(fpc[k])] if fpc is not None else []),
             data.channel[k],
             data.respondent_type[k],
             *(_answer(data.answers[code][k]) for code in items),
@@ -103,7 +109,8 @@ def run_data(analysis_run: AnalysisRun) -> tuple[str, dict[str, Any]]:
         "psu": "psu",
         "weights": "weight",
         "nest": True,
-        "fpc": None,
+        # Each stratum's dossiers (Inf: a stratum left uncorrected, as R reads it).
+        "fpc": "fpc" if fpc is not None else None,
         "lonely_psu": declared["lonely_psu"],
         "weighting_cell": declared["weighting_cell"],
         "collapsed_cells": declared["collapsed_cells"],
@@ -119,8 +126,9 @@ def run_data(analysis_run: AnalysisRun) -> tuple[str, dict[str, Any]]:
         "ci": parameters.get("ci"),
         "level": parameters.get("level"),
         "r": (
-            "svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, nest = TRUE, "
-            "data = read.csv(FILE)); options(survey.lonely.psu = 'adjust')"
+            "svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, "
+            + ("fpc = ~fpc, " if fpc is not None else "")
+            + "nest = TRUE, data = read.csv(FILE)); options(survey.lonely.psu = 'adjust')"
             + (
                 "; for the variance of raked estimates, start from base_weight and "
                 "calibrate(..., calfun = 'raking') to the margins listed here"
@@ -130,6 +138,10 @@ def run_data(analysis_run: AnalysisRun) -> tuple[str, dict[str, Any]]:
         ),
     }
     return buffer.getvalue(), description
+
+
+def _population(value: float) -> str:
+    return "Inf" if np.isinf(value) else repr(float(value))
 
 
 def _answer(value: float) -> str:

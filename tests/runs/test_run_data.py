@@ -159,7 +159,7 @@ def test_the_export_holds_nothing_personal(campaign, db, runner, tmp_path):
     db.session.commit()
     output, _ = _export(runner, tmp_path, "--campaign", campaign.code)
     header = output.read_text(encoding="utf-8").splitlines()[0].split(",")
-    assert header[:5] == ["agency", "stratum", "psu", "weight", "channel"]
+    assert header[:6] == ["agency", "stratum", "psu", "weight", "fpc", "channel"]
     ids = {str(i) for i in db.session.scalars(select(Submission.id))}
     psus = [line.split(",")[2] for line in output.read_text(encoding="utf-8").splitlines()[1:]]
     assert psus == [str(k) for k in range(1, stored.screening["used"] + 1)]
@@ -202,3 +202,51 @@ def test_the_run_records_what_it_set_aside_and_why(campaign, db):
     assert not kept.set_aside
     assert stored.screening["kept_despite_flag"] == 1
     assert stored.screening["excluded_by_decision"] == 1
+
+
+def _strata_fractions(stored) -> dict[str, tuple[str, float]]:
+    """Per stratum of the run's export: (agency, n/N), N from its fpc column."""
+    from survey.runs.microdata import run_data
+
+    text, design = run_data(stored)
+    assert design["fpc"] == "fpc"
+    rows = list(csv.DictReader(text.splitlines()))
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["stratum"]] = counts.get(row["stratum"], 0) + 1
+    return {
+        row["stratum"]: (row["agency"], counts[row["stratum"]] / float(row["fpc"])) for row in rows
+    }
+
+
+def test_the_finite_population_correction_follows_the_campaign(campaign, db):
+    """Each stratum's variance shrinks by 1 − n_h/N_h: an agency's variance ratio,
+    corrected over uncorrected, is a weighted mean of its strata's 1 − f_h."""
+    corrected = run(campaign, actor="test")
+    assert corrected.parameters["design"]["finite_population"] == "frame"
+    fractions = _strata_fractions(corrected)
+    campaign.finite_population = "none"
+    db.session.flush()
+    plain = run(campaign, actor="test")
+    assert plain.parameters["design"]["finite_population"] == "none"
+    for agency, rows in corrected.results["agencies"].items():
+        f = [share for owner, share in fractions.values() if owner == agency]
+        ratio = rows["SIPAS"]["se"] / plain.results["agencies"][agency]["SIPAS"]["se"]
+        assert np.sqrt(1 - max(f)) - 1e-12 <= ratio <= np.sqrt(1 - min(f)) + 1e-12, agency
+        assert ratio < 1
+        assert rows["SIPAS"]["estimate"] == pytest.approx(
+            plain.results["agencies"][agency]["SIPAS"]["estimate"], abs=1e-12
+        )
+
+
+def test_stratum_populations_are_the_dossiers_their_answers_stand_for():
+    """Σ w per stratum; a stratum weighing less than its answers (weights below 1: not a
+    frame the run accepts, but raking or a hand-made design could make one) is left
+    uncorrected (Inf, as R reads it) and named."""
+    from survey.runs.design import population_sizes
+
+    strata = np.array(["A", "A", "B", "B", "B", "C"])
+    weights = np.array([10.0, 30.0, 0.5, 0.5, 1.0, 4.0])
+    sizes, uncorrected = population_sizes(strata, weights)
+    assert sizes.tolist() == [40.0, 40.0, np.inf, np.inf, np.inf, 4.0]
+    assert uncorrected == ["B"]

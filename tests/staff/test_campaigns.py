@@ -55,6 +55,24 @@ def test_the_campaign_chooses_small_area_estimates_for_its_league(client, admin,
     assert db.session.scalar(select(func.count()).select_from(Campaign)) == 1
 
 
+def test_the_campaign_says_whether_runs_correct_for_the_finite_frame(client, admin, db):
+    version = factories.questionnaire_version()
+    assert client.post("/admin/campaigns/new", data=_form(version, [factories.agency()]))
+    campaign = db.session.scalar(select(Campaign))
+    assert campaign.finite_population == "frame"  # by default: the frame counts are known
+    data = _form(version, [factories.agency()], code="x2", finite_population="none")
+    assert client.post("/admin/campaigns/new", data=data).status_code == 302
+    other = db.session.scalar(select(Campaign).where(Campaign.code == "x2"))
+    assert other.finite_population == "none"
+    page = client.get(f"/admin/campaigns/{other.id}").get_data(as_text=True)
+    assert "không hiệu chỉnh (coi khung mẫu là vô hạn)" in page
+    refused = client.post(
+        "/admin/campaigns/new", data={**data, "code": "x3", "finite_population": "half"}
+    )
+    assert refused.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(Campaign)) == 2
+
+
 def test_a_draft_version_cannot_be_chosen(client, admin, db):
     path = QUESTIONNAIRE_DIR / "sipas-organisation.yaml"
     draft = import_definition(

@@ -12,7 +12,9 @@ components <- list(TC = c("TC1", "TC2", "TC3", "TC4"), TT = c("TT1", "TT2", "TT3
 items <- unlist(components, use.names = FALSE)
 for (code in items) d[[paste0("s_", code)]] <- as.numeric(d[[code]] >= 4)
 agencies <- sort(unique(d$agency))
-des <- svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, nest = TRUE, data = d)
+# The finite-population correction: each stratum's dossiers, as the export carries them.
+des <- svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, fpc = ~fpc, nest = TRUE,
+                 data = d)
 w <- weights(des)
 fmt <- function(frame) {
   for (column in names(frame)) {
@@ -79,7 +81,8 @@ score <- function(codes) {
   s
 }
 for (cc in c("TC", "TT", "CC", "KQ")) d[[paste0("score_", cc)]] <- score(components[[cc]])
-des <- svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, nest = TRUE, data = d)
+des <- svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, fpc = ~fpc, nest = TRUE,
+                 data = d)
 fit <- svyglm(HL ~ score_TC + score_TT + score_CC + score_KQ, design = des)
 s <- summary(fit)$coefficients
 write.csv(fmt(data.frame(term = rownames(s), estimate = s[, 1], se = s[, 2])),
