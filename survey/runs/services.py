@@ -493,7 +493,9 @@ def _split_changes(previous, table, code, figures, split_parts, design, data, fr
 
 
 def stored_table(results: Mapping[str, Any], code: str) -> IndexTable:
-    """One statistic of a stored run as an IndexTable (without covariances)."""
+    """One statistic of a stored run as an IndexTable. A run stores no covariances
+    between agencies, so its domains are taken as independent (exact when each agency is
+    its own stratum, as the campaign designs have it)."""
     domains = tuple(d for d, rows in results["agencies"].items() if code in rows)
 
     def column(key, default=np.nan):
@@ -501,6 +503,7 @@ def stored_table(results: Mapping[str, Any], code: str) -> IndexTable:
         return np.array([default if v is None else v for v in values], dtype=float)[:, None]
 
     n = column("n", 0)
+    se = column("se")
     return IndexTable(
         statistic="satisfied",
         index_code=code,
@@ -508,7 +511,7 @@ def stored_table(results: Mapping[str, Any], code: str) -> IndexTable:
         levels=("overall",),
         codes=(code,),
         estimate=column("estimate"),
-        se=column("se"),
+        se=se,
         ci_low=column("ci_low"),
         ci_high=column("ci_high"),
         n=n,
@@ -518,6 +521,7 @@ def stored_table(results: Mapping[str, Any], code: str) -> IndexTable:
         ci_method="logit",
         ci_level=0.95,
         design={},
+        _covariance=lambda c: np.diag(np.nan_to_num(se[:, c]) ** 2),
     )
 
 

@@ -111,7 +111,8 @@ def test_two_keyers_one_difference_adjudicated(browser, live_server, tmp_path):
     supervisor.goto("/paper/adjudication")
     supervisor.get_by_role("link", name=serial).click()
     rows = supervisor.locator("table.diff-table tbody tr")
-    assert rows.count() == 1
+    # expect waits for the page the click opens; count() would read the old one.
+    expect(rows).to_have_count(1)
     # Each code with the words printed beside its box on the paper.
     assert rows.first.locator("[data-first]").inner_text() == "4 · Hài lòng"
     assert rows.first.locator("[data-second]").inner_text() == "5 · Rất hài lòng"
@@ -163,7 +164,8 @@ def test_dated_forms_with_a_difference_in_the_date_or_in_an_item_are_adjudicated
     supervisor.goto("/paper/adjudication")
     supervisor.get_by_role("link", name=by_date).click()
     rows = supervisor.locator("table.diff-table tbody tr")
-    assert rows.count() == 1
+    # expect waits for the page the click opens; count() would read the old one.
+    expect(rows).to_have_count(1)
     expect(rows.first.locator("[data-first]")).to_have_text("05/11/2026")
     expect(rows.first.locator("[data-second]")).to_have_text("15/11/2026")
     expect(rows.first.locator("input")).to_be_focused()
@@ -173,7 +175,7 @@ def test_dated_forms_with_a_difference_in_the_date_or_in_an_item_are_adjudicated
 
     supervisor.get_by_role("link", name=by_item).click()
     rows = supervisor.locator("table.diff-table tbody tr")
-    assert rows.count() == 1, "the date agrees: only the item is asked"
+    expect(rows, "the date agrees: only the item is asked").to_have_count(1)
     expect(rows.first.locator("[data-second]")).to_have_text("2 · Không hài lòng")
     expect(rows.first.locator("input")).to_be_focused()
     supervisor.keyboard.type("4")

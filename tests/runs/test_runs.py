@@ -39,6 +39,9 @@ def test_a_run_stores_what_the_command_line_computes_from_its_exported_data(demo
     output = tmp_path / "out.csv"
     arguments = ["indices", "--input", str(path), "--questionnaire", str(questionnaire)]
     arguments += ["--domain", "agency", "--strata", "stratum", "--psu", "psu"]
+    # The demo campaign applies the finite-population correction from its frame counts.
+    assert design["fpc"] == "fpc"
+    arguments += ["--fpc", design["fpc"]]
     assert analysis_main([*arguments, "--weight", "weight", "--output", str(output)]) == 0
     import csv
 
