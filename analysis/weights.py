@@ -171,6 +171,14 @@ def selection_weights(
         raise WeightingError("every selection probability must lie in (0, 1]")
     inverse = 1.0 / probabilities
     labels, code = np.unique(np.asarray(cells), return_inverse=True)
+    undrawn = [str(label) for label in labels if label not in selected]
+    if undrawn:
+        raise WeightingError(
+            "selection weighting: answers in weighting cell(s) "
+            f"{', '.join(undrawn)} came through invitations, but no invitation of that cell "
+            "was drawn (an answer's agency, service field and respondent type must be its "
+            "invitation's); weight by frame counts or correct the invitations"
+        )
     # The cells' sums of 1/π over respondents, with equal-weight cell totals from
     # cell_weights (which does the collapsing and the checks) turned back into S'_c.
     equal = cell_weights(cells, selected, group_of, parent_of)

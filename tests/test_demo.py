@@ -268,3 +268,19 @@ def test_the_demo_has_the_dossier_records_behind_its_frame_counts(runner, db):
             rate[line.field_code == "DD"] = (on_time + line.on_time, returned + line.returned)
     land, other = (rate[k][0] / rate[k][1] for k in (True, False))
     assert land < other - 0.1
+
+    # The demo's link answers came through its drawn invitations, cell for cell, so a
+    # run weighted by selection probabilities works on it (issue #30 found it did not).
+    from survey.responses.models import Submission
+    from survey.runs.services import run
+
+    campaign.weighting = "selection"
+    linked = _count(Submission, Submission.selection_probability.is_not(None))
+    assert linked > 0
+    stored = run(campaign, actor="test")
+    assert stored.parameters["design"]["weighting"] == "selection"
+    # Only the answers that came through a drawn invitation are weighted (after screening).
+    assert 0 < stored.screening["used"] <= linked
+    screened = stored.screening
+    set_aside = screened["flagged"] - screened["kept_despite_flag"]
+    assert screened["used"] + screened["outside_sample"] == _count(Submission) - set_aside

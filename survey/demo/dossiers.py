@@ -197,6 +197,8 @@ def _invitations(campaign: Campaign, rng: np.random.Generator) -> None:
             changes.append(
                 {
                     "submission_id": submission_id,
+                    # A link answer is about its dossier's service, as by_link fixes it.
+                    "service_id": invitation.service_id,
                     "probability": invitation.selection_probability,
                     "timeliness": invitation.dossier_timeliness,
                 }
@@ -209,6 +211,7 @@ def _invitations(campaign: Campaign, rng: np.random.Generator) -> None:
             .values(
                 channel="web-link",
                 service_point_id=None,
+                service_id=change["service_id"],
                 selection_probability=change["probability"],
                 dossier_timeliness=change["timeliness"],
             )

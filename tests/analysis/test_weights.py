@@ -8,6 +8,7 @@ from analysis import (
     cell_weights,
     margins_with_missing,
     rake,
+    selection_weights,
     trim_and_rake,
 )
 
@@ -165,3 +166,15 @@ def test_a_type_without_respondents_folds_into_the_agency_and_a_silent_agency_is
     flat = cell_weights(cells, frames, group_of)
     np.testing.assert_allclose(flat.weights, [25.0] * 4)
     assert flat.unrepresented == {"A|organisation": 50.0, "B|citizen": 30.0}
+
+
+def test_selection_weighting_names_answer_cells_where_no_invitation_was_drawn():
+    selected = {"A|land|citizen": 40.0}
+    group = {"A|land|citizen": "A|citizen"}
+    cells = ["A|land|citizen", "A|civil|citizen", "A|land|organisation"]
+    with pytest.raises(WeightingError) as raised:
+        selection_weights(cells, np.array([0.5, 0.5, 0.5]), selected, group)
+    message = str(raised.value)
+    assert message.startswith("selection weighting:")
+    assert "A|civil|citizen, A|land|organisation" in message
+    assert "A|land|citizen," not in message
