@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
+from statsmodels.stats.multitest import multipletests
 
 from analysis import intervals
 from analysis.results import IndexTable
@@ -58,16 +59,13 @@ def guarded_variance(estimate, se, ci_low, ci_high, df, level: float = 0.95) -> 
 
 
 def holm(p_values) -> np.ndarray:
-    """Holm's step-down adjustment (R's `p.adjust(method="holm")`); NaNs stay NaN."""
+    """Holm's step-down adjustment (statsmodels' `multipletests(method="holm")`, which is
+    R's `p.adjust(method="holm")`), over the p-values there are: NaNs stay NaN."""
     p = np.asarray(p_values, dtype=float)
     adjusted = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(~np.isnan(p))
-    if ok.size == 0:
-        return adjusted
-    order = ok[np.argsort(p[ok], kind="stable")]
-    m = order.size
-    steps = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    adjusted[order] = np.minimum(steps, 1.0)
+    ok = ~np.isnan(p)
+    if ok.any():
+        adjusted[ok] = multipletests(p[ok], method="holm")[1]
     return adjusted
 
 

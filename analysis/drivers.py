@@ -8,8 +8,15 @@ estimating functions summed by PSU within strata (R's `svyglm`, gaussian family)
 t-tests use the complete cases' design degrees of freedom + 1 − the coefficients, as
 `svyglm` does.
 
-The importance of a component is its standardised coefficient's share of the total;
-plotted against the component's index it gives the priority matrix (high importance, low
+The coefficients and R² come from statsmodels' `WLS` on the complete cases; the
+covariance is the design's, not statsmodels' model-based one.
+
+The importance of a component is its standardised coefficient's share of the total,
+g_j = |β_j s_j| / Σ_k |β_k s_k| (s_j the weighted standard deviation of its score over the
+complete cases, taken as fixed). Its standard error is the delta method's on the
+coefficients' design covariance, ∂g_j/∂β_k = sign(β_k) s_k (δ_jk − g_j) / T: R's
+`svycontrast` of the same expression. The interval is g ± t_df·SE, cut to [0, 1].
+Plotted against the component's index it gives the priority matrix (high importance, low
 performance: fix first). The index itself is never the outcome: it is built from the
 components, so regressing it on them only returns each component's share of the items.
 """
@@ -20,12 +27,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import statsmodels.api as sm
 from scipy import special
 
 from analysis.compare import units_less_strata
 from analysis.design import Design
 from analysis.errors import AnalysisError
 from analysis.indices import answer_matrix
+from analysis.intervals import t_quantile
 from analysis.scheme import IndexScheme
 from analysis.variance import influence_covariance
 
@@ -37,6 +46,9 @@ class Driver:
     se: float
     p_value: float
     importance: float
+    importance_se: float
+    importance_low: float
+    importance_high: float
 
 
 @dataclass(frozen=True)
@@ -92,10 +104,11 @@ def key_drivers(
     information = Xu.T @ (Xu * w[:, None])
     if np.linalg.matrix_rank(information) < X.shape[1]:
         raise AnalysisError("the component scores are collinear: no key drivers")
-    inverse = np.linalg.inv(information)
-    coefficients = inverse @ (Xu.T @ (w * yu))
+    fit = sm.WLS(y[usable], X[usable], weights=w[usable]).fit()
+    coefficients = np.asarray(fit.params)
     residual = np.where(usable, yu - Xu @ coefficients, 0.0)
-    influence = (Xu * (w * residual)[:, None]) @ inverse
+    # The design-based covariance: each PSU's summed estimating functions (svyglm's).
+    influence = (Xu * (w * residual)[:, None]) @ np.linalg.inv(information)
     covariance = influence_covariance(design, influence)
     se = np.sqrt(np.diag(covariance))
     # R's svyglm drops incomplete rows from the design before counting its df.
@@ -103,12 +116,8 @@ def key_drivers(
     with np.errstate(invalid="ignore", divide="ignore"):
         t = coefficients / se
         p = 2 * special.stdtr(df, -np.abs(t)) if df > 0 else np.full(t.shape, np.nan)
-    mean_y = np.average(yu[usable], weights=w[usable])
-    r_squared = 1 - np.sum(w * residual**2) / np.sum(w * (yu - mean_y) ** 2 * usable)
     spread = np.sqrt([_weighted_var(X[usable, j], w[usable]) for j in range(1, X.shape[1])])
-    standardised = np.abs(coefficients[1:] * spread)
-    total = standardised.sum()
-    importance = standardised / total if total > 0 else np.full(standardised.shape, np.nan)
+    share = _importance(coefficients[1:], spread, covariance[1:, 1:], df)
     return DriverModel(
         drivers=[
             Driver(
@@ -116,7 +125,7 @@ def key_drivers(
                 float(coefficients[j + 1]),
                 float(se[j + 1]),
                 float(p[j + 1]),
-                float(importance[j]),
+                *(float(v[j]) for v in share),
             )
             for j, component in enumerate(scores)
         ],
@@ -124,9 +133,25 @@ def key_drivers(
         intercept_se=float(se[0]),
         df=int(df),
         n=int(usable.sum()),
-        r_squared=float(r_squared),
+        r_squared=float(fit.rsquared),
         left_out=left_out,
     )
+
+
+def _importance(beta, spread, covariance, df, level: float = 0.95):
+    """Each component's importance g_j, its delta-method SE and its interval on df."""
+    standardised = beta * spread
+    total = np.abs(standardised).sum()
+    if not total > 0:
+        nothing = np.full(beta.shape, np.nan)
+        return nothing, nothing, nothing, nothing
+    importance = np.abs(standardised) / total
+    # gradient[j, k] = ∂g_j/∂β_k = sign(β_k) s_k (δ_jk − g_j) / T
+    gradient = (np.eye(beta.size) - importance[:, None]) * (np.sign(beta) * spread)[None, :]
+    gradient /= total
+    se = np.sqrt(np.maximum(np.einsum("jk,kl,jl->j", gradient, covariance, gradient), 0.0))
+    half = t_quantile(np.full(beta.shape, float(df)), level) * se
+    return importance, se, np.clip(importance - half, 0, 1), np.clip(importance + half, 0, 1)
 
 
 def _row_mean(block: np.ndarray) -> np.ndarray:

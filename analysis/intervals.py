@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import special
+from statsmodels.stats.proportion import proportion_confint
 
 
 def t_quantile(df: np.ndarray, level: float) -> np.ndarray:
@@ -31,7 +32,9 @@ def beta_interval(p, se, df, rows, n, level: float = 0.95):
 
     The effective sample size p(1−p)/var is corrected by (t_{rows−1}/t_df)². When the
     variance is zero (p is 0 or 1) the estimate's respondents `n` stand in for it, which
-    gives the exact binomial interval for an all-or-nothing estimate.
+    gives the exact binomial interval for an all-or-nothing estimate. The interval is
+    statsmodels' Clopper–Pearson (`proportion_confint(method="beta")`) at the effective
+    count n_eff·p of n_eff, which is R's formula.
     """
     p, se = np.asarray(p, float), np.asarray(se, float)
     alpha = 1 - level
@@ -40,11 +43,8 @@ def beta_interval(p, se, df, rows, n, level: float = 0.95):
         n_eff = np.where(var > 0, p * (1 - p) / var, np.asarray(n, float))
         ratio = t_quantile(np.asarray(rows) - 1, level) / t_quantile(df, level)
         n_eff = n_eff * ratio * ratio
-        low = np.where(p > 0, special.betaincinv(n_eff * p, n_eff * (1 - p) + 1, alpha / 2), 0.0)
-        high = np.where(
-            p < 1, special.betaincinv(n_eff * p + 1, n_eff * (1 - p), 1 - alpha / 2), 1.0
-        )
-    return low, high
+        low, high = proportion_confint(n_eff * p, n_eff, alpha=alpha, method="beta")
+    return np.asarray(low, float), np.asarray(high, float)
 
 
 def proportion_interval(p, se, df, rows, n, method: str = "logit", level: float = 0.95):

@@ -157,18 +157,18 @@ def bar_chart(rows: Sequence[tuple[str, float]], *, title: str, unit: str = "") 
     return _frame(LABEL_WIDTH + PLOT_WIDTH + 20, height, title, body)
 
 
-def priority_matrix(
-    points: Sequence[tuple[str, float, float]], *, title: str, x_label: str, y_label: str
-) -> Markup:
+def priority_matrix(points: Sequence[tuple], *, title: str, x_label: str, y_label: str) -> Markup:
     """Importance (x) against performance (y, 0–100) per component, split at the means:
-    high importance and low performance (bottom right) is where to act first."""
+    high importance and low performance (bottom right) is where to act first. A point
+    (label, x, y, x_low, x_high) draws the importance's interval as a horizontal bar."""
     # Wide enough for a component's name beside the rightmost point.
     width, height, left, bottom, top, right = 720, 320, 60, 270, 20, 440
     if not points:
         return _frame(width, height, title, [])
     importance = [p[1] for p in points]
     performance = [p[2] for p in points]
-    x_low, x_high = min(0.0, min(importance)), max(importance) * 1.15 or 1
+    reach = [p[4] for p in points if len(p) > 4 and p[4] is not None]
+    x_low, x_high = min(0.0, min(importance)), max([*importance, *reach]) * 1.15 or 1
     y_low, y_high = _axis_range(performance)
 
     def x(value):
@@ -195,7 +195,13 @@ def priority_matrix(
         f'<text x="{left - 6}" y="{bottom}" text-anchor="end">{_shown(y_low, "0.##")}</text>',
         f'<text x="{left - 6}" y="{top + 10}" text-anchor="end">{_shown(y_high, "0.##")}</text>',
     ]
-    for label, importance_value, performance_value in points:
+    for label, importance_value, performance_value, *interval in points:
+        if len(interval) == 2 and None not in interval:
+            low, high = interval
+            body.append(
+                f'<line x1="{x(low):.1f}" y1="{y(performance_value):.1f}" x2="{x(high):.1f}" '
+                f'y2="{y(performance_value):.1f}" stroke="#000" stroke-width="1.5"/>'
+            )
         body.append(
             f'<circle cx="{x(importance_value):.1f}" cy="{y(performance_value):.1f}" r="5" '
             'fill="#000"/>'

@@ -332,6 +332,9 @@ class DriverRow:
     se: float | None
     p_value: float | None
     performance: float | None  # the province's component index (0-1)
+    # The importance's 95% interval (runs before it was computed have none).
+    importance_low: float | None = None
+    importance_high: float | None = None
 
 
 def drivers(run: AnalysisRun, definition: Definition) -> list[DriverRow]:
@@ -348,6 +351,29 @@ def drivers(run: AnalysisRun, definition: Definition) -> list[DriverRow]:
             d.get("se"),
             d.get("p_value"),
             (province.get(d["component"]) or {}).get("estimate"),
+            d.get("importance_low"),
+            d.get("importance_high"),
         )
         for d in run.results.get("drivers", {}).get("components", [])
     ]
+
+
+# Below this share of explained variation, the page says the components explain little of
+# overall satisfaction: importances then order what matters among them, not what matters.
+LOW_R_SQUARED = 0.3
+
+
+@dataclass(frozen=True)
+class DriverFit:
+    r_squared: float
+    n: int
+    explains_little: bool
+
+
+def driver_fit(run: AnalysisRun) -> DriverFit | None:
+    """How much of overall satisfaction the key-driver model explains, when it was fitted."""
+    stored = run.results.get("drivers") or {}
+    if not stored.get("components") or stored.get("r_squared") is None:
+        return None
+    r_squared = float(stored["r_squared"])
+    return DriverFit(r_squared, int(stored.get("n") or 0), r_squared < LOW_R_SQUARED)

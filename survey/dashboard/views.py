@@ -134,6 +134,7 @@ def show_satisfaction(code: str):
             "lowest": results.lowest_items(chosen, definition),
             "drivers": _driver_chart(chosen, definition),
             "driver_rows": results.drivers(chosen, definition),
+            "driver_fit": results.driver_fit(chosen),
         }
 
     return _results_page("dashboard/satisfaction.html", code, build)
@@ -245,7 +246,7 @@ def show_responses(code: str):
 def _driver_chart(chosen: AnalysisRun, definition):
     rows = results.drivers(chosen, definition)
     points = [
-        (row.name, 100 * row.importance, 100 * row.performance)
+        (row.name, 100 * row.importance, 100 * row.performance, *_percent_interval(row))
         for row in rows
         if row.performance is not None
     ]
@@ -257,6 +258,12 @@ def _driver_chart(chosen: AnalysisRun, definition):
         x_label=_("Importance (share of the explained score, %)"),
         y_label=_("Index (%)"),
     )
+
+
+def _percent_interval(row) -> tuple[float | None, float | None]:
+    if row.importance_low is None or row.importance_high is None:
+        return None, None
+    return 100 * row.importance_low, 100 * row.importance_high
 
 
 @blueprint.get("/<code>/agencies/<agency_code>")
@@ -324,8 +331,8 @@ def show_agency(code: str, agency_code: str):
             "versus_previous": results.previous_comparison_for(chosen, agency),
             "small_area": results.small_area_for(chosen, agency),
             "type_parts": results.type_parts(chosen, agency.code, index.code),
-            "drivers": chosen.results.get("drivers", {}).get("components", []),
-            "component_names": {c.code: localized(c.name) for c in index.components},
+            "drivers": results.drivers(chosen, definition),
+            "driver_fit": results.driver_fit(chosen),
         }
     league = stored_league(chosen)
     page["reform"] = league.row(agency.code) if league else None

@@ -73,7 +73,7 @@ class ProvinceReport:
     changes: list[tuple[Agency, Mapping[str, Any], bool]]
     heat: tuple[list[Agency], list[str], list[list[float | None]]]
     lowest: list[results.ItemResult]
-    drivers: list[tuple[str, float, float]]
+    drivers: list[tuple]  # the priority matrix's points, with the importance's interval
     channels: list[results.ChannelCount]
     screening: Mapping[str, Any]
     # What SIPAS announcements lead with: the province's index by component, and what
@@ -88,6 +88,9 @@ class ProvinceReport:
     small_areas: list[results.SmallAreaGroup] = field(default_factory=list)
     # Agencies split since the previous campaign, against their parts combined.
     splits: list[Mapping[str, Any]] = field(default_factory=list)
+    # The key drivers as the dashboard tables them, and how much the model explains.
+    driver_rows: list[results.DriverRow] = field(default_factory=list)
+    driver_fit: results.DriverFit | None = None
 
     @property
     def index_code(self) -> str:
@@ -170,9 +173,15 @@ def province_report(campaign: Campaign, run: AnalysisRun) -> ProvinceReport:
             rows = run.results["agencies"][line.agency.code]
             heat_rows.append(line.agency)
             heat_values.append([published(rows.get(c)) for c in components])
+    driver_rows = results.drivers(run, definition)
     drivers = [
-        (row.name, 100 * row.importance, published(run.results["province"].get(row.component)))
-        for row in results.drivers(run, definition)
+        (
+            row.name,
+            100 * row.importance,
+            published(run.results["province"].get(row.component)),
+            *(None if v is None else 100 * v for v in (row.importance_low, row.importance_high)),
+        )
+        for row in driver_rows
     ]
     province = run.results["province"]
     return ProvinceReport(
@@ -200,6 +209,8 @@ def province_report(campaign: Campaign, run: AnalysisRun) -> ProvinceReport:
         ],
         small_areas=results.small_area_groups(run),
         splits=previous.get("splits") or [],
+        driver_rows=driver_rows,
+        driver_fit=results.driver_fit(run),
     )
 
 

@@ -29,6 +29,7 @@ from analysis import (
     key_drivers,
     option_shares,
     precision_flags,
+    provenance,
     rank_intervals,
 )
 from analysis.compare import compare_combined, holm, units_less_strata
@@ -139,6 +140,8 @@ def run(
         "ci": "logit",
         "level": 0.95,
         "threshold": definition.index.threshold,
+        # What the estimates took from statsmodels (beside its version, in `versions`).
+        "statsmodels": list(provenance.STATSMODELS),
     }
     analysis_run = AnalysisRun(
         campaign_id=campaign.id,

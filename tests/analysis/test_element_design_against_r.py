@@ -133,6 +133,16 @@ def _check_drivers(model, reference):
         assert driver.se == pytest.approx(float(row["se"]), **SE)
         assert driver.p_value == pytest.approx(float(row["p"]), rel=1e-6)
         assert model.df == int(row["df"])
+    # Importance with its delta-method SE and interval: R's svycontrast of the ratio.
+    importance = {r["term"]: r for r in read_reference(reference.replace("drivers", "importance"))}
+    for driver in model.drivers:
+        row = importance[f"score_{driver.component}"]
+        assert driver.importance == pytest.approx(float(row["importance"]), rel=1e-9)
+        assert driver.importance_se == pytest.approx(float(row["se"]), **SE)
+        assert driver.importance_low == pytest.approx(float(row["low"]), rel=1e-7, abs=1e-12)
+        assert driver.importance_high == pytest.approx(float(row["high"]), rel=1e-7)
+        assert driver.importance_low <= driver.importance <= driver.importance_high
+        assert model.r_squared == pytest.approx(float(row["r_squared"]), rel=1e-9)
 
 
 @pytest.mark.parametrize(

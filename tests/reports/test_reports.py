@@ -156,10 +156,14 @@ def fixed_run(db):
             },
             "drivers": {
                 "components": [
-                    {"component": "TC", "importance": 0.3},
-                    {"component": "CC", "importance": 0.7},
+                    {"component": "TC", "importance": 0.3, "importance_low": 0.1,
+                     "importance_high": 0.5},
+                    {"component": "CC", "importance": 0.7, "importance_low": 0.5,
+                     "importance_high": 0.9},
                 ],
                 "outcome": "HL",
+                "r_squared": 0.18,
+                "n": 84,
             },
             "options": {"SXD": {"E1": {"1": 0.5, "2": 0.3, "3": 0.2}, "E4": {"1": 0.7, "2": 0.3}}},
             "design": {"rows": 84, "strata": 3, "psus": 5},

@@ -204,3 +204,27 @@ def test_charts_are_valid_svg_and_escape_their_labels():
         priority_matrix([("TC", 20, 80), ("TT", 30, 70)], title="m", x_label="x", y_label="y"),
     ):
         ET.fromstring(str(other))  # noqa: S314
+
+
+def test_key_drivers_show_each_importance_with_its_interval_and_what_the_model_explains(
+    client, login_as, analysed
+):
+    _campaign, stored = analysed
+    login_as("evaluator")
+    fitted = stored.results["drivers"]
+    assert fitted["components"], fitted
+    satisfaction = _text(client.get("/results/demo/satisfaction?lang=en"))
+    table = satisfaction[satisfaction.index('<table class="drivers">') :]
+    table = table[: table.index("</table>")]
+    for driver in fitted["components"]:
+        low, high = driver["importance_low"], driver["importance_high"]
+        assert 0 <= low <= driver["importance"] <= high <= 1
+        assert f"{100 * low:.0f}–{100 * high:.0f}" in table, driver
+    r_squared = fitted["r_squared"]
+    assert f"(R² = {r_squared:.2f}, " in satisfaction
+    # The warning follows the run's own R², on the province's agency pages as well.
+    warned = "That is little:" in satisfaction
+    assert warned == (r_squared < 0.3)
+    agency = _text(client.get("/results/demo/agencies/SXD?lang=en"))
+    assert '<table class="drivers">' in agency and "This agency (%)" in agency
+    assert ("That is little:" in agency) == warned

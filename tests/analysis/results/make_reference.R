@@ -237,16 +237,43 @@ score <- function(codes) {
   s
 }
 for (cc in c("TC", "TT", "CC", "KQ")) d[[paste0("score_", cc)]] <- score(components[[cc]])
-drivers <- function(des) {
+drivers <- function(des, name) {
   fit <- svyglm(HL ~ score_TC + score_TT + score_CC + score_KQ, design = des)
   s <- summary(fit)$coefficients
-  data.frame(term = rownames(s), estimate = s[, 1], se = s[, 2], p = s[, 4],
-             df = fit$df.residual)
+  out(data.frame(term = rownames(s), estimate = s[, 1], se = s[, 2], p = s[, 4],
+                 df = fit$df.residual), paste0("drivers_", name))
+  # Importance: |b_j s_j| / sum_k |b_k s_k|, s_j the weighted SD (divisor: the weights'
+  # sum) of score j over the complete cases, taken as fixed; svycontrast gives the
+  # delta-method SE. abs() has no derivative in R's deriv table, so each term carries
+  # its coefficient's sign as a constant (the same function near the estimate).
+  scores <- paste0("score_", c("TC", "TT", "CC", "KQ"))
+  complete <- complete.cases(des$variables[, c("HL", scores)]) & weights(des) > 0
+  w <- weights(des)[complete]
+  spread <- sapply(scores, function(v) {
+    x <- des$variables[[v]][complete]
+    m <- sum(w * x) / sum(w)
+    sqrt(sum(w * (x - m)^2) / sum(w))
+  })
+  b <- coef(fit)[scores]
+  terms <- sprintf("(%.17g * %s * %.17g)", sign(b), scores, spread)
+  total <- paste(terms, collapse = " + ")
+  calls <- lapply(terms, function(t) parse(text = sprintf("%s / (%s)", t, total))[[1]])
+  names(calls) <- scores
+  importance <- svycontrast(fit, calls)
+  q <- qt(0.975, fit$df.residual)
+  y <- fit$y
+  pw <- fit$prior.weights
+  r2 <- 1 - sum(pw * (y - fitted(fit))^2) / sum(pw * (y - weighted.mean(y, pw))^2)
+  g <- coef(importance)
+  se <- SE(importance)
+  out(data.frame(term = scores, importance = g, se = se, low = pmax(0, g - q * se),
+                 high = pmin(1, g + q * se), r_squared = r2, df = fit$df.residual),
+      paste0("importance_", name))
 }
 options(survey.lonely.psu = "adjust")
-out(drivers(make_design()), "drivers_clustered")
+drivers(make_design(), "clustered")
 element <- svydesign(ids = ~1, strata = ~cell, weights = ~weight, data = d)
-out(drivers(element), "drivers_element")
+drivers(element, "element")
 
 # Raking that keeps agencies whole: the agency is a margin (its targets are the frame
 # totals, i.e. the base weights' agency totals), and gender has a "missing" level (every
@@ -267,7 +294,7 @@ raked_element <- calibrate(element, ~agency_f + gender_m, population, calfun = "
 out(data.frame(weight = weights(raked_element)), "raked_agency_weights")
 out(item_table(raked_element, with_ci = FALSE), "items_raked_agency")
 out(component_table(raked_element), "components_raked_agency")
-out(drivers(raked_element), "drivers_raked_agency")
+drivers(raked_element, "raked_agency")
 
 # Command-line edge cases.
 # 1. "average" with a domain that lies wholly in single-PSU strata (9 and 10): R gives NaN.
