@@ -226,5 +226,6 @@ def test_key_drivers_show_each_importance_with_its_interval_and_what_the_model_e
     warned = "That is little:" in satisfaction
     assert warned == (r_squared < 0.3)
     agency = _text(client.get("/results/demo/agencies/SXD?lang=en"))
-    assert '<table class="drivers">' in agency and "This agency (%)" in agency
+    assert '<table class="drivers">' in agency
+    assert "This agency (%)" in agency
     assert ("That is little:" in agency) == warned
