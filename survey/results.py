@@ -377,3 +377,52 @@ def driver_fit(run: AnalysisRun) -> DriverFit | None:
         return None
     r_squared = float(stored["r_squared"])
     return DriverFit(r_squared, int(stored.get("n") or 0), r_squared < LOW_R_SQUARED)
+
+
+@dataclass(frozen=True)
+class Participation:
+    """Who answered, beside an agency's results: the answers the index rests on against
+    the dossiers the agency returned (its frame), and, where invitations were drawn,
+    their response rates. The intervals assume that, within each weighting cell, those
+    who answered are like those who did not (METHODS.md §3); these figures say how much
+    rests on that."""
+
+    answers: int
+    dossiers: float | None
+    rate: response_rates.ResponseRate | None  # of drawn invitations (AAPOR), if any
+
+    @property
+    def per_hundred(self) -> float | None:
+        return 100 * self.answers / self.dossiers if self.dossiers else None
+
+
+def participation(run: AnalysisRun, agency: Agency, code: str) -> Participation | None:
+    """The run's participation figures for one agency (from the run alone)."""
+    entry = (run.results.get("agencies", {}).get(agency.code) or {}).get(code)
+    if entry is None:
+        return None
+    totals = ((run.parameters or {}).get("design") or {}).get("type_totals", {})
+    dossiers = sum((totals.get(agency.code) or {}).values()) or None
+    rate = next(
+        (r for r in run_response_rates(run) if r.agency_id == agency.id and not r.channel),
+        None,
+    )
+    return Participation(int(entry.get("n") or 0), dossiers, rate)
+
+
+def province_participation(run: AnalysisRun, code: str) -> Participation | None:
+    """The same for the whole province: every agency's answers, dossiers and draws."""
+    entry = (run.results.get("province") or {}).get(code)
+    if entry is None:
+        return None
+    totals = ((run.parameters or {}).get("design") or {}).get("type_totals", {})
+    dossiers = sum(sum(kinds.values()) for kinds in totals.values()) or None
+    lines = [r for r in run_response_rates(run) if not r.channel]
+    rate = (
+        response_rates.ResponseRate(
+            0, "", *(sum(getattr(r, f) for r in lines) for f in response_rates.COUNTED)
+        )
+        if lines
+        else None
+    )
+    return Participation(int(entry.get("n") or 0), dossiers, rate)

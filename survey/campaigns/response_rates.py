@@ -42,6 +42,10 @@ class ResponseRate:
         return (self.complete + self.partial) / self.selected if self.selected else None
 
 
+# The counts a rate is made of, in field order: summed, they give a larger area's rate.
+COUNTED = ("selected", "complete", "partial", "refused", "no_contact", "open_links")
+
+
 def response_rates(campaign: Campaign) -> list[ResponseRate]:
     """Per agency × dossier channel, then per agency (channel ""), ordered by agency id
     and channel; empty when nothing was drawn."""

@@ -135,6 +135,7 @@ def show_satisfaction(code: str):
             "drivers": _driver_chart(chosen, definition),
             "driver_rows": results.drivers(chosen, definition),
             "driver_fit": results.driver_fit(chosen),
+            "participation": results.province_participation(chosen, index.code),
         }
 
     return _results_page("dashboard/satisfaction.html", code, build)
@@ -333,6 +334,7 @@ def show_agency(code: str, agency_code: str):
             "type_parts": results.type_parts(chosen, agency.code, index.code),
             "drivers": results.drivers(chosen, definition),
             "driver_fit": results.driver_fit(chosen),
+            "participation": results.participation(chosen, agency, index.code),
         }
     league = stored_league(chosen)
     page["reform"] = league.row(agency.code) if league else None

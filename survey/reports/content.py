@@ -258,6 +258,8 @@ class AgencyReport:
     small_area: Mapping[str, Any] | None = None
     # Citizens' and organisations' parts of the index, when the campaign surveyed both.
     type_parts: list[results.TypePart] = field(default_factory=list)
+    # Answers against dossiers and response rates: how much rests on the assumption.
+    participation: results.Participation | None = None
 
     @property
     def overall(self) -> Mapping[str, Any]:
@@ -294,6 +296,7 @@ def agency_report(campaign: Campaign, agency: Agency, run: AnalysisRun) -> Agenc
         framework=league.framework if league else None,
         versus_previous=results.previous_comparison_for(run, agency),
         versus_group=results.comparison_for(run, agency),
+        participation=results.participation(run, agency, code),
         items=results.item_results(rows, definition) if rows else [],
         timeliness=_timeliness(agency, run),
         gap=next((g for g in results.timeliness_gaps(run) if g["group"] == agency.code), None),

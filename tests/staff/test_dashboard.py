@@ -229,3 +229,24 @@ def test_key_drivers_show_each_importance_with_its_interval_and_what_the_model_e
     assert '<table class="drivers">' in agency
     assert "This agency (%)" in agency
     assert ("That is little:" in agency) == warned
+
+
+def test_results_show_who_answered_and_the_assumption_beside_them(client, login_as, analysed):
+    """Answers per 100 dossiers (from the run's own frame totals) beside each agency's
+    index and the province's, with the assumption every interval rests on."""
+    _campaign, stored = analysed
+    login_as("evaluator")
+    totals = stored.parameters["design"]["type_totals"]
+    answers = stored.results["agencies"]["SXD"]["SIPAS"]["n"]
+    dossiers = sum(totals["SXD"].values())
+    agency = _text(client.get("/results/demo/agencies/SXD?lang=en"))
+    sentence = agency[agency.index('data-plain="participation"') :]
+    assert f"{answers:,} answers from the {round(dossiers):,} dossiers the agency returned" in (
+        sentence
+    )
+    assert f"({100 * answers / dossiers:.1f} per 100 dossiers)" in sentence
+    assert "not who chose to answer" in sentence
+    province = _text(client.get("/results/demo/satisfaction?lang=en"))
+    whole = sum(sum(kinds.values()) for kinds in totals.values())
+    n = stored.results["province"]["SIPAS"]["n"]
+    assert f"{n:,} answers from the {round(whole):,} dossiers the agencies returned" in province
