@@ -40,7 +40,12 @@ from analysis.indices import (
 from analysis.reliability import cronbach_alpha
 from analysis.results import Estimate, IndexTable
 from analysis.scheme import IndexScheme
-from analysis.small_areas import FayHerriot, fay_herriot, smooth_variances
+from analysis.small_areas import (
+    FayHerriot,
+    ProportionAreas,
+    fay_herriot,
+    fay_herriot_proportions,
+)
 from analysis.weights import (
     MISSING_LEVEL,
     CellWeights,
@@ -71,6 +76,7 @@ __all__ = [
     "IndexScheme",
     "IndexTable",
     "Precision",
+    "ProportionAreas",
     "RankInterval",
     "WeightingError",
     "base_weights",
@@ -84,6 +90,7 @@ __all__ = [
     "estimate_indices",
     "estimate_means",
     "fay_herriot",
+    "fay_herriot_proportions",
     "gaps",
     "guarded_variance",
     "holm",
@@ -96,6 +103,5 @@ __all__ = [
     "rank_intervals",
     "rank_intervals_of",
     "selection_weights",
-    "smooth_variances",
     "trim_and_rake",
 ]

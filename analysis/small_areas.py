@@ -257,28 +257,126 @@ def _normality(residuals: np.ndarray) -> float:
     return float(stats.shapiro(residuals).pvalue)
 
 
-def smooth_variances(variance: Sequence[float], n: Sequence[float]) -> tuple[np.ndarray, dict]:
-    """A generalised variance function D_i = K / n_i, with K the mean of v_i·n_i over the
-    areas whose design variance is positive.
+@dataclass(frozen=True)
+class ProportionAreas:
+    """Fay–Herriot estimates of proportions (satisfaction indices), fitted on the
+    arcsine-square-root scale and published on the 0–1 scale.
 
-    Small areas' design variances are themselves noisy (an area whose 12 answers all
-    said 100% reports a variance of zero), and the model needs D_i known, so it takes
-    the smoothed value. v_i·n_i estimates the unit variance times the design effect,
-    which the areas of one group share; its mean is unbiased where each v_i is. The
-    slope on n is fixed at −1, as sampling theory gives it: estimated from a group whose
-    sizes span a narrow range (30–60 answers) it would be mostly noise. Returns the
-    smoothed variances and the fit.
+    ``fit`` is the model on the transformed scale. ``estimate`` and the interval are
+    back-transformed (sin²) and, with benchmark weights, shifted so that their weighted
+    mean equals that of the direct estimates; ``se`` is the delta method's
+    sin(2θ̂)·√mse, for what needs a variance on the 0–1 scale (the reform league).
     """
+
+    fit: FayHerriot
+    estimate: np.ndarray
+    se: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    sampling_variance: np.ndarray  # D_i on the transformed scale: κ / (4 n_i)
+    design_effect: float  # κ
+    smoothed: np.ndarray  # p̃_i, the shares the design effect was estimated at
+    benchmark: float | None
+    iterations: int
+
+    def variance_function(self) -> dict:
+        return {
+            "form": "D = deff / (4 n) on the arcsine scale",
+            "design_effect": self.design_effect,
+            "areas": int(np.isfinite(self.fit.direct).sum()),
+            "iterations": self.iterations,
+        }
+
+
+SMOOTHING_ITERATIONS = 20
+SMOOTHED_TOLERANCE = 1e-8
+# p̃ is kept off 0 and 1, where p(1 − p) would put a whole area's variance at zero.
+SMOOTHED_BOUND = 0.01
+
+
+def fay_herriot_proportions(
+    direct: Sequence[float],
+    variance: Sequence[float],
+    n: Sequence[float],
+    covariates: np.ndarray | None = None,
+    *,
+    names: Sequence[str] | None = None,
+    areas: Sequence | None = None,
+    benchmark_weights: Sequence[float] | None = None,
+    level: float = 0.95,
+) -> ProportionAreas:
+    """The Fay–Herriot model for proportions p_i (0–1) with design variances v_i from n_i
+    answers, through a generalised variance function that carries p(1 − p).
+
+    A proportion's sampling variance is deff · p(1 − p) / n: a variance function K / n
+    overstates it for areas near 100% and understates it for the low ones, whose
+    intervals then come out too narrow. On the scale y = arcsin √p the sampling variance
+    is deff / (4n) whatever p (the delta method), and the between-area spread is nearer
+    constant too, so the model is fitted there with D_i = κ / (4 n_i). κ, the group's
+    design effect, is the mean of v_i n_i / (p̃_i (1 − p̃_i)) over areas with a positive
+    design variance, with p̃_i from the model itself (the back-transformed EBLUPs,
+    iterated from the group mean until they settle): an area whose answers were all
+    alike (v_i = 0) still gets a variance, and a noisy v_i does not set its own D_i.
+    """
+    p = np.asarray(direct, dtype=float)
     v = np.asarray(variance, dtype=float)
     size = np.asarray(n, dtype=float)
-    usable = np.isfinite(v) & (v > 0) & (size >= 2)
+    if not (p.shape == v.shape == size.shape):
+        raise AnalysisError(f"{p.size} direct estimates, {v.size} variances and {size.size} sizes")
+    observed = np.isfinite(p)
+    if np.any((p[observed] < 0) | (p[observed] > 1)):
+        raise AnalysisError("direct estimates of proportions must lie between 0 and 1")
+    if np.any(~(size[observed] >= 1)):
+        raise AnalysisError("every area with a direct estimate needs its number of answers")
+    usable = observed & np.isfinite(v) & (v > 0) & (size >= 2)
     if usable.sum() < 3:
         raise AnalysisError(
             f"a variance function needs three areas with a positive variance; {usable.sum()} have"
         )
-    constant = float(np.mean(v[usable] * size[usable]))
-    smoothed = constant / np.maximum(size, 1.0)
-    return smoothed, {"constant": constant, "areas": int(usable.sum())}
+    y = np.where(observed, np.arcsin(np.sqrt(np.clip(p, 0.0, 1.0))), np.nan)
+    smoothed = np.full(p.shape, np.average(p[observed], weights=size[observed]))
+    iterations = 0
+    while iterations < SMOOTHING_ITERATIONS:
+        iterations += 1
+        shares = np.clip(smoothed, SMOOTHED_BOUND, 1 - SMOOTHED_BOUND)
+        kappa = float(np.mean(v[usable] * size[usable] / (shares[usable] * (1 - shares[usable]))))
+        sampling = kappa / (4.0 * np.maximum(size, 1.0))
+        fit = fay_herriot(y, sampling, covariates, names=names, areas=areas)
+        updated = np.sin(fit.eblup) ** 2
+        settled = np.max(np.abs(updated - smoothed)) < SMOOTHED_TOLERANCE
+        smoothed = updated
+        if settled:
+            break
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    root = np.sqrt(fit.mse)
+    estimate = np.sin(fit.eblup) ** 2
+    low = np.sin(np.clip(fit.eblup - z * root, 0.0, np.pi / 2)) ** 2
+    high = np.sin(np.clip(fit.eblup + z * root, 0.0, np.pi / 2)) ** 2
+    se = np.abs(np.sin(2 * fit.eblup)) * root
+    target = None
+    if benchmark_weights is not None:
+        bw = np.asarray(benchmark_weights, dtype=float)
+        if bw.shape != p.shape or not np.isfinite(bw[observed]).all() or (bw[observed] < 0).any():
+            raise AnalysisError("benchmark weights must be given, zero or more, for every area")
+        total = bw[observed].sum()
+        if total <= 0:
+            raise AnalysisError("benchmark weights add up to zero")
+        target = float(np.sum(bw[observed] * p[observed]) / total)
+        shift = target - float(np.sum(bw[observed] * estimate[observed]) / total)
+        estimate = estimate + shift
+        low, high = np.clip(low + shift, 0.0, 1.0), np.clip(high + shift, 0.0, 1.0)
+    return ProportionAreas(
+        fit=fit,
+        estimate=estimate,
+        se=se,
+        ci_low=low,
+        ci_high=high,
+        sampling_variance=sampling,
+        design_effect=kappa,
+        smoothed=smoothed,
+        benchmark=target,
+        iterations=iterations,
+    )
 
 
 def _plain(value: float) -> float | None:

@@ -59,6 +59,7 @@ LABELS = {
         "missing": _l("not known for every agency"),
         "constant": _l("the same for every agency"),
         "collinear": _l("collinear with the others"),
+        "league_criterion": _l("the reform league scores it itself, and takes these estimates"),
     },
     "previous_basis": {
         "own": _l("its own earlier figure"),

@@ -33,6 +33,7 @@ def run_record(analysis_run: AnalysisRun, made: Mapping[str, Any]) -> dict[str, 
         return None
     table = made.get("table")
     uncertainty = _uncertainty(made_league, analysis_run, table) if table is not None else {}
+    modelled = _regression_shares(made_league, analysis_run)
     return {
         "framework_id": analysis_run.campaign.framework_id,
         "estimate": analysis_run.campaign.league_estimate,
@@ -53,6 +54,7 @@ def run_record(analysis_run: AnalysisRun, made: Mapping[str, Any]) -> dict[str, 
                     "unranked": row.unranked,
                     "imputed": list(row.imputed),
                     **uncertainty.get(row.agency.code, {}),
+                    "regression_share": modelled.get(row.agency.code),
                 }
                 for row in rows
             ]
@@ -94,7 +96,7 @@ def _uncertainty(made_league, analysis_run: AnalysisRun, table) -> dict[str, dic
             if code in small and small[code][0] in coefficients:
                 # Its overall index is the small-area estimate: its MSE stands in for the
                 # direct variance of that criterion (taken apart from the components).
-                extra = coefficients.pop(small[code][0]) ** 2 * (areas[code].get("mse") or 0.0)
+                extra = coefficients.pop(small[code][0]) ** 2 * _small_area_variance(areas[code])
             d = table.domain_index(code)
             for index in list(coefficients):
                 c = table.column(index)
@@ -117,6 +119,40 @@ def _uncertainty(made_league, analysis_run: AnalysisRun, table) -> dict[str, dic
                 "rank_high": standing.rank_high,
                 "tier": standing.tier,
             }
+    return found
+
+
+def _small_area_variance(area: Mapping[str, Any]) -> float:
+    """A small-area estimate's variance on the 0-1 scale of the indices. Runs before the
+    arcsine model stored the MSE in points² ("mse"); newer ones store the SE."""
+    if "sampling_variance" in area:
+        return float(area.get("se") or 0.0) ** 2
+    return float(area.get("mse") or 0.0) / 100**2
+
+
+def _regression_shares(made_league, analysis_run: AnalysisRun) -> dict[str, float]:
+    """Per agency whose survey criteria take a small-area estimate: the share of its
+    points that the model's regression supplies, (1 − γ) × the points of those criteria
+    over its total."""
+    if analysis_run.campaign.league_estimate != "small_area":
+        return {}
+    small = small_area_indices(analysis_run)
+    areas = {
+        code: area
+        for fitted in (analysis_run.results.get("small_areas") or {}).values()
+        for code, area in fitted.get("areas", {}).items()
+    }
+    criteria = made_league.framework.for_scoring()
+    found = {}
+    for rows in made_league.groups.values():
+        for row in rows:
+            code = row.agency.code
+            if code not in small or row.unranked or not row.score.total:
+                continue
+            taking = [c.code for c in criteria if c.from_survey and c.index == small[code][0]]
+            points = sum(row.score.points.get(c) or 0.0 for c in taking)
+            share = 1.0 - float(areas[code].get("shrinkage", 1.0))
+            found[code] = share * points / row.score.total
     return found
 
 
@@ -159,6 +195,7 @@ def stored_league(analysis_run: AnalysisRun | None) -> League | None:
                 rank_low=row.get("rank_low"),
                 rank_high=row.get("rank_high"),
                 tier=row.get("tier"),
+                regression_share=row.get("regression_share"),
             )
             for row in rows
             if row["agency"] in agencies

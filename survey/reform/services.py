@@ -272,6 +272,10 @@ class LeagueRow:
     rank_low: int | None = None
     rank_high: int | None = None
     tier: int | None = None
+    # Where the league takes the small-area estimate: the share of the agency's points
+    # that comes from the model's regression rather than its own answers, (1 − γ) times
+    # the share of the points its survey index earns.
+    regression_share: float | None = None
 
     @property
     def change(self) -> float | None:

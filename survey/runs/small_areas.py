@@ -1,12 +1,17 @@
 """Small-area estimates for ranking groups of many small agencies (METHODS.md §4a).
 
 Each run fits, per ranking group with at least MIN_AREAS agencies, the Fay–Herriot model
-of analysis.small_areas to the agencies' direct overall indices: variances smoothed by a
-generalised variance function, covariates known for every agency of the group (ward or
-commune, the earlier index through the lineage, the on-time rate of dossiers, the log
-of the frame count), REML, EBLUPs with their second-order MSE, benchmarked to the
+of analysis.small_areas to the agencies' direct overall indices, on the arcsine scale
+with the group's design effect (a variance function that carries p(1 − p)), covariates
+known for every agency of the group (ward or commune, the on-time rate of dossiers, the
+log of the frame count), REML, EBLUPs with their second-order MSE, benchmarked to the
 frame-weighted mean of the direct estimates. The results are stored with the run beside
-the direct estimates; the reform league uses them only when the campaign says so.
+the direct estimates; the reform league uses them only when the campaign says so, and
+then the on-time rate, which the league scores itself, is left out of the model.
+
+The earlier campaign's index is not a covariate: it is a survey estimate with an error
+as large as today's (a commune's 30 answers then), which would attenuate its coefficient
+and be missing from every MSE (Ybarra & Lohr 2008); METHODS.md §4a.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from analysis import AnalysisError, fay_herriot, smooth_variances
+from analysis import AnalysisError, fay_herriot_proportions
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.dossiers.timeliness import for_campaign
@@ -28,7 +33,6 @@ from survey.runs.lineage import frame_totals
 MIN_AREAS = 20
 # An agency needs two answers for a direct variance to mean anything.
 MIN_ANSWERS = 2
-Z95 = 1.959963984540054
 
 
 def fit_groups(
@@ -63,38 +67,36 @@ def fit_groups(
         for line in (timeliness.agencies if timeliness else [])
         if line.on_time_rate is not None
     }
-    # The earlier index through the lineage, as the run's comparisons found it.
-    earlier = {
-        c["domain"]: 100 * c["previous_estimate"]
-        for c in (results.get("previous") or {}).get("comparisons", [])
-        if c.get("previous_estimate") is not None
-    }
+    # A league that takes these estimates scores the on-time rate itself (the PAR
+    # framework's criterion 3.2): as a covariate too, it would count twice.
+    in_league = campaign.league_estimate == "small_area"
     fitted = {}
     for group, codes in sorted(modelled.items()):
         # In the order they are tried; a later one is dropped first if collinear. Their
         # names are labelled on pages (labels.py, "small_area_covariate").
         candidates = {
             "ward": {c: float(agencies[c].kind == "ward") for c in codes},
-            "earlier_index": {c: earlier[c] for c in codes if c in earlier},
             "on_time_rate": {c: 100 * on_time[c] for c in codes if c in on_time},
             "log_frame": {c: math.log(frames[c]) for c in codes if frames.get(c)},
         }
+        excluded = {"on_time_rate": "league_criterion"} if in_league else {}
         try:
-            fitted[group] = _fit_group(codes, rows, code, candidates, frames)
+            fitted[group] = _fit_group(codes, rows, code, candidates, frames, excluded)
         except AnalysisError as error:
             # The direct estimates stand; the run says why the model is missing.
             fitted[group] = {"index": code, "error": str(error)}
     return fitted
 
 
-def _fit_group(codes, rows, code, candidates, frames) -> dict[str, Any]:
+def _fit_group(codes, rows, code, candidates, frames, excluded) -> dict[str, Any]:
     entries = [rows[c][code] for c in codes]
-    y = np.array([100 * e["estimate"] for e in entries])
-    variance = np.array([(100 * e["se"]) ** 2 for e in entries])
+    direct = np.array([e["estimate"] for e in entries])
+    variance = np.array([e["se"] ** 2 for e in entries])
     n = np.array([e["n"] for e in entries], dtype=float)
-    smoothed, variance_function = smooth_variances(variance, n)
-    used, dropped = [], {}
+    used, dropped = [], dict(excluded)
     for name, values in candidates.items():
+        if name in excluded:
+            continue
         if len(values) < len(codes):
             dropped[name] = "missing"
         elif np.ptp([values[c] for c in codes]) == 0:
@@ -109,40 +111,43 @@ def _fit_group(codes, rows, code, candidates, frames) -> dict[str, Any]:
             len(codes), len(used)
         )
         try:
-            fit = fay_herriot(
-                y, smoothed, matrix, names=used, areas=codes, benchmark_weights=weights
+            areas_fit = fay_herriot_proportions(
+                direct, variance, n, matrix, names=used, areas=codes, benchmark_weights=weights
             )
             break
         except AnalysisError:
             if not used:
                 raise
             dropped[used.pop()] = "collinear"
+    fit = areas_fit.fit
     areas = {}
     for i, c in enumerate(codes):
-        estimate = fit.benchmarked[i]
-        half = Z95 * math.sqrt(fit.mse[i])
         areas[c] = {
             # As every stored estimate: on the 0-1 scale, for the same page helpers.
-            "estimate": estimate / 100,
-            "se": math.sqrt(fit.mse[i]) / 100,
-            "ci_low": max(0.0, estimate - half) / 100,
-            "ci_high": min(100.0, estimate + half) / 100,
+            "estimate": float(areas_fit.estimate[i]),
+            "se": float(areas_fit.se[i]),
+            "ci_low": float(areas_fit.ci_low[i]),
+            "ci_high": float(areas_fit.ci_high[i]),
             "n": int(n[i]),
-            "direct": y[i] / 100,
-            "direct_variance": variance[i],
-            "smoothed_variance": smoothed[i],
-            "eblup": fit.eblup[i] / 100,
-            "mse": fit.mse[i],
-            "shrinkage": fit.shrinkage[i],
-            "fitted": fit.fitted[i],
-            "residual": fit.residuals[i],
+            "direct": float(direct[i]),
+            "direct_variance": float(variance[i]),
+            # The model's own scale (arcsine): D_i, the EBLUP's MSE, x_i'β.
+            "sampling_variance": float(areas_fit.sampling_variance[i]),
+            "mse_arcsine": float(fit.mse[i]),
+            "eblup": float(math.sin(fit.eblup[i]) ** 2),
+            "shrinkage": float(fit.shrinkage[i]),
+            # The share of the estimate that comes from the regression, 1 − γ_i.
+            "regression_share": float(1.0 - fit.shrinkage[i]),
+            # For the residual plot, the regression's prediction in points.
+            "fitted": 100 * math.sin(fit.fitted[i]) ** 2,
+            "residual": float(fit.residuals[i]),
         }
     return {
         "index": code,
-        "scale": "points (0-100)",
+        "scale": "arcsine square root, published as points (0-100)",
         "model": fit.as_model(),
         "covariates": used,
         "dropped": dropped,
-        "variance_function": variance_function,
+        "variance_function": areas_fit.variance_function(),
         "areas": areas,
     }

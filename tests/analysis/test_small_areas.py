@@ -6,10 +6,11 @@ import json
 
 import numpy as np
 import pytest
+from scipy import special
 
 from analysis.cli import main
 from analysis.errors import AnalysisError
-from analysis.small_areas import fay_herriot, smooth_variances
+from analysis.small_areas import fay_herriot, fay_herriot_proportions
 from tests.analysis.conftest import RESULTS
 
 
@@ -109,22 +110,75 @@ def test_bad_input_is_named(direct, variance, covariates, message):
         fay_herriot(direct, variance, covariates)
 
 
-def test_the_variance_function_smooths_noisy_variances_of_small_areas():
-    rng = np.random.default_rng(2)
-    n = rng.integers(10, 300, 80).astype(float)
-    true_variance = 650.0 / n
-    observed = true_variance * rng.chisquare(n - 1) / (n - 1)
-    observed[:3] = 0.0  # all answers alike: a design variance of zero
-    smoothed, fit = smooth_variances(observed, n)
-    assert fit["constant"] == pytest.approx(650, rel=0.05)
-    assert fit["areas"] == 77
-    assert np.all(smoothed > 0)
-    assert (
-        np.abs(np.log(smoothed / true_variance)).mean()
-        < np.abs(np.log(observed[3:] / true_variance[3:])).mean()
-    )
+def _coverage(method: str, *, deff: float, replications: int = 300, seed: int = 7):
+    """Coverage of the 95% intervals of 100 communes' indices (12–60 answers each, true
+    indices from 60% to 97%, a covariate that explains part of them), for the fifth of
+    communes expected to do best and the fifth expected to do worst (by the model's
+    mean, x'β: what the variance function must get right at both ends)."""
+    rng = np.random.default_rng(seed)
+    m = 100
+    n = rng.integers(12, 61, m).astype(float)
+    x = rng.normal(0, 1, m)
+    expected = special.expit(1.6 + 0.6 * x)
+    high, low = expected >= np.quantile(expected, 0.8), expected <= np.quantile(expected, 0.2)
+    rho = (deff - 1) / (n.mean() - 1)
+    covered = {"high": [], "low": []}
+    for _ in range(replications):
+        truth = special.expit(1.6 + 0.6 * x + rng.normal(0, 0.5, m))
+        # Clustered answers (beta-binomial): the design effect the variances carry.
+        level = rng.beta(truth * (1 - rho) / rho, (1 - truth) * (1 - rho) / rho) if rho else truth
+        direct = rng.binomial(n.astype(int), level) / n
+        variance = deff * direct * (1 - direct) / (n - 1)
+        if method == "arcsine":
+            fit = fay_herriot_proportions(direct, variance, n, x[:, None])
+            lower, upper = fit.ci_low, fit.ci_high
+        else:  # K / n on the 0-100 scale: what runs did before
+            usable = variance > 0
+            k = np.mean(1e4 * variance[usable] * n[usable])
+            fit = fay_herriot(100 * direct, k / n, x[:, None])
+            half = 1.959963984540054 * np.sqrt(fit.mse)
+            lower, upper = (fit.eblup - half) / 100, (fit.eblup + half) / 100
+        hit = (lower <= truth) & (truth <= upper)
+        covered["high"].append(hit[high].mean())
+        covered["low"].append(hit[low].mean())
+    return {k: float(np.mean(v)) for k, v in covered.items()}
+
+
+@pytest.mark.parametrize("deff", [1.0, 1.6])
+def test_small_area_intervals_cover_95_percent_at_both_ends(deff):
+    """Issue #30: D = K/n gave the best communes 2.3-4.1 times their variance and the worst
+    about half, so the worst performers' intervals were too narrow. On the arcsine scale
+    with the group's design effect both ends are covered as promised."""
+    coverage = _coverage("arcsine", deff=deff)
+    assert 0.93 <= coverage["high"] <= 0.97, coverage
+    assert 0.93 <= coverage["low"] <= 0.97, coverage
+
+
+def test_the_old_variance_function_fails_the_same_check():
+    """The same simulation with D = K/n on the points scale: the test can fail."""
+    coverage = _coverage("k_over_n", deff=1.0)
+    assert coverage["high"] > 0.97 or coverage["low"] < 0.93, coverage
+
+
+def test_an_area_whose_answers_all_agree_still_gets_a_variance():
+    rng = np.random.default_rng(3)
+    n = rng.integers(12, 61, 40).astype(float)
+    direct = np.clip(rng.normal(0.85, 0.06, 40), 0, 1)
+    direct[0] = 1.0  # twelve answers, all satisfied: a design variance of zero
+    n[0] = 12
+    variance = 1.4 * direct * (1 - direct) / (n - 1)
+    fit = fay_herriot_proportions(direct, variance, n, benchmark_weights=n)
+    assert fit.sampling_variance[0] == pytest.approx(fit.design_effect / (4 * 12))
+    assert fit.design_effect == pytest.approx(1.4 * np.mean(n[1:] / (n[1:] - 1)), rel=0.15)
+    assert fit.ci_low[0] < fit.estimate[0] < fit.ci_high[0] <= 1.0
+    assert fit.estimate[0] < 1.0, "shrunk towards the group"
+    assert np.all(fit.se > 0)
+    # Benchmarked: the n-weighted mean of the estimates is the direct one's.
+    assert np.average(fit.estimate, weights=n) == pytest.approx(np.average(direct, weights=n))
     with pytest.raises(AnalysisError, match="three areas"):
-        smooth_variances([0.0, 0.0, 4.0], [10, 10, 10])
+        fay_herriot_proportions([1.0, 1.0, 0.5, 0.6], [0.0, 0.0, 0.01, 0.0], [10, 10, 10, 10])
+    with pytest.raises(AnalysisError, match="between 0 and 1"):
+        fay_herriot_proportions([85.0, 0.5, 0.6, 0.7], [0.01] * 4, [10] * 4)
 
 
 ARGS = [

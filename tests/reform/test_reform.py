@@ -288,14 +288,17 @@ def test_a_criterion_takes_the_on_time_rate_of_the_dossier_records(db):
 
 def test_the_league_takes_small_area_estimates_only_when_the_campaign_says_so(small_campaign, db):
     direct = {"S1": 0.90, "S2": 0.80, "H1": 0.50, "H2": 0.40}
-    factories.analysis_run(
+    stored = factories.analysis_run(
         small_campaign,
         {
             "agencies": {code: {"SIPAS": {"estimate": value}} for code, value in direct.items()},
             "small_areas": {
                 "districts": {
                     "index": "SIPAS",
-                    "areas": {"H1": {"estimate": 0.46}, "H2": {"estimate": 0.44}},
+                    "areas": {
+                        "H1": {"estimate": 0.46, "shrinkage": 0.25},
+                        "H2": {"estimate": 0.44, "shrinkage": 0.6},
+                    },
                 }
             },
         },
@@ -308,6 +311,14 @@ def test_the_league_takes_small_area_estimates_only_when_the_campaign_says_so(sm
     assert league.row("H2").score.total == pytest.approx(4.4)
     # Departments were not modelled: their direct estimates stand.
     assert league.row("S1").score.total == pytest.approx(9)
+    # The league says how much of each modelled score the regression supplies: (1 - γ)
+    # of the points the small-area index earns (here all of the district's points).
+    from survey.reform.recorded import run_record
+
+    rows = {r["agency"]: r for g in run_record(stored, {})["groups"].values() for r in g}
+    assert rows["H1"]["regression_share"] == pytest.approx(0.75)
+    assert rows["H2"]["regression_share"] == pytest.approx(0.4)
+    assert rows["S1"]["regression_share"] is None
 
 
 def test_the_league_compares_a_merged_agency_with_its_predecessors_and_marks_new_ones(
