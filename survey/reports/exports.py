@@ -471,7 +471,7 @@ def results_bytes(run: AnalysisRun, fmt: str, language: str = "vi") -> bytes:
 
 def _analyst_sheets(run: AnalysisRun, language: str) -> list[tuple[str, pd.DataFrame]]:
     """The workbook's other sheets, headed in the current language (forced by the caller):
-    ranks, comparisons with the group mean, small areas, the run."""
+    ranks, comparisons with the group mean, small areas, key drivers, the run."""
     agencies = {
         a.code: a.name_vi if language == "vi" else a.name_en
         for a in db.session.scalars(select(Agency))
@@ -509,10 +509,19 @@ def _analyst_sheets(run: AnalysisRun, language: str) -> list[tuple[str, pd.DataF
          _("%(level)s%% interval, low (%%)", level=95): points(area.get("ci_low")),
          _("%(level)s%% interval, high (%%)", level=95): points(area.get("ci_high")),
          _("weight on the direct estimate (%)"): points(area.get("shrinkage")),
-         _("model prediction (%)"): points(area.get("fitted")),
+         _("model prediction (%)"): area.get("fitted"),  # stored in points
          _("standardised residual"): area.get("residual")}
         for group, fitted in (run.results.get("small_areas") or {}).items()
         for code, area in fitted.get("areas", {}).items()
+    ]  # fmt: skip
+    fitted = run.results.get("drivers") or {}
+    drivers = [
+        {_("code"): d["component"], _("importance (%)"): points(d.get("importance")),
+         _("%(level)s%% interval, low (%%)", level=95): points(d.get("importance_low")),
+         _("%(level)s%% interval, high (%%)", level=95): points(d.get("importance_high")),
+         _("coefficient"): d.get("coefficient"), _("standard error"): d.get("se"),
+         _("p"): d.get("p_value"), "R²": fitted.get("r_squared"), _("answers"): fitted.get("n")}
+        for d in fitted.get("components", [])
     ]  # fmt: skip
     about = pd.DataFrame(
         [
@@ -532,4 +541,6 @@ def _analyst_sheets(run: AnalysisRun, language: str) -> list[tuple[str, pd.DataF
     ]
     if small_areas:
         sheets.append((_("small areas"), pd.DataFrame(small_areas)))
+    if drivers:
+        sheets.append((_("key drivers"), pd.DataFrame(drivers)))
     return [*sheets, (_("run"), about)]

@@ -105,6 +105,17 @@ def test_results_export_holds_every_stored_estimate(client, login_as, demo, db):
     sheets = pd.read_excel(io.BytesIO(workbook.data), sheet_name=None)
     assert {"estimates", "ranks", "comparisons", "small areas", "run"} <= set(sheets)
     assert "weight on the direct estimate (%)" in sheets["small areas"].columns
+    # The model's prediction in points, as the residual plot shows it (not × 100 again).
+    predicted = sheets["small areas"].set_index("code").loc[code, "model prediction (%)"]
+    assert predicted == pytest.approx(area["fitted"])
+    assert 0 < predicted < 100
+    # The key drivers with their intervals and the model's R², as the pages show them.
+    drivers = sheets["key drivers"].set_index("code")
+    for driver in stored.results["drivers"]["components"]:
+        line = drivers.loc[driver["component"]]
+        assert line["importance (%)"] == pytest.approx(100 * driver["importance"])
+        assert line["95% interval, low (%)"] == pytest.approx(100 * driver["importance_low"])
+        assert line["R²"] == pytest.approx(stored.results["drivers"]["r_squared"])
     assert client.get("/results/demo/results.json").status_code == 404
 
 
