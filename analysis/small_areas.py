@@ -274,7 +274,7 @@ class ProportionAreas:
     ci_low: np.ndarray
     ci_high: np.ndarray
     sampling_variance: np.ndarray  # D_i on the transformed scale: κ / (4 n_i)
-    design_effect: float  # κ
+    variance_factor: float  # κ: the design effect times what averaging items saves
     smoothed: np.ndarray  # p̃_i, the shares the design effect was estimated at
     benchmark: float | None
     iterations: int
@@ -282,7 +282,7 @@ class ProportionAreas:
     def variance_function(self) -> dict:
         return {
             "form": "D = deff / (4 n) on the arcsine scale",
-            "design_effect": self.design_effect,
+            "variance_factor": self.variance_factor,
             "areas": int(np.isfinite(self.fit.direct).sum()),
             "iterations": self.iterations,
         }
@@ -372,7 +372,7 @@ def fay_herriot_proportions(
         ci_low=low,
         ci_high=high,
         sampling_variance=sampling,
-        design_effect=kappa,
+        variance_factor=kappa,
         smoothed=smoothed,
         benchmark=target,
         iterations=iterations,

@@ -137,7 +137,7 @@ def test_the_demo_shows_trends_across_the_restructuring(runner, db, client, logi
     communes = fitted["communes"]
     # The earlier index is a survey estimate with its own error: not a covariate.
     assert "earlier_index" not in communes["covariates"]
-    assert communes["variance_function"]["design_effect"] > 0
+    assert communes["variance_function"]["variance_factor"] > 0
     for area in communes["areas"].values():
         assert 0 <= area["ci_low"] <= area["estimate"] <= area["ci_high"] <= 1
         assert area["regression_share"] == pytest.approx(1 - area["shrinkage"])

@@ -168,8 +168,8 @@ def test_an_area_whose_answers_all_agree_still_gets_a_variance():
     n[0] = 12
     variance = 1.4 * direct * (1 - direct) / (n - 1)
     fit = fay_herriot_proportions(direct, variance, n, benchmark_weights=n)
-    assert fit.sampling_variance[0] == pytest.approx(fit.design_effect / (4 * 12))
-    assert fit.design_effect == pytest.approx(1.4 * np.mean(n[1:] / (n[1:] - 1)), rel=0.15)
+    assert fit.sampling_variance[0] == pytest.approx(fit.variance_factor / (4 * 12))
+    assert fit.variance_factor == pytest.approx(1.4 * np.mean(n[1:] / (n[1:] - 1)), rel=0.15)
     assert fit.ci_low[0] < fit.estimate[0] < fit.ci_high[0] <= 1.0
     assert fit.estimate[0] < 1.0, "shrunk towards the group"
     assert np.all(fit.se > 0)
