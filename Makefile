@@ -12,21 +12,19 @@ CATALOGS := $(wildcard survey/translations/*/LC_MESSAGES/messages.po)
 
 .PHONY: run test test-sqlite test-postgresql lint pytest translations messages clean
 
-run: $(VENV)/.installed translations
+run: $(VENV)/.installed-run translations
 	@scripts/system-packages
 	@mkdir -p instance
 	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) db upgrade
 	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) demo seed --if-empty --dossiers --responses $(DEMO_RESPONSES) --earlier $(DEMO_EARLIER) --analyse
 	@SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) demo accounts
 	@echo "Serving the platform on http://127.0.0.1:$(PORT), with a job worker beside it"
-	export SURVEY_ENV=$${SURVEY_ENV:-development}; \
-	  $(FLASK) jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	SURVEY_ENV=$${SURVEY_ENV:-development} $(BIN)/python scripts/serve $(PORT)
 
 # The SQLite and PostgreSQL passes run side by side: each spends much of its time waiting
 # (on the database, the browser, a job worker), so on two cores the pair takes little more
 # than the longer one. Each pass's output is printed whole when it ends.
-test: $(VENV)/.installed translations lint
+test: $(VENV)/.installed-test translations lint
 	@scripts/system-packages test
 	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite \
 	  $(if $(SURVEY_TEST_DATABASE_URL),test-postgresql)
@@ -37,25 +35,30 @@ test-sqlite:
 test-postgresql:
 	SURVEY_TEST_REQUIRE_POSTGRES=1 $(BIN)/pytest -p no:cacheprovider
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-# The virtualenv is rebuilt when the dependencies change.
-$(VENV)/.installed: pyproject.toml
+# The virtualenv is rebuilt when the dependencies change. `make run` installs what
+# running needs; `make test` adds the test and development tools.
+$(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed-run
 	$(BIN)/pip install --quiet -e '.[test,dev]'
 	@touch $@
 
 translations: $(CATALOGS:.po=.mo)
 
-%.mo: %.po $(VENV)/.installed
+%.mo: %.po $(VENV)/.installed-run
 	$(BIN)/pybabel compile --statistics -i $< -o $@
 
 # After changing interface strings: extract them, then translate the new entries.
-messages: $(VENV)/.installed
+messages: $(VENV)/.installed-run
 	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location -o survey/translations/messages.pot .
 	$(BIN)/pybabel update -i survey/translations/messages.pot -d survey/translations --no-fuzzy-matching --ignore-obsolete
 

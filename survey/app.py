@@ -10,6 +10,7 @@ from flask import Flask, render_template, request, session
 from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 
+from survey import transactions
 from survey.config import LANGUAGES, load_config
 from survey.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -78,6 +79,7 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+    register_read_only_requests(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -100,9 +102,10 @@ def configure_sqlite(engine) -> None:
 
     pysqlite opens transactions lazily behind SQLAlchemy's back, which breaks nested
     transactions; the recipe from SQLAlchemy's SQLite notes hands control back to it.
-    Transactions begin IMMEDIATE: a deferred one that reads and then writes can fail at
-    once with "database is locked" when another writer is active, whereas an immediate
-    one waits its turn (up to the busy timeout).
+    Transactions begin IMMEDIATE, except where the code says it only reads
+    (survey/transactions.py): a deferred one that reads and then writes can fail at once
+    with "database is locked" when another writer is active, whereas an immediate one
+    waits its turn (up to the busy timeout); a deferred reader never waits at all.
     """
 
     @event.listens_for(engine, "connect")
@@ -116,7 +119,39 @@ def configure_sqlite(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(transactions.begin_statement())
+
+
+def register_read_only_requests(app: Flask) -> None:
+    """Requests with a safe method read without the write lock (survey/transactions.py):
+    a page never waits for the job worker. A GET that has to write after all and finds
+    the lock taken is run once more, writing from the start (GETs are idempotent)."""
+    from flask import current_app, g
+    from sqlalchemy.exc import OperationalError
+
+    def start():
+        if request.method in transactions.SAFE_METHODS:
+            g.reading = transactions.reading()
+            g.reading.__enter__()
+
+    def finish(_error=None):
+        reading = g.pop("reading", None)
+        if reading is not None:
+            reading.__exit__(None, None, None)
+
+    def once_more(error: OperationalError):
+        if "reading" not in g or not transactions.is_lock_error(error) or request.url_rule is None:
+            raise error
+        finish()
+        db.session.rollback()
+        with transactions.writing():
+            view = current_app.view_functions[request.endpoint]
+            return current_app.make_response(view(**(request.view_args or {})))
+
+    # First of all hooks: nothing may begin a transaction before the mode is set.
+    app.before_request_funcs.setdefault(None, []).insert(0, start)
+    app.teardown_request(finish)
+    app.register_error_handler(OperationalError, once_more)
 
 
 def register_job_kinds() -> None:

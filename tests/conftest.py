@@ -54,6 +54,10 @@ PAGES_ONLY = (
 )
 
 
+# About SQLite's own locking (the zero-setup default): nothing to learn on PostgreSQL.
+SQLITE_ONLY = ("tests/browser/test_responsive.py", "tests/test_serve.py")
+
+
 def pytest_collection_modifyitems(config, items):
     if postgres_url() is None:
         skip = pytest.mark.skip(reason="needs PostgreSQL (set SURVEY_TEST_DATABASE_URL)")
@@ -63,8 +67,11 @@ def pytest_collection_modifyitems(config, items):
     else:
         skip = pytest.mark.skip(reason="uses no database: run in the SQLite pass")
         pages = pytest.mark.skip(reason="checks the pages' words and reading: SQLite pass")
+        sqlite = pytest.mark.skip(reason="SQLite's locking: run in the SQLite pass")
         for item in items:
-            if item.nodeid.startswith(NO_DATABASE):
+            if item.nodeid.startswith(SQLITE_ONLY):
+                item.add_marker(sqlite)
+            elif item.nodeid.startswith(NO_DATABASE):
                 item.add_marker(skip)
             elif item.nodeid.startswith(PAGES_ONLY):
                 item.add_marker(pages)

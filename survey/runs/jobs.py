@@ -8,6 +8,7 @@ from typing import Any
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 
+from survey import transactions
 from survey.campaigns.models import Campaign
 from survey.extensions import db
 from survey.jobs import services as jobs
@@ -21,13 +22,17 @@ def analysis_run(job: Job) -> dict[str, Any]:
     campaign = db.session.get(Campaign, job.arguments["campaign_id"])
     if campaign is None:
         raise jobs.JobFailed("the campaign no longer exists")
+    # The run reads for most of its time and writes at the end: on SQLite it reads
+    # without the write lock (pages and surveys keep answering, survey/transactions.py)
+    # and takes it only for its progress lines and for storing what it found.
     try:
-        made = run(
-            campaign,
-            actor=job.actor,
-            user_id=job.user_id,
-            progress=lambda step, percent: jobs.progress(job, step, percent),
-        )
+        with transactions.reading():
+            made = run(
+                campaign,
+                actor=job.actor,
+                user_id=job.user_id,
+                progress=lambda step, percent: _progress(job, step, percent),
+            )
     except RunError as error:
         raise jobs.JobFailed(str(error)) from None
     db.session.commit()
@@ -36,6 +41,14 @@ def analysis_run(job: Job) -> dict[str, Any]:
         "used": made.screening["used"],
         "flagged": made.screening["flagged"],
     }
+
+
+def _progress(job: Job, step: str, percent: int) -> None:
+    """A progress line in a short transaction of its own (the progress commits, as it
+    always did; the run commits its own phases, survey/transactions.py)."""
+    transactions.now_writing(db.session)
+    with transactions.writing():
+        jobs.progress(job, step, percent)
 
 
 def _to_the_run(job: Job):

@@ -33,7 +33,7 @@ from analysis import (
     rank_intervals,
 )
 from analysis.compare import compare_combined, holm, units_less_strata
-from survey import local_time
+from survey import local_time, transactions
 from survey.agencies.lineage import SHARE_SLACK
 from survey.agencies.models import Agency
 from survey.audit import services as audit
@@ -130,6 +130,8 @@ def run(
     timings["estimate"] = time.perf_counter() - clock
 
     progress("storing", 90)
+    # Run as a job on SQLite, the reading is over: what follows writes (a no-op elsewhere).
+    transactions.now_writing(db.session)
     parameters = {
         "design": made.parameters,
         # The version each respondent type answered (and any other the data holds).
@@ -173,6 +175,8 @@ def run(
     db.session.flush()
     _store_flags(analysis_run, screened, _decisions_in(decisions, ids_seen))
     progress("recording", 95)
+    # The snapshot reads the dossier records at length before it writes one row.
+    transactions.now_reading(db.session)
     snapshots.record(analysis_run, computed)
     audit.record(
         "analysis.run",

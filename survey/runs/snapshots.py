@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from survey import transactions
 from survey.extensions import db
 from survey.runs.models import AnalysisRun, RunSnapshot
 
@@ -29,10 +30,9 @@ def register(name: str, writer: Callable[[AnalysisRun, Mapping[str, Any]], Any])
 def record(analysis_run: AnalysisRun, made: Mapping[str, Any] | None = None) -> RunSnapshot:
     """Write every registered part of the run's snapshot (flushes; the caller commits)."""
     made = made or {}
-    snapshot = RunSnapshot(
-        run_id=analysis_run.id,
-        content={name: write(analysis_run, made) for name, write in sorted(PARTS.items())},
-    )
+    content = {name: write(analysis_run, made) for name, write in sorted(PARTS.items())}
+    transactions.now_writing(db.session)
+    snapshot = RunSnapshot(run_id=analysis_run.id, content=content)
     db.session.add(snapshot)
     db.session.flush()
     return snapshot

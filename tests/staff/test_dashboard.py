@@ -250,3 +250,21 @@ def test_results_show_who_answered_and_the_assumption_beside_them(client, login_
     whole = sum(sum(kinds.values()) for kinds in totals.values())
     n = stored.results["province"]["SIPAS"]["n"]
     assert f"{n:,} answers from the {round(whole):,} dossiers the agencies returned" in province
+
+
+def test_no_results_page_computes_dossier_figures_from_the_raw_records(
+    client, login_as, analysed, monkeypatch
+):
+    """The run job computes the dossiers' figures and records them (run_snapshot); pages
+    only read that record, so every worker process shows the same and none waits for a
+    pass over hundreds of thousands of records (issue #34)."""
+    from survey.dossiers import timeliness
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a request computed timeliness from the dossier records")
+
+    monkeypatch.setattr(timeliness, "_timeliness", refuse)
+    login_as("evaluator")
+    for path in ("", "/satisfaction", "/small-areas", "/dossiers", "/responses", "/agencies/SXD"):
+        response = client.get(f"/results/demo{path}")
+        assert response.status_code == 200, path
