@@ -55,7 +55,11 @@ PAGES_ONLY = (
 
 
 # About SQLite's own locking (the zero-setup default): nothing to learn on PostgreSQL.
-SQLITE_ONLY = ("tests/browser/test_responsive.py", "tests/test_serve.py")
+SQLITE_ONLY = (
+    "tests/browser/test_responsive.py",
+    "tests/test_serve.py",
+    "tests/test_transactions.py",
+)
 
 
 def pytest_collection_modifyitems(config, items):
