@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
-from statsmodels.stats.multitest import multipletests
 
 from analysis import intervals
 from analysis.results import IndexTable
@@ -61,6 +60,10 @@ def guarded_variance(estimate, se, ci_low, ci_high, df, level: float = 0.95) -> 
 def holm(p_values) -> np.ndarray:
     """Holm's step-down adjustment (statsmodels' `multipletests(method="holm")`, which is
     R's `p.adjust(method="holm")`), over the p-values there are: NaNs stay NaN."""
+    # Imported when used: statsmodels takes a second to import, and every command and
+    # worker starts the whole app.
+    from statsmodels.stats.multitest import multipletests
+
     p = np.asarray(p_values, dtype=float)
     adjusted = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)

@@ -27,7 +27,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
 from scipy import special
 
 from analysis.compare import units_less_strata
@@ -104,7 +103,9 @@ def key_drivers(
     information = Xu.T @ (Xu * w[:, None])
     if np.linalg.matrix_rank(information) < X.shape[1]:
         raise AnalysisError("the component scores are collinear: no key drivers")
-    fit = sm.WLS(y[usable], X[usable], weights=w[usable]).fit()
+    from statsmodels.regression.linear_model import WLS  # a second to import
+
+    fit = WLS(y[usable], X[usable], weights=w[usable]).fit()
     coefficients = np.asarray(fit.params)
     residual = np.where(usable, yu - Xu @ coefficients, 0.0)
     # The design-based covariance: each PSU's summed estimating functions (svyglm's).

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import special
-from statsmodels.stats.proportion import proportion_confint
 
 
 def t_quantile(df: np.ndarray, level: float) -> np.ndarray:
@@ -36,6 +35,8 @@ def beta_interval(p, se, df, rows, n, level: float = 0.95):
     statsmodels' Clopper–Pearson (`proportion_confint(method="beta")`) at the effective
     count n_eff·p of n_eff, which is R's formula.
     """
+    from statsmodels.stats.proportion import proportion_confint  # a second to import
+
     p, se = np.asarray(p, float), np.asarray(se, float)
     alpha = 1 - level
     var = se * se

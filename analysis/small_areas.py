@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from analysis.errors import AnalysisError
 
@@ -254,6 +254,8 @@ def _explained(a: float, y: np.ndarray, d: np.ndarray, p: int) -> float:
 def _normality(residuals: np.ndarray) -> float:
     if not 3 <= len(residuals) <= SHAPIRO_LIMIT or np.ptp(residuals) == 0:
         return float("nan")
+    from scipy import stats  # imported when used: scipy.stats takes most of a second
+
     return float(stats.shapiro(residuals).pvalue)
 
 
@@ -347,7 +349,7 @@ def fay_herriot_proportions(
         smoothed = updated
         if settled:
             break
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(special.ndtri(0.5 + level / 2))
     root = np.sqrt(fit.mse)
     estimate = np.sin(fit.eblup) ** 2
     low = np.sin(np.clip(fit.eblup - z * root, 0.0, np.pi / 2)) ** 2
