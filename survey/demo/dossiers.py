@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from itertools import repeat
 
 import numpy as np
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from survey.agencies.models import Service
 from survey.campaigns.models import Campaign, Invitation, SamplingPlan
@@ -46,6 +47,9 @@ def seed_dossiers(campaign: Campaign, rng: np.random.Generator) -> int:
         services.setdefault((agency_id, field_id), []).append(service_id)
     first, last = campaign.period_start, min(campaign.period_end, today() - timedelta(days=1))
     now, written, number = utcnow(), 0, 0
+    # As SQLAlchemy writes a DateTime on SQLite (psycopg takes the datetime itself).
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
     phones_from = phones_kept_since()
     rows: list[dict] = []
     for cell in campaign.frame_counts:
@@ -65,47 +69,41 @@ def seed_dossiers(campaign: Campaign, rng: np.random.Generator) -> int:
         returned_offset = rng.integers(0, span, n)
         channel = CHANNELS[rng.choice(3, n, p=[0.62, 0.34, 0.04])]
         service = np.array(offered)[rng.integers(0, len(offered), n)]
-        for i in range(n):
-            number += 1
-            returned = first + timedelta(days=int(returned_offset[i]))
-            received = returned - timedelta(days=int(taken[i]))
-            rows.append(
-                {
-                    "dossier_code": f"DEMO-{number:07d}",
-                    "agency_id": cell.agency_id,
-                    "applicant_type": cell.respondent_type,
-                    "service_id": int(service[i]),
-                    "channel": str(channel[i]),
-                    "received_on": received,
-                    "due_on": received + timedelta(days=int(allowed[i])),
-                    "returned_on": returned,
-                    "result": "approved",
-                    # Most applicants leave a phone; only recent dossiers still have it.
-                    "phone": f"09{number % 10**8:08d}"
-                    if returned >= phones_from and number % 7
-                    else None,
-                    "updated_at": now,
-                }
+        # Built a column at a time: 400,000 records row by row took most of make run.
+        numbers = np.arange(number + 1, number + n + 1)
+        number += n
+        returned = np.datetime64(first, "D") + returned_offset.astype("timedelta64[D]")
+        received = returned - taken.astype("timedelta64[D]")
+        due = received + allowed.astype("timedelta64[D]")
+        # Most applicants leave a phone; only recent dossiers still have it.
+        with_phone = (returned >= np.datetime64(phones_from, "D")) & (numbers % 7 != 0)
+        rows.extend(
+            zip(
+                [f"DEMO-{k:07d}" for k in numbers.tolist()],
+                repeat(cell.agency_id),
+                repeat(cell.respondent_type),
+                service.tolist(),
+                channel.tolist(),
+                np.datetime_as_string(received, unit="D").tolist(),
+                np.datetime_as_string(due, unit="D").tolist(),
+                np.datetime_as_string(returned, unit="D").tolist(),
+                repeat("approved"),
+                [
+                    f"09{k % 10**8:08d}" if kept else None
+                    for k, kept in zip(numbers.tolist(), with_phone.tolist(), strict=True)
+                ],
+                repeat(stamp),
             )
+        )
         # A few still in process at the end: received lately, some already past due.
         for _ in range(max(1, n // 50)):
             number += 1
             received = last - timedelta(days=int(rng.integers(0, 40)))
+            due = received + timedelta(days=int(rng.integers(low, high + 1)))
             rows.append(
-                {
-                    "dossier_code": f"DEMO-{number:07d}",
-                    "agency_id": cell.agency_id,
-                    "applicant_type": cell.respondent_type,
-                    "service_id": int(offered[0]),
-                    "channel": "counter",
-                    "received_on": received,
-                    "due_on": received + timedelta(days=int(rng.integers(low, high + 1))),
-                    "returned_on": None,
-                    "result": None,
-                    "phone": None,
-                    "updated_at": now,
-                }
-            )
+                (f"DEMO-{number:07d}", cell.agency_id, cell.respondent_type, int(offered[0]),
+                 "counter", received.isoformat(), due.isoformat(), None, None, None, stamp)
+            )  # fmt: skip
         if len(rows) >= CHUNK:
             written += _write(rows)
             rows = []
@@ -218,7 +216,21 @@ def _invitations(campaign: Campaign, rng: np.random.Generator) -> None:
         )
 
 
-def _write(rows: list[dict]) -> int:
+# The columns of the rows seed_dossiers builds, in order.
+COLUMNS = (
+    "dossier_code", "agency_id", "applicant_type", "service_id", "channel", "received_on",
+    "due_on", "returned_on", "result", "phone", "updated_at",
+)  # fmt: skip
+
+
+def _write(rows: list[tuple]) -> int:
+    """Rows straight to the driver (dates as ISO text, which both databases read)."""
     if rows:
-        db.session.execute(insert(DossierRecord.__table__), rows)
+        marker = "?" if db.session.get_bind().dialect.name == "sqlite" else "%s"
+        # Made only of this module's constants and the table's name: nothing from input.
+        statement = (
+            f"INSERT INTO {DossierRecord.__tablename__} ({', '.join(COLUMNS)}) "  # noqa: S608
+            f"VALUES ({', '.join([marker] * len(COLUMNS))})"
+        )
+        db.session.connection().exec_driver_sql(statement, rows)
     return len(rows)
