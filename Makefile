@@ -45,7 +45,10 @@ lint: $(VENV)/.installed-test
 # running needs; `make test` adds the test and development tools.
 $(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --no-compile -e .
+	@# Bytecode on every core, without the libraries' own test suites (pip compiles every
+	@# file on one); an optimisation, so a file that will not compile does not stop us.
+	-@$(BIN)/python -m compileall -q -j0 -x '/tests?/' $(VENV)/lib > /dev/null 2>&1
 	@touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed-run
