@@ -31,7 +31,9 @@ class AnalysisRun(db.Model):
     versions: Mapped[dict[str, Any]] = mapped_column(JSON)
     timings: Mapped[dict[str, Any]] = mapped_column(JSON)
     screening: Mapped[dict[str, Any]] = mapped_column(JSON)
-    results: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Megabytes at province size: loaded when read, not with every run a page names (the
+    # league, the headers and the job pages read the run's snapshot and columns only).
+    results: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
 
     campaign: Mapped[Campaign] = relationship()
     # Loaded on its own when a page reads it (the estimates are a large blob of their own).
