@@ -177,14 +177,7 @@ def fay_herriot(
         )
     benchmarked, target = None, None
     if benchmark_weights is not None:
-        bw = np.asarray(benchmark_weights, dtype=float)
-        if bw.shape != (m,) or not np.isfinite(bw[observed]).all() or (bw[observed] < 0).any():
-            raise AnalysisError("benchmark weights must be given, zero or more, for every area")
-        total = bw[observed].sum()
-        if total <= 0:
-            raise AnalysisError("benchmark weights add up to zero")
-        target = float(np.sum(bw[observed] * yo) / total)
-        shift = target - float(np.sum(bw[observed] * eblup[observed]) / total)
+        target, shift = _benchmark(benchmark_weights, y, eblup, observed)
         benchmarked = eblup + shift
     return FayHerriot(
         areas=labels,
@@ -357,14 +350,7 @@ def fay_herriot_proportions(
     se = np.abs(np.sin(2 * fit.eblup)) * root
     target = None
     if benchmark_weights is not None:
-        bw = np.asarray(benchmark_weights, dtype=float)
-        if bw.shape != p.shape or not np.isfinite(bw[observed]).all() or (bw[observed] < 0).any():
-            raise AnalysisError("benchmark weights must be given, zero or more, for every area")
-        total = bw[observed].sum()
-        if total <= 0:
-            raise AnalysisError("benchmark weights add up to zero")
-        target = float(np.sum(bw[observed] * p[observed]) / total)
-        shift = target - float(np.sum(bw[observed] * estimate[observed]) / total)
+        target, shift = _benchmark(benchmark_weights, p, estimate, observed)
         estimate = estimate + shift
         low, high = np.clip(low + shift, 0.0, 1.0), np.clip(high + shift, 0.0, 1.0)
     return ProportionAreas(
@@ -379,6 +365,20 @@ def fay_herriot_proportions(
         benchmark=target,
         iterations=iterations,
     )
+
+
+def _benchmark(weights, direct, estimate, observed) -> tuple[float, float]:
+    """Difference benchmarking (Rao & Molina §6.2.7): the weighted mean of the direct
+    estimates over the areas that have one, and the shift that gives the estimates the
+    same weighted mean."""
+    bw = np.asarray(weights, dtype=float)
+    if bw.shape != direct.shape or not np.isfinite(bw[observed]).all() or (bw[observed] < 0).any():
+        raise AnalysisError("benchmark weights must be given, zero or more, for every area")
+    total = bw[observed].sum()
+    if total <= 0:
+        raise AnalysisError("benchmark weights add up to zero")
+    target = float(np.sum(bw[observed] * direct[observed]) / total)
+    return target, target - float(np.sum(bw[observed] * estimate[observed]) / total)
 
 
 def _plain(value: float) -> float | None:

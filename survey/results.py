@@ -266,13 +266,16 @@ class TypePart:
         return self.n < FEW_ANSWERS or bool(entry.get("suppressed") or entry.get("low_precision"))
 
 
+def _type_totals(run: AnalysisRun) -> dict[str, dict[str, float]]:
+    """The dossiers of each respondent type per agency, as the run's design recorded them."""
+    return ((run.parameters or {}).get("design") or {}).get("type_totals", {})
+
+
 def type_parts(run: AnalysisRun, agency_code: str, code: str) -> list[TypePart]:
     """Each respondent type's part of the agency's index, citizens first; empty for a run
     whose campaign surveyed one type (or made before runs kept the parts)."""
     by_type = run.results.get("by_type") or {}
-    totals = (
-        ((run.parameters or {}).get("design") or {}).get("type_totals", {}).get(agency_code, {})
-    )
+    totals = _type_totals(run).get(agency_code, {})
     kinds = sorted(set(by_type) | set(totals))
     if len(kinds) < 2:
         return []
@@ -401,8 +404,7 @@ def participation(run: AnalysisRun, agency: Agency, code: str) -> Participation 
     entry = (run.results.get("agencies", {}).get(agency.code) or {}).get(code)
     if entry is None:
         return None
-    totals = ((run.parameters or {}).get("design") or {}).get("type_totals", {})
-    dossiers = sum((totals.get(agency.code) or {}).values()) or None
+    dossiers = sum((_type_totals(run).get(agency.code) or {}).values()) or None
     rate = next(
         (r for r in run_response_rates(run) if r.agency_id == agency.id and not r.channel),
         None,
@@ -415,7 +417,7 @@ def province_participation(run: AnalysisRun, code: str) -> Participation | None:
     entry = (run.results.get("province") or {}).get(code)
     if entry is None:
         return None
-    totals = ((run.parameters or {}).get("design") or {}).get("type_totals", {})
+    totals = _type_totals(run)
     dossiers = sum(sum(kinds.values()) for kinds in totals.values()) or None
     lines = [r for r in run_response_rates(run) if not r.channel]
     rate = (

@@ -74,11 +74,7 @@ def _uncertainty(made_league, analysis_run: AnalysisRun, table) -> dict[str, dic
         small_area_indices(analysis_run) if analysis_run.campaign.league_estimate == "small_area"
         else {}
     )  # fmt: skip
-    areas = {
-        code: area
-        for fitted in (analysis_run.results.get("small_areas") or {}).values()
-        for code, area in fitted.get("areas", {}).items()
-    }
+    areas = _small_areas(analysis_run)
     found: dict[str, dict[str, Any]] = {}
     for rows in made_league.groups.values():
         ranked = [r for r in rows if r.rank is not None and r.agency.code in table.domains]
@@ -122,6 +118,15 @@ def _uncertainty(made_league, analysis_run: AnalysisRun, table) -> dict[str, dic
     return found
 
 
+def _small_areas(analysis_run: AnalysisRun) -> dict[str, Mapping[str, Any]]:
+    """Every modelled agency's small-area entry, from all of the run's fitted groups."""
+    return {
+        code: area
+        for fitted in (analysis_run.results.get("small_areas") or {}).values()
+        for code, area in fitted.get("areas", {}).items()
+    }
+
+
 def _small_area_variance(area: Mapping[str, Any]) -> float:
     """A small-area estimate's variance on the 0-1 scale of the indices. Runs before the
     arcsine model stored the MSE in points² ("mse"); newer ones store the SE."""
@@ -137,11 +142,7 @@ def _regression_shares(made_league, analysis_run: AnalysisRun) -> dict[str, floa
     if analysis_run.campaign.league_estimate != "small_area":
         return {}
     small = small_area_indices(analysis_run)
-    areas = {
-        code: area
-        for fitted in (analysis_run.results.get("small_areas") or {}).values()
-        for code, area in fitted.get("areas", {}).items()
-    }
+    areas = _small_areas(analysis_run)
     criteria = made_league.framework.for_scoring()
     found = {}
     for rows in made_league.groups.values():
