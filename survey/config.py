@@ -23,6 +23,7 @@ VARIABLES = {
     "SURVEY_RATE_LIMIT_CLIENT": "survey posts allowed per client, e.g. 20/minute;200/hour",
     "SURVEY_RATE_LIMIT_POINT": "survey posts allowed per service point, e.g. 120/minute",
     "SURVEY_RATE_LIMIT_API": "API calls allowed per integration token, e.g. 600/minute",
+    "SURVEY_RATE_LIMIT_API_GUESSES": "API calls with a bad token allowed per client (10/minute)",
     "SURVEY_TRUSTED_PROXIES": "reverse proxies in front of the app (0 = none, the default)",
     "SURVEY_IDLE_TIMEOUT_MINUTES": "staff are signed out after this many idle minutes (30)",
     "SURVEY_POINT_CACHE_SECONDS": "seconds a QR code's survey details are kept in memory (30)",
@@ -144,6 +145,7 @@ def load_config(
             ("SURVEY_RATE_LIMIT_CLIENT", "20/minute;200/hour"),
             ("SURVEY_RATE_LIMIT_POINT", "120/minute"),
             ("SURVEY_RATE_LIMIT_API", "600/minute"),
+            ("SURVEY_RATE_LIMIT_API_GUESSES", "10/minute;50/hour"),
         )
     }
     proxies = _whole_number(environ, "SURVEY_TRUSTED_PROXIES", 0, 0, 5)

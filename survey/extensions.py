@@ -1,8 +1,11 @@
 """Flask extensions, created unbound; `survey.app.register_extensions` binds them."""
 
+import hashlib
+import hmac
+
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,6 +32,19 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
+
+
+def keyed(kind: str, value: str) -> str:
+    """A keyed hash for a rate-limit counter: the limiter's storage (Redis, readable by
+    whoever reads the cache) never holds a respondent's address, a point or a token."""
+    secret = f"{current_app.config['SECRET_KEY']}|limit|{kind}".encode()
+    return f"{kind}:" + hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def client_key() -> str:
+    return keyed("client", request.remote_addr or "")
+
+
 # In memory by default; SURVEY_RATELIMIT_STORAGE_URL=redis://... shares counts between
 # processes.
-limiter = Limiter(key_func=get_remote_address)
+limiter = Limiter(key_func=client_key)

@@ -179,9 +179,15 @@ _ADDRESS = re.compile(
 )
 
 
+# The response's size after its status (werkzeug's and gunicorn's access lines): a
+# survey page's size names its point, agency and service (their names are on it).
+_SIZE = re.compile(r'(" [1-5]\d\d) \d+\b')
+
+
 class SurveyVisitorsOutOfLogs(logging.Filter):
     """Rewrites log lines about the survey: tokens and point codes become "…", and the
-    client's address is dropped, so access logs cannot be joined with answers."""
+    client's address and the response's size are dropped, so access logs cannot be
+    joined with answers."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -191,6 +197,7 @@ class SurveyVisitorsOutOfLogs(logging.Filter):
         if not _SURVEY_PATH.search(message):
             return True
         message = _SURVEY_PATH.sub(lambda m: f"/{m[1]}/…", message)
+        message = _SIZE.sub(r"\1 -", message)
         record.msg, record.args = _ADDRESS.sub("-", message), ()
         return True
 

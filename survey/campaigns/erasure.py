@@ -1,6 +1,11 @@
 """Erasing the personal data a campaign holds: its invitations' phone numbers and dossier
-codes, when it closes or on request (`flask --app wsgi privacy purge`). The invitation
-rows stay, so the counts of links sent and used stay (README.md, "Privacy")."""
+codes, and with them everything that would let anyone find which dossier a link was for
+(service, return day, channel, timeliness, times), when it closes or on request
+(`flask --app wsgi privacy purge`). Used links forgot theirs when they were used
+(survey/campaigns/link_use.py); draws keep no state to replay (survey/dossiers/
+sampling.py). The invitation rows stay with their cell (agency, field, applicant type,
+π), and the outcomes are counted per agency and channel, so the counts of links sent and
+used, the response rates and the weights stay (README.md, "Privacy")."""
 
 from __future__ import annotations
 
@@ -8,9 +13,10 @@ from dataclasses import dataclass
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from survey.audit import services as audit
+from survey.campaigns import link_use
 from survey.campaigns.models import Campaign, Invitation
 from survey.db import utcnow
 from survey.extensions import db
@@ -31,17 +37,13 @@ def erase_personal_data(campaign: Campaign, *, actor: str, user_id: int | None) 
     counts = db.session.execute(
         select(
             func.count(),
-            func.count(Invitation.used_on),
+            func.count().filter(Invitation.used),
             func.count(Invitation.phone),
             func.count(Invitation.dossier_code),
         ).where(Invitation.campaign_id == campaign.id)
     ).one()
     erased = Erased(*counts)
-    db.session.execute(
-        update(Invitation)
-        .where(Invitation.campaign_id == campaign.id)
-        .values(phone=None, dossier_code=None)
-    )
+    link_use.forget_all(campaign.id)
     campaign.personal_data_erased_at = utcnow()
     # The files of links made for the SMS gateway hold the same phones.
     files = jobs.delete_files("invitations_export", campaign_id=campaign.id)

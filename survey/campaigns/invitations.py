@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from survey.agencies.models import Service
 from survey.audit import services as audit
+from survey.campaigns.link_use import dossier_hash
 from survey.campaigns.models import Campaign, Invitation
 from survey.csv_files import CsvError, CsvProblem, read_rows
 from survey.db import utcnow
@@ -27,8 +28,9 @@ from survey.local_time import today
 COLUMNS = ("dossier_code", "agency_code", "service_code", "returned_date")
 # applicant_type: citizen or organisation, the form the link opens (citizen when absent).
 OPTIONAL = ("phone", "applicant_type")
-PHONE = re.compile(r"^\+?[0-9 .-]{8,16}$")
-DOSSIER = re.compile(r"^[A-Za-z0-9._/-]{1,64}$")
+# Matched whole (fullmatch): a code or phone with a trailing newline is refused.
+PHONE = re.compile(r"\+?[0-9 .-]{8,16}", re.ASCII)
+DOSSIER = re.compile(r"[A-Za-z0-9._/-]{1,64}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,10 @@ def import_invitations(
             ]
         )
     agencies = {a.code: a for a in campaign.agencies}
+    # By the codes' keyed hashes: a used link has forgotten its code, not its hash.
     existing = set(
         db.session.scalars(
-            select(Invitation.dossier_code).where(Invitation.campaign_id == campaign.id)
+            select(Invitation.dossier_hash).where(Invitation.campaign_id == campaign.id)
         )
     )
     problems: list[CsvProblem] = []
@@ -71,7 +74,7 @@ def import_invitations(
     for number, row in read_rows(data, required=COLUMNS, optional=OPTIONAL):
         row_problems = []
         dossier = row["dossier_code"]
-        if not DOSSIER.match(dossier):
+        if not DOSSIER.fullmatch(dossier):
             row_problems.append(
                 CsvProblem(
                     number,
@@ -79,7 +82,7 @@ def import_invitations(
                     _("%(value)s is not a dossier code", value=dossier or "—"),
                 )
             )
-        elif dossier in existing:
+        elif dossier_hash(dossier) in existing:
             skipped += 1
             continue
         elif dossier in seen:
@@ -131,7 +134,7 @@ def import_invitations(
                 )
             )
         phone = row.get("phone", "")
-        if phone and not PHONE.match(phone):
+        if phone and not PHONE.fullmatch(phone):
             row_problems.append(
                 CsvProblem(number, "phone", _("%(value)s is not a phone number", value=phone))
             )
@@ -163,8 +166,10 @@ def import_invitations(
                 campaign=campaign,
                 token=new_token(),
                 dossier_code=dossier,
+                dossier_hash=dossier_hash(dossier),
                 agency=agency,
                 service=service,
+                service_field_id=service.field_id,
                 applicant_type=applicant_type,
                 returned_on=returned,
                 phone=phone,
@@ -203,20 +208,38 @@ def _date(text: str) -> date | None:
 
 
 def links(campaign: Campaign, base_url: str) -> Iterator[dict[str, str]]:
-    """Unused, unexpired links of a campaign, for an SMS gateway."""
+    """Unused, unexpired links of a campaign, for an SMS gateway.
+
+    A drawn link holds only its dossier's keyed hash (survey/dossiers/sampling.py): its
+    code and phone are found here among the dossier records that still have a phone."""
     now = utcnow()
-    invitations = db.session.scalars(
-        select(Invitation)
+    invitations = db.session.execute(
+        select(Invitation.token, Invitation.dossier_code, Invitation.dossier_hash, Invitation.phone)
         .where(
             Invitation.campaign_id == campaign.id,
-            Invitation.used_on.is_(None),
+            ~Invitation.used,
             Invitation.expires_at > now,
         )
         .order_by(Invitation.id)
-    )
-    for invitation in invitations:
+    ).all()
+    frame = _dossiers_by_hash(campaign) if any(i.dossier_code is None for i in invitations) else {}
+    for token, code, hashed, phone in invitations:
+        if code is None:
+            code, phone = frame.get(hashed, ("", ""))
         yield {
-            "dossier_code": invitation.dossier_code or "",
-            "phone": invitation.phone or "",
-            "link": f"{base_url.rstrip('/')}/s/{invitation.token}",
+            "dossier_code": code or "",
+            "phone": phone or "",
+            "link": f"{base_url.rstrip('/')}/s/{token}",
         }
+
+
+def _dossiers_by_hash(campaign: Campaign) -> dict[str, tuple[str, str]]:
+    from survey.dossiers.models import DossierRecord
+
+    rows = db.session.execute(
+        select(DossierRecord.dossier_code, DossierRecord.phone).where(
+            DossierRecord.agency_id.in_([a.id for a in campaign.agencies]),
+            DossierRecord.phone.is_not(None),
+        )
+    )
+    return {dossier_hash(code): (code, phone) for code, phone in rows}

@@ -43,7 +43,7 @@ def _state(campaign: Campaign) -> str:
     unused = db.session.execute(
         select(func.count(), func.max(Invitation.id)).where(
             Invitation.campaign_id == campaign.id,
-            Invitation.used_on.is_(None),
+            ~Invitation.used,
             Invitation.expires_at > utcnow(),
         )
     ).one()

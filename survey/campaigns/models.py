@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -47,8 +48,11 @@ FINITE_POPULATION = ("frame", "none")
 # The dossier's timeliness, carried by an invitation and the answers it brought.
 DOSSIER_TIMELINESS = ("on_time", "late")
 # How an invitation ended (AAPOR): complete (at least 80% of the index items answered),
-# partial (50-80%), breakoff (sent with fewer). None: not answered (yet).
+# partial (50-80%), breakoff (sent with fewer); counted per agency and dossier channel in
+# link_use, never on the invitation. A purge folds the links never answered in as
+# "refused" (opened) and "no_contact" (never opened).
 INVITATION_OUTCOMES = ("complete", "partial", "breakoff")
+LINK_USE_OUTCOMES = (*INVITATION_OUTCOMES, "refused", "no_contact")
 
 campaign_agency = Table(
     "campaign_agency",
@@ -241,34 +245,37 @@ class SamplingPlan(db.Model):
 
 
 class SamplingCell(db.Model):
-    """Where systematic selection stands in an agency × field cell: each returned dossier
-    adds π to `position`, and a dossier that takes it past 1 is selected. The first
-    position is a random start in [0, 1), so every dossier's chance is exactly π."""
+    """How many dossiers with a phone an agency × field cell has seen, and selected, in
+    the campaign's draws. Counts only: each dossier is drawn on its own with probability
+    π (Poisson sampling, survey/dossiers/sampling.py), so no position or start is kept
+    from which a draw could be replayed."""
 
     __tablename__ = "sampling_cell"
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True)
     service_field_id: Mapped[int] = mapped_column(ForeignKey("service_field.id"), primary_key=True)
-    position: Mapped[float] = mapped_column(Float)
-    # Dossiers with a phone seen and selected so far (the frame of the draws).
     seen: Mapped[int] = mapped_column(Integer, default=0)
     selected: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Invitation(db.Model):
-    """A single-use survey link for one dossier, from the one-stop shop's export.
+    """A single-use survey link for one dossier, from the one-stop shop's export or drawn
+    from the dossier records.
 
-    The phone number and the dossier code are the only personal data the platform holds;
-    they live here, never travel with answers, and are erased when the campaign closes
-    (counts stay: the rows do). Use is recorded as a local date, never a time, and nothing
-    on a submission points back here (README.md, "Privacy").
+    The phone number and the dossier code are the only personal data the platform holds.
+    They live here until the link is used, when the invitation forgets everything that
+    names its dossier or says when (phone, code, service, return day, channel,
+    timeliness, times): what stays is what the answer carries too (agency, service field,
+    applicant type, π), so a used invitation is one of its weighting cell's, and nothing
+    pairs it with its answer (README.md, "Privacy"). A purge does the same for the links
+    never used.
     """
 
     __tablename__ = "invitation"
     __table_args__ = (
         UniqueConstraint("campaign_id", "dossier_code"),
-        one_of("outcome", INVITATION_OUTCOMES),
+        UniqueConstraint("campaign_id", "dossier_hash"),
         one_of("dossier_timeliness", DOSSIER_TIMELINESS),
         one_of("applicant_type", RESPONDENT_TYPES),
     )
@@ -277,8 +284,14 @@ class Invitation(db.Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
     dossier_code: Mapped[str | None] = mapped_column(String(64))
+    # A keyed hash of the dossier code (survey/campaigns/invitations.dossier_hash): it
+    # outlives the code, so a dossier is not invited twice, and names nothing to a reader
+    # without the server's key.
+    dossier_hash: Mapped[str | None] = mapped_column(String(32))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
+    # The service's field: the sampling and weighting cell, kept after use.
+    service_field_id: Mapped[int | None] = mapped_column(ForeignKey("service_field.id"))
     # On whose behalf the dossier was filed: the form the link opens.
     applicant_type: Mapped[str] = enum_column(
         RESPONDENT_TYPES, default="citizen", server_default="citizen"
@@ -287,16 +300,32 @@ class Invitation(db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
-    used_on: Mapped[date | None] = mapped_column(Date)
+    used: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Drawn invitations (survey/dossiers/sampling.py): the probability of selection, the
     # dossier's channel and timeliness. None for links imported from a file.
     selection_probability: Mapped[float | None] = mapped_column(Float)
     dossier_channel: Mapped[str | None] = mapped_column(String(7))
     dossier_timeliness: Mapped[str | None] = mapped_column(String(7))
-    # The local day the link was first opened, and how the survey ended (response rates).
-    opened_on: Mapped[date | None] = mapped_column(Date)
-    outcome: Mapped[str | None] = enum_column(INVITATION_OUTCOMES)
+    # Whether the link was opened (a link opened and never sent is a breakoff or refusal,
+    # one never opened a non-contact): a flag, never a day.
+    opened: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     campaign: Mapped[Campaign] = relationship()
     agency: Mapped[Agency] = relationship()
     service: Mapped[Service | None] = relationship()
+
+
+class LinkUse(db.Model):
+    """How the drawn links of an agency and dossier channel ended, as counts: the response
+    rates' numerators (survey/campaigns/response_rates.py), kept here rather than on each
+    invitation so that no invitation says how its answer went."""
+
+    __tablename__ = "link_use"
+    __table_args__ = (one_of("outcome", LINK_USE_OUTCOMES),)
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True)
+    # The dossier's channel; "" for drawn dossiers without one.
+    dossier_channel: Mapped[str] = mapped_column(String(7), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(10), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import asdict, astuple, dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
-from survey.campaigns.models import Campaign, Invitation
+from survey.campaigns.link_use import NO_TIME
+from survey.campaigns.models import Campaign, Invitation, LinkUse
 from survey.db import utcnow
 from survey.extensions import db
 
@@ -48,34 +49,47 @@ COUNTED = ("selected", "complete", "partial", "refused", "no_contact", "open_lin
 
 def response_rates(campaign: Campaign) -> list[ResponseRate]:
     """Per agency × dossier channel, then per agency (channel ""), ordered by agency id
-    and channel; empty when nothing was drawn."""
-    used = Invitation.used_on.is_not(None)
-    count = func.count()
+    and channel; empty when nothing was drawn.
 
-    def counted(condition):
-        return func.sum(case((condition, 1), else_=0))
+    Links used (and links folded in by a purge) are counted in link_use, by how they
+    ended; the links still waiting are read from the invitations."""
+    counts: dict[tuple[int, str], dict[str, int]] = {}
 
-    rows = db.session.execute(
+    def add(agency_id: int, channel: str | None, field: str, n) -> None:
+        line = counts.setdefault((agency_id, channel or ""), dict.fromkeys(COUNTED, 0))
+        line[field] += int(n or 0)
+        line["selected"] += int(n or 0) if field != "open_links" else 0
+
+    ended = {"complete": "complete", "partial": "partial", "breakoff": "refused"}
+    ended |= {"refused": "refused", "no_contact": "no_contact"}
+    for agency_id, channel, outcome, n in db.session.execute(
+        select(LinkUse.agency_id, LinkUse.dossier_channel, LinkUse.outcome, LinkUse.count).where(
+            LinkUse.campaign_id == campaign.id
+        )
+    ):
+        add(agency_id, channel, ended[outcome], n)
+    for agency_id, channel, opened, n, valid in db.session.execute(
         select(
             Invitation.agency_id,
             Invitation.dossier_channel,
-            count,
-            counted(Invitation.outcome == "complete"),
-            counted(Invitation.outcome == "partial"),
-            counted(
-                (Invitation.outcome == "breakoff") | and_(~used, Invitation.opened_on.is_not(None))
-            ),
-            counted(and_(~used, Invitation.opened_on.is_(None))),
-            counted(and_(~used, Invitation.expires_at > utcnow())),
+            Invitation.opened,
+            func.count(),
+            func.sum(case((Invitation.expires_at > utcnow(), 1), else_=0)),
         )
         .where(
             Invitation.campaign_id == campaign.id,
             Invitation.selection_probability.is_not(None),
+            ~Invitation.used,
+            Invitation.expires_at != NO_TIME,  # not folded into link_use by a purge
         )
-        .group_by(Invitation.agency_id, Invitation.dossier_channel)
-        .order_by(Invitation.agency_id, Invitation.dossier_channel)
-    ).all()
-    lines = [ResponseRate(a, c or "", *(int(v or 0) for v in values)) for a, c, *values in rows]
+        .group_by(Invitation.agency_id, Invitation.dossier_channel, Invitation.opened)
+    ):
+        add(agency_id, channel, "refused" if opened else "no_contact", n)
+        add(agency_id, channel, "open_links", valid)
+    lines = [
+        ResponseRate(agency_id, channel, **{k: line[k] for k in COUNTED})
+        for (agency_id, channel), line in sorted(counts.items())
+    ]
     totals: dict[int, list[int]] = {}
     for line in lines:
         counts = astuple(line)[2:]

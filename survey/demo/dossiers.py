@@ -21,6 +21,7 @@ import numpy as np
 from sqlalchemy import func, select, update
 
 from survey.agencies.models import Service
+from survey.campaigns import link_use
 from survey.campaigns.models import Campaign, Invitation, SamplingPlan
 from survey.db import utcnow
 from survey.dossiers import frames, sampling
@@ -184,14 +185,11 @@ def _invitations(campaign: Campaign, rng: np.random.Generator) -> None:
         used = [invitations[i] for i in order[: min(len(answered), len(invitations))]]
         for invitation in [invitations[i] for i in order[len(used) :]]:
             if rng.random() < 0.25:  # opened, never sent: a breakoff
-                invitation.opened_on = invitation.returned_on + timedelta(days=1)
+                invitation.opened = True
         # Late dossiers go more often to the less satisfied: a gap to see.
         noisy = sorted(answered, key=lambda i: float(satisfaction[i]) + rng.normal(0, 0.6))
         late_first = sorted(used, key=lambda inv: (inv.dossier_timeliness != "late", inv.id))
         for submission_id, invitation in zip(noisy, late_first, strict=False):
-            invitation.opened_on = invitation.returned_on + timedelta(days=1)
-            invitation.used_on = invitation.opened_on
-            invitation.outcome = "complete" if rng.random() < 0.95 else "partial"
             changes.append(
                 {
                     "submission_id": submission_id,
@@ -201,6 +199,12 @@ def _invitations(campaign: Campaign, rng: np.random.Generator) -> None:
                     "timeliness": invitation.dossier_timeliness,
                 }
             )
+            outcome = "complete" if rng.random() < 0.95 else "partial"
+            link_use.count(campaign.id, invitation.agency_id, invitation.dossier_channel, outcome)
+            # As a real use does: the link forgets its dossier (survey/campaigns/link_use.py).
+            invitation.used = True
+            for column, value in link_use.FORGOTTEN.items():
+                setattr(invitation, column, value)
     db.session.flush()
     for change in changes:
         db.session.execute(

@@ -11,8 +11,6 @@ out. Every call with a valid token is audited; calls are rate-limited per token.
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_smorest import Api, Blueprint, abort
@@ -24,7 +22,7 @@ from survey.audit import services as audit
 from survey.dossiers import importing
 from survey.dossiers.importing import check_records, write_records
 from survey.dossiers.models import DOSSIER_CHANNELS, DOSSIER_RESULTS, DossierRecord
-from survey.extensions import db, limiter
+from survey.extensions import db, keyed, limiter
 from survey.integrations import tokens
 from survey.permissions import integration, public
 from survey.questionnaires.models import RESPONDENT_TYPES
@@ -133,15 +131,22 @@ blueprint = Blueprint(
 
 
 def _token_key() -> str:
-    # Counted per token (its digest, so the limiter's storage never holds a secret);
+    # Counted per token (a keyed hash, so the limiter's storage never holds a secret);
     # calls without one share their address's counter.
     header = request.headers.get("Authorization", "")
     if header:
-        return "api:" + hashlib.sha256(header.encode()).hexdigest()[:24]
-    return "api-anonymous:" + (request.remote_addr or "")
+        return keyed("api", header)
+    return keyed("api-anonymous", request.remote_addr or "")
 
 
 limiter.limit(lambda: current_app.config["SURVEY_RATE_LIMIT_API"], key_func=_token_key)(blueprint)
+# Guessing tokens: every guess is a new token, so refused calls are also counted per
+# client address, and only they are.
+limiter.limit(
+    lambda: current_app.config["SURVEY_RATE_LIMIT_API_GUESSES"],
+    key_func=lambda: keyed("api-refused", request.remote_addr or ""),
+    deduct_when=lambda response: response.status_code == 401,
+)(blueprint)
 
 
 @blueprint.before_request
@@ -238,7 +243,8 @@ def _as_rows(records: list, shape: list[dict]):
 
 
 def _others_records(rows: dict[str, dict], system: str) -> list[dict]:
-    """Records of the batch that another system wrote: a token changes only its own."""
+    """Records of the batch that another system or a file import wrote: a token changes
+    only its own system's (a record with no owner came by file, and stays the file's)."""
     index = {code: i for i, code in enumerate(rows)}
     if db.session.get_bind().dialect.name == "postgresql":
         # One array parameter on the driver's cursor: through SQLAlchemy, 5,000 bound
@@ -248,7 +254,8 @@ def _others_records(rows: dict[str, dict], system: str) -> list[dict]:
         # the planner would scan the whole table.
         cursor.execute(
             "SELECT d.dossier_code, d.source_system FROM unnest(%s::varchar[]) AS c(code) "
-            "JOIN dossier_record d ON d.dossier_code = c.code WHERE d.source_system <> %s",
+            "JOIN dossier_record d ON d.dossier_code = c.code "
+            "WHERE d.source_system IS DISTINCT FROM %s",
             (list(rows), system),
             binary=True,
         )
@@ -257,14 +264,16 @@ def _others_records(rows: dict[str, dict], system: str) -> list[dict]:
         found = db.session.execute(
             select(DossierRecord.dossier_code, DossierRecord.source_system).where(
                 DossierRecord.dossier_code.in_(list(rows)),
-                DossierRecord.source_system != system,
+                DossierRecord.source_system.is_distinct_from(system),
             )
         ).all()
     problems = [
         {
             "index": index[code],
             "field": "dossier_code",
-            "message": _("the record belongs to another system (%(system)s)", system=owner),
+            "message": _("the record belongs to another system (%(system)s)", system=owner)
+            if owner
+            else _("the record came from a file import; only a file import changes it"),
         }
         for code, owner in found
     ]

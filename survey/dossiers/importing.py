@@ -136,7 +136,7 @@ def read_record(
     def problem(column: str, message: str) -> None:
         problems.append(CsvProblem(number, column, message))
 
-    if not DOSSIER.match(row["dossier_code"]):
+    if not DOSSIER.fullmatch(row["dossier_code"]):
         problem(
             "dossier_code", _("%(value)s is not a dossier code", value=row["dossier_code"] or "—")
         )
@@ -187,7 +187,7 @@ def read_record(
     if returned is None and result is not None:
         problem("result", _("a dossier still in process has no result"))
     phone = row.get("phone", "") or None
-    if phone is not None and not PHONE.match(phone):
+    if phone is not None and not PHONE.fullmatch(phone):
         problem("phone", _("%(value)s is not a phone number", value=phone))
     if returned is not None and returned < phones_kept_since:
         phone = None

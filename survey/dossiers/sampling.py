@@ -4,13 +4,17 @@ A campaign's sampling plan sets, for each agency, the answers it plans (Yamane's
 n = N / (1 + N e²), as provincial plans state it, or the sample that gives a target
 margin of error for a proportion) and the probability π that gets them:
 π = planned / (expected response rate × dossiers with a phone). Each draw then takes the
-dossiers returned since the last draw, with a phone, cell by cell (agency × service
-field) in the order they were returned, and selects them systematically: every dossier
-adds π to the cell's position and one that takes it past 1 is selected. The position
-starts at a random point of [0, 1), so every dossier's chance of selection is exactly π
-(METHODS.md §2), however the draws are spaced. The invitation keeps π; the answer it
-brings carries π as a coded attribute, and the weight is 1/π adjusted for nonresponse
-within the cell (analysis.selection_weights).
+dossiers returned since the last draw, with a phone, and selects each one on its own with
+probability π (Poisson sampling, METHODS.md §2), from the operating system's randomness.
+
+Poisson rather than systematic selection, on purpose: a systematic draw is a position
+that moves by π per dossier, so one known selection (a link not yet used still names its
+dossier) pins every other, and with the cell's position stored the whole draw replays,
+used links' dossiers included. Independent selections leave nothing to replay: no start,
+no position, only counts (sampling_cell). The price is a sample size that varies by
+about √(Nπ(1-π)) around Nπ; every dossier's chance is still exactly π. The invitation
+keeps π; the answer it brings carries π as a coded attribute, and the weight is 1/π
+adjusted for nonresponse within the cell (analysis.selection_weights).
 
 A wrong plan (more or fewer dossiers than expected) changes how many answers come, never
 whether the weights are right: they rest on the π actually applied.
@@ -29,6 +33,7 @@ from sqlalchemy import func, select
 from survey.agencies.models import Agency, Service
 from survey.audit import services as audit
 from survey.campaigns.invitations import expiry, new_token
+from survey.campaigns.link_use import dossier_hash
 from survey.campaigns.models import Campaign, Invitation, SamplingCell, SamplingPlan
 from survey.db import utcnow
 from survey.dossiers.models import DossierRecord
@@ -216,8 +221,8 @@ def draw(
         )
     invited = set(
         db.session.scalars(
-            select(Invitation.dossier_code).where(
-                Invitation.campaign_id == campaign.id, Invitation.dossier_code.is_not(None)
+            select(Invitation.dossier_hash).where(
+                Invitation.campaign_id == campaign.id, Invitation.dossier_hash.is_not(None)
             )
         )
     )
@@ -253,9 +258,15 @@ def draw(
         for c in db.session.scalars(select(SamplingCell).filter_by(campaign_id=campaign.id))
     }
     now = utcnow()
+    # One expiry and one creation time for the whole draw, and neither the dossier's code,
+    # phone nor return day on the invitation: a link not yet used must not say which
+    # dossier it is for, or the frame less those dossiers is the used links' dossiers.
+    # The SMS file finds code and phone by the keyed hash (invitations.links).
+    expires = expiry(last, valid_days)
     seen = selected = expired = 0
     for record in records:
-        if record.dossier_code in invited:
+        code_hash = dossier_hash(record.dossier_code)
+        if code_hash in invited:
             continue  # invited already (a link imported from a file): not in this frame
         key = (record.agency_id, record.field_id)
         cell = cells.get(key)
@@ -264,7 +275,6 @@ def draw(
                 campaign_id=campaign.id,
                 agency_id=record.agency_id,
                 service_field_id=record.field_id,
-                position=random.random(),
                 seen=0,
                 selected=0,
             )
@@ -273,24 +283,21 @@ def draw(
         probability = plans[record.agency_id]
         cell.seen += 1
         seen += 1
-        cell.position += probability
-        if cell.position < 1:
+        if random.random() >= probability:
             continue
-        cell.position -= 1
         cell.selected += 1
         selected += 1
-        expires = expiry(record.returned_on, valid_days)
         expired += expires <= now
         db.session.add(
             Invitation(
                 campaign_id=campaign.id,
                 token=new_token(),
-                dossier_code=record.dossier_code,
+                dossier_hash=code_hash,
                 agency_id=record.agency_id,
                 service_id=record.service_id,
+                service_field_id=record.field_id,
                 applicant_type=record.applicant_type,
-                returned_on=record.returned_on,
-                phone=record.phone,
+                created_at=now,
                 expires_at=expires,
                 selection_probability=probability,
                 dossier_channel=record.channel,

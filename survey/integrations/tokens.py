@@ -79,11 +79,13 @@ def revoke(token: IntegrationToken, *, actor: str, user_id: int | None) -> None:
 
 
 def authenticate(header: str | None) -> IntegrationToken | None:
-    """The active token an `Authorization: Bearer …` header carries, or None."""
-    if not header or not header.startswith("Bearer "):
+    """The active token an `Authorization: Bearer …` header carries, or None. The scheme's
+    name is matched regardless of case (RFC 6750 §2.1, RFC 9110 §11.1)."""
+    scheme, _space, secret = (header or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
         return None
-    secret = header[len("Bearer ") :].strip()
-    if not secret.startswith(TAG) or len(secret) > 100:
+    secret = secret.strip()
+    if not secret.startswith(TAG) or len(secret) > 100 or not secret.isascii():
         return None
     token = db.session.scalar(
         select(IntegrationToken).where(IntegrationToken.digest == digest(secret))

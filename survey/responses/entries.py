@@ -109,6 +109,7 @@ class InvitationRef:
     # Passed on to the submission as coded attributes (drawn invitations only).
     selection_probability: float | None = None
     dossier_timeliness: str | None = None
+    dossier_channel: str | None = None  # counted in link_use when the link is used
     opened: bool = False  # the link was opened before (response rates)
 
 
@@ -265,7 +266,7 @@ def by_link(token: str) -> Entry:
         # Filed by an organisation in a campaign that surveys citizens only (or the other
         # way round): there is no form for this applicant.
         raise Gone("none")
-    if invitation.used_on is not None:
+    if invitation.used:
         raise Gone("used")
     if invitation.expires_at < utcnow():
         raise Gone("expired")
@@ -279,7 +280,8 @@ def by_link(token: str) -> Entry:
             invitation.service_id,
             invitation.selection_probability,
             invitation.dossier_timeliness,
-            opened=invitation.opened_on is not None,
+            invitation.dossier_channel,
+            opened=invitation.opened,
         ),
     )
 

@@ -177,7 +177,8 @@ class SurveyDraft(db.Model):
     __tablename__ = "survey_draft"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # What the respondent posted, field by field, as the form sends it (lists of text).
+    # What the respondent posted, field by field, as the form sends it (lists of text),
+    # sealed with the browser's key: {"sealed": base64} (survey/responses/steps.py).
     values: Mapped[dict] = mapped_column(JSON)
     # To the hour: enough to expire drafts, too coarse to time anyone.
     updated_at: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -25,8 +25,9 @@ from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from markupsafe import Markup
 
-from survey.extensions import db, limiter
+from survey.extensions import db, keyed, limiter
 from survey.i18n import localized
+from survey.inputs import whole_number
 from survey.permissions import public
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.fields import make_survey_form
@@ -66,7 +67,7 @@ def _language() -> str:
 
 
 def _point_limit_key() -> str:
-    return f"point:{request.view_args.get('code', '').lower()}"
+    return keyed("point", request.view_args.get("code", "").lower())
 
 
 def _client_limit() -> str:
@@ -215,7 +216,10 @@ def _asked_step(definition: Definition) -> steps.Step | None:
     if text is None or request.args.get("all") == "1":
         return None
     all_steps = steps.steps_of(definition)
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= len(all_steps):
+    # Short ASCII digits only: int() of 5,000 digits raises, and "٣" is a digit too.
+    if not (text.isascii() and text.isdigit() and len(text) <= 3):
+        abort(400)
+    if not 1 <= int(text) <= len(all_steps):
         abort(404)
     return all_steps[int(text) - 1]
 
@@ -322,9 +326,10 @@ def _posted_step(definition: Definition) -> steps.Step | None:
     if text is None:
         return None
     all_steps = steps.steps_of(definition)
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= len(all_steps):
+    number = whole_number(text, maximum=len(all_steps))
+    if not number:
         abort(400)
-    return all_steps[int(text) - 1]
+    return all_steps[number - 1]
 
 
 def _answer_step(definition, form_class, nonce, step):

@@ -15,12 +15,19 @@ and a reload never sends anything again. Between steps the answers live in
 sent (or a day after the last step). The browser keeps that key in its own signed session
 cookie, per survey address (under a hash of the address: a link's token is not copied
 into the cookie), from the first post of the form on.
+
+A draft is sealed (AES-GCM) with a key derived from that one-time key, which only the
+respondent's browser keeps: a database reader sees a blob and the hour it was saved,
+never a half-answered form to join with an opened link (README.md, "Privacy").
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -130,11 +137,38 @@ def _this_hour():
     return utcnow().replace(minute=0, second=0, microsecond=0)
 
 
+def _seal_key(nonce: str) -> bytes:
+    # From the browser's one-time key alone: the server's secret does not open a draft.
+    return hashlib.sha256(f"draft-seal|{nonce}".encode()).digest()
+
+
+def seal(nonce: str, values: dict[str, list[str]]) -> dict[str, str]:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    iv = os.urandom(12)
+    sealed = AESGCM(_seal_key(nonce)).encrypt(iv, json.dumps(values).encode(), None)
+    return {"sealed": base64.b64encode(iv + sealed).decode()}
+
+
+def unseal(nonce: str, stored: dict) -> dict[str, list[str]]:
+    """The draft's values; empty when it cannot be opened with this key."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        blob = base64.b64decode(stored["sealed"])
+        opened = AESGCM(_seal_key(nonce)).decrypt(blob[:12], blob[12:], None)
+    except (KeyError, TypeError, ValueError, InvalidTag):
+        return {}
+    values = json.loads(opened)
+    return values if isinstance(values, dict) else {}
+
+
 def load(nonce: str) -> dict[str, list[str]]:
     draft = db.session.get(SurveyDraft, _key(nonce))
     if draft is None or draft.updated_at < _this_hour() - DRAFT_MAX_AGE:
         return {}
-    return dict(draft.values)
+    return unseal(nonce, draft.values)
 
 
 def save(nonce: str, values: dict[str, list[str]]) -> None:
@@ -143,9 +177,11 @@ def save(nonce: str, values: dict[str, list[str]]) -> None:
     for _attempt in range(2):
         draft = db.session.get(SurveyDraft, key)
         if draft is None:
-            db.session.add(SurveyDraft(key=key, values=values, updated_at=_this_hour()))
+            db.session.add(
+                SurveyDraft(key=key, values=seal(nonce, values), updated_at=_this_hour())
+            )
         else:
-            draft.values = {**draft.values, **values}
+            draft.values = seal(nonce, {**unseal(nonce, draft.values), **values})
             draft.updated_at = _this_hour()
         try:
             db.session.commit()

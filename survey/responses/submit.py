@@ -2,9 +2,10 @@
 transaction, stored exactly once however often the page is posted.
 
 Nothing written here lets a database reader pair a submission with the invitation it
-came through (README.md, "Privacy"): the invitation keeps only the local day of its use,
-the submission keeps no invitation, no start time and its time only to the minute, and
-after each use the day's used invitations of the agency are rewritten together so that
+came through (README.md, "Privacy"): the invitation forgets its dossier, service, days and
+channel as it is used, keeping what the answer carries anyway (survey/campaigns/
+link_use.py); the submission keeps no invitation, no start time and its time only to the
+minute; and after each use the agency's used invitations are rewritten together so that
 PostgreSQL's row versions (xmin) do not say which was used in which transaction.
 """
 
@@ -18,10 +19,10 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, exists, insert, select, text, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
-from survey import local_time
 from survey.agencies.models import Agency, ServicePoint
+from survey.campaigns import link_use
 from survey.campaigns.models import Campaign, Invitation
 from survey.db import to_the_minute, utcnow
 from survey.extensions import db
@@ -66,7 +67,6 @@ def record(
     or a second tab of the same link, ends with exactly one stored submission.
     """
     now = utcnow()
-    today = local_time.today()
     try:
         service_item = definition.service_item
         values = {
@@ -80,12 +80,19 @@ def record(
             # one of them finds it unused.
             claimed = db.session.execute(
                 update(Invitation)
-                .where(Invitation.id == invitation.id, Invitation.used_on.is_(None))
-                .values(used_on=today, outcome=outcome(definition, values))
+                .where(Invitation.id == invitation.id, ~Invitation.used)
+                .values(used=True, **link_use.FORGOTTEN)
             ).rowcount
             if claimed != 1:
                 db.session.rollback()
                 return None
+            if invitation.selection_probability is not None:
+                link_use.count(
+                    entry.campaign.id,
+                    entry.agency.id,
+                    invitation.dossier_channel,
+                    outcome(definition, values),
+                )
         submission_id = insert_submission(
             entry.campaign,
             entry.agency,
@@ -112,17 +119,17 @@ def record(
         db.session.rollback()
         return None
     if entry.invitation is not None:
-        blend_invitation_uses(entry.campaign.id, entry.agency.id, today)
+        link_use.blend(entry.campaign.id, entry.agency.id)
     return submission_id
 
 
 def mark_opened(invitation_id: int) -> None:
-    """The local day a link was first opened: a link opened and never sent is a breakoff
-    or refusal, one never opened a non-contact (response rates, AAPOR)."""
+    """That a link was opened (a flag, not a day): a link opened and never sent is a
+    breakoff or refusal, one never opened a non-contact (response rates, AAPOR)."""
     opened = db.session.execute(
         update(Invitation)
-        .where(Invitation.id == invitation_id, Invitation.opened_on.is_(None))
-        .values(opened_on=local_time.today())
+        .where(Invitation.id == invitation_id, ~Invitation.opened, ~Invitation.used)
+        .values(opened=True)
     ).rowcount
     if opened:
         db.session.commit()
@@ -139,31 +146,6 @@ def outcome(definition: Definition, values: dict[str, Any]) -> str:
     if answered >= 0.8:
         return "complete"
     return "partial" if answered >= 0.5 else "breakoff"
-
-
-def blend_invitation_uses(campaign_id: int, agency_id: int, day) -> None:
-    """Rewrite the agency's invitations used on `day` in one transaction of their own.
-
-    The claim above shares its transaction with the submission, and PostgreSQL stamps
-    every row version with its transaction's id (xmin), which any SQL reader can select.
-    After this, every invitation used that day by the agency carries the same stamp, so
-    the stamps pair no submission with any one of them. A failure here (a deadlock with
-    a concurrent blend) is harmless: the next use of the day blends them again.
-    """
-    try:
-        db.session.execute(
-            update(Invitation)
-            .where(
-                Invitation.campaign_id == campaign_id,
-                Invitation.agency_id == agency_id,
-                Invitation.used_on == day,
-            )
-            .values(used_on=Invitation.used_on)
-        )
-        db.session.commit()
-    except OperationalError:
-        db.session.rollback()
-        current_app.logger.warning("could not blend the day's invitation uses; retried later")
 
 
 def insert_submission(

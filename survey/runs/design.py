@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 
 from analysis import Design, cell_weights, margins_with_missing, rake, selection_weights
 from survey import local_time
-from survey.agencies.models import Agency, Service, ServiceField
+from survey.agencies.models import Agency, ServiceField
 from survey.campaigns.models import Campaign, Invitation
 from survey.extensions import db
 from survey.runs.extract import RunInput
@@ -75,8 +75,7 @@ def selected_totals(campaign: Campaign) -> dict[str, float]:
             func.sum(1.0 / Invitation.selection_probability),
         )
         .join(Agency, Agency.id == Invitation.agency_id)
-        .join(Service, Service.id == Invitation.service_id)
-        .join(ServiceField, ServiceField.id == Service.field_id)
+        .join(ServiceField, ServiceField.id == Invitation.service_field_id)
         .where(
             Invitation.campaign_id == campaign.id,
             Invitation.selection_probability.is_not(None),

@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from survey.campaigns import link_use
 from survey.campaigns.models import Campaign
 from survey.extensions import db as _db
 from survey.reform import services as reform
@@ -570,9 +571,10 @@ def test_reports_show_response_rates_and_the_late_dossier_gap(app, fixed_run, db
             expires_at=datetime(2026, 1, 1),
             selection_probability=0.25,
             dossier_channel="online",
-            used_on=date(2026, 3, 1) if outcome else None,
-            outcome=outcome,
+            used=outcome is not None,
         )
+        if outcome:
+            link_use.count(campaign.id, sxd.id, "online", outcome)
     gap = {"first": 0.9, "second": 0.6, "difference": 0.3, "se": 0.1, "df": 40.0,
            "ci_low": 0.098, "ci_high": 0.502, "p_value": 0.004}  # fmt: skip
     stored = _copy_of(  # runs are immutable: the same run with gaps

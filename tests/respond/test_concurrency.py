@@ -77,9 +77,7 @@ def _store_at_once(app, load_entry, nonce_of):
     with app.app_context():
         counts = (
             db.session.scalar(select(func.count()).select_from(Submission)),
-            db.session.scalar(
-                select(func.count()).select_from(Invitation).where(Invitation.used_on.is_not(None))
-            ),
+            db.session.scalar(select(func.count()).select_from(Invitation).where(Invitation.used)),
         )
         db.session.remove()
     return results, counts

@@ -102,7 +102,7 @@ def _record(logger, msg, *args):
             '203.0.113.9 - - [02/Dec/2026 10:37:12] "%s" %s %s',
             "POST /s/Zk3v9Qx2LmN8pR4tW6yB HTTP/1.1",
             "303",
-            "-",
+            "5123",
         ),
         # gunicorn's access log (its default format, with the atoms as a mapping)
         _record(
@@ -130,6 +130,7 @@ def test_survey_log_lines_carry_neither_token_nor_address(record):
     line = record.getMessage()
     for secret in ("Zk3v9Qx2LmN8pR4tW6yB", "203.0.113.9", "2001:db8::7", "198.51.100.7", "sxd-1"):
         assert secret not in line
+    assert not {"5120", "5123"} & set(line.split()), "a page's size names its point"
     assert "/s/…" in line or "/p/…" in line
     assert "10:37:12" in line or "Exception" in line, "the time stays: it says nothing alone"
 
@@ -138,6 +139,19 @@ def test_staff_log_lines_are_left_as_they_are():
     record = _record("werkzeug", '10.0.0.5 - - [x] "%s" %s %s', "GET /admin/ HTTP/1.1", 200, 9)
     SurveyVisitorsOutOfLogs().filter(record)
     assert "10.0.0.5" in record.getMessage()
+
+
+def test_rate_limit_keys_hold_no_address_point_or_token(app):
+    from survey.extensions import client_key, keyed
+
+    with app.test_request_context("/p/sxd-1", environ_base={"REMOTE_ADDR": "203.0.113.9"}):
+        keys = [client_key(), keyed("point", "sxd-1"), keyed("api", "Bearer sks_secret")]
+    for key in keys:
+        assert "203.0.113.9" not in key
+        assert "sxd" not in key.split(":", 1)[1]
+        assert "secret" not in key
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "203.0.113.10"}):
+        assert client_key() != keys[0], "one counter per client still"
 
 
 def test_the_app_filters_its_loggers(app):
@@ -196,7 +210,7 @@ def test_closing_a_campaign_erases_phones_and_dossier_codes_and_keeps_counts(ope
                 dossier_code=f"H01.2026.{n}",
                 phone="0912345678",
                 expires_at=utcnow() + timedelta(days=3),
-                used_on=utcnow().date() if used else None,
+                used=used,
             )
         )
     db.session.commit()
@@ -204,7 +218,7 @@ def test_closing_a_campaign_erases_phones_and_dossier_codes_and_keeps_counts(ope
     db.session.commit()
     invitations = db.session.scalars(select(Invitation)).all()
     assert len(invitations) == 3
-    assert sum(i.used_on is not None for i in invitations) == 1
+    assert sum(i.used for i in invitations) == 1
     assert all(i.phone is None and i.dossier_code is None for i in invitations)
     assert campaign.personal_data_erased_at is not None
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "privacy.erase"))

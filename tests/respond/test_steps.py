@@ -1,6 +1,7 @@
 """The survey in steps, as a phone without JavaScript sees it: one section per step, the
 answers kept on the server between steps, stored exactly once at the end."""
 
+import json
 import re
 from datetime import timedelta
 
@@ -169,7 +170,7 @@ def test_the_language_can_change_between_and_within_steps(client, open_campaign,
 
 def test_a_step_that_is_not_one_is_refused(client, open_campaign, db):
     page = client.get("/p/sxd-1").get_data(as_text=True)
-    for step in ("0", "5", "x", "²"):
+    for step in ("0", "5", "x", "²", "9" * 5000, "٣"):
         data = {**form_fields(page), "step": step, "nav": "next"}
         assert client.post("/p/sxd-1", data=data).status_code == 400
     assert _count(db, SurveyDraft) == 0
@@ -184,7 +185,10 @@ def test_a_draft_names_nothing_and_expires(app, client, open_campaign, db):
     cookie = client.get_cookie("session").value
     assert form_fields(page)["form_token"] not in cookie, "the cookie is signed, not plain"
     assert form_fields(page)["form_token"] not in draft.key
-    assert set(draft.values) == set(SECTIONS[1])
+    stored = json.dumps(draft.values)
+    assert set(draft.values) == {"sealed"}, "sealed with the browser's key"
+    assert not any(code in stored for code in SECTIONS[1]), stored
+    assert steps.unseal("some other key", draft.values) == {}
     assert draft.updated_at.minute == 0, "kept to the hour"
     draft.updated_at -= steps.DRAFT_MAX_AGE + timedelta(hours=1)
     db.session.commit()

@@ -165,7 +165,7 @@ def test_a_dossier_link_is_single_use(client, open_campaign, db):
     assert client.post(f"/s/{invitation.token}", data=other_tab).status_code == 303
     assert _count(db, Submission) == 1
     db.session.refresh(invitation)
-    assert invitation.used_on is not None
+    assert invitation.used
     submission = db.session.scalar(select(Submission))
     assert submission.channel == "web-link"
     assert not hasattr(submission, "invitation_id")
