@@ -292,8 +292,11 @@ def refuse_nul_bytes():
 def register_errorhandlers(app: Flask) -> None:
     def render_error(error: HTTPException):
         if request.path.startswith("/api/"):
-            # Outside the API's routes (an unknown path, say) the API still answers JSON.
-            return {"code": error.code, "status": error.name}, error.code
+            # JSON with the message and errors the API gave (these code handlers come
+            # before the blueprint's), and outside the API's routes too (an unknown path).
+            from survey.dossiers.api import json_error
+
+            return json_error(error)
         page = render_template("errors/error.html", error=error)
         if error.code == 429:
             # The limits count per minute; rate-limit headers are off (config.py).

@@ -11,6 +11,8 @@ out. Every call with a valid token is audited; calls are rate-limited per token.
 
 from __future__ import annotations
 
+import json
+
 from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_smorest import Api, Blueprint, abort
@@ -159,10 +161,39 @@ def _check_token():
             headers={"WWW-Authenticate": "Bearer"},
         )
     g.integration_token = token
+    if request.method == "POST":
+        _check_json(request.get_data(cache=True))
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > 100:  # a record holds text; this only keeps int() from choking
+        raise ValueError("integer too long")
+    return int(text)
+
+
+def _check_json(body: bytes) -> None:
+    """Refuse what the JSON reader would choke on, before it does: nesting past Python's
+    recursion limit, integers of thousands of digits, lone surrogates (no UTF-8 reply
+    could quote them), infinities. A clear 400 rather than a 500."""
+    try:
+        parsed = json.loads(
+            body or b"null",
+            parse_int=_bounded_int,
+            parse_constant=lambda name: (_ for _ in ()).throw(ValueError(name)),
+        )
+        json.dumps(parsed, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (RecursionError, ValueError, UnicodeError, OverflowError):
+        abort(
+            400,
+            message=_(
+                "The body is not JSON this API reads: nested too deep, a number too long, "
+                "or text that is not Unicode."
+            ),
+        )
 
 
 @blueprint.errorhandler(HTTPException)
-def _json_error(error: HTTPException):
+def json_error(error: HTTPException):
     return QuietApi.handle_http_exception(None, error)  # it reads only the error
 
 
@@ -197,7 +228,10 @@ def upsert_dossiers(batch):
         key=lambda p: p["index"],
     )
     if not problems:
-        problems = _others_records(rows, token.system)
+        problems = sorted(
+            _outside_scope(rows, token) + _others_records(rows, token.system),
+            key=lambda p: p["index"],
+        )
     if problems:
         audit.record(
             "api.dossiers.refused",
@@ -240,6 +274,22 @@ def _as_rows(records: list, shape: list[dict]):
                 {"index": index, "field": unknown[0], "message": _("not a field of a record")}
             )
         yield index, row
+
+
+def _outside_scope(rows: dict[str, dict], token) -> list[dict]:
+    """Records of agencies the token was not given (when it was given some)."""
+    if not token.agencies:
+        return []
+    allowed = {agency.id for agency in token.agencies}
+    return [
+        {
+            "index": index,
+            "field": "agency_code",
+            "message": _("this token may not write records of that agency"),
+        }
+        for index, record in enumerate(rows.values())
+        if record["agency_id"] not in allowed
+    ]
 
 
 def _others_records(rows: dict[str, dict], system: str) -> list[dict]:
@@ -294,7 +344,7 @@ def read_dossier(dossier_code: str):
             DossierRecord.source_system == token.system,
         )
     )
-    if record is None:
+    if record is None or (token.agencies and record.agency not in token.agencies):
         abort(404, message=_("No record of this system has that dossier code."))
     audit.record(
         "api.dossiers.read",

@@ -6,11 +6,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Column, Date, DateTime, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from survey.agencies.models import Agency
 from survey.db import utcnow
 from survey.extensions import db
+
+# The agencies whose records a token may write and read; none: every agency.
+integration_token_agency = Table(
+    "integration_token_agency",
+    db.metadata,
+    Column("token_id", ForeignKey("integration_token.id"), primary_key=True),
+    Column("agency_id", ForeignKey("agency.id"), primary_key=True),
+)
 
 
 class IntegrationToken(db.Model):
@@ -31,6 +40,11 @@ class IntegrationToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     # A local day, enough to see a token that nobody uses any more.
     last_used_on: Mapped[date | None] = mapped_column(Date)
+    # A system that serves some agencies only (a commune's own software, say) gets a
+    # token for those: records of other agencies are refused.
+    agencies: Mapped[list[Agency]] = relationship(
+        secondary=integration_token_agency, order_by="Agency.code"
+    )
 
     @property
     def active(self) -> bool:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from survey.agencies.models import Agency
 from survey.audit import services as audit
 from survey.db import utcnow
 from survey.extensions import db
@@ -27,7 +29,12 @@ class TokenError(Exception):
 
 
 def create(
-    name: str, system: str, *, actor: str, user_id: int | None
+    name: str,
+    system: str,
+    *,
+    agencies: Sequence[Agency] = (),
+    actor: str,
+    user_id: int | None,
 ) -> tuple[IntegrationToken, str]:
     """A new token and its secret, which is never stored and cannot be shown again.
 
@@ -49,7 +56,12 @@ def create(
         )
     secret = TAG + secrets.token_urlsafe(32)
     token = IntegrationToken(
-        name=name, system=system, prefix=secret[:10], digest=digest(secret), created_by=user_id
+        name=name,
+        system=system,
+        prefix=secret[:10],
+        digest=digest(secret),
+        created_by=user_id,
+        agencies=list(agencies),
     )
     db.session.add(token)
     db.session.flush()
@@ -59,7 +71,12 @@ def create(
         token.id,
         actor=actor,
         user_id=user_id,
-        after={"name": name, "system": system, "prefix": token.prefix},
+        after={
+            "name": name,
+            "system": system,
+            "prefix": token.prefix,
+            "agencies": [a.code for a in agencies],
+        },
     )
     return token, secret
 

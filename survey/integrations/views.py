@@ -7,12 +7,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, session, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import StringField
+from wtforms import SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from survey.agencies.models import Agency
+from survey.choices import choices
 from survey.codes import CODE_PATTERN
 from survey.extensions import db
 from survey.form_messages import Form
+from survey.i18n import localized
 from survey.integrations import tokens
 from survey.integrations.models import IntegrationToken
 from survey.permissions import requires
@@ -35,15 +38,35 @@ class TokenForm(Form):
             "records it wrote itself."
         ),
     )
+    agencies = SelectMultipleField(
+        _l("Agencies"),
+        coerce=int,
+        description=_l(
+            "Only the records of these agencies; none chosen: every agency. "
+            "Hold Ctrl (⌘ on a Mac) to choose several."
+        ),
+    )
+
+
+def _token_form() -> TokenForm:
+    form = TokenForm()
+    form.agencies.choices = choices(
+        (a.id, f"{localized({'vi': a.name_vi, 'en': a.name_en})} ({a.code})")
+        for a in db.session.scalars(select(Agency).where(Agency.active).order_by(Agency.code))
+    )
+    return form
 
 
 @blueprint.route("/", methods=["GET", "POST"])
 @requires("admin")
 def list_tokens():
-    form = TokenForm()
+    form = _token_form()
     if form.validate_on_submit():
+        chosen = [db.session.get(Agency, agency_id) for agency_id in form.agencies.data or []]
         try:
-            token, secret = tokens.create(form.name.data, form.system.data, **actor())
+            token, secret = tokens.create(
+                form.name.data, form.system.data, agencies=chosen, **actor()
+            )
         except tokens.TokenError as error:
             db.session.rollback()
             form.name.errors.append(str(error))

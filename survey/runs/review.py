@@ -15,6 +15,7 @@ from wtforms.validators import AnyOf, DataRequired, Length
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.extensions import db
+from survey.inputs import whole_number
 from survey.form_messages import Form
 from survey.pagination import paginate
 from survey.permissions import requires
@@ -49,16 +50,18 @@ def list_submissions():
     query = select(Submission)
     filters = {}
     for name, column, cast in (
-        ("campaign", Submission.campaign_id, int),
-        ("agency", Submission.agency_id, int),
+        ("campaign", Submission.campaign_id, whole_number),
+        ("agency", Submission.agency_id, whole_number),
         ("channel", Submission.channel, str),
     ):
         value = request.args.get(name, "")
         if value:
-            try:
-                query = query.where(column == cast(value))
-            except ValueError:
+            # An id in ASCII digits within the column's range (survey/inputs.py): "١٢"
+            # or thirty digits are refused, not read or sent to the database.
+            wanted = cast(value)
+            if wanted is None:
                 abort(400)
+            query = query.where(column == wanted)
             filters[name] = value
     review = request.args.get("review", "")
     if review:

@@ -185,6 +185,105 @@ def test_a_token_changes_only_its_own_systems_records(client, db, token):
     )
 
 
+def test_a_token_cannot_take_over_a_record_that_came_by_file(client, db, token):
+    """A file import's record has no owner: no token writes it (it used to take it over,
+    phone and all, and the one-stop-shop system then got 422 for its own dossier)."""
+    from survey.dossiers.importing import import_records
+
+    line = "H01.2026.0007,XA-EAKAR,DD-01,online,{r},{d},{t},approved,0900000001\n"
+    data = (
+        "dossier_code,agency_code,service_code,channel,received_date,due_date,"
+        "returned_date,result,phone\n" + line.format(r=_day(20), d=_day(10), t=_day(5))
+    )
+    import_records(data.encode(), actor="test")
+    db.session.commit()
+    response = post(client, token, [record("H01.2026.0007", phone="0888000111")])
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == "dossier_code"
+    stored = db.session.scalar(select(DossierRecord))
+    db.session.refresh(stored)
+    assert (stored.phone, stored.source_system) == ("0900000001", None)
+
+
+def test_a_token_given_agencies_writes_and_reads_only_theirs(client, db, offices):
+    sxd, xa = offices
+    _, scoped = tokens.create("Xã Ea Kar", "xa-eakar", agencies=[xa], actor="t", user_id=None)
+    db.session.commit()
+    assert post(client, scoped, [record("K1")]).status_code == 200
+    other = record("K2", agency_code="SXD", service_code="XD-01")
+    refused = post(client, scoped, [record("K3"), other])
+    assert refused.status_code == 422
+    assert [(e["index"], e["field"]) for e in refused.json["errors"]] == [(1, "agency_code")]
+    assert _count(db) == 1
+    headers = {"Authorization": f"Bearer {scoped}"}
+    assert client.get("/api/v1/dossiers/K1", headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "  Bearer"])
+def test_the_bearer_scheme_is_matched_regardless_of_case(client, db, token, scheme):
+    response = client.post(
+        "/api/v1/dossiers",
+        json={"records": [record("L1")]},
+        headers={"Authorization": f"{scheme} {token}"},
+    )
+    assert response.status_code == 200, response.json
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("dossier_code", "M1\n"),
+        ("dossier_code", "M1\x00"),
+        ("dossier_code", "M\u00a01"),
+        ("phone", "0912345678\n"),
+        ("phone", "0912\x07345678"),
+        ("phone", "０９１２３４５６７８"),
+    ],
+)
+def test_codes_and_phones_with_control_characters_are_refused(client, db, token, field, value):
+    response = post(client, token, [record("M0"), record("M2", **{field: value})])
+    assert response.status_code == 422
+    assert response.json["errors"][0]["index"] == 1
+    assert response.json["errors"][0]["field"] == field
+    assert _count(db) == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"records": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"records": [{"dossier_code": ' + b"9" * 5000 + b"}]}",
+        b'{"records": [{"dossier_code": 1e999999}]}',
+        rb'{"records": [{"dossier_code": "\ud800"}]}',
+    ],
+)
+def test_hostile_json_gets_a_json_error_not_a_500(client, db, token, body):
+    response = client.post(
+        "/api/v1/dossiers",
+        data=body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code in (400, 422), response.status_code
+    assert response.is_json
+    assert response.json.get("message"), response.json
+    assert _count(db) == 0
+
+
+def test_guessed_tokens_are_limited_per_client(database_url, tmp_path):
+    from tests.conftest import migrated_app
+
+    with migrated_app(
+        tmp_path, RATELIMIT_ENABLED=True, SURVEY_RATE_LIMIT_API_GUESSES="3/minute"
+    ) as app:
+        client = app.test_client()
+        guesses = [
+            post(client, f"sks_guess{n:040d}", [{"dossier_code": "x"}]).status_code
+            for n in range(5)
+        ]
+        assert guesses == [401, 401, 401, 429, 429], "each guess is a new token, one client"
+
+
 def test_a_record_reads_back_without_its_phone(client, db, token):
     post(client, token, [record("H56.26/000123")])
     response = client.get(
