@@ -15,8 +15,8 @@ from wtforms.validators import AnyOf, DataRequired, Length
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.extensions import db
-from survey.inputs import whole_number
 from survey.form_messages import Form
+from survey.inputs import whole_number
 from survey.pagination import paginate
 from survey.permissions import requires
 from survey.responses import services

@@ -206,7 +206,7 @@ def test_a_token_cannot_take_over_a_record_that_came_by_file(client, db, token):
 
 
 def test_a_token_given_agencies_writes_and_reads_only_theirs(client, db, offices):
-    sxd, xa = offices
+    _sxd, xa = offices
     _, scoped = tokens.create("Xã Ea Kar", "xa-eakar", agencies=[xa], actor="t", user_id=None)
     db.session.commit()
     assert post(client, scoped, [record("K1")]).status_code == 200
