@@ -6,4 +6,5 @@ whose serials can be keyed)."""
 from __future__ import annotations
 
 CODE_CHARACTERS = "A-Za-z0-9._-"
-CODE_PATTERN = rf"^[{CODE_CHARACTERS}]+$"
+# \Z, not $: "SXD\n" would pass a $ (it matches before a final newline).
+CODE_PATTERN = rf"^[{CODE_CHARACTERS}]+\Z"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, Index, String, text
 from sqlalchemy.orm import mapped_column
 
 
@@ -21,6 +21,14 @@ def one_of(column: str, values: Sequence[str], name: str | None = None) -> Check
     """A CHECK constraint that keeps an enumeration column inside its values."""
     quoted = ", ".join(f"'{v}'" for v in values)
     return CheckConstraint(f"{column} IN ({quoted})", name=name or column)
+
+
+def unique_in_any_case(table: str, column: str, *within: str) -> Index:
+    """A unique index on lower(column) (after `within` columns): "sxd" beside "SXD" would
+    be two records people read as one, and codes are typed and scanned in any case. The
+    database holds it, so neither a file with both spellings nor two administrators at
+    once can add the second."""
+    return Index(f"uq_{table}_{column}_any_case", *within, text(f"lower({column})"), unique=True)
 
 
 def enum_column(values: Sequence[str], **kwargs):

@@ -71,6 +71,22 @@ class WholeNumberField(IntegerField):
             raise ValueError(self.gettext("Not a whole number: type digits only."))
 
 
+class SignedWholeNumberField(IntegerField):
+    """A form's whole number, possibly negative, in ASCII digits: WTForms' IntegerField
+    reads "١٢" as 12 (Python's int() does), which the person may not have meant."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] is None or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        text = str(valuelist[0]).strip()
+        digits = text.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= 9):
+            self.data = None
+            raise ValueError(self.gettext("Not a whole number: type digits only."))
+        self.data = int(text)
+
+
 def record_id(text: str) -> int:
     """For `request.args.get(..., type=record_id)`: a ValueError gives the default."""
     number = whole_number(text)

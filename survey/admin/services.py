@@ -84,7 +84,8 @@ def import_csv(resource: Resource, data: bytes, *, actor: str, user_id: int | No
                 for message in (messages if isinstance(messages, list) else [messages])
             ]
             continue
-        key = tuple(row.get(k, "") for k in resource.key)
+        # Codes are one whatever their case (survey/db.py, unique_in_any_case).
+        key = tuple(row.get(k, "").lower() for k in resource.key)
         if key in seen:
             problems.append(
                 CsvProblem(number, resource.key[-1], _("same as row %(row)s", row=seen[key]))

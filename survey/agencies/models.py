@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.db import enum_column, one_of
+from survey.db import enum_column, one_of, unique_in_any_case
 from survey.extensions import db
 
 # Since July 2025 the commune level has communes (xã) and wards (phường); the
@@ -39,6 +39,7 @@ class RankingGroup(db.Model):
     named in both languages for pages and reports."""
 
     __tablename__ = "ranking_group"
+    __table_args__ = (unique_in_any_case("ranking_group", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Agencies name their group by this code (what CSV files and the analysis use).
@@ -58,7 +59,10 @@ class Agency(db.Model):
     """A department (sở, ban, ngành), district (UBND huyện) or commune scored each year."""
 
     __tablename__ = "agency"
-    __table_args__ = (one_of("kind", AGENCY_KINDS),)
+    __table_args__ = (
+        unique_in_any_case("agency", "code"),
+        one_of("kind", AGENCY_KINDS),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -90,6 +94,7 @@ class ServiceField(db.Model):
     """A field of administrative procedures (lĩnh vực): land, construction, civil status, ..."""
 
     __tablename__ = "service_field"
+    __table_args__ = (unique_in_any_case("service_field", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -106,7 +111,10 @@ class Service(db.Model):
 
     __tablename__ = "service"
     # The same national procedure code is provided by many agencies (every district, say).
-    __table_args__ = (UniqueConstraint("agency_id", "code"),)
+    __table_args__ = (
+        unique_in_any_case("service", "code", "agency_id"),
+        UniqueConstraint("agency_id", "code"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32))
@@ -127,6 +135,7 @@ class ServicePoint(db.Model):
     """A counter or one-stop shop of an agency: its QR poster, and the PSU of the design."""
 
     __tablename__ = "service_point"
+    __table_args__ = (unique_in_any_case("service_point", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Globally unique because it is the short URL printed on the poster (/p/<code>).

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.agencies.models import Agency, Service, ServiceField
-from survey.db import enum_column, one_of, utcnow
+from survey.db import enum_column, one_of, unique_in_any_case, utcnow
 from survey.extensions import db
 from survey.questionnaires.models import RESPONDENT_TYPES, QuestionnaireVersion
 
@@ -65,6 +65,7 @@ campaign_agency = Table(
 class Campaign(db.Model):
     __tablename__ = "campaign"
     __table_args__ = (
+        unique_in_any_case("campaign", "code"),
         one_of("status", CAMPAIGN_STATUSES),
         CheckConstraint("period_end >= period_start", name="period_order"),
         CheckConstraint(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.db import one_of, utcnow
+from survey.db import one_of, unique_in_any_case, utcnow
 from survey.extensions import db
 
 RESPONDENT_TYPES = ("citizen", "organisation")
@@ -16,7 +16,10 @@ RESPONDENT_TYPES = ("citizen", "organisation")
 
 class Questionnaire(db.Model):
     __tablename__ = "questionnaire"
-    __table_args__ = (one_of("respondent_type", RESPONDENT_TYPES),)
+    __table_args__ = (
+        unique_in_any_case("questionnaire", "code"),
+        one_of("respondent_type", RESPONDENT_TYPES),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)

@@ -28,7 +28,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     Field,
-    IntegerField,
     RadioField,
     SelectMultipleField,
     StringField,
@@ -39,6 +38,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey.choices import choices
 from survey.i18n import localized
+from survey.inputs import SignedWholeNumberField
 from survey.questionnaires.conditions import Condition
 
 Text = Mapping[str, str]
@@ -540,7 +540,7 @@ class NumberQuestion(Question):
         return number
 
     def make_field(self, context: FieldContext) -> Field:
-        return IntegerField(
+        return SignedWholeNumberField(
             validators=[*self._presence(), NumberRange(min=self.min, max=self.max)],
             **self._labels(context),
         )

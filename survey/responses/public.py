@@ -174,6 +174,11 @@ def _show_form(entry: Entry, definition: Definition, form_class, language: str, 
             return redirect(_page_url(one_page=one_page), code=303)
         return _blank_form(entry, definition, language, services, one_page)
     check = request.args.get("check") == "1"
+    service_item = definition.service_item
+    if entry.invitation is not None and entry.invitation.service_id and service_item:
+        # The link's dossier names its service: chosen on whichever step asks for it,
+        # unless the respondent chose another.
+        draft = {service_item.code: [str(entry.invitation.service_id)], **draft}
     form = form_class(formdata=steps.formdata(definition, draft), meta={"csrf": False})
     if one_page:
         if check:

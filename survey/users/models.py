@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.agencies.models import Agency
-from survey.db import enum_column, one_of, utcnow
+from survey.db import enum_column, one_of, unique_in_any_case, utcnow
 from survey.extensions import db
 
 ROLES = ("admin", "surveyor", "evaluator", "agency-viewer")
@@ -18,6 +18,7 @@ ROLES = ("admin", "surveyor", "evaluator", "agency-viewer")
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
     __table_args__ = (
+        unique_in_any_case("user_account", "username"),
         one_of("role", ROLES),
         # An agency viewer sees one agency's results, so it must have one.
         CheckConstraint(

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from survey.responses import steps
 from survey.responses.models import Answer, Submission, SurveyDraft
+from tests import factories
 from tests.respond.conftest import complete_answers, form_fields
 
 SECTIONS = {
@@ -194,3 +195,39 @@ def test_a_draft_names_nothing_and_expires(app, client, open_campaign, db):
     db.session.commit()
     assert steps.purge_expired() == 1
     assert _count(db, SurveyDraft) == 0
+
+
+def test_a_links_service_stays_chosen_on_the_step_that_asks_for_it(client, open_campaign, db):
+    from survey.campaigns.models import Invitation
+    from survey.db import utcnow
+
+    campaign, agency, _ = open_campaign
+    second = factories.service(agency=agency, name_vi="Cấp phép sửa chữa")
+    db.session.add(
+        Invitation(
+            campaign=campaign,
+            agency=agency,
+            token="s" * 22,
+            service=second,
+            expires_at=utcnow() + timedelta(days=3),
+        )
+    )
+    db.session.commit()
+    url = "/s/" + "s" * 22
+    answers = complete_answers(second.id)
+    page = client.get(url).get_data(as_text=True)
+    step_two = _post(client, page, _of(answers, SECTIONS[1]), url=url).get_data(as_text=True)
+    chosen = re.search(r'<input checked id="B1-\d+" name="B1"[^>]*value="(\d+)"', step_two)
+    assert chosen, "the dossier's service is chosen on the step that asks for it"
+    assert int(chosen.group(1)) == second.id
+    # The respondent posts step 2 without touching B1 (a phone sends what is checked).
+    step_two_answers = {k: v for k, v in _of(answers, SECTIONS[2]).items() if k != "B1"}
+    step_two_answers["B1"] = chosen.group(1)
+    third = _post(client, step_two, step_two_answers, url=url).get_data(as_text=True)
+    fourth = _post(client, third, _of(answers, _items(third)), url=url).get_data(as_text=True)
+    assert _step(fourth) == 4
+    data = {**form_fields(fourth), "step": "4", "nav": "send"}
+    assert client.post(url + "?step=4", data=data).status_code == 303
+    stored = db.session.scalar(select(Submission))
+    assert stored is not None
+    assert stored.service_id == second.id

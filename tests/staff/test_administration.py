@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -151,6 +153,11 @@ def test_csv_import_creates_and_updates_then_round_trips(client, admin, db):
             ["dòng 3, cột code:", "dòng 3, cột name_vi:"],
         ),
         (POINTS_HEADER + "sxd-1,SXD,Đã có,Taken,,true\n", []),
+        (
+            POINTS_HEADER + "sxd-9,SXD,Quầy,Counter,,true\nSXD-9,SXD,Quầy B,Counter B,,true\n",
+            ["dòng 3, cột code: trùng với dòng 2"],
+        ),
+        (POINTS_HEADER + "SXD-1,SXD,Quầy,Counter,,true\n", ["dòng 2, cột code:"]),
     ],
     ids=[
         "missing column",
@@ -158,6 +165,8 @@ def test_csv_import_creates_and_updates_then_round_trips(client, admin, db):
         "duplicate code",
         "bad row among good",
         "existing code updates",
+        "the same code in another case",
+        "an existing code in another case",
     ],
 )
 def test_bad_csv_rows_change_nothing_and_are_named(client, admin, db, body, messages):
@@ -349,6 +358,20 @@ def test_a_point_of_an_agency_in_no_campaign_is_saved_with_a_warning(client, adm
         warned = "Sở Nội vụ không thuộc đợt khảo sát nào" in page
         assert warned == (agency is lonely), page[page.find("alert") : page.find("alert") + 300]
     assert _count(db, ServicePoint) == 2
+
+
+def test_codes_are_one_whatever_their_case_in_the_database_too(db):
+    from sqlalchemy.exc import IntegrityError
+
+    factories.agency(code="SXD")
+    db.session.commit()
+    with pytest.raises(IntegrityError):
+        factories.agency(code="sxd")
+    db.session.rollback()
+    from survey.codes import CODE_PATTERN
+
+    assert re.match(CODE_PATTERN, "SXD")
+    assert not re.match(CODE_PATTERN, "SXD\n"), "a trailing newline is not a code"
 
 
 def test_a_semicolon_csv_as_excel_saves_it_imports_and_a_nul_byte_is_named(client, admin, db):
