@@ -130,6 +130,9 @@ def invitation(campaign: Campaign, agency: Agency, **values) -> Invitation:
     from survey.db import utcnow
 
     n = _next()
+    if values.get("service_id") and "service_field_id" not in values:
+        # The weighting cell, as draws and imports set it.
+        values["service_field_id"] = db.session.get(Service, values["service_id"]).field_id
     instance = Invitation(
         **{
             "campaign_id": campaign.id,
