@@ -8,6 +8,7 @@ from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.extensions import db
 from survey.paper import entry, issuing
+from survey.paper.assignments import assign
 from survey.paper.models import Batch, PaperForm
 from survey.questionnaires.types import PaperContext
 from survey.responses.models import Answer, Submission
@@ -21,8 +22,13 @@ def _issue_forms(app, count=1, respondent_type=None) -> tuple[int, list[str]]:
     with app.app_context():
         campaign = db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
         agency = db.session.scalar(select(Agency).where(Agency.code == "SXD"))
-        if db.session.scalar(select(User).where(User.username == "dieutra.hai")) is None:
-            create_user(username="dieutra.hai", role="surveyor", password=PASSWORD, actor="test")
+        second = db.session.scalar(select(User).where(User.username == "dieutra.hai"))
+        if second is None:
+            second, _ = create_user(
+                username="dieutra.hai", role="surveyor", password=PASSWORD, actor="test"
+            )
+            # The demo assigns dieutra to SXD; the second keyer is assigned too.
+            assign(campaign, agency, second, actor="test", user_id=None)
         batch = issuing.create_batch(
             campaign, agency, count, respondent_type=respondent_type, actor="test", user_id=None
         )

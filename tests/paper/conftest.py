@@ -24,6 +24,13 @@ def make_user(username: str, role: str = "surveyor"):
     return user
 
 
+def assign_to(user, campaign, agency) -> None:
+    """A surveyor works only on the batches of agencies they are assigned to."""
+    from survey.paper.assignments import assign
+
+    assign(campaign, agency, user, actor="test", user_id=None)
+
+
 @pytest.fixture
 def keyers(db):
     return make_user("keyer.a"), make_user("keyer.b"), make_user("super", "evaluator")

@@ -11,7 +11,7 @@ from survey.paper.models import Batch, PaperForm
 from survey.paper.serials import make_serial
 from survey.responses.models import Submission
 from tests.conftest import download
-from tests.paper.conftest import paper_answers
+from tests.paper.conftest import assign_to, paper_answers
 
 
 def _text(pdf: bytes) -> str:
@@ -20,7 +20,7 @@ def _text(pdf: bytes) -> str:
 
 
 def test_the_printed_forms_hold_every_item_and_every_serial(client, login_as, batch, db):
-    login_as("surveyor")
+    assign_to(login_as("surveyor"), batch.campaign, batch.agency)
     response = download(client, f"/paper/batches/{batch.id}/forms.pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
@@ -89,7 +89,7 @@ def _entry_data(batch, serial, **overrides):
 
 
 def test_keying_over_http_refuses_a_wrong_code_and_then_stores(client, login_as, batch, db):
-    login_as("surveyor")
+    assign_to(login_as("surveyor"), batch.campaign, batch.agency)
     url = f"/paper/batches/{batch.id}/entry"
     page = client.get(url).get_data(as_text=True)
     assert 'data-codes="1 2 3 4 5 9"' in page
@@ -164,6 +164,7 @@ def test_the_quality_report_downloads_as_csv(client, login_as, batch, keyers, db
 def test_the_serial_is_checked_before_the_form_is_typed(client, login_as, batch, db):
     """The keying screen asks as soon as the serial is typed; the answer names the reason."""
     user = login_as("surveyor")
+    assign_to(user, batch.campaign, batch.agency)
     serial = batch.forms[0].serial
     url = f"/paper/batches/{batch.id}/serials/"
     assert client.get(url + serial).get_json() == {"ok": True, "message": ""}
@@ -175,6 +176,30 @@ def test_the_serial_is_checked_before_the_form_is_typed(client, login_as, batch,
     assert wrong["ok"] is False
     assert "check digit" in wrong["message"] or "not issued" in wrong["message"]
     assert user.username
+
+
+def test_a_surveyor_keys_only_the_batches_of_their_agencies(client, login_as, batch, db):
+    """Assignments bind keying as well as issuing: the batch of an agency the surveyor is
+    not assigned to is not listed, and its pages, serial checks and keying are refused
+    with the reason."""
+    from survey.paper.models import PaperEntry
+
+    login_as("surveyor")
+    assert f"/paper/batches/{batch.id}" not in client.get("/paper/").get_data(as_text=True)
+    serial = batch.forms[0].serial
+    for url in (
+        f"/paper/batches/{batch.id}",
+        f"/paper/batches/{batch.id}/entry",
+        f"/paper/batches/{batch.id}/forms.pdf",
+        f"/paper/batches/{batch.id}/serials/{serial}",
+    ):
+        refused = client.get(url)
+        assert refused.status_code == 403, url
+    page = client.get(f"/paper/batches/{batch.id}/entry").get_data(as_text=True)
+    assert "chưa được phân công" in page, "the reason, and whom to ask"
+    keyed = client.post(f"/paper/batches/{batch.id}/entry", data={"serial": serial, "item-A1": "1"})
+    assert keyed.status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(PaperEntry)) == 0
 
 
 def test_a_keyer_of_the_form_is_sent_back_from_its_adjudication(client, login_as, batch, db):

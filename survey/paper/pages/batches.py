@@ -23,7 +23,7 @@ from survey.labels import LABELS
 from survey.paper import assignments, errors, issuing
 from survey.paper.jobs import start_paper_forms
 from survey.paper.models import Batch, PaperForm, SurveyorAssignment
-from survey.paper.pages import KEYERS, blueprint, campaign_filter, load_batch
+from survey.paper.pages import KEYERS, blueprint, campaign_filter, load_batch, visible_batches
 from survey.permissions import requires
 from survey.questionnaires.models import RESPONDENT_TYPES
 from survey.users.models import User
@@ -113,7 +113,7 @@ def list_batches():
     )
     if campaign is not None:
         query = query.where(Batch.campaign_id == campaign.id)
-    batches = db.session.scalars(query).all()
+    batches = db.session.scalars(visible_batches(query)).all()
     counts = issuing.counts_by_batch([b.id for b in batches])
     waiting = db.session.scalar(
         select(func.count()).select_from(PaperForm).where(PaperForm.status == "adjudication")
