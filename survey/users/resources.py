@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
@@ -58,10 +58,9 @@ def _user_check(form: UserImportForm) -> None:
 
 
 def _users_keep_an_administrator() -> str | None:
-    active_admins = db.session.scalar(
-        select(func.count()).select_from(User).where(User.role == "admin", User.active)
-    )
-    if not active_admins:
+    from survey.users.services import lock_administrators
+
+    if not lock_administrators():
         return str(_l("the import would leave no active administrator; keep at least one"))
     return None
 

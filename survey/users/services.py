@@ -139,6 +139,17 @@ def update_user(
         raise AccountError(_("An agency viewer needs an agency."), field="agency_code")
     if user.id == editor.id and (role != "admin" or not active):
         raise AccountError(_("You cannot take away your own administrator rights."), field="role")
+    if user.role == "admin" and user.active and (role != "admin" or not active):
+        others = [admin for admin in lock_administrators() if admin != user.id]
+        if not others:
+            raise AccountError(
+                _(
+                    "%(user)s is the last active administrator: make someone else an "
+                    "administrator first.",
+                    user=user.username,
+                ),
+                field="role",
+            )
     before = snapshot(user)
     user.username, user.email = username, email or None
     user.role, user.agency, user.active = role, agency, active
@@ -150,6 +161,24 @@ def update_user(
         after=snapshot(user),
         actor=actor,
         user_id=user_id,
+    )
+
+
+def lock_administrators() -> list[int]:
+    """The active administrators' ids, their rows locked until the transaction ends.
+
+    Two administrators demoting each other at once would each see the other still there
+    and leave none. Whoever locks the rows second waits for the first to commit and then
+    sees what it changed (PostgreSQL re-reads locked rows; SQLite writes one transaction
+    at a time). All of them are locked, in id order, so that two changes never wait for
+    each other in a circle."""
+    return list(
+        db.session.scalars(
+            select(User.id)
+            .where(User.role == "admin", User.active)
+            .order_by(User.id)
+            .with_for_update()
+        )
     )
 
 

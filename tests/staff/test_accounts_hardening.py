@@ -137,3 +137,66 @@ def test_forty_parallel_guesses_check_only_the_free_attempts(committed_app):
         thread.join()
     assert len(checked) == 40
     assert checked.count(True) == FREE_ATTEMPTS["pair"]
+
+
+def test_two_administrators_demoting_each_other_at_once_leave_one(tmp_path):
+    """Two real connections: the first demotes the second administrator and holds its
+    transaction open; the second, meanwhile, demotes the first. One of them must be
+    refused, or the province is left with no administrator."""
+    import time
+
+    with migrated_app(tmp_path) as app:
+        with app.app_context():
+            ids = [
+                create_user(username=name, role="admin", password=PASSWORD, actor="t")[0].id
+                for name in ("quantri.a", "quantri.b")
+            ]
+            _db.session.commit()
+        first_changed = threading.Event()
+        outcome: dict[int, str] = {}
+
+        def demote(editor_id: int, target_id: int, hold: bool) -> None:
+            with app.test_request_context("/?lang=en"):
+                try:
+                    editor, target = (
+                        _db.session.get(User, editor_id),
+                        _db.session.get(User, target_id),
+                    )
+                    services.update_user(
+                        target,
+                        username=target.username,
+                        email=None,
+                        role="evaluator",
+                        agency=None,
+                        active=True,
+                        editor=editor,
+                        actor="t",
+                        user_id=editor_id,
+                    )
+                    _db.session.flush()
+                    if hold:
+                        first_changed.set()
+                        time.sleep(0.5)
+                    _db.session.commit()
+                    outcome[editor_id] = "demoted"
+                except AccountError as error:
+                    _db.session.rollback()
+                    outcome[editor_id] = str(error)
+                finally:
+                    first_changed.set()
+                    _db.session.remove()
+
+        first = threading.Thread(target=demote, args=(ids[0], ids[1], True))
+        first.start()
+        assert first_changed.wait(10)
+        second = threading.Thread(target=demote, args=(ids[1], ids[0], False))
+        second.start()
+        first.join()
+        second.join()
+        assert outcome[ids[0]] == "demoted"
+        assert "last active administrator" in outcome[ids[1]]
+        with app.app_context():
+            admins = _db.session.scalar(
+                select(func.count()).select_from(User).where(User.role == "admin", User.active)
+            )
+        assert admins == 1
