@@ -40,6 +40,12 @@ def requires(*roles: str) -> Callable[[Callable], Callable]:
                 return redirect(url_for("users.sign_in", next=request.full_path.rstrip("?")))
             if current_user.role not in allowed:
                 abort(403)
+            if current_user.must_change_password and request.endpoint not in (
+                "users.change_password",
+                "users.sign_out",
+            ):
+                # A password someone else saw opens nothing but the page that replaces it.
+                return redirect(url_for("users.change_password"))
             return view(*args, **kwargs)
 
         guarded.allowed_roles = allowed

@@ -103,6 +103,7 @@ def create_user(
             raise AccountError(_("There is no agency with the code %(code)s.", code=agency_code))
     if role == "agency-viewer" and agency is None:
         raise AccountError(_("An agency viewer needs an agency: choose the agency they see."))
+    generated = password is None
     password = password or secrets.token_urlsafe(15)
     check_password_strength(password, username)
     user = User(
@@ -111,6 +112,8 @@ def create_user(
         role=role,
         agency=agency,
         password_hash=hash_password(password),
+        # A generated password is read off a screen and handed over: its owner changes it.
+        must_change_password=generated,
     )
     db.session.add(user)
     db.session.flush()
@@ -182,11 +185,15 @@ def lock_administrators() -> list[int]:
     )
 
 
-def set_password(user: User, password: str, *, actor: str, user_id: int | None) -> None:
+def set_password(
+    user: User, password: str, *, temporary: bool = False, actor: str, user_id: int | None
+) -> None:
     """Set a new password and end the account's other sessions (all of them when an
-    administrator resets someone else's)."""
+    administrator resets someone else's). `temporary`: someone other than the owner knows
+    it (an administrator's reset): the owner must change it at the next sign-in."""
     check_password_strength(password, user.username, user.password_hash)
     user.password_hash = hash_password(password)
+    user.must_change_password = temporary
     sessions.end_others(user)
     audit.record("user.password", "user", user.id, actor=actor, user_id=user_id)
 

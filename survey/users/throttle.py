@@ -6,6 +6,11 @@ pair must wait longer (1 s, 2 s, 4 s ... up to 15 minutes), as OWASP advises. A 
 that has not failed is never held back, whoever else is guessing at the account, so an
 attacker cannot lock an evaluator out.
 
+The client-wide count holds back only the accounts this client has already failed at: a
+colleague behind the same office address, whose first try at their own account is right,
+signs in however many failures the address has. What a sprayer gains is one guess per
+account, against passwords strong enough that one guess is nothing (passwords.py).
+
 An attempt is claimed by one conditional UPDATE before the password is checked: of 40
 parallel tries, only those the schedule allows get checked at all.
 """
@@ -18,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from survey.db import utcnow
@@ -54,20 +59,30 @@ def claim(login: str, client: str) -> Refused | None:
     """Claim one sign-in attempt for this account and client, or say how long to wait."""
     now = utcnow()
     keys = {"pair": _key("pair", login, client), "client": _key("client", client)}
+    failed_before = False  # read from the pair's row, which comes first
     for kind, key in keys.items():
         _ensure_row(key, now)
         free = FREE_ATTEMPTS[kind]
         forgotten = SignInThrottle.last_attempt_at < now - MEMORY
+        if kind == "pair":
+            failed_before = bool(
+                db.session.scalar(
+                    select(SignInThrottle.attempts).where(
+                        SignInThrottle.key == key, SignInThrottle.last_attempt_at >= now - MEMORY
+                    )
+                )
+            )
         attempts = case((forgotten, 0), else_=SignInThrottle.attempts)
         # The schedule as a CASE over the attempt count: the new allowed_from is known
         # before the row is read, so claiming is a single statement.
         steps = [(attempts == n, now + wait_after(n + 1, free)) for n in range(free + 11)]
+        # The client's count holds back only accounts this client has failed at; for the
+        # others the attempt is counted (and sets the schedule) but never refused.
+        held_back = kind == "pair" or failed_before
+        allowed = (SignInThrottle.allowed_from <= now) | forgotten if held_back else true()
         claimed = db.session.execute(
             update(SignInThrottle)
-            .where(
-                SignInThrottle.key == key,
-                (SignInThrottle.allowed_from <= now) | forgotten,
-            )
+            .where(SignInThrottle.key == key, allowed)
             .values(
                 attempts=attempts + 1,
                 last_attempt_at=now,

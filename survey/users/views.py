@@ -80,6 +80,8 @@ def sign_in():
             sessions.start(user)
             db.session.commit()
             login_user(user)
+            if user.must_change_password:
+                return redirect(url_for("users.change_password"))
             return redirect(_safe_next(request.args.get("next"), user))
         db.session.commit()
         flash(_("The user name or password is not right."), "error")
@@ -214,6 +216,6 @@ def reset_password(user_id: int):
     import secrets
 
     password = secrets.token_urlsafe(15)
-    services.set_password(user, password, **actor())
+    services.set_password(user, password, temporary=True, **actor())
     db.session.commit()
     return render_template("users/password_shown.html", user=user, password=password)

@@ -67,6 +67,11 @@ def test_an_administrators_reset_ends_every_session_of_the_account(client, accou
         ("iloveyou2024!", "common"),
         ("matkhau123456", "common"),
         ("aaaaaaaaaaaaaaaa", "common"),
+        ("123456789012", "sequence"),
+        ("qwertyuiopas", "sequence"),
+        ("1qaz2wsx3edc", "guess"),
+        ("q1w2e3r4t5y6", "guess"),
+        ("abcdefabcdef", "sequence"),
         (PASSWORD, "current"),
     ],
 )

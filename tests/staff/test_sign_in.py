@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -188,3 +190,38 @@ def test_an_agency_viewer_lands_on_their_agency(client, db):
     db.session.commit()
     signed_in = client.post("/sign-in", data={"login": "xem", "password": password})
     assert signed_in.headers["Location"] == "/results/now/agencies/SXD"
+
+
+def test_a_colleague_behind_a_guessing_address_signs_in(client, account, db):
+    """Fifty-odd failures from one office address across many accounts hold back further
+    guesses at those accounts, never a colleague's right password at their own."""
+    for n in range(FREE_ATTEMPTS["client"] + 5):
+        _sign_in(client, f"someone.{n}", "wrong guess", environ_base=ATTACKER)
+    again = _sign_in(client, "someone.1", "wrong guess", environ_base=ATTACKER)
+    assert again.status_code == 429, "the guesser is held back at an account it failed at"
+    colleague = _sign_in(client, "nguyen.van.a", "correct horse battery", environ_base=ATTACKER)
+    assert colleague.status_code == 302
+
+
+def test_a_generated_password_is_changed_before_anything_else(client, login_as, db):
+    login_as("admin")
+    created = client.post(
+        "/admin/users/new",
+        data={"username": "le.thi.c", "role": "evaluator", "agency_code": "", "active": "y"},
+    )
+    assert created.status_code == 200
+    password = re.search(r"<code[^>]*>([^<]+)</code>", created.get_data(as_text=True)).group(1)
+    client.post("/sign-out")
+    signed_in = _sign_in(client, "le.thi.c", password)
+    assert signed_in.headers["Location"] == "/account/password"
+    assert client.get("/admin/campaigns/").headers["Location"] == "/account/password"
+    changed = client.post(
+        "/account/password",
+        data={
+            "current": password,
+            "new": "my own long secret 9",
+            "confirm": "my own long secret 9",
+        },
+    )
+    assert changed.status_code == 302
+    assert client.get("/admin/campaigns/").status_code == 200
