@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import io
 import logging
+from pathlib import Path
 from datetime import timedelta
 
 import openpyxl
 import pytest
+import yaml
 from sqlalchemy import func, select
 
 from survey.audit.models import AuditEvent
@@ -74,6 +76,20 @@ KEPT = [
     "năm 2024-2025 tốt hơn",
     "chờ 3 tiếng",
 ]
+
+
+CORPUS = yaml.safe_load((Path(__file__).parent / "masking_corpus.yaml").read_text("utf-8"))
+
+
+def test_the_masking_corpus_is_large_and_says_what_each_comment_becomes():
+    assert len(CORPUS) >= 100
+    assert all(len(entry) == 2 for entry in CORPUS)
+    assert sum(written == shown for written, shown in CORPUS) >= 25, "what must survive"
+
+
+@pytest.mark.parametrize(("written", "shown"), CORPUS, ids=[w[:40] for w, _ in CORPUS])
+def test_each_comment_of_the_corpus_is_shown_as_expected(written, shown):
+    assert mask_personal_data(written) == shown
 
 
 @pytest.mark.parametrize(("text", "mask"), PERSONAL)
