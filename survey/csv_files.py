@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 MAX_BYTES = 20 * 1024 * 1024
+# Problems named in one answer: enough to act on; a file with more is refused whole anyway,
+# and a page of ten thousand problems helps nobody (nor does building it).
+MAX_PROBLEMS = 200
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,19 @@ class CsvProblem:
 
 class CsvError(Exception):
     def __init__(self, problems: Sequence[CsvProblem]):
-        self.problems = list(problems)
+        self.problems = list(problems)[:MAX_PROBLEMS]
+        if len(problems) > MAX_PROBLEMS:
+            self.problems.append(
+                CsvProblem(
+                    None,
+                    None,
+                    _(
+                        "and more problems after these %(count)s; correct these and import "
+                        "again to see the rest",
+                        count=MAX_PROBLEMS,
+                    ),
+                )
+            )
         super().__init__("; ".join(str(p) for p in self.problems))
 
 
@@ -42,9 +57,11 @@ def read_rows(
     required: Sequence[str],
     optional: Sequence[str] = (),
     max_bytes: int = MAX_BYTES,
+    max_rows: int | None = None,
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (row number, {column: stripped text}) or raise CsvError for the whole file.
-    `max_bytes`: uploads keep the default; the command line reads larger exports."""
+    `max_bytes`: uploads keep the default; the command line reads larger exports.
+    `max_rows`: refuse a file with more records than that, before reading any."""
     if len(data) > max_bytes:
         raise CsvError(
             [
@@ -84,6 +101,23 @@ def read_rows(
     problems += [CsvProblem(1, c, _("column appears twice")) for c in duplicated]
     if problems:
         raise CsvError(problems)
+    if max_rows is not None:
+        records = sum(1 for line in text.splitlines()[1:] if line.strip())
+        if records > max_rows:
+            raise CsvError(
+                [
+                    CsvProblem(
+                        None,
+                        None,
+                        _(
+                            "the file has %(count)s rows; at most %(most)s are imported at "
+                            "once: split it into several files",
+                            count=f"{records:,}".replace(",", "."),
+                            most=f"{max_rows:,}".replace(",", "."),
+                        ),
+                    )
+                ]
+            )
     try:
         for number, row in enumerate(reader, start=2):
             if None in row:

@@ -44,13 +44,24 @@ class Unique:
     def __call__(self, form, field) -> None:
         column = getattr(self.model, self.column)
         editing = getattr(form, "_obj", None)
-        for other in db.session.scalars(
-            select(self.model).where(func.lower(column) == (field.data or "").lower())
-        ):
-            if editing is None or other.id != editing.id:
-                raise ValidationError(
-                    _l("%(value)s is already used.", value=getattr(other, self.column))
+        cache = getattr(form, "_unique_cache", None)
+        if cache is not None:
+            # An import: every value of the column read once, by its lower case.
+            taken = cache.get((self.model, self.column))
+            if taken is None:
+                taken = cache[(self.model, self.column)] = {}
+                for id_, value in db.session.execute(select(self.model.id, column)):
+                    taken.setdefault((value or "").lower(), []).append((id_, value))
+            others = taken.get((field.data or "").lower(), [])
+        else:
+            others = db.session.execute(
+                select(self.model.id, column).where(
+                    func.lower(column) == (field.data or "").lower()
                 )
+            ).all()
+        for other_id, value in others:
+            if editing is None or other_id != editing.id:
+                raise ValidationError(_l("%(value)s is already used.", value=value))
 
 
 class DayField(DateField):

@@ -4,7 +4,9 @@ and the CSV export has exactly the columns the import reads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,8 +90,39 @@ def _field_choices() -> list[tuple[str, str]]:
     )
 
 
+# Inside an import (`lookups_cached`): records found by code, kept for the rest of the
+# file, so that 100,000 rows do not look up the same agency 100,000 times. Only found
+# records are kept: one the import itself creates is looked up again.
+_found: ContextVar[dict | None] = ContextVar("admin_lookups", default=None)
+
+
+@contextlib.contextmanager
+def lookups_cached() -> Iterator[None]:
+    token = _found.set({})
+    try:
+        yield
+    finally:
+        _found.reset(token)
+
+
+def _by_code(model, code: str | None):
+    if not code:
+        return None
+    found = _found.get()
+    if found is not None and (model, code) in found:
+        return found[(model, code)]
+    record = db.session.scalar(select(model).where(model.code == code))
+    if found is not None and record is not None:
+        found[(model, code)] = record
+    return record
+
+
 def agency_by_code(code: str | None) -> Agency | None:
-    return db.session.scalar(select(Agency).where(Agency.code == code)) if code else None
+    return _by_code(Agency, code)
+
+
+def field_by_code(code: str | None) -> ServiceField | None:
+    return _by_code(ServiceField, code)
 
 
 def _text(value: Any) -> str:
@@ -344,6 +377,8 @@ def _find_service(data: dict) -> Service | None:
 
 
 def _service_check(form: ServiceForm) -> None:
+    if getattr(form, "_importing", False):
+        return  # an import finds each row's record by this very key, and updates it
     other = _find_service({"agency_code": form.agency_code.data, "code": form.code.data})
     editing = getattr(form, "_obj", None)
     if other is not None and (editing is None or other.id != editing.id):
@@ -355,9 +390,7 @@ def _service_apply(service: Service, data: dict) -> None:
     for name in ("code", "name_vi", "name_en", "active"):
         setattr(service, name, data[name])
     service.agency = agency_by_code(data["agency_code"])
-    service.field = db.session.scalar(
-        select(ServiceField).where(ServiceField.code == data["field_code"])
-    )
+    service.field = field_by_code(data["field_code"])
 
 
 def _service_prepare(form: ServiceForm) -> None:

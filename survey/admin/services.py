@@ -4,18 +4,21 @@ caller commits once."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
-from survey.admin.resources import Resource
+from survey.admin.resources import Resource, lookups_cached
 from survey.audit import services as audit
-from survey.csv_files import CsvError, CsvProblem, read_rows
+from survey.csv_files import MAX_PROBLEMS, CsvError, CsvProblem, read_rows
 from survey.extensions import db
 
 
-def validated_data(resource: Resource, form) -> dict | None:
-    """Run the form's validators and the resource's own check; the data, or None."""
-    resource.prepare(form)
+def validated_data(resource: Resource, form, *, prepared: bool = False) -> dict | None:
+    """Run the form's validators and the resource's own check; the data, or None.
+    `prepared`: the caller set the form's choices already (an import, once per file)."""
+    if not prepared:
+        resource.prepare(form)
     valid = form.validate()
     try:
         resource.check(form)
@@ -61,48 +64,111 @@ def set_active(resource: Resource, record, active: bool, *, actor: str, user_id:
     )
 
 
+# Records one import creates or updates at most: a province's whole catalogue of services
+# fits many times over; a bigger file is a mistake or an attack.
+MAX_IMPORT_ROWS = 200_000
+
+
 def import_csv(resource: Resource, data: bytes, *, actor: str, user_id: int | None) -> dict:
     """Create or update one record per row, or change nothing and raise CsvError listing
-    every bad row. Returns counts of created and updated records."""
+    the bad rows (the first MAX_PROBLEMS). Returns counts of created and updated records.
+
+    Built for 100,000 rows: the records are read once and found by their key, the pickers'
+    choices and the uniqueness checks are computed once, and everything is written in one
+    flush at the end (bench/admin_import_bench.py)."""
     problems: list[CsvProblem] = []
     seen: dict[tuple, int] = {}
     accepted = []
-    for number, row in read_rows(data, required=resource.fields):
-        if "active" in row and row["active"] == "":
-            row["active"] = "true"
-        existing = resource.find(row)
-        form = resource.form(formdata=MultiDict(row), obj=existing, meta={"csrf": False})
-        form._obj = existing
-        # Checks across records wait for the whole file (Resource.verify_import): a row
-        # may be valid only beside a later one.
-        form._importing = True
-        values = validated_data(resource, form)
-        if values is None:
-            problems += [
-                CsvProblem(number, name, str(message))
-                for name, messages in form.errors.items()
-                for message in (messages if isinstance(messages, list) else [messages])
-            ]
-            continue
-        # Codes are one whatever their case (survey/db.py, unique_in_any_case).
-        key = tuple(row.get(k, "").lower() for k in resource.key)
-        if key in seen:
-            problems.append(
-                CsvProblem(number, resource.key[-1], _("same as row %(row)s", row=seen[key]))
-            )
-            continue
-        seen[key] = number
-        accepted.append((existing, values))
-    if problems:
-        raise CsvError(problems)
-    if not accepted:
-        raise CsvError([CsvProblem(None, None, _("the file has no rows"))])
-    counts = {"created": 0, "updated": 0}
-    for existing, values in accepted:
-        save(resource, existing, values, actor=actor, user_id=user_id)
-        counts["updated" if existing is not None else "created"] += 1
-    db.session.flush()
+    existing_by_key = _records_by_key(resource)
+    form = None
+    with lookups_cached():
+        for number, row in read_rows(data, required=resource.fields, max_rows=MAX_IMPORT_ROWS):
+            if "active" in row and row["active"] == "":
+                row["active"] = "true"
+            existing = existing_by_key.get(tuple(row.get(k, "") for k in resource.key))
+            if form is None:
+                # One form for the whole file, filled again for each row: building one
+                # (binding its fields) costs more than checking a row.
+                form = resource.form(formdata=MultiDict(row), obj=existing, meta={"csrf": False})
+                # Checks across records wait for the whole file (Resource.verify_import):
+                # a row may be valid only beside a later one.
+                form._importing = True
+                form._unique_cache = {}
+                form._obj = existing
+                resource.prepare(form)
+            else:
+                form._obj = existing
+                form.process(formdata=MultiDict(row), obj=existing)
+                for field in form:
+                    field.errors = []
+            values = validated_data(resource, form, prepared=True)
+            if values is None:
+                problems += [
+                    CsvProblem(number, name, str(message))
+                    for name, messages in form.errors.items()
+                    for message in (messages if isinstance(messages, list) else [messages])
+                ]
+                if len(problems) > MAX_PROBLEMS:
+                    break  # enough to act on; the file is refused anyway
+                continue
+            # Codes are one whatever their case (survey/db.py, unique_in_any_case).
+            key = tuple(row.get(k, "").lower() for k in resource.key)
+            if key in seen:
+                problems.append(
+                    CsvProblem(number, resource.key[-1], _("same as row %(row)s", row=seen[key]))
+                )
+                continue
+            seen[key] = number
+            accepted.append((existing, values))
+        if problems:
+            raise CsvError(problems)
+        if not accepted:
+            raise CsvError([CsvProblem(None, None, _("the file has no rows"))])
+        counts = save_all(resource, accepted, actor=actor, user_id=user_id)
     refusal = resource.verify_import()
     if refusal:
         raise CsvError([CsvProblem(None, None, refusal)])
+    return counts
+
+
+def _records_by_key(resource: Resource) -> dict[tuple, object]:
+    """Every record of the resource by its key as its CSV row writes it."""
+    records = db.session.scalars(select(resource.model)).all()
+    return {tuple(str(resource.row(r).get(k, "")) for k in resource.key): r for r in records}
+
+
+def save_all(resource: Resource, accepted: list, *, actor: str, user_id: int | None) -> dict:
+    """Create or update the records of an import in one flush, each audited as `save`
+    audits one (in one statement); a row that changes nothing writes and audits nothing."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    changes = []
+    with db.session.no_autoflush:
+        for existing, values in accepted:
+            before = resource.row(existing) if existing is not None else None
+            record = existing
+            if record is None:
+                record = resource.new()
+                db.session.add(record)
+            resource.apply(record, values)
+            if before is not None and resource.row(record) == before:
+                counts["unchanged"] += 1
+                continue
+            changes.append((record, before))
+            counts["updated" if before is not None else "created"] += 1
+    db.session.flush()
+    action = resource.singular.replace(" ", "_")
+    audit.record_many(
+        [
+            {
+                "action": f"{action}.{'create' if before is None else 'update'}",
+                "entity_type": record.__tablename__,
+                "entity_id": str(record.id),
+                "before": before,
+                "after": resource.row(record),
+            }
+            for record, before in changes
+        ],
+        actor=actor,
+        user_id=user_id,
+    )
     return counts

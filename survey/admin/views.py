@@ -35,7 +35,13 @@ def import_page(resource: Resource, back: str):
             problems = error.problems
         else:
             db.session.commit()
-            flash(_("Imported: %(created)s created, %(updated)s updated.", **counts), "success")
+            flash(
+                _(
+                    "Imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
+                    **counts,
+                ),
+                "success",
+            )
             return redirect(back)
     return render_template(
         "admin/import.html", resource=resource, form=form, problems=problems, cancel=back

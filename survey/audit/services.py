@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import insert
+
 from survey.audit.models import AuditEvent
+from survey.db import utcnow
 from survey.extensions import db
 
 
@@ -29,3 +32,15 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_many(events: list[dict[str, Any]], *, actor: str, user_id: int | None) -> None:
+    """Record many events at once (an import's records), in one statement: each a dict of
+    action, entity_type, entity_id, before and after."""
+    if not events:
+        return
+    now = utcnow()
+    db.session.execute(
+        insert(AuditEvent),
+        [{**event, "actor": actor, "user_id": user_id, "occurred_at": now} for event in events],
+    )

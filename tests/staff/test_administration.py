@@ -410,3 +410,43 @@ def test_pickers_offer_what_is_in_use_and_the_rest_on_request(client, admin, db)
         client, "/admin/service-points/import", POINTS_HEADER + "bdt-1,BDT,Quầy cũ,Old,,false\n"
     )
     assert response.status_code == 302, "a file may still name an inactive agency"
+
+
+def test_an_import_names_at_most_two_hundred_problems_and_stops_reading(client, admin, db):
+    factories.agency(code="SXD")
+    rows = "".join(f"p-{n},NOPE,Quầy,Counter,,true\n" for n in range(10_000))
+    response = _upload(client, "/admin/service-points/import", POINTS_HEADER + rows)
+    page = response.get_data(as_text=True)
+    assert page.count("cột agency_code") == 200
+    assert "còn nhiều lỗi khác sau 200 lỗi này" in page
+    assert len(page) < 100_000
+    assert _count(db, ServicePoint) == 0
+
+
+def test_an_import_with_too_many_rows_is_refused_before_reading_them(
+    client, admin, db, monkeypatch
+):
+    from survey.admin import services as admin_services
+
+    monkeypatch.setattr(admin_services, "MAX_IMPORT_ROWS", 3)
+    factories.agency(code="SXD")
+    rows = "".join(f"p-{n},SXD,Quầy {n},Counter {n},,true\n" for n in range(4))
+    page = _upload(client, "/admin/service-points/import", POINTS_HEADER + rows)
+    assert "tách thành nhiều tệp" in page.get_data(as_text=True)
+    assert _count(db, ServicePoint) == 0
+
+
+def test_a_reimported_file_changes_and_audits_only_what_changed(client, admin, db):
+    from survey.audit.models import AuditEvent
+
+    agency = factories.agency(code="SXD")
+    factories.service_point(code="sxd-1", agency=agency, name_vi="Quầy 1", name_en="Counter 1")
+    db.session.commit()
+    body = POINTS_HEADER + "sxd-1,SXD,Quầy 1,Counter 1,,true\nsxd-2,SXD,Quầy 2,Counter 2,,true\n"
+    assert _upload(client, "/admin/service-points/import", body).status_code == 302
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.entity_type == "service_point")
+    ).all()
+    assert sorted(actions) == ["service_point.create"], "sxd-1 was already so"
+    created = db.session.scalar(select(ServicePoint).where(ServicePoint.code == "sxd-2"))
+    assert (created.agency_id, created.name_en, created.active) == (agency.id, "Counter 2", True)
