@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import io
 import logging
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
