@@ -125,7 +125,8 @@ def field_by_code(code: str | None) -> ServiceField | None:
     return _by_code(ServiceField, code)
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A value as CSV rows (exports, and so imports) write it."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -175,7 +176,7 @@ class Resource:
         return tuple(name for name, _, _ in self.columns)
 
     def row(self, record) -> dict[str, str]:
-        return {name: _text(get(record)) for name, _, get in self.columns}
+        return {name: cell_text(get(record)) for name, _, get in self.columns}
 
     def shown_row(self, record) -> dict[str, str]:
         """The row as the list page shows it: codes by their labels, numbers and days as

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
-from survey.admin.resources import Resource, lookups_cached
+from survey.admin.resources import Resource, cell_text, lookups_cached
 from survey.audit import services as audit
 from survey.csv_files import MAX_PROBLEMS, CsvError, CsvProblem, read_rows
 from survey.extensions import db
@@ -145,14 +145,16 @@ def save_all(resource: Resource, accepted: list, *, actor: str, user_id: int | N
     with db.session.no_autoflush:
         for existing, values in accepted:
             before = resource.row(existing) if existing is not None else None
+            if before is not None and _as_row(values) == before:
+                # Not even applied: setting a record's attributes, to the same values,
+                # still makes the flush look at it.
+                counts["unchanged"] += 1
+                continue
             record = existing
             if record is None:
                 record = resource.new()
                 db.session.add(record)
             resource.apply(record, values)
-            if before is not None and resource.row(record) == before:
-                counts["unchanged"] += 1
-                continue
             changes.append((record, before))
             counts["updated" if before is not None else "created"] += 1
     db.session.flush()
@@ -172,3 +174,8 @@ def save_all(resource: Resource, accepted: list, *, actor: str, user_id: int | N
         user_id=user_id,
     )
     return counts
+
+
+def _as_row(values: dict) -> dict[str, str]:
+    """Validated values written as the resource's CSV row writes them."""
+    return {name: cell_text(value) for name, value in values.items()}
