@@ -133,8 +133,10 @@ def import_csv(resource: Resource, data: bytes, *, actor: str, user_id: int | No
 
 def _records_by_key(resource: Resource) -> dict[tuple, object]:
     """Every record of the resource by its key as its CSV row writes it."""
+    getters = {name: get for name, _, get in resource.columns}
+    keyed = [getters[k] for k in resource.key]
     records = db.session.scalars(select(resource.model)).all()
-    return {tuple(str(resource.row(r).get(k, "")) for k in resource.key): r for r in records}
+    return {tuple(cell_text(get(r)) for get in keyed): r for r in records}
 
 
 def save_all(resource: Resource, accepted: list, *, actor: str, user_id: int | None) -> dict:
