@@ -27,7 +27,11 @@ def unique_in_any_case(table: str, column: str, *within: str) -> Index:
     """A unique index on lower(column) (after `within` columns): "sxd" beside "SXD" would
     be two records people read as one, and codes are typed and scanned in any case. The
     database holds it, so neither a file with both spellings nor two administrators at
-    once can add the second."""
+    once can add the second.
+
+    For migrations: SQLite alters a table by copying it and cannot reflect these indexes,
+    so a batch_alter_table that copies such a table must drop the index before and create
+    it again after (migrations/versions/0030 shows how)."""
     return Index(f"uq_{table}_{column}_any_case", *within, text(f"lower({column})"), unique=True)
 
 

@@ -103,3 +103,27 @@ def test_submissions_stored_before_coded_answers_get_them_from_their_rows(empty_
         db.session.expire_all()
         assert db.session.scalar(select(Submission.coded_answers)) == expected
         db.session.remove()
+
+
+def test_the_indexes_on_codes_in_any_case_survive_every_migration(empty_app):
+    """Neither SQLite's reflection nor the drift check sees expression indexes; a batch
+    migration that copies a table would drop one silently (0030 once did)."""
+    from sqlalchemy import text
+
+    wanted = {
+        index.name
+        for table in db.metadata.tables.values()
+        for index in table.indexes
+        if index.name and index.name.endswith("_any_case")
+    }
+    assert len(wanted) == 8
+    with empty_app.app_context():
+        upgrade()
+        sql = (
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+            if db.engine.dialect.name == "postgresql"
+            else "SELECT name FROM sqlite_master WHERE type = 'index'"
+        )
+        present = {name for (name,) in db.session.execute(text(sql))}
+        db.session.remove()
+    assert wanted <= present, wanted - present

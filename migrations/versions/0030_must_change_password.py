@@ -16,14 +16,23 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("user_account", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "must_change_password", sa.Boolean(), server_default=sa.false(), nullable=False
-            )
-        )
+    # A plain ADD COLUMN (SQLite has one): a batch would copy the table and lose the
+    # unique index on lower(username) (survey/db.py, unique_in_any_case).
+    op.add_column(
+        "user_account",
+        sa.Column("must_change_password", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
 
 
 def downgrade():
+    # SQLite drops a column by copying the table, and cannot reflect (so copy) the
+    # unique index on lower(username) from 0029: it is dropped and made again around it.
+    op.drop_index("uq_user_account_username_any_case", table_name="user_account")
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.drop_column("must_change_password")
+    op.create_index(
+        "uq_user_account_username_any_case",
+        "user_account",
+        [sa.text("lower(username)")],
+        unique=True,
+    )
