@@ -14,7 +14,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import or_, select
+from sqlalchemy import inspect, or_, select
 from wtforms import SelectField, StringField
 from wtforms.validators import (
     DataRequired,
@@ -390,8 +390,23 @@ def _service_check(form: ServiceForm) -> None:
 def _service_apply(service: Service, data: dict) -> None:
     for name in ("code", "name_vi", "name_en", "active"):
         setattr(service, name, data[name])
-    service.agency = agency_by_code(data["agency_code"])
-    service.field = field_by_code(data["field_code"])
+    # By key, not by relationship: assigning `service.agency` appends to the agency's
+    # whole list of services (loading it), which at 100,000 imported rows is most of the
+    # work. The relationships read the new keys when next used.
+    _set_keys(
+        service,
+        ("agency", "field"),
+        agency_id=agency_by_code(data["agency_code"]).id,
+        field_id=field_by_code(data["field_code"]).id,
+    )
+
+
+def _set_keys(record, relationships: tuple[str, ...], **keys) -> None:
+    """Set foreign keys; the stored record's `relationships` then read them afresh."""
+    for name, value in keys.items():
+        setattr(record, name, value)
+    if inspect(record).persistent:
+        db.session.expire(record, list(relationships))
 
 
 def _service_prepare(form: ServiceForm) -> None:
@@ -444,7 +459,7 @@ def _point_apply(point: ServicePoint, data: dict) -> None:
     for name in ("code", "name_vi", "name_en", "active"):
         setattr(point, name, data[name])
     point.address = data["address"] or None
-    point.agency = agency_by_code(data["agency_code"])
+    _set_keys(point, ("agency",), agency_id=agency_by_code(data["agency_code"]).id)
 
 
 SERVICE_POINTS = Resource(

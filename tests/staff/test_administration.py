@@ -450,3 +450,19 @@ def test_a_reimported_file_changes_and_audits_only_what_changed(client, admin, d
     assert sorted(actions) == ["service_point.create"], "sxd-1 was already so"
     created = db.session.scalar(select(ServicePoint).where(ServicePoint.code == "sxd-2"))
     assert (created.agency_id, created.name_en, created.active) == (agency.id, "Counter 2", True)
+
+
+def test_an_import_moving_a_point_to_another_agency_says_so_in_the_audit(client, admin, db):
+    from survey.audit.models import AuditEvent
+
+    sxd, stc = factories.agency(code="SXD"), factories.agency(code="STC")
+    factories.service_point(code="p-1", agency=sxd, name_vi="Quầy", name_en="Counter")
+    db.session.commit()
+    body = POINTS_HEADER + "p-1,STC,Quầy,Counter,,true\n"
+    assert _upload(client, "/admin/service-points/import", body).status_code == 302
+    db.session.expire_all()
+    point = db.session.scalar(select(ServicePoint).where(ServicePoint.code == "p-1"))
+    assert point.agency_id == stc.id
+    assert point.agency.code == "STC"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "service_point.update"))
+    assert (event.before["agency_code"], event.after["agency_code"]) == ("SXD", "STC")
