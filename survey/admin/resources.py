@@ -154,6 +154,9 @@ class Resource:
     # After an import is applied (not committed): a message when the result is not
     # allowed, so the whole import is refused.
     verify_import: Callable[[], str | None] = lambda: None
+    # `apply` sets columns only (foreign keys by id, no relationship): an import may then
+    # insert the new records in one statement, past the session's unit of work.
+    columns_only: bool = False
     # Columns whose stored codes the list page shows by their label (code_label kind);
     # the CSV keeps the codes.
     labelled: dict[str, str] = field(default_factory=dict)
@@ -436,6 +439,7 @@ SERVICES = Resource(
     prepare=_service_prepare,
     check=_service_check,
     key=("agency_code", "code"),
+    columns_only=True,
 )
 
 
@@ -485,6 +489,7 @@ SERVICE_POINTS = Resource(
     apply=_point_apply,
     prepare=lambda form: offer_agencies(form.agency_code),
     extra_actions=(("points.download_poster", _l("QR poster (PDF)")),),
+    columns_only=True,
 )
 
 
