@@ -113,11 +113,11 @@ def plan_command(code: str, margin: float | None, response_rate: float) -> None:
     default=sampling.PHONE_DAYS,
     show_default=True,
     type=click.IntRange(1, 365),
-    help="Days a link stays valid after the dossier was returned.",
+    help="Days the draw's links stay valid after its last return day.",
 )
 def draw_command(code: str, through: date | None, valid_days: int) -> None:
-    """Draw invitations among the dossiers returned since the last draw (systematic, at
-    the plan's probabilities); `invitations export` then feeds the SMS gateway."""
+    """Draw invitations among the dossiers returned since the last draw (each on its own,
+    at the plan's probabilities); `invitations export` then feeds the SMS gateway."""
     from survey.local_time import today
 
     campaign = by_code(Campaign, code, "--campaign")
