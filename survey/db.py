@@ -35,6 +35,16 @@ def unique_in_any_case(table: str, column: str, *within: str) -> Index:
     return Index(f"uq_{table}_{column}_any_case", *within, text(f"lower({column})"), unique=True)
 
 
+def conflict_insert(session, model):
+    """An INSERT into `model` that can say what a conflict does (ON CONFLICT DO NOTHING /
+    DO UPDATE), in the dialect of the session's database: PostgreSQL's and SQLite's
+    take the same clauses."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
 def enum_column(values: Sequence[str], **kwargs):
     """A short string column for an enumeration (paired with `one_of` on the table)."""
     return mapped_column(String(max(len(v) for v in values)), **kwargs)

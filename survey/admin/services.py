@@ -38,13 +38,7 @@ def save(resource: Resource, record, data: dict, *, actor: str, user_id: int | N
         resource.apply(record, data)
     db.session.flush()
     audit.record(
-        f"{resource.singular.replace(' ', '_')}.{'create' if before is None else 'update'}",
-        record.__tablename__,
-        record.id,
-        actor=actor,
-        user_id=user_id,
-        before=before,
-        after=resource.row(record),
+        **_event(resource, record.id, before, resource.row(record)), actor=actor, user_id=user_id
     )
     return record
 
@@ -187,6 +181,7 @@ def save_all(resource: Resource, accepted: list, *, actor: str, user_id: int | N
 
 
 def _event(resource: Resource, id_, before: dict | None, after: dict) -> dict:
+    """The audit event of creating (`before` None) or updating one record."""
     action = resource.singular.replace(" ", "_")
     return {
         "action": f"{action}.{'create' if before is None else 'update'}",

@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
 from survey.campaigns.models import Invitation, LinkUse
+from survey.db import conflict_insert
 from survey.extensions import db
 
 # The time a used (or purged) link keeps for its creation and expiry: none of its own.
@@ -54,12 +55,7 @@ def count(campaign_id: int, agency_id: int, channel: str | None, outcome: str, n
         "dossier_channel": channel or "",
         "outcome": outcome,
     }
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(LinkUse).values(**key, count=n)
+    statement = conflict_insert(db.session, LinkUse).values(**key, count=n)
     db.session.execute(
         statement.on_conflict_do_update(
             index_elements=list(key), set_={"count": LinkUse.count + statement.excluded.count}

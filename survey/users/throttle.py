@@ -24,9 +24,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import case, delete, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from survey.db import utcnow
+from survey.db import conflict_insert, utcnow
 from survey.extensions import db
 from survey.users.models import SignInThrottle
 
@@ -115,6 +114,5 @@ def succeeded(login: str, client: str) -> None:
 
 def _ensure_row(key: str, now: datetime) -> None:
     values = {"key": key, "attempts": 0, "allowed_from": now, "last_attempt_at": now}
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(insert(SignInThrottle).values(values).on_conflict_do_nothing())
+    insert = conflict_insert(db.session, SignInThrottle)
+    db.session.execute(insert.values(values).on_conflict_do_nothing())
