@@ -3,7 +3,8 @@ every row an update), and N bad rows (refused, with the first problems named).
 
     python bench/admin_import_bench.py [--rows 100000] [--database-url URL]
 
-Without --database-url it works in a temporary SQLite file. Through the real import page
+Without --database-url it works in a temporary SQLite file; a database given must be
+empty (createdb bench_import). Through the real import page
 (HTTP, as an administrator). The last line printed is one JSON object with the figures.
 """
 
@@ -55,8 +56,12 @@ def main() -> None:
     app.config.update(WTF_CSRF_ENABLED=False, PASSWORD_HASH_METHOD="pbkdf2:sha256:1000")
     with app.app_context():
         upgrade()
+        from sqlalchemy import select
+
         from survey.agencies.models import Agency, RankingGroup, ServiceField
 
+        if db.session.scalar(select(Agency.id).limit(1)) is not None:
+            sys.exit(f"{url} already holds agencies: give the bench an empty database")
         if db.session.get(RankingGroup, 1) is None:
             db.session.add(RankingGroup(code="departments", name_vi="Sở", name_en="Departments"))
         db.session.add(

@@ -157,6 +157,9 @@ class Resource:
     # `apply` sets columns only (foreign keys by id, no relationship): an import may then
     # insert the new records in one statement, past the session's unit of work.
     columns_only: bool = False
+    # The table columns that identify a stored record (unique together): how an import
+    # finds the ids of the records it inserted.
+    stored_key: tuple[str, ...] = ("code",)
     # Columns whose stored codes the list page shows by their label (code_label kind);
     # the CSV keeps the codes.
     labelled: dict[str, str] = field(default_factory=dict)
@@ -408,7 +411,8 @@ def _set_keys(record, relationships: tuple[str, ...], **keys) -> None:
     """Set foreign keys; the stored record's `relationships` then read them afresh."""
     for name, value in keys.items():
         setattr(record, name, value)
-    if inspect(record).persistent:
+    # Not a mapped record: an import's new row, its columns only (services.save_all).
+    if isinstance(record, db.Model) and inspect(record).persistent:
         db.session.expire(record, list(relationships))
 
 
@@ -440,6 +444,7 @@ SERVICES = Resource(
     check=_service_check,
     key=("agency_code", "code"),
     columns_only=True,
+    stored_key=("agency_id", "code"),
 )
 
 

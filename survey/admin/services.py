@@ -3,14 +3,16 @@ caller commits once."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
-from werkzeug.datastructures import MultiDict
+from sqlalchemy import select
 from wtforms.validators import ValidationError
 
 from survey.admin.resources import Resource, cell_text, lookups_cached
 from survey.audit import services as audit
 from survey.csv_files import MAX_PROBLEMS, CsvError, CsvProblem, read_rows
+from survey.db import insert_rows
 from survey.extensions import db
 
 
@@ -83,7 +85,7 @@ def import_csv(resource: Resource, data: bytes, *, actor: str, user_id: int | No
             if form is None:
                 # One form for the whole file, filled again for each row: building one
                 # (binding its fields) costs more than checking a row.
-                form = resource.form(formdata=MultiDict(row), obj=existing, meta={"csrf": False})
+                form = resource.form(formdata=_Row(row), obj=existing, meta={"csrf": False})
                 # Checks across records wait for the whole file (Resource.verify_import):
                 # a row may be valid only beside a later one.
                 form._importing = True
@@ -92,7 +94,9 @@ def import_csv(resource: Resource, data: bytes, *, actor: str, user_id: int | No
                 resource.prepare(form)
             else:
                 form._obj = existing
-                form.process(formdata=MultiDict(row), obj=existing)
+                # Every column is in the row, so the row's text is every field's value:
+                # the record (`obj`) would only be read to be overridden.
+                form.process(formdata=_Row(row))
                 for field in form:
                     field.errors = []
             values = validated_data(resource, form, prepared=True)
@@ -125,6 +129,13 @@ def import_csv(resource: Resource, data: bytes, *, actor: str, user_id: int | No
     return counts
 
 
+class _Row(dict):
+    """A CSV row as form data: one value per column (a MultiDict costs more to build)."""
+
+    def getlist(self, key: str) -> list[str]:
+        return [self[key]] if key in self else []
+
+
 def _records_by_key(resource: Resource) -> dict[tuple, object]:
     """Every record of the resource by its key as its CSV row writes it."""
     getters = {name: get for name, _, get in resource.columns}
@@ -150,10 +161,13 @@ def save_all(resource: Resource, accepted: list, *, actor: str, user_id: int | N
                 counts["unchanged"] += 1
                 continue
             record = existing
-            if record is None:
+            if record is None and resource.columns_only:
+                # Its columns only, for the one INSERT: a mapped instance would cost
+                # more to build than the row it becomes.
+                record = SimpleNamespace()
+            elif record is None:
                 record = resource.new()
-                if not resource.columns_only:
-                    db.session.add(record)
+                db.session.add(record)
             resource.apply(record, values)
             if existing is None and resource.columns_only:
                 inserted.append((record, values))
@@ -193,21 +207,34 @@ def _event(resource: Resource, id_, before: dict | None, after: dict) -> dict:
 
 
 def _insert(resource: Resource, inserted: list) -> list[int]:
-    """INSERT the new records' columns, many rows in one statement; their ids in order.
-    A column left empty is left out where it has a default, so the default applies."""
+    """INSERT the new records' columns, many rows at once (survey/db.py insert_rows: COPY
+    on PostgreSQL); their ids in order. A column a record leaves empty takes the column's
+    default, as the ORM would give it.
+
+    The ids are read back by the records' own key (`Resource.stored_key`), not returned:
+    COPY returns nothing, and SQLite's driver cannot return many rows' ids in order
+    (SQLAlchemy then sends one statement a row)."""
     if not inserted:
         return []
     model = resource.model
     columns = [c for c in model.__table__.columns if not c.primary_key]
-    keys = [
-        c.key
-        for c in columns
-        if c.default is None or any(getattr(r, c.key, None) is not None for r, _ in inserted)
+    rows = [
+        tuple(_or_default(getattr(record, c.key, None), c) for c in columns)
+        for record, _ in inserted
     ]
-    rows = [{key: getattr(record, key, None) for key in keys} for record, _ in inserted]
-    return list(
-        db.session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), rows)
-    )
+    insert_rows(db.session, model.__tablename__, [c.name for c in columns], rows)
+    at = [columns.index(model.__table__.columns[name]) for name in resource.stored_key]
+    key_columns = [getattr(model, name) for name in resource.stored_key]
+    ids = {tuple(key): id_ for id_, *key in db.session.execute(select(model.id, *key_columns))}
+    return [ids[tuple(row[i] for i in at)] for row in rows]
+
+
+def _or_default(value, column):
+    if value is not None or column.default is None:
+        return value
+    default = column.default
+    # SQLAlchemy wraps a callable default to take an execution context; none is needed.
+    return default.arg(None) if default.is_callable else default.arg
 
 
 def _as_row(values: dict) -> dict[str, str]:

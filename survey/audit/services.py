@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert
-
 from survey.audit.models import AuditEvent
-from survey.db import utcnow
+from survey.db import insert_rows, utcnow
 from survey.extensions import db
 
 
@@ -40,7 +38,16 @@ def record_many(events: list[dict[str, Any]], *, actor: str, user_id: int | None
     if not events:
         return
     now = utcnow()
-    db.session.execute(
-        insert(AuditEvent),
-        [{**event, "actor": actor, "user_id": user_id, "occurred_at": now} for event in events],
-    )
+    # Straight to the table (COPY on PostgreSQL): through SQLAlchemy, parameter
+    # processing and JSON encoding per row cost seconds at 100,000 rows.
+    columns = ("occurred_at", "user_id", "actor", "action", "entity_type", "entity_id")
+    insert_rows(
+        db.session,
+        AuditEvent.__tablename__,
+        (*columns, "before", "after"),
+        (
+            (now, user_id, actor, e["action"], e["entity_type"], e["entity_id"],
+             e["before"], e["after"])
+            for e in events
+        ),
+    )  # fmt: skip

@@ -1,4 +1,5 @@
-"""Write many submissions and answers fast: COPY on PostgreSQL, executemany on SQLite.
+"""Write many submissions and answers fast: COPY on PostgreSQL, executemany on SQLite
+(survey/db.py insert_rows).
 
 The ORM costs about a millisecond per row; a demo province or a benchmark needs millions
 of answer rows, so this module writes straight through the session's connection, inside
@@ -7,12 +8,11 @@ the caller's transaction.
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select, text
 
+from survey.db import insert_rows
 from survey.extensions import db
 from survey.responses.models import Submission
 
@@ -42,9 +42,9 @@ def reserve_submission_ids(count: int) -> int:
 
 def write(submissions: Sequence[tuple], answers: Iterable[tuple]) -> None:
     """Insert submission rows (SUBMISSION_COLUMNS order) and answer rows (ANSWER_COLUMNS)."""
+    insert_rows(db.session, "submission", SUBMISSION_COLUMNS, submissions)
+    insert_rows(db.session, "answer", ANSWER_COLUMNS, answers)
     if _dialect() == "postgresql":
-        _copy("submission", SUBMISSION_COLUMNS, submissions)
-        _copy("answer", ANSWER_COLUMNS, answers)
         # Ids were given explicitly, so move the sequence past them for later inserts.
         db.session.execute(
             text(
@@ -52,61 +52,7 @@ def write(submissions: Sequence[tuple], answers: Iterable[tuple]) -> None:
                 "(SELECT coalesce(max(id), 1) FROM submission))"
             )
         )
-    else:
-        connection = db.session.connection().connection.driver_connection
-        _executemany(connection, "submission", SUBMISSION_COLUMNS, submissions)
-        _executemany(connection, "answer", ANSWER_COLUMNS, answers)
 
 
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
-
-
-def _executemany(connection, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
-    placeholders = ", ".join("?" for _ in columns)
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
-    connection.executemany(sql, (tuple(_sqlite_value(v) for v in row) for row in rows))
-
-
-def _sqlite_value(value):
-    # The exact text SQLAlchemy's SQLite DATETIME writes, so values sort and compare alike.
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return value
-
-
-def _copy(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
-    cursor = db.session.connection().connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for chunk in _copy_text(rows):
-            copy.write(chunk)
-
-
-def _copy_text(rows: Iterable[tuple], lines_per_chunk: int = 50_000) -> Iterator[str]:
-    buffer = io.StringIO()
-    pending = 0
-    for row in rows:
-        buffer.write("\t".join(_copy_field(v) for v in row))
-        buffer.write("\n")
-        pending += 1
-        if pending == lines_per_chunk:
-            yield buffer.getvalue()
-            buffer = io.StringIO()
-            pending = 0
-    if pending:
-        yield buffer.getvalue()
-
-
-def _copy_field(value) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, str):
-        return (
-            value.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-    return str(value)

@@ -466,3 +466,34 @@ def test_an_import_moving_a_point_to_another_agency_says_so_in_the_audit(client,
     assert point.agency.code == "STC"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "service_point.update"))
     assert (event.before["agency_code"], event.after["agency_code"]) == ("SXD", "STC")
+
+
+def test_new_services_of_an_import_are_audited_under_their_own_ids(client, admin, db):
+    """New records go in at once (COPY on PostgreSQL) and their ids are read back by key:
+    one code in two agencies, and text COPY must escape, land on the right records."""
+    sxd, stc = factories.agency(code="SXD"), factories.agency(code="STC")
+    factories.service_field(code="XD")
+    db.session.commit()
+    body = (
+        "agency_code,field_code,code,name_vi,name_en,active\n"
+        'SXD,XD,DV-1,"Cấp phép\\ xây dựng\tnhà ở",Permit,true\n'
+        "STC,XD,DV-1,Thẩm định giá,Valuation,false\n"
+        "STC,XD,DV-2,Thủ tục N,Procedure N,\n"
+    )
+    response = _upload(client, "/admin/services/import", body)
+    assert response.status_code == 302
+    db.session.expire_all()
+    services = {(s.agency_id, s.code): s for s in db.session.scalars(select(Service)).all()}
+    assert services[(sxd.id, "DV-1")].name_vi == "Cấp phép\\ xây dựng\tnhà ở"
+    assert services[(stc.id, "DV-1")].active is False
+    assert services[(stc.id, "DV-2")].active is True, "an empty cell is the default"
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "service.create")
+    ).all()
+    assert len(events) == 3
+    for event in events:
+        service = db.session.get(Service, int(event.entity_id))
+        assert event.before is None
+        assert (event.after["agency_code"], event.after["code"], event.after["name_en"]) == (
+            service.agency.code, service.code, service.name_en,
+        )  # fmt: skip
