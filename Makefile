@@ -11,7 +11,7 @@ DEMO_EARLIER ?= 2000
 SURVEY_TEST_DATABASE_URL ?=
 CATALOGS := $(wildcard survey/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test test-sqlite test-postgresql lint pytest translations messages clean
+.PHONY: run test test-sqlite test-postgresql lint lock bench-smoke translations messages clean
 
 run: $(VENV)/.installed-run translations
 	@scripts/system-packages
@@ -41,19 +41,30 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-# The virtualenv is rebuilt when the dependencies change. `make run` installs what
-# running needs; `make test` adds the test and development tools.
-$(VENV)/.installed-run: pyproject.toml
+# The virtualenv is installed from the lock files (exact versions, checked by hash) and
+# rebuilt when they change. `make run` installs what running needs; `make test` adds the
+# test and development tools. The project itself is built from the locked setuptools and
+# Babel, without fetching a build environment.
+$(VENV)/.installed-run: requirements/run.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --no-compile -e .
+	$(BIN)/pip install --quiet --no-compile --require-hashes --no-deps -r requirements/run.txt
+	$(BIN)/pip install --quiet --no-compile --no-deps --no-build-isolation -e .
 	@# Bytecode on every core, without the libraries' own test suites (pip compiles every
 	@# file on one); an optimisation, so a file that will not compile does not stop us.
 	-@$(BIN)/python -m compileall -q -j0 -x '/tests?/' $(VENV)/lib > /dev/null 2>&1
 	@touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed-run
-	$(BIN)/pip install --quiet -e '.[test,dev]'
+$(VENV)/.installed-test: $(VENV)/.installed-run requirements/test.txt
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements/test.txt
 	@touch $@
+
+# After changing pyproject.toml's dependencies: write the lock files again (the newest
+# versions the ranges allow, with their hashes), then `make test`.
+LOCK := $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu pyproject.toml requirements/build.in
+lock: $(VENV)/.installed-test
+	$(LOCK) -o requirements/run.txt
+	$(LOCK) --extra test --extra dev -o requirements/test.txt
 
 translations: $(CATALOGS:.po=.mo)
 

@@ -7,10 +7,10 @@ import os
 import re
 from contextlib import contextmanager
 
+import flask
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from survey import create_app
@@ -129,6 +129,12 @@ def app(database_url):
         _db.engine.dispose()
 
 
+def _app_context_id() -> int:
+    """One session per app context, as Flask-SQLAlchemy scopes its own: each context has
+    its own `g` (public API, unlike the extension's private scope function)."""
+    return id(flask.g._get_current_object())
+
+
 @pytest.fixture
 def db(app):
     """The database inside a transaction that is rolled back after the test.
@@ -142,7 +148,7 @@ def db(app):
         # A plain Session: Flask-SQLAlchemy's own would route to the engine, not `bind`.
         _db.session = scoped_session(
             sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
-            scopefunc=_app_ctx_id,
+            scopefunc=_app_context_id,
         )
         try:
             yield _db
