@@ -36,6 +36,11 @@ test-sqlite:
 test-postgresql:
 	SURVEY_TEST_REQUIRE_POSTGRES=1 $(BIN)/pytest -p no:cacheprovider
 
+# Every bench at a tiny size (bench/smoke.py): each must run and do its work, so that
+# none rots between the runs at full size. .ci/run runs it after the suite.
+bench-smoke: $(VENV)/.installed-test translations
+	$(BIN)/python bench/smoke.py
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -7,12 +7,14 @@
 Prints, in one run: our engine in-process (all item, component and overall indices with
 SEs and CIs for every agency), R `svyby` per item (timed on --r-items items and
 extrapolated to all), `svy` if importable, the peak memory of our process, and the whole
-command line against an Rscript doing the same per-item svyby on --cli-rows rows.
+command line against an Rscript doing the same per-item svyby on --cli-rows rows;
+last, one JSON object with the figures (null where R is not installed).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -151,6 +153,18 @@ def main() -> None:
     ours, table = time_engine(columns, scheme)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     statistics = table.estimate.size
+    figures: dict = {
+        "rows": args.rows,
+        "items": args.items,
+        "agencies": args.agencies,
+        "estimates": int(statistics),
+        "ours_s": round(ours, 3),
+        "peak_rss_mb": round(peak),
+        "r_svyby_s": None,
+        "cli_rows": args.cli_rows,
+        "cli_s": None,
+        "r_cli_s": None,
+    }
     print(
         f"ours (in-process): {ours:.3f} s for {statistics:,} estimates with SE and CI; "
         f"peak RSS {peak:,.0f} MB (data alone {before:,.0f} MB)"
@@ -166,6 +180,7 @@ def main() -> None:
             else:
                 per_item = timed[0] / args.r_items
                 total = per_item * args.items
+                figures["r_svyby_s"] = round(total, 2)
                 note = (
                     ""
                     if args.r_items == args.items
@@ -178,7 +193,7 @@ def main() -> None:
         svy = time_svy(columns, scheme)
         print("svy: not installed" if svy is None else f"svy: {svy:.2f} s")
 
-        if args.cli_rows and not args.skip_r:
+        if args.cli_rows:
             cli_columns, cli_scheme = make_sample(
                 args.cli_rows, args.agencies, args.items, args.strata, args.psus, seed=2
             )
@@ -213,14 +228,17 @@ def main() -> None:
                 capture_output=True,
             )
             cli = time.perf_counter() - started
-            timed = time_r(cli_path, list(cli_scheme.items))
+            figures["cli_s"] = round(cli, 2)
+            timed = None if args.skip_r else time_r(cli_path, list(cli_scheme.items))
             if timed is not None:
+                figures["r_cli_s"] = round(timed[1], 2)
                 print(
                     f"command line on {args.cli_rows:,} rows: {cli:.2f} s; Rscript doing the "
                     f"same per-item svyby: {timed[1]:.1f} s; {timed[1] / cli:,.0f}× faster"
                 )
             else:
                 print(f"command line on {args.cli_rows:,} rows: {cli:.2f} s (no R to compare)")
+    print(json.dumps(figures))
 
 
 def _questionnaire_yaml(scheme: IndexScheme) -> str:

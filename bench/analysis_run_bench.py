@@ -7,12 +7,13 @@
 
 The database must be empty (it is migrated and seeded here), or already seeded with
 --reuse. Prints the seeding time, the run's own timings (load, screen, estimate), the whole
-command's wall time and peak memory.
+command's wall time and peak memory, and last one JSON object with the figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -34,6 +35,7 @@ def main() -> None:
     env = {**os.environ, "SURVEY_ENV": "development", "SURVEY_DATABASE_URL": args.database_url}
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    seed_seconds = None
     if not args.reuse:
         started = time.perf_counter()
         subprocess.run(
@@ -43,7 +45,8 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
-        print(f"seeded {args.responses:,} submissions in {time.perf_counter() - started:.1f} s")
+        seed_seconds = round(time.perf_counter() - started, 2)
+        print(f"seeded {args.responses:,} submissions in {seed_seconds:.1f} s")
     started = time.perf_counter()
     result = subprocess.run(
         [*flask, "analysis", "run", "--campaign", "demo"],
@@ -57,6 +60,36 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(result.stdout.splitlines()[0])
     print(f"analysis run: {wall:.1f} s wall, peak RSS {peak:,.0f} MB")
+    submissions, runs = _counts(args.database_url)
+    print(
+        json.dumps(
+            {
+                "responses": args.responses,
+                "seed_s": seed_seconds,
+                "run_s": round(wall, 2),
+                "peak_rss_mb": round(peak),
+                "submissions": submissions,
+                "runs": runs,
+            }
+        )
+    )
+
+
+def _counts(database_url: str) -> tuple[int, int]:
+    """Submissions stored and runs recorded: a bench that stores nothing says so."""
+    sys.path.insert(0, str(ROOT))
+    from sqlalchemy import create_engine, text
+
+    from survey.config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(database_url))
+    with engine.connect() as connection:
+        counts = tuple(
+            connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608
+            for table in ("submission", "analysis_run")
+        )
+    engine.dispose()
+    return counts
 
 
 if __name__ == "__main__":

@@ -103,6 +103,12 @@ def main() -> None:
         figures["timeliness_lines"] = len(lines)
         print(f"timeliness of a year: {figures['timeliness_s']} s, {len(lines)} lines")
         figures.update(_api(app, services, arguments.api_records))
+        from sqlalchemy import func
+
+        from survey.dossiers.models import DossierRecord
+
+        # What is there after both: a bench that stores nothing says so.
+        figures["stored"] = db.session.scalar(select(func.count()).select_from(DossierRecord))
         print(json.dumps(figures))
 
 

@@ -2,14 +2,16 @@
 
     python bench/load_submit.py --database-url postgresql+psycopg://postgres@127.0.0.1/scratch
         [--workers 4] [--clients 32] [--submissions 3000] [--kill-worker] [--port 8765]
+        [--mode one-page|steps] [--baseline-seconds 5]
 
 Rate limits are counted in Redis (BENCH_RATE_LIMIT_STORAGE, default
 redis://127.0.0.1:6379/15), as production counts them, with limits out of reach.
 
 Point it at a scratch database: it migrates it and seeds the demo province if empty.
 The app runs under gunicorn with W sync workers; C client threads each loop: GET a
-service point's survey (cookie, CSRF token, one-time form token), POST complete answers,
-until K submissions are acknowledged (303 to the thank-you page). A POST that fails (a
+service point's citizen survey (cookie, CSRF token, one-time form token), POST complete
+answers (`--mode one-page`), or each step's answers after a GET of each step (`--mode
+steps`), until K submissions are acknowledged (303 to the thank-you page). A POST that fails (a
 killed worker, a reset connection) is retried with the same body: the form token makes a
 retry of a stored answer come back as acknowledged without storing it twice. The same
 clients then hit a bare Flask endpoint under the same gunicorn setup for the baseline.
@@ -36,6 +38,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 POINT = "sxd-1"
+# A citizen's form at the point: the campaign surveys citizens and organisations, and the
+# point's own address first asks on whose behalf the respondent came.
+FORM = f"/p/{POINT}/citizen"
 RATE_LIMIT_STORAGE = os.environ.get("BENCH_RATE_LIMIT_STORAGE", "redis://127.0.0.1:6379/15")
 ANSWERS = {"A1": "1", "A2": "3", "B2": "1", "B4": "3", "E10": "Tốt"}
 
@@ -178,7 +183,7 @@ class Counters:
         return self.acknowledged + self.abandoned + self.in_flight
 
 
-def _client(base: str, counters: Counters) -> None:
+def _client(base: str, counters: Counters, mode: str) -> None:
     with httpx.Client(base_url=base, timeout=30, follow_redirects=False) as client:
         while True:
             with counters.lock:
@@ -186,54 +191,96 @@ def _client(base: str, counters: Counters) -> None:
                     return
                 counters.in_flight += 1
             try:
-                _one_submission(client, counters)
+                _one_submission(client, counters, mode)
             finally:
                 with counters.lock:
                     counters.in_flight -= 1
 
 
-def _one_submission(client: httpx.Client, counters: Counters) -> None:
+def _one_submission(client: httpx.Client, counters: Counters, mode: str) -> None:
     # Each submission is another respondent's phone: a browser that has just answered is
     # told so instead of getting a new form.
     client.cookies.clear()
+    started = time.perf_counter()
     for _attempt in range(5):
         try:
-            # The one-page form (?all=1): one GET and one POST per respondent.
-            page = client.get(f"/p/{POINT}?all=1").text
+            outcome = (_one_page if mode == "one-page" else _in_steps)(client, counters)
             break
         except httpx.HTTPError as error:
-            counters.failures.append(f"GET: {type(error).__name__}")
+            counters.failures.append(f"{type(error).__name__}")
+        except AssertionError as error:  # the page is not the form (_fields)
+            outcome = str(error)[:120]
+            break
     else:
-        with counters.lock:
+        outcome = "abandoned"
+    with counters.lock:
+        if outcome == "acknowledged":
+            counters.acknowledged += 1
+            counters.latencies.append(time.perf_counter() - started)
+        else:
             counters.abandoned += 1
-        return
-    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
-    service = re.search(r'name="B1" required type="radio" value="(\d+)"', page).group(1)
-    body = {
-        **ANSWERS,
-        **dict.fromkeys(CRITERIA, "4"),
-        "B1": service,
-        "csrf_token": csrf,
-        "form_token": token,
-    }
+            counters.failures.append(outcome)
+
+
+def _fields(page: str) -> dict[str, str]:
+    """The hidden fields of a survey page and the service to choose, or raise when the
+    page is not a survey form (so a bench that stores nothing says why)."""
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    token = re.search(r'name="form_token" value="([^"]+)"', page)
+    if csrf is None or token is None:
+        raise AssertionError(f"not a survey form: {page[:300]!r}")
+    fields = {"csrf_token": csrf.group(1), "form_token": token.group(1)}
+    step = re.search(r'name="step" value="(\d+)"', page)
+    if step:
+        fields["step"] = step.group(1)
+    service = re.search(r'name="B1" required type="radio" value="(\d+)"', page)
+    if service:
+        fields["B1"] = service.group(1)
+    return fields
+
+
+def _answers() -> dict[str, str]:
+    return {**ANSWERS, **dict.fromkeys(CRITERIA, "4")}
+
+
+def _post(client: httpx.Client, url: str, body: dict, counters: Counters) -> httpx.Response:
+    """POST, again with the same body after a failure: the form token makes a retry of a
+    stored answer come back acknowledged without storing it twice."""
     for attempt in range(5):
-        started = time.perf_counter()
         try:
-            response = client.post(f"/p/{POINT}", data=body)
+            response = client.post(url, data=body)
         except httpx.HTTPError as error:
             counters.failures.append(f"POST attempt {attempt + 1}: {type(error).__name__}")
             continue
-        elapsed = time.perf_counter() - started
-        if response.status_code == 303 and response.headers["location"].endswith("/thanks"):
-            with counters.lock:
-                counters.acknowledged += 1
-                counters.latencies.append(elapsed)
-            return
+        if response.status_code == 303:
+            return response
         counters.failures.append(f"POST attempt {attempt + 1}: HTTP {response.status_code}")
-    counters.failures.append("gave up after 5 attempts")
-    with counters.lock:
-        counters.abandoned += 1
+    raise httpx.HTTPError("gave up after 5 attempts")
+
+
+def _one_page(client: httpx.Client, counters: Counters) -> str:
+    """The one-page form (?all=1): one GET and one POST per respondent."""
+    page = client.get(f"{FORM}?all=1").text
+    response = _post(client, FORM, {**_answers(), **_fields(page)}, counters)
+    return "acknowledged" if response.headers["location"].endswith("/thanks") else "refused"
+
+
+def _in_steps(client: httpx.Client, counters: Counters) -> str:
+    """The survey as a phone shows it: a GET and a POST per step, each step's answers
+    only, following the redirect to the next step until the thanks."""
+    answers = _answers()
+    url = FORM
+    for _ in range(20):
+        page = client.get(url).text
+        asked = set(re.findall(r'name="([A-Z][A-Z0-9_]*)"', page))
+        body = {**{c: v for c, v in answers.items() if c in asked}, **_fields(page)}
+        location = _post(client, FORM, body, counters).headers["location"]
+        if location.endswith("/thanks"):
+            return "acknowledged"
+        if "check=1" in location:
+            return f"step {body.get('step')} refused its answers"
+        url = location
+    return "more than 20 steps"
 
 
 def _baseline(base: str, clients: int, seconds: float = 5.0) -> tuple[float, int]:
@@ -298,6 +345,13 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=3000)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
+        "--mode",
+        choices=["one-page", "steps"],
+        default="one-page",
+        help="the whole form on one page (?all=1), or a GET and a POST per step",
+    )
+    parser.add_argument("--baseline-seconds", type=float, default=5.0)
+    parser.add_argument(
         "--kill-worker",
         action="store_true",
         help="kill one gunicorn worker when a third of the run is done",
@@ -315,7 +369,8 @@ def main() -> None:
     try:
         started = time.perf_counter()
         threads = [
-            threading.Thread(target=_client, args=(base, counters)) for _ in range(args.clients)
+            threading.Thread(target=_client, args=(base, counters, args.mode))
+            for _ in range(args.clients)
         ]
         for thread in threads:
             thread.start()
@@ -339,13 +394,16 @@ def main() -> None:
     bare = _gunicorn("bench.bare_app:app", args.workers, args.port + 1, dict(os.environ))
     bare_cpu = WorkerCpu(bare)
     try:
-        baseline, bare_requests = _baseline(f"http://127.0.0.1:{args.port + 1}", args.clients)
+        baseline, bare_requests = _baseline(
+            f"http://127.0.0.1:{args.port + 1}", args.clients, args.baseline_seconds
+        )
         bare_seconds = bare_cpu.stop()
     finally:
         bare.terminate()
         bare.wait(timeout=30)
 
     summary = {
+        "mode": args.mode,
         "workers": args.workers,
         "clients": args.clients,
         "requested": args.submissions,
@@ -361,7 +419,7 @@ def main() -> None:
         "p95_ms": round(_percentile(counters.latencies, 95), 1),
         "p99_ms": round(_percentile(counters.latencies, 99), 1),
         "baseline_rps": round(baseline, 1),
-        # CPU of the gunicorn workers per stored submission (GET of the form + POST).
+        # CPU of the gunicorn workers per stored submission (every GET and POST of it).
         "server_cpu_ms": round(1000 * worker_seconds / max(counters.acknowledged, 1), 2),
         # The floor under the same load: worker CPU per request of the bare endpoint (a
         # submission is two requests).

@@ -37,7 +37,7 @@ def main() -> None:
     from survey.campaigns.models import Campaign
     from survey.demo.services import province_exists, seed
     from survey.extensions import db
-    from survey.paper import printing, services
+    from survey.paper import issuing, printing
 
     app = create_app()
     with app.app_context():
@@ -47,7 +47,7 @@ def main() -> None:
             db.session.commit()
         campaign = db.session.scalar(select(Campaign).where(Campaign.code == "demo"))
         agency = db.session.scalar(select(Agency).where(Agency.code == "SXD"))
-        batch = services.create_batch(campaign, agency, options.forms, actor="bench", user_id=None)
+        batch = issuing.create_batch(campaign, agency, options.forms, actor="bench", user_id=None)
         db.session.commit()
         with app.test_request_context():
             started = time.perf_counter()

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_submit import ANSWERS, CRITERIA, POINT, _env, _gunicorn, _prepare
+from load_submit import FORM, _answers, _env, _fields, _gunicorn, _prepare
 
 
 def main() -> None:
@@ -48,17 +47,10 @@ def main() -> None:
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{options.port}", timeout=30) as client:
             for _ in range(options.posts):
-                page = client.get(f"/p/{POINT}").text
-                body = {
-                    **ANSWERS,
-                    **dict.fromkeys(CRITERIA, "4"),
-                    "B1": re.search(r'name="B1" required type="radio" value="(\d+)"', page)[1],
-                    "csrf_token": re.search(
-                        r'name="csrf_token" type="hidden" value="([^"]+)"', page
-                    )[1],
-                    "form_token": re.search(r'name="form_token" value="([^"]+)"', page)[1],
-                }
-                status = client.post(f"/p/{POINT}", data=body).status_code
+                client.cookies.clear()  # another respondent, the same address
+                page = client.get(f"{FORM}?all=1").text
+                body = {**_answers(), **_fields(page)}
+                status = client.post(FORM, data=body).status_code
                 statuses[status] = statuses.get(status, 0) + 1
     finally:
         server.terminate()
