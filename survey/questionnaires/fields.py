@@ -27,10 +27,14 @@ class SurveyForm(Form):
         shown = {q.code for q in self.definition.visible_items(self.raw_answers())}
         return {q.code for q in self.definition.items} - shown
 
-    def validate(self, extra_validators=None) -> bool:
+    def validate(self, extra_validators=None, only: frozenset[str] | None = None) -> bool:
+        """Every visible item's checks, or those of the items in `only` (a step of the
+        survey: the same checks, each reading the whole form, without the other steps')."""
         hidden = self.hidden_codes()
         valid = True
         for name, field in self._fields.items():
+            if only is not None and name not in only:
+                continue
             if name in hidden:
                 field.errors = []
                 continue

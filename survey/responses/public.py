@@ -190,7 +190,36 @@ def _show_form(entry: Entry, definition: Definition, form_class, language: str, 
     if check:
         form.validate()
         _only_errors_of(form, step)
+    elif not any(draft.get(code) for code in step.codes):
+        # The next step, reached forward: nothing of it answered yet, so it is the same
+        # page for every respondent whose earlier answers hide the same items.
+        return _unanswered_step(entry, definition, form, language, token, step, services)
     return _render_step(entry, definition, form, language, token, step, errors=check)
+
+
+def _unanswered_step(entry, definition, form, language, token, step, services):
+    """A step with none of its items answered, rendered once per version, language,
+    agency, step and items hidden by earlier answers, its two tokens then filled in (as
+    the first step's page is)."""
+    decided = steps.decided_earlier(step, steps.earlier_codes(steps.steps_of(definition), step))
+    hidden = frozenset(form.hidden_codes() & decided)
+    if current_user.is_authenticated or session.get("_flashes"):
+        return _render_step(entry, definition, form, language, token, step)
+    body = _unanswered_step_html(
+        entry.version_key, language, services, step.number, hidden, decided
+    )
+
+    def render():
+        return _render(
+            entry, definition, form, language, TOKEN_SLOT, body=body, step=step, hidden=hidden,
+            decided=decided,
+        )  # fmt: skip
+
+    key = ("step", entry.version_key, language, services, step.number, hidden, decided)
+    key += (request.path, entry.agency.name_vi, entry.agency.name_en)
+    key += (entry.point.name_vi, entry.point.name_en) if entry.point else ()
+    page = _blank_page(key, render)
+    return page.replace(CSRF_SLOT, generate_csrf()).replace(TOKEN_SLOT, token)
 
 
 def _blank_form(entry: Entry, definition: Definition, language: str, services, one_page: bool):
@@ -271,13 +300,9 @@ def _receive_form(entry: Entry, definition: Definition, form_class, language: st
         return redirect(url_for(".show_thanks"), code=303)
     steps.keep_form(request.path, token)
     if step is not None:
-        outcome = _answer_step(definition, form_class, nonce, step)
-        if outcome is not None:
-            return outcome
-        # The last step, valid: the whole form, from the draft, is sent below.
-        form = form_class(formdata=_whole_draft(definition, nonce), meta={"csrf": False})
-        form.validate()
-        answers = form.answers()
+        answers = _answer_step(definition, form_class, nonce, step)
+        if not isinstance(answers, dict):
+            return answers  # the redirect to the page to show next
     else:
         answers = _answer_one_page(entry, definition, form_class, language, services, nonce)
         if not isinstance(answers, dict):
@@ -339,30 +364,29 @@ def _posted_step(definition: Definition) -> steps.Step | None:
 
 def _answer_step(definition, form_class, nonce, step):
     """Keep one step's answers and say where to go: the redirect to the page to show
-    next, or None when the last step is done and the whole form may be sent."""
+    next, or, when the last step is done and the whole form valid, its answers to send."""
     all_steps = steps.steps_of(definition)
     # What was typed is kept, checked or not, so that every page is shown from the draft.
-    steps.save(nonce, steps.step_values(request.form, step.codes))
+    draft = steps.save(nonce, steps.step_values(request.form, step.codes))
     if request.form.get("switch_language"):
         return redirect(_page_url(step), code=303)
     if request.form.get("nav") == "back":
         return redirect(_page_url(all_steps[max(step.number - 2, 0)]), code=303)
-    form = form_class(formdata=_whole_draft(definition, nonce), meta={"csrf": False})
-    valid = form.validate()
+    form = form_class(formdata=steps.formdata(definition, draft), meta={"csrf": False})
+    last = step.number == len(all_steps)
+    # Before the last step only this step's items are checked (what decides the redirect);
+    # the last checks the whole form, which is what is sent.
+    valid = form.validate(only=None if last else frozenset(step.codes))
     if any(form[code].errors for code in step.codes):
         return redirect(_page_url(step, check=True), code=303)
-    if step.number < len(all_steps):
+    if not last:
         return redirect(_page_url(all_steps[step.number]), code=303)
     if not valid:
         # An earlier step no longer reads (a skip rule changed by a later answer): back
         # to the first step with a problem.
         first = next(s for s in all_steps if any(form[c].errors for c in s.codes))
         return redirect(_page_url(first, check=True), code=303)
-    return None
-
-
-def _whole_draft(definition: Definition, nonce: str):
-    return steps.formdata(definition, steps.load(nonce))
+    return form.answers()
 
 
 def _only_errors_of(form, step: steps.Step) -> None:
@@ -449,6 +473,18 @@ def _blank_step_html(version_key, language: str, services, preselected: int | No
     first = steps.steps_of(definition)[0]
     one_section = get_template_attribute("survey/_items.html", "one_section")
     return Markup(one_section(form, definition, language, first.section, set()))  # noqa: S704
+
+
+@lru_cache(maxsize=1024)
+def _unanswered_step_html(
+    version_key, language: str, services, number: int, hidden: frozenset, decided: frozenset
+) -> Markup:
+    """A later step's questions, none answered yet (_unanswered_step)."""
+    definition = _definition(version_key)
+    form = _form_class(version_key, language, services)(formdata=None, meta={"csrf": False})
+    step = steps.steps_of(definition)[number - 1]
+    one_section = get_template_attribute("survey/_items.html", "one_section")
+    return Markup(one_section(form, definition, language, step.section, hidden, decided))  # noqa: S704
 
 
 # An unanswered form's page is the same for every respondent at a point but for its two

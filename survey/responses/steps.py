@@ -171,23 +171,30 @@ def load(nonce: str) -> dict[str, list[str]]:
     return unseal(nonce, draft.values)
 
 
-def save(nonce: str, values: dict[str, list[str]]) -> None:
-    """Merge one step's values into the draft and commit."""
+def save(nonce: str, values: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Merge one step's values into the draft and commit; the whole draft as saved (the
+    caller reads it on without reading it back)."""
     key = _key(nonce)
+    merged = values
     for _attempt in range(2):
         draft = db.session.get(SurveyDraft, key)
+        if draft is None or draft.updated_at < _this_hour() - DRAFT_MAX_AGE:
+            merged = values
+        else:
+            merged = {**unseal(nonce, draft.values), **values}
         if draft is None:
             db.session.add(
-                SurveyDraft(key=key, values=seal(nonce, values), updated_at=_this_hour())
+                SurveyDraft(key=key, values=seal(nonce, merged), updated_at=_this_hour())
             )
         else:
-            draft.values = seal(nonce, {**unseal(nonce, draft.values), **values})
+            draft.values = seal(nonce, merged)
             draft.updated_at = _this_hour()
         try:
             db.session.commit()
-            return
+            return merged
         except IntegrityError:  # the same step posted twice at once: the other one won
             db.session.rollback()
+    return load(nonce)
 
 
 def discard(nonce: str) -> None:

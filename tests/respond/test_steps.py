@@ -233,3 +233,27 @@ def test_a_links_service_stays_chosen_on_the_step_that_asks_for_it(client, open_
     stored = db.session.scalar(select(Submission))
     assert stored is not None
     assert stored.service_id == second.id
+
+
+def test_an_unanswered_step_is_each_respondents_own_though_rendered_once(
+    app, client, open_campaign, db
+):
+    """A later step nobody has answered yet is the same page for every respondent whose
+    earlier answers hide the same items (rendered once, its tokens filled in): one who
+    gives feedback (B4 = 1) sees the PA items, one who does not (B4 = 3) does not, and each
+    page carries its respondent's own form token."""
+    _, agency, _ = open_campaign
+    seen = []
+    for feedback in ("3", "1", "3"):
+        respondent = app.test_client()
+        answers = {**complete_answers(agency.services[0].id), "B4": feedback}
+        page = respondent.get("/p/sxd-1").get_data(as_text=True)
+        token = form_fields(page)["form_token"]
+        page = _post(respondent, page, _of(answers, SECTIONS[1])).get_data(as_text=True)
+        page = _post(respondent, page, _of(answers, SECTIONS[2])).get_data(as_text=True)
+        assert _step(page) == 3
+        assert form_fields(page)["form_token"] == token, "the respondent's own form"
+        seen.append((feedback, {"PA1", "PA2", "PA3"} <= set(_items(page)), token))
+        assert _post(respondent, page, _of(answers, _items(page))).status_code == 200
+    assert [(f, shown) for f, shown, _ in seen] == [("3", False), ("1", True), ("3", False)]
+    assert len({token for _, _, token in seen}) == 3
