@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import defer, joinedload
 
 from analysis.compare import SUPPRESS_N
@@ -30,8 +30,13 @@ from survey.runs.lineage import Lineage
 from survey.runs.models import AnalysisRun
 
 
-def campaigns_for(agency: Agency | None) -> list[tuple[Campaign, AnalysisRun | None]]:
-    """Campaigns (newest first) with their latest run; an agency's own campaigns only."""
+def campaigns_for(
+    agency: Agency | None, as_of: AnalysisRun | None = None
+) -> list[tuple[Campaign, AnalysisRun | None]]:
+    """Campaigns (newest first) with their latest run; an agency's own campaigns only.
+    `as_of`: the latest runs as they stood when that run was made (run ids only grow),
+    and that run itself for its own campaign, so that what a report of run N shows of
+    other campaigns does not change with later runs."""
     query = select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc())
     if agency is not None:
         query = query.join(campaign_agency).where(campaign_agency.c.agency_id == agency.id)
@@ -43,6 +48,10 @@ def campaigns_for(agency: Agency | None) -> list[tuple[Campaign, AnalysisRun | N
         .where(AnalysisRun.campaign_id.in_([c.id for c in campaigns]))
         .group_by(AnalysisRun.campaign_id)
     )
+    if as_of is not None:
+        latest = latest.where(
+            AnalysisRun.id <= as_of.id, AnalysisRun.campaign_id != as_of.campaign_id
+        ).union(select(literal(as_of.id)))
     runs = {
         run.campaign_id: run
         for run in db.session.scalars(
@@ -150,12 +159,13 @@ class TrendPoint:
     sources: tuple[str, ...] = ()
 
 
-def trend(agency: Agency, code: str) -> list[TrendPoint]:
+def trend(agency: Agency, code: str, as_of: AnalysisRun | None = None) -> list[TrendPoint]:
     """The agency's statistic `code` in the latest run of every campaign, oldest first;
-    before a restructuring, its predecessors' figures combined (survey/runs/lineage.py)."""
+    before a restructuring, its predecessors' figures combined (survey/runs/lineage.py).
+    `as_of`: as the trend stood when that run was made (a report of the run)."""
     history = Lineage()
     points = []
-    for campaign, run in reversed(campaigns_for(None)):
+    for campaign, run in reversed(campaigns_for(None, as_of)):
         if run is None:
             continue
         figure = history.earlier_figure(agency.code, run, code)

@@ -286,7 +286,7 @@ def agency_report(campaign: Campaign, agency: Agency, run: AnalysisRun) -> Agenc
         group_average=sum(published_group) / len(published_group) if published_group else None,
         group_size=len(group),
         rank=line.rank if line else None,
-        trend=results.trend(agency, code),
+        trend=results.trend(agency, code, as_of=run),
         expectations=expectations,
         # Where the index may not be published, neither may what its few respondents
         # wrote: with fewer than five answers a comment points at a person.

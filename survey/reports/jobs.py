@@ -1,8 +1,8 @@
 """Reports and exports as jobs: every agency's report of a run as one zip, one report's
 PDF, and every response of a campaign as a file (CSV with its codebook, Excel, SPSS).
 
-A report's PDF job does the work named by the digest of the report's HTML, so a finished
-job is the cached PDF of exactly what the report shows."""
+A report's PDF job does the work named by the digest of what the report shows
+(render.report_key), so a finished job is the cached PDF of exactly that."""
 
 from __future__ import annotations
 
@@ -49,12 +49,8 @@ def report_pdf(job: Job) -> dict[str, Any]:
     if campaign is None or run is None or (arguments["agency_id"] and agency is None):
         raise jobs.JobFailed("the campaign, its run or the agency no longer exists")
     jobs.progress(job, "report_pdf", 10)
-    language = arguments["language"]
-    if agency is None:
-        html = render.province_html(campaign, run, language)
-    else:
-        html = render.agency_html(campaign, agency, run, language)
-    jobs.keep_file(job, arguments["file"], "application/pdf", render.cached_pdf(html))
+    pdf = render.cached_pdf(campaign, run, agency, arguments["language"])
+    jobs.keep_file(job, arguments["file"], "application/pdf", pdf)
     return {"file": arguments["file"]}
 
 
@@ -129,19 +125,19 @@ def start_agency_reports(campaign: Campaign, run_id: int, language: str):
 
 
 def report_download(campaign: Campaign, run: AnalysisRun, agency: Agency | None, language: str):
-    """A report's PDF when one made from the same HTML is kept (by a job, or by the
-    command line on this machine); otherwise the job that lays it out."""
+    """A report's PDF when one of what it shows now is kept (by a job, or by the command
+    line on this machine); otherwise the job that lays it out. No HTML is drawn here: the
+    key (render.report_key) digests what the report shows without drawing it."""
     if agency is None:
-        html = render.province_html(campaign, run, language)
         name = f"{campaign.code}-run{run.id}-{language}.pdf"
     else:
-        html = render.agency_html(campaign, agency, run, language)
         name = f"{campaign.code}-{agency.code}-run{run.id}-{language}.pdf"
-    work = f"report_pdf:{render.cache_key(html)}"
+    key = render.report_key(campaign, run, agency, language)
+    work = f"report_pdf:{key}"
     stored = stored_file(work, name)
     if stored is not None:
         return stored
-    kept = render.kept_pdf(html)
+    kept = render.kept_pdf(key)
     if kept is not None:
         return Response(kept, mimetype="application/pdf", headers=attachment(name))
     arguments = {

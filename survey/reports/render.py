@@ -1,11 +1,14 @@
 """Reports as PDF: HTML from templates, WeasyPrint, and a cache keyed by what they show.
 
-A report shows more than its run: reform points edited later, trends from other
-campaigns, comments and the labels of the day. So the cache key is a digest of the very
-HTML the PDF is made from (self-contained: styles and charts are inline) and of the
-WeasyPrint version. Rendering the HTML is cheap; the PDF is what costs. Any change to
-anything shown makes a new PDF, and a new database whose run ids start again at 1 is
-never served another database's report.
+A report of run N shows run N: its estimates, what the run recorded beside them (the
+reform league, timeliness, response rates: survey/runs/snapshots.py), comments of the
+answers it used, and the trend of other campaigns as it stood when it was made. Beside
+the run it shows the names of the day (campaign, agencies, groups, fields, lineage) in
+the words of the templates and catalogues. The cache key digests exactly these: the run,
+the agency, the language, those records, the report code, templates and catalogues, and
+the WeasyPrint version (`report_key`), so a download finds its PDF without laying out
+any HTML, and a new database whose run ids start again at 1 is never served another's
+report (the run's creation time is in the key).
 """
 
 from __future__ import annotations
@@ -171,28 +174,94 @@ def _renderer() -> str:
     return f"weasyprint {version('weasyprint')}"
 
 
-def cache_key(html: str) -> str:
-    """A digest of everything the PDF shows: the HTML it is made from, and the renderer."""
-    return hashlib.sha256(f"{_renderer()}\n{html}".encode()).hexdigest()
+# What the report's words and layout come from, besides the records it reads.
+_REPORT_SOURCES = (
+    "templates/reports",
+    "reports",
+    "charts.py",
+    "results.py",
+    "labels.py",
+    "i18n.py",
+    "privacy.py",
+    "translations",
+)
+
+
+@cache
+def _code_digest() -> str:
+    """The report code, templates and compiled catalogues, and the renderer: a change to
+    any of them (a new release, a corrected translation) makes new PDFs."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(_renderer().encode())
+    for name in _REPORT_SOURCES:
+        path = root / name
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in files:
+            if file.is_file() and file.suffix in {".py", ".html", ".mo", ".css"}:
+                digest.update(f"{file.relative_to(root)}\n".encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def _records_digest(campaign: Campaign) -> str:
+    """The live records a report shows by name: the campaign, its agencies, every agency
+    (lineage and trends name predecessors), ranking groups, service fields and lineage."""
+    from sqlalchemy import select
+
+    from survey.agencies.models import AgencySuccession, RankingGroup, ServiceField
+    from survey.campaigns.models import campaign_agency
+    from survey.extensions import db
+
+    tables = [Campaign.__table__, Agency.__table__, RankingGroup.__table__]
+    tables += [ServiceField.__table__, AgencySuccession.__table__]
+    digest = hashlib.sha256()
+    for table in tables:
+        query = select(table).order_by(*table.primary_key.columns)
+        for row in db.session.execute(query):
+            digest.update(repr(tuple(row)).encode())
+    members = select(campaign_agency.c.agency_id).where(
+        campaign_agency.c.campaign_id == campaign.id
+    )
+    digest.update(repr(sorted(db.session.scalars(members))).encode())
+    return digest.hexdigest()
+
+
+def report_key(campaign: Campaign, run: AnalysisRun, agency: Agency | None, language: str) -> str:
+    """A digest of everything a report's PDF shows, computed without drawing it."""
+    parts = (
+        _code_digest(),
+        run.id,
+        run.created_at.isoformat(),
+        agency.code if agency is not None else None,
+        language,
+        _records_digest(campaign),
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def _cache_path(key: str) -> Path:
     return Path(current_app.instance_path) / "reports" / key[:2] / f"{key}.pdf"
 
 
-def kept_pdf(html: str) -> bytes | None:
-    """The PDF of `html` if this machine's cache has it."""
-    path = _cache_path(cache_key(html))
+def kept_pdf(key: str) -> bytes | None:
+    """The PDF of the report with this key (`report_key`) if this machine's cache has it."""
+    path = _cache_path(key)
     return path.read_bytes() if path.is_file() else None
 
 
-def cached_pdf(html: str) -> bytes:
-    """The PDF of `html` from the cache, made (and kept) when missing."""
-    key = cache_key(html)
+def cached_pdf(
+    campaign: Campaign, run: AnalysisRun, agency: Agency | None, language: str = "vi"
+) -> bytes:
+    """The report's PDF from the cache, drawn (and kept) when missing."""
+    key = report_key(campaign, run, agency, language)
     path = _cache_path(key)
     folder = path.parent
     if path.is_file():
         return path.read_bytes()
+    if agency is None:
+        html = province_html(campaign, run, language)
+    else:
+        html = agency_html(campaign, agency, run, language)
     data = html_to_pdf(html)
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / f".{key}.{os.getpid()}"
@@ -202,11 +271,11 @@ def cached_pdf(html: str) -> bytes:
 
 
 def province_pdf(campaign: Campaign, run: AnalysisRun, language: str = "vi") -> bytes:
-    return cached_pdf(province_html(campaign, run, language))
+    return cached_pdf(campaign, run, None, language)
 
 
 def agency_pdf(campaign: Campaign, agency: Agency, run: AnalysisRun, language="vi") -> bytes:
-    return cached_pdf(agency_html(campaign, agency, run, language))
+    return cached_pdf(campaign, run, agency, language)
 
 
 def reported_agencies(campaign: Campaign, run: AnalysisRun) -> list[Agency]:

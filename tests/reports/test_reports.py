@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from survey import results
 from survey.campaigns import link_use
 from survey.campaigns.models import Campaign
 from survey.extensions import db as _db
@@ -404,19 +405,22 @@ def test_the_agency_pdf_keeps_vietnamese_item_texts_intact(app, demo_run, tmp_pa
 def test_downloads_come_from_the_runs_cache(app, client, login_as, demo_run, tmp_path, monkeypatch):
     _campaign, stored = demo_run
     app.instance_path = str(tmp_path)
-    made = []
-    original = render.html_to_pdf
+    made, drawn = [], []
+    original, draw = render.html_to_pdf, render.province_html
     monkeypatch.setattr(render, "html_to_pdf", lambda html: made.append(1) or original(html))
+    monkeypatch.setattr(render, "province_html", lambda *a: drawn.append(1) or draw(*a))
     login_as("evaluator")
     first = client.get(f"/results/demo/report.pdf?run={stored.id}")
     assert first.status_code == 303, "laid out by a job"
     assert "/jobs/" in first.headers["Location"]
     made_by_job = download(client, f"/results/demo/report.pdf?run={stored.id}")
+    assert len(drawn) == 1, "drawn once, by the job (jobs run at once in tests)"
     second = client.get(f"/results/demo/report.pdf?run={stored.id}")
     assert made_by_job.status_code == second.status_code == 200
     assert made_by_job.data == second.data
     assert second.mimetype == "application/pdf"
     assert len(made) == 1, "the second download is served from what the job kept"
+    assert len(drawn) == 1, "a download finds its PDF without drawing the report's HTML"
     assert client.get("/results/demo/report.pdf?language=xx").status_code == 400
 
 
@@ -608,3 +612,41 @@ def test_the_residual_plot_marks_the_two_sd_bands_and_every_area():
     assert ">−2</text>" in svg
     assert ">+2</text>" in svg
     assert svg.count('stroke-dasharray="4 3"') == 2
+
+
+def test_a_reports_key_names_what_it_shows_and_nothing_a_later_import_changes(app, demo_run, db):
+    """The PDF cache key is computed without drawing the report: records imported and
+    points entered after the run leave it (and so the PDF) as it was; a renamed agency,
+    another language or another agency make another."""
+    from survey.dossiers.importing import import_records
+
+    campaign, stored = demo_run
+    agency = next(a for a in campaign.agencies if a.code == "SXD")
+    with app.test_request_context():
+        key = render.report_key(campaign, stored, agency, "vi")
+        html = render.agency_html(campaign, agency, stored, "vi")
+        reform.save_points(campaign, {(agency, "1.1"): ("0", "0")}, actor="test", user_id=None)
+        header = "dossier_code,agency_code,service_code,channel,received_date,due_date,"
+        header += "returned_date,result,phone\n"
+        day = campaign.period_start
+        row = f"LATE-2,SXD,{agency.services[0].code},counter,{day},{day},{day},approved,\n"
+        import_records((header + row).encode(), actor="test")
+        db.session.flush()
+        assert render.report_key(campaign, stored, agency, "vi") == key
+        assert render.agency_html(campaign, agency, stored, "vi") == html
+        # A later run of the campaign: run N's trend still ends with run N.
+        newer = analyse(campaign, actor="test")
+        db.session.flush()
+        assert newer.id > stored.id
+        assert render.agency_html(campaign, agency, stored, "vi") == html
+        code = content.run_definition(stored).index.code
+        as_of = [p.run.id for p in results.trend(agency, code, as_of=stored)]
+        assert as_of[-1] == stored.id
+        assert newer.id not in as_of
+        assert results.trend(agency, code)[-1].run.id == newer.id, "pages show the latest"
+        assert render.report_key(campaign, stored, agency, "en") != key
+        assert render.report_key(campaign, stored, None, "vi") != key
+        agency.name_vi = "Sở Xây dựng (tên mới)"
+        db.session.flush()
+        assert render.report_key(campaign, stored, agency, "vi") != key
+        assert "tên mới" in render.agency_html(campaign, agency, stored, "vi")
