@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
+from analysis import selection
 from survey.campaigns.link_use import NO_TIME
 from survey.campaigns.models import Campaign, Invitation, LinkUse
 from survey.db import utcnow
@@ -36,11 +37,11 @@ class ResponseRate:
 
     @property
     def rr1(self) -> float | None:
-        return self.complete / self.selected if self.selected else None
+        return selection.rr1(self.complete, self.selected)
 
     @property
     def rr2(self) -> float | None:
-        return (self.complete + self.partial) / self.selected if self.selected else None
+        return selection.rr2(self.complete, self.partial, self.selected)
 
 
 # The counts a rate is made of, in field order: summed, they give a larger area's rate.

@@ -20,6 +20,7 @@ from itertools import repeat
 import numpy as np
 from sqlalchemy import func, select, update
 
+from analysis import selection
 from survey.agencies.models import Service
 from survey.campaigns import link_use
 from survey.campaigns.models import Campaign, Invitation, SamplingPlan
@@ -124,7 +125,7 @@ def _invitations(campaign: Campaign, rng: np.random.Generator) -> None:
     for cell in campaign.frame_counts:
         totals[cell.agency_id] = totals.get(cell.agency_id, 0) + cell.dossiers
     for agency_id, dossiers in totals.items():
-        planned = sampling.yamane(dossiers)
+        planned = selection.yamane(dossiers)
         probability = min(1.0, planned / (RESPONSE_RATE * dossiers * 6 / 7))
         db.session.add(
             SamplingPlan(

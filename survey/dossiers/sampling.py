@@ -22,7 +22,6 @@ whether the weights are right: they rest on the π actually applied.
 
 from __future__ import annotations
 
-import math
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -30,6 +29,8 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from analysis.selection import for_margin, inclusion_probability, yamane
+from analysis.selection import selected as selected_by_chance
 from survey.agencies.models import Agency, Service
 from survey.audit import services as audit
 from survey.campaigns.invitations import expiry, new_token
@@ -41,29 +42,11 @@ from survey.dossiers.retention import PHONE_DAYS, phones_kept_since
 from survey.extensions import db
 from survey.local_time import today
 
-Z95 = 1.959963984540054
 DEFAULT_RESPONSE_RATE = 0.3
-YAMANE_MARGIN = 0.05
 
 
 class SamplingError(Exception):
     """The plan or the draw cannot be made; the message says why and what to do."""
-
-
-def yamane(dossiers: int, margin: float = YAMANE_MARGIN) -> int:
-    """Answers planned by Yamane's formula n = N / (1 + N e²), rounded up."""
-    if dossiers <= 0:
-        return 0
-    return math.ceil(dossiers / (1 + dossiers * margin**2))
-
-
-def for_margin(dossiers: int, margin: float) -> int:
-    """Answers that give a 95% margin of error `margin` for a proportion near 50% in a
-    simple random sample from `dossiers`: n0 = z² · 0.25 / e², then n0 / (1 + (n0 - 1) / N)."""
-    if dossiers <= 0:
-        return 0
-    n0 = Z95**2 * 0.25 / margin**2
-    return math.ceil(n0 / (1 + (n0 - 1) / dossiers))
 
 
 def reference_window(campaign: Campaign, day: date | None = None) -> tuple[date, date]:
@@ -145,8 +128,7 @@ def plan(
         total, with_phone = phones.get(agency_id, (0, 0))
         share = with_phone / total if total else 1.0
         wanted = for_margin(dossiers, margin) if margin is not None else yamane(dossiers)
-        reachable = dossiers * share * response_rate
-        probability = 1.0 if reachable <= 0 else min(1.0, wanted / reachable)
+        probability = inclusion_probability(wanted, dossiers * share * response_rate)
         planned.append(Planned(agency, dossiers, share, wanted, probability))
         db.session.add(
             SamplingPlan(
@@ -283,7 +265,7 @@ def draw(
         probability = plans[record.agency_id]
         cell.seen += 1
         seen += 1
-        if random.random() >= probability:
+        if not selected_by_chance(probability, random):
             continue
         cell.selected += 1
         selected += 1

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import bindparam, exists, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from analysis import selection
 from survey.agencies.models import Agency, ServicePoint
 from survey.campaigns import link_use
 from survey.campaigns.models import Campaign, Invitation
@@ -136,16 +137,12 @@ def mark_opened(invitation_id: int) -> None:
 
 
 def outcome(definition: Definition, values: dict[str, Any]) -> str:
-    """How an invitation ended, by the AAPOR rule of thumb on the index items shown:
-    complete with at least 80% answered, partial with 50-80%, breakoff below."""
+    """How an invitation ended, by the AAPOR rule of thumb on the index items shown
+    (analysis.selection.outcome): complete, partial or breakoff."""
     shown = {q.code for q in definition.visible_items(values)}
     items = [q.code for q in definition.satisfaction_items if q.code in shown]
-    if not items:
-        return "complete"
-    answered = sum(1 for code in items if values.get(code) is not None) / len(items)
-    if answered >= 0.8:
-        return "complete"
-    return "partial" if answered >= 0.5 else "breakoff"
+    answered = sum(1 for code in items if values.get(code) is not None)
+    return selection.outcome(answered, len(items))
 
 
 def insert_submission(

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
+from analysis import selection
 from survey.audit.models import AuditEvent
 from survey.campaigns import invitations, link_use
 from survey.campaigns.models import Invitation, LinkUse, SamplingCell, SamplingPlan
@@ -176,11 +177,11 @@ def test_the_plan_follows_yamane_or_a_margin_and_the_phone_share(commune, db):
     planned = sampling.plan(campaign, response_rate=0.5, actor="test")
     (line,) = planned
     assert line.dossiers == 400
-    assert line.planned == sampling.yamane(400) == 200
+    assert line.planned == selection.yamane(400) == 200
     assert line.phone_share == 1.0, "the recent dossiers (land) all have phones"
     assert line.probability == pytest.approx(200 / (400 * 1.0 * 0.5)) == 1.0
     by_margin = sampling.plan(campaign, margin=0.10, response_rate=0.5, actor="test")
-    assert by_margin[0].planned == sampling.for_margin(400, 0.10) == 78
+    assert by_margin[0].planned == selection.for_margin(400, 0.10) == 78
     assert by_margin[0].probability == pytest.approx(78 / 200)
     assert db.session.scalar(select(func.count()).select_from(SamplingPlan)) == 1
     with pytest.raises(sampling.SamplingError):
@@ -297,7 +298,7 @@ def test_the_campaign_page_sets_the_plan_and_draws(commune, db, client, login_as
     )
     assert "Đã lập kế hoạch chọn mẫu cho 1 cơ quan" in planned.get_data(as_text=True)
     plan = db.session.scalar(select(SamplingPlan))
-    assert plan.planned == sampling.for_margin(40, 0.20)
+    assert plan.planned == selection.for_margin(40, 0.20)
     drawn = client.post(
         f"/admin/dossiers/draw/{campaign.id}",
         data={"draw-through": str(today())},
