@@ -15,7 +15,6 @@ import argparse
 import csv
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -66,6 +65,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     started = time.perf_counter()
+    # Here, not at the top: --help and argument errors answer without loading numpy.
+    from analysis.io import write_rows, write_table
+
     try:
         if args.command == "small-areas":
             from analysis.small_areas_cli import run_small_areas
@@ -74,13 +76,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         rows = run_indices(args, started)
         if args.output:
-            _write_atomically(Path(args.output), rows)
+            write_table(Path(args.output), rows, COLUMNS)
             return 0
     except AnalysisError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     try:
-        _write(sys.stdout, rows)
+        write_rows(sys.stdout, rows, COLUMNS)
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader (head, less) stopped early; that is not an error of ours.
@@ -90,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_indices(args, started: float) -> list[tuple]:
     from analysis.indices import estimate_indices
-    from analysis.io import numbers, read_table
+    from analysis.io import numbers, read_table, require_columns
     from analysis.weights import rake
 
     scheme = IndexScheme.from_questionnaire(args.questionnaire)
@@ -146,15 +148,6 @@ def run_indices(args, started: float) -> list[tuple]:
     return rows
 
 
-def require_columns(table, path, options) -> None:
-    """Each (option, column) given must name a column of the table; None is not given."""
-    for option, column in options:
-        if column is not None and column not in table:
-            raise AnalysisError(
-                f"column {column!r} (--{option}) is not in {path}; columns: {', '.join(table)}"
-            )
-
-
 def read_margins(path: str) -> dict[str, dict[str, float]]:
     try:
         with open(path, encoding="utf-8", newline="") as handle:
@@ -194,34 +187,3 @@ def _progress(rows: int, started: float):
             print(f"[{time.perf_counter() - started:6.2f} s] {message}", file=sys.stderr)
 
     return say
-
-
-def _write(handle, rows, columns=COLUMNS) -> None:
-    writer = csv.writer(handle, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-
-
-def _cell(value):
-    """Floats unrounded (repr round-trips); an undefined value is an empty cell."""
-    if isinstance(value, float):
-        return "" if value != value else repr(float(value))
-    return value
-
-
-def _write_atomically(path: Path, rows, columns=COLUMNS, write=None) -> None:
-    """Write beside the target and rename, so a failure never leaves half a file."""
-    if not path.parent.is_dir():
-        raise AnalysisError(f"{path}: its folder {path.parent} does not exist")
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            if write is None:
-                _write(handle, rows, columns)
-            else:
-                write(handle)
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.cli import _write_atomically, require_columns
 from analysis.errors import AnalysisError
-from analysis.io import numbers, read_table
+from analysis.io import numbers, read_table, require_columns, write_atomically, write_table
 from analysis.small_areas import fay_herriot
 
 COLUMNS = ("area", "direct", "direct_variance", "eblup", "mse", "shrinkage")
@@ -68,5 +67,5 @@ def run_small_areas(args) -> None:
     output = Path(args.output)
     model_path = output.with_name(output.stem + ".model.json")
     model = json.dumps(fit.as_model(), indent=2, ensure_ascii=False) + "\n"
-    _write_atomically(model_path, None, write=lambda handle: handle.write(model))
-    _write_atomically(output, rows, columns)
+    write_atomically(model_path, lambda handle: handle.write(model))
+    write_table(output, rows, columns)

@@ -92,9 +92,11 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
 
+    from survey.jobs import tasks
     from survey.jobs.queue import make_huey
 
-    app.extensions["huey"] = make_huey(app)
+    app.extensions["huey"] = huey = make_huey(app)
+    tasks.register(huey, app)
 
 
 def configure_sqlite(engine) -> None:

@@ -1,8 +1,9 @@
 """The job queue: Huey, with its storage in an SQLite file by default (nothing to set up)
 or in Redis (SURVEY_JOBS_URL=redis://...) so that workers can run on several machines.
 
-Each app builds its own Huey from its configuration and registers the tasks on it; a
-worker (`flask --app wsgi jobs worker`) is an app that consumes the same storage.
+Each app builds its own Huey from its configuration and registers the tasks on it
+(survey/app.py: tasks.register, so that this module imports none of what the tasks do);
+a worker (`flask --app wsgi jobs worker`) is an app that consumes the same storage.
 """
 
 from __future__ import annotations
@@ -20,9 +21,6 @@ def make_huey(app: Flask) -> Huey:
         huey = RedisHuey("survey", url=url)
     else:
         huey = SqliteHuey("survey", filename=url.removeprefix("sqlite:///"))
-    from survey.jobs import tasks
-
-    tasks.register(huey, app)
     return huey
 
 
