@@ -7,6 +7,8 @@ import json
 import math
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from importlib.metadata import version
 from typing import Any
 
@@ -73,107 +75,25 @@ def run(
     the run and its flags; the caller commits. `progress(step, percent)` is told each
     step as it starts (a job shows it; it is called before anything is written).
     """
+    clock, timings = time.perf_counter(), {}
     progress("reading", 5)
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-    cutoff = utcnow()
-    definitions = extract.definitions_of(campaign, cutoff)
-    # The index is the reference version's; every version of the campaign measures it.
-    definition = definitions[campaign.questionnaire_version_id]
-    data = extract.load(campaign.id, definitions, cutoff)
-    ids_seen = data.ids.copy()
-    received_by_channel = _by_channel(data.channel)
+    loaded = _load(campaign)
     timings["load"] = time.perf_counter() - clock
-
     progress("screening", 30)
-    decisions = _decisions(campaign)
-    excluded = np.isin(data.ids, [i for i, d in decisions.items() if d == "exclude"])
-    data.keep_only(~excluded)
-    screened = screening.screen(
-        data,
-        definition,
-        (campaign.period_start, campaign.period_end),
-        local_days=local_time.local_days(data.submitted_at),
-    )
-    kept = {i for i, d in decisions.items() if d == "keep"}
-    set_aside = screened.flagged - kept
-    data.keep_only(~np.isin(data.ids, list(set_aside)))
-    if len(data) == 0:
-        raise RunError("no valid submissions to analyse")
+    sieve = _screen(campaign, loaded)
     timings["screen"] = time.perf_counter() - clock
-
-    declaration = declared(campaign)
-    outside = outside_sample(data, declaration)
-    data.keep_only(~outside)
-    if len(data) == 0:
-        raise RunError("no answers from drawn invitations to analyse")
-
     progress("estimating", 45)
     computed: dict[str, Any] = {}  # what the run computes and does not store (snapshots')
     try:
-        made = make_design(campaign, data, margins, declaration=declaration)
-        results = estimate(
-            made.design,
-            data,
-            definition,
-            previous=previous_run(campaign),
-            profiles=list(definitions.values()),
-            frames=frame_totals(campaign),
-            keep=computed,
-        )
-        progress("small_areas", 80)
-        results["small_areas"] = small_areas.fit_groups(
-            campaign, _clean(results), scheme_of(definition).code, local_time.local(cutoff).date()
-        )
+        made = make_design(campaign, loaded.data, margins, declaration=sieve.declaration)
+        results = _estimate(campaign, loaded, made, computed, progress)
     except (AnalysisError, DesignDeclarationError) as error:
         raise RunError(str(error)) from None
     timings["estimate"] = time.perf_counter() - clock
-
     progress("storing", 90)
-    # Run as a job on SQLite, the reading is over: what follows writes (a no-op elsewhere).
-    transactions.now_writing(db.session)
-    parameters = {
-        "design": made.parameters,
-        # The version each respondent type answered (and any other the data holds).
-        "versions": {
-            **{str(i): None for i in definitions},
-            **{str(v.id): kind for kind, v in campaign.versions.items()},
-        },
-        "ci": "logit",
-        "level": 0.95,
-        "threshold": definition.index.threshold,
-        # What the estimates took from statsmodels (beside its version, in `versions`).
-        "statsmodels": list(provenance.STATSMODELS),
-    }
-    analysis_run = AnalysisRun(
-        campaign_id=campaign.id,
-        # The reference version (the index's); parameters["versions"] lists them all.
-        questionnaire_version_id=campaign.questionnaire_version_id,
-        cutoff_at=cutoff,
-        user_id=user_id,
-        actor=actor,
-        data_hash=data_hash(data, campaign, parameters),
-        parameters=parameters,
-        versions={name: version(name) for name in ("numpy", "scipy", "statsmodels")},
-        timings={k: round(v, 3) for k, v in timings.items()},
-        screening={
-            "counts": screened.counts,
-            "flagged": len(screened.flagged),
-            "kept_despite_flag": len(screened.flagged & kept),
-            "excluded_by_decision": int(excluded.sum()),
-            # Not from a drawn invitation, under selection weighting (no π).
-            "outside_sample": int(outside.sum()),
-            "used": len(data),
-            # Received up to the cut-off, and used after screening: pages and reports show
-            # both, labelled, so the two never look like a contradiction.
-            "received_by_channel": received_by_channel,
-            "used_by_channel": _by_channel(data.channel),
-        },
-        results=_clean(results),
+    analysis_run = _store(
+        campaign, loaded, sieve, made, results, timings, actor=actor, user_id=user_id
     )
-    db.session.add(analysis_run)
-    db.session.flush()
-    _store_flags(analysis_run, screened, _decisions_in(decisions, ids_seen))
     progress("recording", 95)
     # The snapshot reads the dossier records at length before it writes one row.
     transactions.now_reading(db.session)
@@ -186,6 +106,144 @@ def run(
         user_id=user_id,
         after={"campaign": campaign.code, "hash": analysis_run.data_hash},
     )
+    return analysis_run
+
+
+@dataclass
+class _Loaded:
+    """What a run read: the submissions up to its cut-off and their questionnaires."""
+
+    cutoff: datetime
+    definitions: dict[int, Definition]
+    definition: Definition  # the reference version's: its index is the run's
+    data: extract.RunInput
+    ids_seen: np.ndarray  # every submission read, before any was set aside
+    received_by_channel: dict[str, int]
+
+
+def _load(campaign: Campaign) -> _Loaded:
+    cutoff = utcnow()
+    definitions = extract.definitions_of(campaign, cutoff)
+    # The index is the reference version's; every version of the campaign measures it.
+    data = extract.load(campaign.id, definitions, cutoff)
+    return _Loaded(
+        cutoff,
+        definitions,
+        definitions[campaign.questionnaire_version_id],
+        data,
+        data.ids.copy(),
+        _by_channel(data.channel),
+    )
+
+
+@dataclass
+class _Sieve:
+    """What screening set aside, and why: people's decisions, the rules' flags, and
+    answers outside a drawn sample."""
+
+    decisions: dict[int, str]
+    excluded: np.ndarray  # by a person's decision
+    screened: screening.Screening
+    kept: set[int]  # flagged, kept by a person's decision
+    declaration: Any
+    outside: np.ndarray  # not from a drawn invitation, under selection weighting
+
+
+def _screen(campaign: Campaign, loaded: _Loaded) -> _Sieve:
+    """Set aside what people excluded, what the rules flag (unless a person kept it) and
+    what lies outside the declared sample; `loaded.data` keeps the rest."""
+    data = loaded.data
+    decisions = _decisions(campaign)
+    excluded = np.isin(data.ids, [i for i, d in decisions.items() if d == "exclude"])
+    data.keep_only(~excluded)
+    screened = screening.screen(
+        data,
+        loaded.definition,
+        (campaign.period_start, campaign.period_end),
+        local_days=local_time.local_days(data.submitted_at),
+    )
+    kept = {i for i, d in decisions.items() if d == "keep"}
+    data.keep_only(~np.isin(data.ids, list(screened.flagged - kept)))
+    if len(data) == 0:
+        raise RunError("no valid submissions to analyse")
+    declaration = declared(campaign)
+    outside = outside_sample(data, declaration)
+    data.keep_only(~outside)
+    if len(data) == 0:
+        raise RunError("no answers from drawn invitations to analyse")
+    return _Sieve(decisions, excluded, screened, kept, declaration, outside)
+
+
+def _estimate(campaign, loaded: _Loaded, made, computed: dict, progress) -> dict[str, Any]:
+    """Every estimate and comparison of the run, then the small-area fits."""
+    results = estimate(
+        made.design,
+        loaded.data,
+        loaded.definition,
+        previous=previous_run(campaign),
+        profiles=list(loaded.definitions.values()),
+        frames=frame_totals(campaign),
+        keep=computed,
+    )
+    progress("small_areas", 80)
+    results["small_areas"] = small_areas.fit_groups(
+        campaign,
+        _clean(results),
+        scheme_of(loaded.definition).code,
+        local_time.local(loaded.cutoff).date(),
+    )
+    return results
+
+
+def _store(
+    campaign, loaded: _Loaded, sieve: _Sieve, made, results, timings, *, actor, user_id
+) -> AnalysisRun:
+    """The run and its screening verdicts (flushed; the caller commits)."""
+    # Run as a job on SQLite, the reading is over: what follows writes (a no-op elsewhere).
+    transactions.now_writing(db.session)
+    definition, data, screened = loaded.definition, loaded.data, sieve.screened
+    parameters = {
+        "design": made.parameters,
+        # The version each respondent type answered (and any other the data holds).
+        "versions": {
+            **{str(i): None for i in loaded.definitions},
+            **{str(v.id): kind for kind, v in campaign.versions.items()},
+        },
+        "ci": "logit",
+        "level": 0.95,
+        "threshold": definition.index.threshold,
+        # What the estimates took from statsmodels (beside its version, in `versions`).
+        "statsmodels": list(provenance.STATSMODELS),
+    }
+    analysis_run = AnalysisRun(
+        campaign_id=campaign.id,
+        # The reference version (the index's); parameters["versions"] lists them all.
+        questionnaire_version_id=campaign.questionnaire_version_id,
+        cutoff_at=loaded.cutoff,
+        user_id=user_id,
+        actor=actor,
+        data_hash=data_hash(data, campaign, parameters),
+        parameters=parameters,
+        versions={name: version(name) for name in ("numpy", "scipy", "statsmodels")},
+        timings={k: round(v, 3) for k, v in timings.items()},
+        screening={
+            "counts": screened.counts,
+            "flagged": len(screened.flagged),
+            "kept_despite_flag": len(screened.flagged & sieve.kept),
+            "excluded_by_decision": int(sieve.excluded.sum()),
+            # Not from a drawn invitation, under selection weighting (no π).
+            "outside_sample": int(sieve.outside.sum()),
+            "used": len(data),
+            # Received up to the cut-off, and used after screening: pages and reports show
+            # both, labelled, so the two never look like a contradiction.
+            "received_by_channel": loaded.received_by_channel,
+            "used_by_channel": _by_channel(data.channel),
+        },
+        results=_clean(results),
+    )
+    db.session.add(analysis_run)
+    db.session.flush()
+    _store_flags(analysis_run, screened, _decisions_in(sieve.decisions, loaded.ids_seen))
     return analysis_run
 
 
