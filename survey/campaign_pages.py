@@ -6,7 +6,7 @@ apart from survey/campaigns/, which the responses build on.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
@@ -20,7 +20,7 @@ from survey.campaigns.forms import (
     InvitationImportForm,
     SamplingPlanForm,
 )
-from survey.campaigns.jobs import start_invitations_export
+from survey.campaigns.jobs import invitations_export_work
 from survey.campaigns.models import Campaign, SamplingPlan
 from survey.campaigns.response_rates import response_rates
 from survey.choices import choices
@@ -28,6 +28,7 @@ from survey.csv_files import CsvError
 from survey.extensions import db
 from survey.i18n import localized
 from survey.inputs import whole_number
+from survey.jobs.views import start
 from survey.labels import code_label
 from survey.permissions import requires
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
@@ -197,7 +198,8 @@ def export_links(campaign_id: int):
     campaign = _load(campaign_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    return start_invitations_export(campaign)
+    base_url = current_app.config.get("SURVEY_PUBLIC_URL") or request.host_url
+    return start(invitations_export_work(campaign, base_url))
 
 
 @blueprint.post("/<int:campaign_id>/status")

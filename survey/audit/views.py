@@ -6,8 +6,9 @@ from flask import Blueprint, abort, render_template, request
 
 from survey.audit import export
 from survey.audit.models import AuditEvent
-from survey.jobs.kinds import Kind
-from survey.jobs.views import start, stored_file
+from survey.jobs import services as jobs
+from survey.jobs.kinds import Kind, Work
+from survey.jobs.views import deliver
 from survey.pagination import paginate
 from survey.permissions import requires
 
@@ -47,8 +48,9 @@ def export_events():
     except export.BadFilter:
         abort(400)
     work = export.work(filters, last_id)
-    return stored_file(work, "audit.csv") or start(
-        "audit_export", work, {"filters": filters, "last_id": last_id}
+    return deliver(
+        jobs.kept_file(work, "audit.csv")
+        or Work("audit_export", work, {"filters": filters, "last_id": last_id})
     )
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask import current_app, request
 from sqlalchemy import func, select
 
 from survey.campaigns import invitations
@@ -20,9 +19,8 @@ from survey.csv_files import write_rows
 from survey.db import utcnow
 from survey.extensions import db
 from survey.jobs import services as jobs
-from survey.jobs.kinds import Kind
+from survey.jobs.kinds import Kind, Work
 from survey.jobs.models import Job
-from survey.jobs.views import start
 from survey.local_time import today
 
 COLUMNS = ("dossier_code", "phone", "link")
@@ -51,9 +49,9 @@ def _state(campaign: Campaign) -> str:
     return hashlib.sha256(described.encode()).hexdigest()[:16]
 
 
-def start_invitations_export(campaign: Campaign):
-    base_url = current_app.config.get("SURVEY_PUBLIC_URL") or request.host_url
-    return start(
+def invitations_export_work(campaign: Campaign, base_url: str) -> Work:
+    """The SMS file of the campaign's links; `base_url`: the address the links name."""
+    return Work(
         "invitations_export",
         f"invitations_export:{campaign.id}:{_state(campaign)}",
         {"campaign_id": campaign.id, "base_url": base_url},

@@ -9,13 +9,14 @@ from flask import Response, abort, request
 from survey.campaigns.models import Campaign
 from survey.dashboard.common import VIEWERS, agency_of, blueprint, campaign_named, chosen_run
 from survey.downloads import attachment
+from survey.jobs.views import deliver, start
 from survey.permissions import requires
 from survey.reports import exports, render
 from survey.reports.jobs import (
-    report_download,
-    start_agency_reports,
-    start_responses_export,
-    start_run_data_export,
+    agency_reports_work,
+    report_file,
+    responses_export_work,
+    run_data_export_work,
 )
 from survey.runs.models import AnalysisRun
 from survey.web import ConfirmForm
@@ -41,7 +42,7 @@ def download_province_report(code: str):
     job when no PDF of exactly this content is kept. Repeating the GET is harmless: it
     joins the job already laying the same report out."""
     campaign = campaign_named(code)
-    return report_download(campaign, _report_run(campaign), None, _language())
+    return deliver(report_file(campaign, _report_run(campaign), None, _language()))
 
 
 @blueprint.get("/<code>/agencies/<agency_code>/report.pdf")
@@ -49,7 +50,7 @@ def download_province_report(code: str):
 def download_agency_report(code: str, agency_code: str):
     campaign = campaign_named(code)
     agency = agency_of(campaign, agency_code)
-    return report_download(campaign, _report_run(campaign), agency, _language())
+    return deliver(report_file(campaign, _report_run(campaign), agency, _language()))
 
 
 @blueprint.post("/<code>/agency-reports")
@@ -60,7 +61,7 @@ def prepare_agency_reports(code: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     run_ = _report_run(campaign)
-    return start_agency_reports(campaign, run_.id, _language())
+    return start(agency_reports_work(campaign, run_.id, _language()))
 
 
 @blueprint.get("/<code>/results.<fmt>")
@@ -97,7 +98,7 @@ def export_responses(code: str):
     language = request.form.get("language", "vi")
     if fmt not in exports.FORMATS or language not in render.LANGUAGES:
         abort(400)
-    return start_responses_export(campaign, fmt, language)
+    return start(responses_export_work(campaign, fmt, language))
 
 
 @blueprint.post("/<code>/run-data")
@@ -107,4 +108,4 @@ def export_run_data(code: str):
     campaign = campaign_named(code)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    return start_run_data_export(_report_run(campaign))
+    return start(run_data_export_work(_report_run(campaign)))

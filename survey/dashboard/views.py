@@ -32,12 +32,13 @@ from survey.dashboard.common import (
 from survey.dashboard.filters import FLAGS, Filter, group_choices
 from survey.extensions import db
 from survey.i18n import localized
+from survey.jobs.views import start
 from survey.labels import code_label
 from survey.permissions import requires
 from survey.reform.models import ReformFramework
 from survey.reform.recorded import stored_league
 from survey.runs import snapshots
-from survey.runs.jobs import start_analysis
+from survey.runs.jobs import analysis_work
 from survey.runs.models import AnalysisRun
 from survey.web import ConfirmForm, ImportForm
 
@@ -357,4 +358,4 @@ def create_run(code: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     # A job: a run takes seconds to minutes. A second click while one runs joins it.
-    return start_analysis(campaign)
+    return start(analysis_work(campaign))

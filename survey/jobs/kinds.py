@@ -34,6 +34,26 @@ class Periodic:
     run: Callable[[], str | None]  # returns what to log, if anything
 
 
+@dataclass(frozen=True)
+class Work:
+    """Work a page asks for: what the jobs package starts (or joins, when a job does the
+    same `key` already) and the page then follows (jobs/views.py start). Packages say
+    what work they want; only views turn it into a response."""
+
+    kind: str
+    key: str  # the same key is the same work: joined while running, its file reused
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A file made before, served as it is instead of starting its work again."""
+
+    name: str
+    content: bytes
+    mimetype: str
+
+
 KINDS: dict[str, Kind] = {}
 PERIODIC: dict[str, Periodic] = {}
 

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 
 from survey.db import utcnow
 from survey.extensions import db
+from survey.jobs.kinds import Kept
 from survey.jobs.models import Job, JobFile
 from survey.jobs.queue import huey
 
@@ -112,6 +113,13 @@ def delete_files(kind: str, **arguments: Any) -> int:
     deleted = db.session.execute(delete(JobFile).where(JobFile.job_id.in_(chosen))).rowcount
     db.session.flush()
     return deleted
+
+
+def kept_file(work: str, name: str) -> Kept | None:
+    """The file of a finished job that did exactly `work`, if one is kept, to be served
+    as `name`."""
+    stored = finished_file(work)
+    return None if stored is None else Kept(name, stored.content, stored.mimetype)
 
 
 def finished_file(work: str) -> JobFile | None:

@@ -12,7 +12,7 @@ from flask_login import current_user
 from survey.downloads import attachment
 from survey.extensions import db
 from survey.jobs import services
-from survey.jobs.kinds import KINDS
+from survey.jobs.kinds import KINDS, Kept, Work
 from survey.jobs.models import Job, JobFile
 from survey.permissions import STAFF, requires
 from survey.web import ConfirmForm
@@ -84,17 +84,18 @@ def retry_job(job_id: str):
     return redirect(url_for(".show_job", job_id=job.id), code=303)
 
 
-def start(kind: str, work: str, arguments: dict):
+def start(work: Work):
     """The signed-in user's request for `work`, joined or queued; its page follows it."""
     job = services.start(
-        kind, work, arguments, actor=current_user.username, user_id=current_user.id
+        work.kind, work.key, work.arguments, actor=current_user.username, user_id=current_user.id
     )
     return redirect(url_for("jobs.show_job", job_id=job.id), code=303)
 
 
-def stored_file(work: str, name: str) -> Response | None:
-    """The file of a finished job that did exactly `work`, as a download, if kept."""
-    stored = services.finished_file(work)
-    if stored is None:
-        return None
-    return Response(stored.content, mimetype=stored.mimetype, headers=attachment(name))
+def deliver(outcome: Work | Kept):
+    """A file kept from before, as a download; or the work that makes it, started."""
+    if isinstance(outcome, Kept):
+        return Response(
+            outcome.content, mimetype=outcome.mimetype, headers=attachment(outcome.name)
+        )
+    return start(outcome)

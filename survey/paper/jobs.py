@@ -6,9 +6,8 @@ from typing import Any
 
 from survey.extensions import db
 from survey.jobs import services as jobs
-from survey.jobs.kinds import Kind
+from survey.jobs.kinds import Kind, Work
 from survey.jobs.models import Job
-from survey.jobs.views import start
 from survey.paper.models import Batch
 from survey.paper.printing import forms_pdf
 
@@ -28,8 +27,8 @@ def paper_forms(job: Job) -> dict[str, Any]:
 PAPER_FORMS = Kind("paper_forms", paper_forms, followers=("surveyor", "evaluator"))
 
 
-def start_paper_forms(batch: Batch, language: str):
-    return start(
+def paper_forms_work(batch: Batch, language: str) -> Work:
+    return Work(
         "paper_forms",
         f"paper_forms:batch:{batch.id}:{language}",
         {"batch_id": batch.id, "language": language},

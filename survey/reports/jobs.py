@@ -8,16 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
-
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
-from survey.downloads import attachment
 from survey.extensions import db
 from survey.jobs import services as jobs
-from survey.jobs.kinds import Kind
+from survey.jobs.kinds import Kept, Kind, Work
 from survey.jobs.models import Job
-from survey.jobs.views import start, stored_file
 from survey.reports import exports, render
 from survey.runs.models import AnalysisRun
 
@@ -66,11 +62,11 @@ def responses_export(job: Job) -> dict[str, Any]:
     return {"file": name}
 
 
-def start_responses_export(campaign: Campaign, fmt: str, language: str):
+def responses_export_work(campaign: Campaign, fmt: str, language: str) -> Work:
     """The responses as a file, made by a job; the same file again while nothing changed
     (its work names the submissions' and decisions' state)."""
     work = f"responses_export:{campaign.id}:{fmt}:{language}:{exports.responses_state(campaign)}"
-    return start(
+    return Work(
         "responses_export",
         work,
         {"campaign_id": campaign.id, "format": fmt, "language": language},
@@ -102,9 +98,9 @@ def run_data_export(job: Job) -> dict[str, Any]:
     return {"file": f"{stem}-data.zip"}
 
 
-def start_run_data_export(run: AnalysisRun):
+def run_data_export_work(run: AnalysisRun) -> Work:
     # A run never changes: its data file is made once.
-    return start("run_data_export", f"run_data_export:{run.id}", {"run_id": run.id})
+    return Work("run_data_export", f"run_data_export:{run.id}", {"run_id": run.id})
 
 
 AGENCY_REPORTS = Kind("agency_reports", agency_reports, followers=("evaluator",))
@@ -115,16 +111,18 @@ REPORT_PDF = Kind(
 )
 
 
-def start_agency_reports(campaign: Campaign, run_id: int, language: str):
+def agency_reports_work(campaign: Campaign, run_id: int, language: str) -> Work:
     """Every agency's report of a run as a zip: a job (about two seconds per agency)."""
-    return start(
+    return Work(
         "agency_reports",
         f"agency_reports:run:{run_id}:{language}",
         {"campaign_id": campaign.id, "run_id": run_id, "language": language},
     )
 
 
-def report_download(campaign: Campaign, run: AnalysisRun, agency: Agency | None, language: str):
+def report_file(
+    campaign: Campaign, run: AnalysisRun, agency: Agency | None, language: str
+) -> Kept | Work:
     """A report's PDF when one of what it shows now is kept (by a job, or by the command
     line on this machine); otherwise the job that lays it out. No HTML is drawn here: the
     key (render.report_key) digests what the report shows without drawing it."""
@@ -134,12 +132,12 @@ def report_download(campaign: Campaign, run: AnalysisRun, agency: Agency | None,
         name = f"{campaign.code}-{agency.code}-run{run.id}-{language}.pdf"
     key = render.report_key(campaign, run, agency, language)
     work = f"report_pdf:{key}"
-    stored = stored_file(work, name)
+    stored = jobs.kept_file(work, name)
     if stored is not None:
         return stored
     kept = render.kept_pdf(key)
     if kept is not None:
-        return Response(kept, mimetype="application/pdf", headers=attachment(name))
+        return Kept(name, kept, "application/pdf")
     arguments = {
         "campaign_id": campaign.id,
         "run_id": run.id,
@@ -147,4 +145,4 @@ def report_download(campaign: Campaign, run: AnalysisRun, agency: Agency | None,
         "language": language,
         "file": name,
     }
-    return start("report_pdf", work, arguments)
+    return Work("report_pdf", work, arguments)

@@ -12,9 +12,8 @@ from survey import transactions
 from survey.campaigns.models import Campaign
 from survey.extensions import db
 from survey.jobs import services as jobs
-from survey.jobs.kinds import Kind
+from survey.jobs.kinds import Kind, Work
 from survey.jobs.models import Job
-from survey.jobs.views import start
 from survey.runs.services import RunError, run
 
 
@@ -71,8 +70,8 @@ def _to_the_run(job: Job):
 ANALYSIS_RUN = Kind("analysis_run", analysis_run, followers=("evaluator",), landing=_to_the_run)
 
 
-def start_analysis(campaign: Campaign):
+def analysis_work(campaign: Campaign) -> Work:
     """From the run button: the campaign's unfinished analysis, or a new one."""
-    return start(
+    return Work(
         "analysis_run", f"analysis_run:campaign:{campaign.id}", {"campaign_id": campaign.id}
     )

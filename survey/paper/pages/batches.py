@@ -19,9 +19,10 @@ from survey.extensions import db
 from survey.form_messages import Form
 from survey.i18n import named
 from survey.inputs import WholeNumberField, record_id, whole_number
+from survey.jobs.views import start
 from survey.labels import LABELS
 from survey.paper import assignments, errors, issuing
-from survey.paper.jobs import start_paper_forms
+from survey.paper.jobs import paper_forms_work
 from survey.paper.models import Batch, PaperForm, SurveyorAssignment
 from survey.paper.pages import KEYERS, blueprint, campaign_filter, load_batch, visible_batches
 from survey.permissions import requires
@@ -237,4 +238,4 @@ def download_forms(batch_id: int):
     if language not in ("vi", "en"):
         abort(400)
     # Up to 2,000 forms: a job prints them (a few seconds), the batch page links to it.
-    return start_paper_forms(batch, language)
+    return start(paper_forms_work(batch, language))
