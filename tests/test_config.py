@@ -170,3 +170,18 @@ def test_output_into_a_missing_folder_is_a_usage_error(runner, db, tmp_path):
     assert result.exit_code == 2
     assert "does not exist; create it first" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_readme_shows_the_settings_as_they_are_declared():
+    """One declaration per setting (survey/config.py SETTINGS) reads it and writes the
+    README's table: a setting added, renamed or given another default shows there."""
+    from pathlib import Path
+
+    from survey.config import SETTINGS, markdown_table
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert markdown_table() in readme, (
+        "README is behind: paste the output of "
+        '`python -c "from survey.config import markdown_table; print(markdown_table())"`'
+    )
+    assert len(SETTINGS) == len({s.name for s in SETTINGS}) == 17
