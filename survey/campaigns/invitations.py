@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from survey.agencies.models import Service
+from survey.agencies.models import Agency, Service
 from survey.audit import services as audit
 from survey.campaigns.link_use import dossier_hash
 from survey.campaigns.models import Campaign, Invitation
@@ -44,6 +44,52 @@ class ImportResult:
 def import_invitations(
     campaign: Campaign, data: bytes, *, valid_days: int, actor: str, user_id: int | None = None
 ) -> ImportResult:
+    """A link per row of a one-stop-shop export, or nothing and CsvError naming every bad
+    row; dossiers invited already are skipped. Audited; the caller commits."""
+    _refuse_if_closed(campaign)
+    agencies = {a.code: a for a in campaign.agencies}
+    # By the codes' keyed hashes: a used link has forgotten its code, not its hash.
+    existing = set(
+        db.session.scalars(
+            select(Invitation.dossier_hash).where(Invitation.campaign_id == campaign.id)
+        )
+    )
+    problems: list[CsvProblem] = []
+    rows: list[_Row] = []
+    skipped = 0
+    seen: dict[str, int] = {}
+    for number, row in read_rows(data, required=COLUMNS, optional=OPTIONAL):
+        dossier = row["dossier_code"]
+        if DOSSIER.fullmatch(dossier) and dossier_hash(dossier) in existing:
+            skipped += 1
+            continue
+        row_problems, checked = _check_row(number, row, campaign, agencies)
+        if dossier in seen and not any(p.column == "dossier_code" for p in row_problems):
+            row_problems.insert(
+                0, CsvProblem(number, "dossier_code", _("same as row %(row)s", row=seen[dossier]))
+            )
+        if row_problems:
+            problems += row_problems
+            continue
+        seen[dossier] = number
+        rows.append(checked)
+    if problems:
+        raise CsvError(problems)
+    if not rows and not skipped:
+        raise CsvError([CsvProblem(None, None, _("the file has no rows"))])
+    _add_links(campaign, rows, valid_days)
+    audit.record(
+        "invitation.import",
+        "campaign",
+        campaign.id,
+        actor=actor,
+        user_id=user_id,
+        after={"created": len(rows), "skipped": skipped, "valid_days": valid_days},
+    )
+    return ImportResult(created=len(rows), skipped=skipped)
+
+
+def _refuse_if_closed(campaign: Campaign) -> None:
     if campaign.status == "closed":
         raise CsvError([CsvProblem(None, None, _("the campaign is closed"))])
     if campaign.period_end < today():
@@ -60,132 +106,113 @@ def import_invitations(
                 )
             ]
         )
-    agencies = {a.code: a for a in campaign.agencies}
-    # By the codes' keyed hashes: a used link has forgotten its code, not its hash.
-    existing = set(
-        db.session.scalars(
-            select(Invitation.dossier_hash).where(Invitation.campaign_id == campaign.id)
+
+
+@dataclass(frozen=True)
+class _Row:
+    dossier: str
+    agency: Agency
+    service: Service
+    returned: date
+    phone: str | None
+    applicant_type: str
+
+
+def _check_row(
+    number: int, row: dict[str, str], campaign: Campaign, agencies: dict[str, Agency]
+) -> tuple[list[CsvProblem], _Row | None]:
+    """The row's problems, each under its column, or the link it asks for."""
+    problems = []
+    dossier = row["dossier_code"]
+    if not DOSSIER.fullmatch(dossier):
+        problems.append(
+            CsvProblem(
+                number, "dossier_code", _("%(value)s is not a dossier code", value=dossier or "—")
+            )
         )
-    )
-    problems: list[CsvProblem] = []
-    rows = []
-    skipped = 0
-    seen: dict[str, int] = {}
-    for number, row in read_rows(data, required=COLUMNS, optional=OPTIONAL):
-        row_problems = []
-        dossier = row["dossier_code"]
-        if not DOSSIER.fullmatch(dossier):
-            row_problems.append(
+    agency = agencies.get(row["agency_code"])
+    service = None
+    if agency is None:
+        problems.append(
+            CsvProblem(
+                number,
+                "agency_code",
+                _("%(code)s is not an agency of this campaign", code=row["agency_code"] or "—"),
+            )
+        )
+    else:
+        service = db.session.scalar(
+            select(Service).where(
+                Service.agency_id == agency.id, Service.code == row["service_code"]
+            )
+        )
+        if not row["service_code"]:
+            problems.append(CsvProblem(number, "service_code", _("the service code is empty")))
+        elif service is None:
+            problems.append(
                 CsvProblem(
                     number,
-                    "dossier_code",
-                    _("%(value)s is not a dossier code", value=dossier or "—"),
-                )
-            )
-        elif dossier_hash(dossier) in existing:
-            skipped += 1
-            continue
-        elif dossier in seen:
-            row_problems.append(
-                CsvProblem(number, "dossier_code", _("same as row %(row)s", row=seen[dossier]))
-            )
-        agency = agencies.get(row["agency_code"])
-        service = None
-        if agency is None:
-            row_problems.append(
-                CsvProblem(
-                    number,
-                    "agency_code",
-                    _("%(code)s is not an agency of this campaign", code=row["agency_code"] or "—"),
-                )
-            )
-        else:
-            service = db.session.scalar(
-                select(Service).where(
-                    Service.agency_id == agency.id, Service.code == row["service_code"]
-                )
-            )
-            if not row["service_code"]:
-                row_problems.append(
-                    CsvProblem(number, "service_code", _("the service code is empty"))
-                )
-            elif service is None:
-                row_problems.append(
-                    CsvProblem(
-                        number,
-                        "service_code",
-                        _(
-                            "%(agency)s has no service %(code)s",
-                            agency=agency.code,
-                            code=row["service_code"] or "—",
-                        ),
-                    )
-                )
-        returned = _date(row["returned_date"])
-        if returned is None:
-            row_problems.append(
-                CsvProblem(
-                    number,
-                    "returned_date",
+                    "service_code",
                     _(
-                        "%(value)s is not a date (YYYY-MM-DD or DD/MM/YYYY)",
-                        value=row["returned_date"] or "—",
+                        "%(agency)s has no service %(code)s",
+                        agency=agency.code,
+                        code=row["service_code"] or "—",
                     ),
                 )
             )
-        phone = row.get("phone", "")
-        if phone and not PHONE.fullmatch(phone):
-            row_problems.append(
-                CsvProblem(number, "phone", _("%(value)s is not a phone number", value=phone))
+    returned = _date(row["returned_date"])
+    if returned is None:
+        problems.append(
+            CsvProblem(
+                number,
+                "returned_date",
+                _(
+                    "%(value)s is not a date (YYYY-MM-DD or DD/MM/YYYY)",
+                    value=row["returned_date"] or "—",
+                ),
             )
-        applicant_type = row.get("applicant_type", "") or "citizen"
-        if applicant_type not in campaign.respondent_types:
-            row_problems.append(
-                CsvProblem(
-                    number,
-                    "applicant_type",
-                    _(
-                        "%(value)s: the campaign has a questionnaire for %(types)s only",
-                        value=applicant_type,
-                        types=", ".join(campaign.respondent_types),
-                    ),
-                )
+        )
+    phone = row.get("phone", "")
+    if phone and not PHONE.fullmatch(phone):
+        problems.append(
+            CsvProblem(number, "phone", _("%(value)s is not a phone number", value=phone))
+        )
+    applicant_type = row.get("applicant_type", "") or "citizen"
+    if applicant_type not in campaign.respondent_types:
+        problems.append(
+            CsvProblem(
+                number,
+                "applicant_type",
+                _(
+                    "%(value)s: the campaign has a questionnaire for %(types)s only",
+                    value=applicant_type,
+                    types=", ".join(campaign.respondent_types),
+                ),
             )
-        if row_problems:
-            problems += row_problems
-            continue
-        seen[dossier] = number
-        rows.append((dossier, agency, service, returned, phone or None, applicant_type))
+        )
     if problems:
-        raise CsvError(problems)
-    if not rows and not skipped:
-        raise CsvError([CsvProblem(None, None, _("the file has no rows"))])
-    for dossier, agency, service, returned, phone, applicant_type in rows:
+        return problems, None
+    return [], _Row(dossier, agency, service, returned, phone or None, applicant_type)
+
+
+def _add_links(campaign: Campaign, rows: list[_Row], valid_days: int) -> None:
+    for row in rows:
         db.session.add(
             Invitation(
                 campaign=campaign,
                 token=new_token(),
-                dossier_code=dossier,
-                dossier_hash=dossier_hash(dossier),
-                agency=agency,
-                service=service,
-                service_field_id=service.field_id,
-                applicant_type=applicant_type,
-                returned_on=returned,
-                phone=phone,
-                expires_at=expiry(returned, valid_days),
+                dossier_code=row.dossier,
+                dossier_hash=dossier_hash(row.dossier),
+                agency=row.agency,
+                service=row.service,
+                service_field_id=row.service.field_id,
+                applicant_type=row.applicant_type,
+                returned_on=row.returned,
+                phone=row.phone,
+                expires_at=expiry(row.returned, valid_days),
             )
         )
     db.session.flush()
-    audit.record(
-        "invitation.import",
-        "campaign",
-        campaign.id,
-        actor=actor,
-        user_id=user_id,
-        after={"created": len(rows), "skipped": skipped, "valid_days": valid_days},
-    )
-    return ImportResult(created=len(rows), skipped=skipped)
 
 
 def expiry(returned: date, valid_days: int) -> datetime:
