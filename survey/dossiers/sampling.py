@@ -188,6 +188,44 @@ def draw(
     }
     if not plans:
         raise SamplingError(_("Set the campaign's sampling plan first."))
+    first, last = _window(campaign, through)
+    # One expiry and one creation time for the whole draw, and neither the dossier's code,
+    # phone nor return day on the invitation: a link not yet used must not say which
+    # dossier it is for, or the frame less those dossiers is the used links' dossiers.
+    # The SMS file finds code and phone by the keyed hash (invitations.links).
+    now, expires = utcnow(), expiry(last, valid_days)
+    seen = selected = expired = 0
+    selection = _Selection(campaign, now, expires)
+    for record in _frame(campaign, plans, first, last):
+        chosen = selection.take(record, plans[record.agency_id], random)
+        if chosen is None:
+            continue  # invited already (a link imported from a file): not in this frame
+        seen += 1
+        if chosen:
+            selected += 1
+            expired += expires <= now
+    campaign.invitations_drawn_through = last
+    db.session.flush()
+    audit.record(
+        "sampling.draw",
+        "campaign",
+        campaign.id,
+        actor=actor,
+        user_id=user_id,
+        after={
+            "first": str(first),
+            "last": str(last),
+            "seen": seen,
+            "selected": selected,
+            "already_expired": expired,
+        },
+    )
+    return Drawn(first, last, seen, selected, expired)
+
+
+def _window(campaign: Campaign, through: date) -> tuple[date, date]:
+    """The return days a draw covers: after the last draw, up to `through` (within the
+    period, never past today)."""
     drawn_through = campaign.invitations_drawn_through
     first = max(
         campaign.period_start,
@@ -201,14 +239,13 @@ def draw(
                 day=(drawn_through or last).strftime("%d/%m/%Y"),
             )
         )
-    invited = set(
-        db.session.scalars(
-            select(Invitation.dossier_hash).where(
-                Invitation.campaign_id == campaign.id, Invitation.dossier_hash.is_not(None)
-            )
-        )
-    )
-    records = db.session.execute(
+    return first, last
+
+
+def _frame(campaign: Campaign, plans: dict[int, float], first: date, last: date):
+    """The dossiers a draw chooses among: returned in the window to an applicant the
+    campaign surveys, at a planned agency, with a phone."""
+    return db.session.execute(
         select(
             DossierRecord.dossier_code,
             DossierRecord.agency_id,
@@ -235,72 +272,64 @@ def draw(
             DossierRecord.dossier_code,
         )
     ).all()
-    cells = {
-        (c.agency_id, c.service_field_id): c
-        for c in db.session.scalars(select(SamplingCell).filter_by(campaign_id=campaign.id))
-    }
-    now = utcnow()
-    # One expiry and one creation time for the whole draw, and neither the dossier's code,
-    # phone nor return day on the invitation: a link not yet used must not say which
-    # dossier it is for, or the frame less those dossiers is the used links' dossiers.
-    # The SMS file finds code and phone by the keyed hash (invitations.links).
-    expires = expiry(last, valid_days)
-    seen = selected = expired = 0
-    for record in records:
-        code_hash = dossier_hash(record.dossier_code)
-        if code_hash in invited:
-            continue  # invited already (a link imported from a file): not in this frame
-        key = (record.agency_id, record.field_id)
-        cell = cells.get(key)
-        if cell is None:
-            cell = SamplingCell(
-                campaign_id=campaign.id,
-                agency_id=record.agency_id,
-                service_field_id=record.field_id,
-                seen=0,
-                selected=0,
+
+
+class _Selection:
+    """Each dossier of the frame on its own turn: counted in its cell, selected with its
+    agency's π (analysis.selection.selected), and, if selected, given a link."""
+
+    def __init__(self, campaign: Campaign, now, expires):
+        self.campaign, self.now, self.expires = campaign, now, expires
+        self.invited = set(
+            db.session.scalars(
+                select(Invitation.dossier_hash).where(
+                    Invitation.campaign_id == campaign.id, Invitation.dossier_hash.is_not(None)
+                )
             )
-            db.session.add(cell)
-            cells[key] = cell
-        probability = plans[record.agency_id]
+        )
+        self.cells = {
+            (c.agency_id, c.service_field_id): c
+            for c in db.session.scalars(select(SamplingCell).filter_by(campaign_id=campaign.id))
+        }
+
+    def take(self, record, probability: float, random) -> bool | None:
+        """Whether the dossier was selected; None when it was invited already."""
+        code_hash = dossier_hash(record.dossier_code)
+        if code_hash in self.invited:
+            return None
+        cell = self._cell(record.agency_id, record.field_id)
         cell.seen += 1
-        seen += 1
         if not selected_by_chance(probability, random):
-            continue
+            return False
         cell.selected += 1
-        selected += 1
-        expired += expires <= now
         db.session.add(
             Invitation(
-                campaign_id=campaign.id,
+                campaign_id=self.campaign.id,
                 token=new_token(),
                 dossier_hash=code_hash,
                 agency_id=record.agency_id,
                 service_id=record.service_id,
                 service_field_id=record.field_id,
                 applicant_type=record.applicant_type,
-                created_at=now,
-                expires_at=expires,
+                created_at=self.now,
+                expires_at=self.expires,
                 selection_probability=probability,
                 dossier_channel=record.channel,
                 dossier_timeliness="on_time" if record.returned_on <= record.due_on else "late",
             )
         )
-    campaign.invitations_drawn_through = last
-    db.session.flush()
-    outcome = Drawn(first, last, seen, selected, expired)
-    audit.record(
-        "sampling.draw",
-        "campaign",
-        campaign.id,
-        actor=actor,
-        user_id=user_id,
-        after={
-            "first": str(first),
-            "last": str(last),
-            "seen": seen,
-            "selected": selected,
-            "already_expired": expired,
-        },
-    )
-    return outcome
+        return True
+
+    def _cell(self, agency_id: int, field_id: int) -> SamplingCell:
+        cell = self.cells.get((agency_id, field_id))
+        if cell is None:
+            cell = SamplingCell(
+                campaign_id=self.campaign.id,
+                agency_id=agency_id,
+                service_field_id=field_id,
+                seen=0,
+                selected=0,
+            )
+            db.session.add(cell)
+            self.cells[(agency_id, field_id)] = cell
+        return cell
