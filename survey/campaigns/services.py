@@ -226,7 +226,8 @@ def close_ended(campaign: Campaign | None = None) -> list[str]:
     """Close the open campaigns (or `campaign`) whose last day is over; their codes.
 
     The status changes by a conditional UPDATE, so two workers (or a worker and a
-    request) closing the same campaign close it once, audit it once and erase once."""
+    request) closing the same campaign close it once, audit it once and erase once.
+    Flushes; the caller commits."""
     query = select(Campaign).where(Campaign.status == "open", Campaign.period_end < today())
     if campaign is not None:
         query = query.where(Campaign.id == campaign.id)
@@ -253,7 +254,7 @@ def close_ended(campaign: Campaign | None = None) -> list[str]:
         )
         erasure.erase_personal_data(ended, actor="system", user_id=None)
         closed.append(ended.code)
-    db.session.commit()
+    db.session.flush()
     return closed
 
 
@@ -398,6 +399,7 @@ def import_frame_counts(campaign: Campaign, data: bytes, *, actor: str, user_id:
 
 def _close_ended_now() -> str | None:
     closed = close_ended()
+    db.session.commit()
     return f"closed at the end of their period: {', '.join(closed)}" if closed else None
 
 

@@ -287,9 +287,12 @@ def by_link(token: str) -> Entry:
 
 
 def close(campaign: CampaignRef) -> None:
+    """Close a campaign whose last day is over, at once and for good: its own unit of
+    work, committed whatever the request that noticed it goes on to do (a GET)."""
     stored = db.session.get(Campaign, campaign.id)
     if stored is not None:
         campaign_services.close_ended(stored)
+        db.session.commit()
 
 
 def services(entry: Entry, language: str) -> tuple[tuple[int, str], ...]:
