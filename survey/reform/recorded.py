@@ -76,6 +76,9 @@ def _uncertainty(made_league, analysis_run: AnalysisRun, table) -> dict[str, dic
     )  # fmt: skip
     areas = _small_areas(analysis_run)
     found: dict[str, dict[str, Any]] = {}
+    # Domains × domains, for each combination of criteria: agencies scored on the same
+    # criteria (most of them) share one, where computing it for each took most of a run.
+    combined: dict[tuple, np.ndarray] = {}
     for rows in made_league.groups.values():
         ranked = [r for r in rows if r.rank is not None and r.agency.code in table.domains]
         if not ranked:
@@ -101,7 +104,10 @@ def _uncertainty(made_league, analysis_run: AnalysisRun, table) -> dict[str, dic
                     # the largest a share of n answers can have, 1/(4n), never 0.
                     weight = coefficients.pop(index)
                     extra += weight**2 * 0.25 / max(float(table.n[d, c]), 1.0)
-            variance = table.combination_covariance(coefficients)[d, d] if coefficients else 0.0
+            key = tuple(sorted(coefficients.items()))
+            if coefficients and key not in combined:
+                combined[key] = table.combination_covariance(coefficients)
+            variance = combined[key][d, d] if coefficients else 0.0
             variances.append(scale**2 * (float(np.nan_to_num(variance)) + extra))
             df.append(float(table.df[d, table.column(overall)]))
         results = standings(
