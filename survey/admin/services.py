@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms.validators import ValidationError
 
 from survey.admin.resources import Resource, cell_text, lookups_cached
@@ -222,10 +222,14 @@ def _insert(resource: Resource, inserted: list) -> list[int]:
         tuple(_or_default(getattr(record, c.key, None), c) for c in columns)
         for record, _ in inserted
     ]
+    # Ids only grow: the new records' are above the largest before them, so only those
+    # rows are read back (not the whole table, for a few rows added to 100,000).
+    before = db.session.scalar(select(func.max(model.id))) or 0
     insert_rows(db.session, model.__tablename__, [c.name for c in columns], rows)
     at = [columns.index(model.__table__.columns[name]) for name in resource.stored_key]
     key_columns = [getattr(model, name) for name in resource.stored_key]
-    ids = {tuple(key): id_ for id_, *key in db.session.execute(select(model.id, *key_columns))}
+    added = select(model.id, *key_columns).where(model.id > before)
+    ids = {tuple(key): id_ for id_, *key in db.session.execute(added)}
     return [ids[tuple(row[i] for i in at)] for row in rows]
 
 

@@ -203,11 +203,9 @@ def _unanswered_step(entry, definition, form, language, token, step, services):
     the first step's page is)."""
     decided = steps.decided_earlier(step, steps.earlier_codes(steps.steps_of(definition), step))
     hidden = frozenset(form.hidden_codes() & decided)
-    if current_user.is_authenticated or session.get("_flashes"):
+    if _personal_page():
         return _render_step(entry, definition, form, language, token, step)
-    body = _unanswered_step_html(
-        entry.version_key, language, services, step.number, hidden, decided
-    )
+    body = _step_html(entry.version_key, language, services, step.number, hidden, decided)
 
     def render():
         return _render(
@@ -216,9 +214,7 @@ def _unanswered_step(entry, definition, form, language, token, step, services):
         )  # fmt: skip
 
     key = ("step", entry.version_key, language, services, step.number, hidden, decided)
-    key += (request.path, entry.agency.name_vi, entry.agency.name_en)
-    key += (entry.point.name_vi, entry.point.name_en) if entry.point else ()
-    page = _blank_page(key, render)
+    page = _blank_page(key + _named_at(entry), render)
     return page.replace(CSRF_SLOT, generate_csrf()).replace(TOKEN_SLOT, token)
 
 
@@ -231,16 +227,14 @@ def _blank_form(entry: Entry, definition: Definition, language: str, services, o
             body = _blank_form_html(version_key, language, services, preselected)
             return _render(entry, definition, None, language, token, body=body)
         # In steps (a section each) unless the respondent asked for one page.
-        body = _blank_step_html(version_key, language, services, preselected)
+        body = _step_html(version_key, language, services, 1, preselected=preselected)
         first = steps.steps_of(definition)[0]
         return _render(entry, definition, None, language, token, body=body, step=first)
 
-    if current_user.is_authenticated or session.get("_flashes"):
+    if _personal_page():
         return blank_page(_new_form_token())
-    key = (version_key, language, services, preselected, one_page, request.path)
-    key += (entry.agency.name_vi, entry.agency.name_en)
-    key += (entry.point.name_vi, entry.point.name_en) if entry.point else ()
-    page = _blank_page(key, lambda: blank_page(TOKEN_SLOT))
+    key = (version_key, language, services, preselected, one_page)
+    page = _blank_page(key + _named_at(entry), lambda: blank_page(TOKEN_SLOT))
     return page.replace(CSRF_SLOT, generate_csrf()).replace(TOKEN_SLOT, _new_form_token())
 
 
@@ -462,29 +456,38 @@ def _blank_form_html(version_key, language: str, services, preselected: int | No
     return Markup(sections(form, definition, language))  # noqa: S704
 
 
-@lru_cache(maxsize=256)
-def _blank_step_html(version_key, language: str, services, preselected: int | None) -> Markup:
-    """The first step of an unanswered form, rendered once per version, language and
-    agency (the first thing every respondent loads)."""
+@lru_cache(maxsize=1024)
+def _step_html(
+    version_key,
+    language: str,
+    services,
+    number: int,
+    hidden: frozenset = frozenset(),
+    decided: frozenset = frozenset(),
+    preselected: int | None = None,
+) -> Markup:
+    """A step's questions, none answered yet, rendered once per version, language,
+    agency, step and items earlier answers hide: the first step (the first thing every
+    respondent loads, a link's service chosen) and each later one reached forward."""
     definition = _definition(version_key)
     form = _form_class(version_key, language, services)(formdata=None, meta={"csrf": False})
     if preselected is not None and definition.service_item is not None:
         form[definition.service_item.code].data = preselected
-    first = steps.steps_of(definition)[0]
-    one_section = get_template_attribute("survey/_items.html", "one_section")
-    return Markup(one_section(form, definition, language, first.section, set()))  # noqa: S704
-
-
-@lru_cache(maxsize=1024)
-def _unanswered_step_html(
-    version_key, language: str, services, number: int, hidden: frozenset, decided: frozenset
-) -> Markup:
-    """A later step's questions, none answered yet (_unanswered_step)."""
-    definition = _definition(version_key)
-    form = _form_class(version_key, language, services)(formdata=None, meta={"csrf": False})
     step = steps.steps_of(definition)[number - 1]
     one_section = get_template_attribute("survey/_items.html", "one_section")
     return Markup(one_section(form, definition, language, step.section, hidden, decided))  # noqa: S704
+
+
+def _personal_page() -> bool:
+    """A page that may not be shared between respondents: a signed-in staff member's
+    (a preview), or one carrying a flashed message."""
+    return current_user.is_authenticated or bool(session.get("_flashes"))
+
+
+def _named_at(entry: Entry) -> tuple:
+    """What an unanswered page shows of where it is: its address, agency and point."""
+    named = (request.path, entry.agency.name_vi, entry.agency.name_en)
+    return named + ((entry.point.name_vi, entry.point.name_en) if entry.point else ())
 
 
 # An unanswered form's page is the same for every respondent at a point but for its two
