@@ -29,6 +29,19 @@ def choose_framework(code: str):
     if framework is None:
         flash(_("Choose a framework."), "error")
         return redirect(url_for(".show_campaign", code=code))
+    unknown = reform.unknown_indices(
+        framework.definition(), reform.computable_indices(campaign.versions.values())
+    )
+    if unknown:
+        # Refused before anything is written (set_framework would refuse it too).
+        for criterion, index in unknown:
+            flash(
+                _("Criterion %(criterion)s of framework %(code)s takes index %(index)s, "
+                  "which this campaign does not compute; the framework was not adopted.",
+                  criterion=criterion, code=framework.code, index=index),
+                "error",
+            )  # fmt: skip
+        return redirect(url_for(".show_campaign", code=code))
     reform.set_framework(campaign, framework, **actor())
     db.session.commit()
     flash(_("The campaign now uses framework %(code)s.", code=framework.code), "success")

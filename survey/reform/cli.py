@@ -30,10 +30,11 @@ def import_command(path: Path, code: str | None) -> None:
     campaign = _campaign(code) if code else None
     try:
         framework, new = services.import_framework(path, actor="cli")
+        if campaign is not None:
+            services.set_framework(campaign, framework, actor="cli")
     except FrameworkError as error:
+        db.session.rollback()
         raise click.ClickException(str(error)) from None
-    if campaign is not None:
-        services.set_framework(campaign, framework, actor="cli")
     db.session.commit()
     definition = framework.definition()
     click.echo(

@@ -20,7 +20,7 @@ from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.extensions import db
 from survey.reform.models import ReformFramework
-from survey.reform.services import ON_TIME, League, LeagueRow, league, small_area_indices
+from survey.reform.services import RECORD_INDICES, League, LeagueRow, league, small_area_indices
 from survey.runs import snapshots
 from survey.runs.models import AnalysisRun
 
@@ -66,9 +66,11 @@ def run_record(analysis_run: AnalysisRun, made: Mapping[str, Any]) -> dict[str, 
 def _uncertainty(made_league, analysis_run: AnalysisRun, table) -> dict[str, dict[str, Any]]:
     """Per ranked agency: the reform index's interval, its rank interval and its tier,
     from the run's covariance of the survey criteria (the appraised points and the
-    dossier records' on-time rate carry no sampling error). METHODS.md §7."""
+    records' on-time rates, dossiers' and replies', carry no sampling error). METHODS.md §7."""
     framework = made_league.framework
-    criteria = [c for c in framework.for_scoring() if c.from_survey and c.index != ON_TIME]
+    criteria = [
+        c for c in framework.for_scoring() if c.from_survey and c.index not in RECORD_INDICES
+    ]
     overall = table.codes[-1]
     small = (
         small_area_indices(analysis_run) if analysis_run.campaign.league_estimate == "small_area"

@@ -16,10 +16,13 @@ from survey.agencies.models import Agency, RankingGroup
 from survey.audit import services as audit
 from survey.campaigns.models import Campaign
 from survey.csv_files import CsvError, CsvProblem, read_rows
-from survey.definition_files import read_file
+from survey.definition_files import Problem, read_file
 from survey.dossiers.timeliness import for_campaign
 from survey.extensions import db
 from survey.local_time import local, today
+from survey.questionnaires.models import QuestionnaireVersion
+from survey.recommendations import figures as recommendation_figures
+from survey.recommendations.figures import REPLY_ON_TIME
 from survey.reform.framework import Framework, FrameworkError, load_text
 from survey.reform.models import ReformFramework, ReformPoints
 from survey.runs.lineage import Lineage
@@ -45,7 +48,11 @@ def import_framework(
     Returns the framework and whether it is new.
     """
     source = text if text is not None else read_file(path, FrameworkError)
-    framework = load_text(source, str(path or "<framework>"))
+    name = str(path or "<framework>")
+    framework = load_text(source, name)
+    # Against every questionnaire stored: the campaign it is for is checked on adoption.
+    versions = db.session.scalars(select(QuestionnaireVersion)).all()
+    check_indices(framework, computable_indices(versions), name)
     existing = db.session.scalar(
         select(ReformFramework).where(
             ReformFramework.code == framework.code,
@@ -74,7 +81,13 @@ def import_framework(
 
 
 def set_framework(campaign: Campaign, framework: ReformFramework, *, actor: str, user_id=None):
-    """Points are kept by criterion code: those the new framework lacks stop counting."""
+    """Points are kept by criterion code: those the new framework lacks stop counting.
+    FrameworkError when a criterion names an index the campaign cannot compute."""
+    check_indices(
+        framework.definition(),
+        computable_indices(campaign.versions.values()),
+        f"framework {framework.code}, campaign {campaign.code}",
+    )
     before = campaign.framework_id
     campaign.framework = framework
     db.session.flush()
@@ -87,6 +100,36 @@ def set_framework(campaign: Campaign, framework: ReformFramework, *, actor: str,
         before={"framework": before},
         after={"framework": framework.id, "code": framework.code},
     )
+
+
+def computable_indices(versions) -> set[str]:
+    """The index codes runs compute from these questionnaire versions (each item,
+    component and overall index of their schemes) and those taken from records."""
+    found = set(RECORD_INDICES)
+    for version in versions:
+        scheme = version.definition().index.scheme
+        found |= {scheme.code, *scheme.components, *scheme.items}
+    return found
+
+
+def check_indices(framework: Framework, computable: set[str], name: str) -> None:
+    """A criterion naming an index nobody computes would score 0 points, listed as
+    missing, in every league: refused, naming the criterion and the index."""
+    problems = [
+        Problem(
+            f"criterion {criterion}",
+            f"index {index} is not computed by the questionnaires nor taken from records "
+            f"(known: {', '.join(sorted(computable))})",
+        )
+        for criterion, index in unknown_indices(framework, computable)
+    ]
+    if problems:
+        raise FrameworkError(name, problems)
+
+
+def unknown_indices(framework: Framework, computable: set[str]) -> list[tuple[str, str]]:
+    """(criterion, index) of each criterion whose index is not in `computable`."""
+    return [(c.code, c.index) for c in framework.criteria if c.index and c.index not in computable]
 
 
 def parse_points(text: str) -> float | None:
@@ -340,8 +383,11 @@ def small_area_indices(run: AnalysisRun | None) -> dict[str, tuple[str, float]]:
     return found
 
 
-# A criterion with `index: ON_TIME` takes the agency's on-time rate (0-100) of dossiers.
+# A criterion with `index: ON_TIME` takes the agency's on-time rate (0-100) of dossiers,
+# one with `index: REPLY_ON_TIME` its rate of recommendations answered on time: figures
+# from records, with no sampling error, that count for withheld agencies too.
 ON_TIME = "ON_TIME"
+RECORD_INDICES = (ON_TIME, REPLY_ON_TIME)
 
 
 def on_time_rates(campaign: Campaign, run: AnalysisRun | None) -> dict[str, float | None]:
@@ -390,6 +436,10 @@ def league(campaign: Campaign, run: AnalysisRun | None = None, *, compare=True) 
     if ON_TIME in framework.survey_indices:
         for code, rate in on_time_rates(campaign, run).items():
             indices.setdefault(code, {})[ON_TIME] = rate
+    if REPLY_ON_TIME in framework.survey_indices:
+        cutoff = local(run.cutoff_at).date() if run is not None else today()
+        for code, rate in recommendation_figures.on_time_rates(campaign, cutoff).items():
+            indices.setdefault(code, {})[REPLY_ON_TIME] = rate
     appraised: dict[int, dict[str, float]] = {}
     for (agency_id, code), points in points_table(campaign).items():
         if points.appraised_points is not None:
@@ -403,7 +453,7 @@ def league(campaign: Campaign, run: AnalysisRun | None = None, *, compare=True) 
         if agency.code in withheld:
             # Not scored on an index that may not be published: its survey criteria are
             # missing, and it is not ranked.
-            own = {code: value for code, value in own.items() if code == ON_TIME}
+            own = {code: value for code, value in own.items() if code in RECORD_INDICES}
         result = score(criteria, agency.code, appraised.get(agency.id, {}), own)
         scores.setdefault(agency.ranking_group, []).append((agency, result))
     before = previous_campaign(campaign) if compare else None

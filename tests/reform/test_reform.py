@@ -38,6 +38,7 @@ def test_broken_frameworks_are_refused_naming_the_place(change, message):
 
 
 def test_importing_the_same_framework_twice_stores_it_once(db):
+    factories.questionnaire_version()  # the questionnaire that computes its SIPAS index
     first, new = services.import_framework(text=SMALL_FRAMEWORK, actor="test")
     again, new_again = services.import_framework(text=SMALL_FRAMEWORK + "\n# comment\n", actor="t")
     assert (new, new_again) == (True, False)
@@ -219,6 +220,7 @@ def test_cli_reports_a_broken_points_file_and_imports_nothing(runner, small_camp
 
 
 def test_frameworks_cannot_be_edited_once_stored(db):
+    factories.questionnaire_version()
     framework, _ = services.import_framework(text=SMALL_FRAMEWORK, actor="test")
     framework.code = "other"
     with pytest.raises(ValueError, match="immutable"):
