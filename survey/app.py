@@ -164,13 +164,14 @@ def register_job_kinds() -> None:
     from survey.dossiers.retention import ERASE_PHONES
     from survey.jobs.kinds import register
     from survey.paper.jobs import PAPER_FORMS
+    from survey.recommendations.services import ERASE_CONTACTS
     from survey.reports.jobs import AGENCY_REPORTS, REPORT_PDF, RESPONSES_EXPORT, RUN_DATA_EXPORT
     from survey.responses.steps import PURGE_DRAFTS
     from survey.runs.jobs import ANALYSIS_RUN
 
     register(ANALYSIS_RUN, AGENCY_REPORTS, REPORT_PDF, PAPER_FORMS, AUDIT_EXPORT)
     register(RESPONSES_EXPORT, INVITATIONS_EXPORT, RUN_DATA_EXPORT)
-    register(CLOSE_ENDED, PURGE_DRAFTS, ERASE_PHONES)
+    register(CLOSE_ENDED, PURGE_DRAFTS, ERASE_PHONES, ERASE_CONTACTS)
 
 
 def register_run_snapshots() -> None:
@@ -178,12 +179,14 @@ def register_run_snapshots() -> None:
     (survey/runs/snapshots.py): a run's pages and reports then read the run alone."""
     from survey.campaigns import response_rates
     from survey.dossiers import timeliness
+    from survey.recommendations import figures as recommendations
     from survey.reform import recorded
     from survey.runs import snapshots
 
     snapshots.register("timeliness", timeliness.run_record)
     snapshots.register("response_rates", response_rates.run_record)
     snapshots.register("league", recorded.run_record)
+    snapshots.register("recommendations", recommendations.run_record)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -205,6 +208,8 @@ def register_blueprints(app: Flask) -> None:
     from survey.paper.pages import blueprint as paper
     from survey.questionnaires.admin import blueprint as questionnaire_admin
     from survey.questionnaires.views import blueprint as questionnaires
+    from survey.recommendations.public import blueprint as recommend
+    from survey.recommendations.views import blueprint as recommendations
     from survey.responses.public import blueprint as respond
     from survey.runs.review import blueprint as submissions
     from survey.users.views import blueprint as users
@@ -213,6 +218,8 @@ def register_blueprints(app: Flask) -> None:
         main,
         questionnaires,
         respond,
+        recommend,
+        recommendations,
         users,
         points,
         questionnaire_admin,

@@ -115,6 +115,7 @@ def _save(form: CampaignForm, campaign: Campaign | None):
             weighting=form.weighting.data,
             league_estimate=form.league_estimate.data,
             finite_population=form.finite_population.data,
+            reply_working_days=form.reply_working_days.data,
             **actor(),
         )
     except services.CampaignError as error:

@@ -15,6 +15,7 @@ from survey.integrations.models import IntegrationToken
 from survey.jobs.models import Job
 from survey.paper.models import Batch, PaperEntry, PaperForm, PaperResolution
 from survey.questionnaires.models import Questionnaire, QuestionnaireVersion
+from survey.recommendations.models import Recommendation, RecommendationContact
 from survey.reform.models import ReformFramework, ReformPoints
 from survey.responses.models import Answer, Submission
 from survey.runs.models import AnalysisRun
@@ -38,6 +39,8 @@ __all__ = [
     "PaperResolution",
     "Questionnaire",
     "QuestionnaireVersion",
+    "Recommendation",
+    "RecommendationContact",
     "ReformFramework",
     "ReformPoints",
     "SamplingCell",

@@ -25,6 +25,7 @@ from survey.dossiers.timeliness import CampaignTimeliness
 from survey.extensions import db
 from survey.i18n import localized
 from survey.questionnaires.definition import Definition
+from survey.recommendations.figures import RecordedReplies
 from survey.runs import snapshots
 from survey.runs.lineage import Lineage
 from survey.runs.models import AnalysisRun
@@ -305,6 +306,13 @@ def run_timeliness(run: AnalysisRun) -> CampaignTimeliness | None:
     """The dossiers' timeliness the run recorded (up to its cut-off day)."""
     record = snapshots.part(run, "timeliness")
     return None if record is None else CampaignTimeliness.from_record(record)
+
+
+def run_replies(run: AnalysisRun) -> RecordedReplies | None:
+    """How agencies answered citizens' recommendations, as the run recorded it (up to its
+    cut-off day); None when the campaign had received none by then."""
+    record = snapshots.part(run, "recommendations")
+    return None if record is None else RecordedReplies.from_record(record)
 
 
 def run_response_rates(run: AnalysisRun) -> list[response_rates.ResponseRate]:

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from survey.extensions import db as _db
+from survey.local_time import today
+from survey.recommendations import services as recommendation_services
 from survey.users.services import create_user
 from tests import factories
 
@@ -60,6 +62,8 @@ COUNTED = (
     "integration_token",
     "dossier_record",
     "sampling_plan",
+    "recommendation",
+    "recommendation_contact",
 )
 PARAMETER = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
 
@@ -72,6 +76,9 @@ def world(app, db):
     point = factories.service_point(code="sxd-1", agency=agency)
     campaign = factories.campaign(agencies=[agency], status="open", code="C1")
     factories.submission(campaign=campaign, agency=agency, answers={"TC1": 4})
+    recommendation = recommendation_services.receive(
+        campaign, agency, recommendation_services.Received(text="Kiến nghị"), on=today()
+    )
     valid = {
         "code": campaign.code,
         "agency_code": agency.code,
@@ -91,6 +98,7 @@ def world(app, db):
         "respondent": "citizen",
         "token_id": "1",
         "dossier_code": "H1",
+        "recommendation_id": str(recommendation),
     }
     clients = {}
     for role in ROLES:

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from survey.choices import choices
@@ -97,6 +97,12 @@ class CampaignForm(Form):
             ]
         ),
         default="frame",
+    )
+    # Counted in working days (weekends and Vietnam's public holidays do not count).
+    reply_working_days = IntegerField(
+        _l("Working days an agency has to answer a citizen's recommendation"),
+        validators=[DataRequired(), NumberRange(min=1, max=60)],
+        default=10,
     )
 
 

@@ -71,6 +71,9 @@ class Campaign(db.Model):
         CheckConstraint(
             "paper_verify_share >= 0 AND paper_verify_share <= 1", name="paper_verify_share"
         ),
+        CheckConstraint(
+            "reply_working_days >= 1 AND reply_working_days <= 60", name="reply_working_days"
+        ),
         one_of("design", DESIGNS),
         one_of("design_strata", DESIGN_STRATA),
         one_of("weighting", WEIGHTINGS),
@@ -112,6 +115,9 @@ class Campaign(db.Model):
     )
     # Invitations have been drawn from the dossiers returned up to this day (inclusive).
     invitations_drawn_through: Mapped[date | None] = mapped_column(Date)
+    # Working days an agency has to answer a citizen's recommendation (survey/
+    # recommendations): overdue after, and the reform score's on-time reply rate.
+    reply_working_days: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     # The reform-score framework the campaign's indices feed (optional).
     framework_id: Mapped[int | None] = mapped_column(ForeignKey("reform_framework.id"))
 

@@ -54,6 +54,7 @@ def snapshot(campaign: Campaign) -> dict:
         "weighting": campaign.weighting,
         "league_estimate": campaign.league_estimate,
         "finite_population": campaign.finite_population,
+        "reply_working_days": campaign.reply_working_days,
     }
 
 
@@ -73,6 +74,7 @@ def save_campaign(
     weighting: str = "frame",
     league_estimate: str = "direct",
     finite_population: str = "frame",
+    reply_working_days: int = 10,
 ) -> Campaign:
     """Create or change a campaign. `versions`: the version each respondent type answers
     (`version` alone: a campaign of that version's respondent type only)."""
@@ -107,6 +109,7 @@ def save_campaign(
     campaign.weighting = weighting
     campaign.league_estimate = league_estimate
     campaign.finite_population = finite_population
+    campaign.reply_working_days = reply_working_days
     if campaign.status == "open":
         _refuse_overlap(campaign)
     db.session.flush()

@@ -35,6 +35,7 @@ from survey.i18n import localized
 from survey.jobs.views import start
 from survey.labels import code_label
 from survey.permissions import requires
+from survey.recommendations import themes
 from survey.reform.models import ReformFramework
 from survey.reform.recorded import stored_league
 from survey.runs import snapshots
@@ -99,6 +100,8 @@ def show_campaign(code: str):
     def build(campaign, chosen, definition):
         return {
             "league": stored_league(chosen),
+            # How agencies answered recommendations (criterion REPLY_ON_TIME's rate).
+            "replies": results.run_replies(chosen) if chosen is not None else None,
             "frameworks": db.session.scalars(
                 select(ReformFramework).order_by(ReformFramework.code, ReformFramework.id)
             ).all(),
@@ -179,6 +182,12 @@ def show_small_areas(code: str):
     return _results_page("dashboard/small_areas.html", code, build)
 
 
+def theme_name(code: str) -> str:
+    """A recommendation theme's name in the page's language."""
+    names = themes.names(code)
+    return localized(names) if names else _("Not classified")
+
+
 @blueprint.get("/<code>/dossiers")
 @requires(*VIEWERS)
 def show_dossiers(code: str):
@@ -197,8 +206,19 @@ def show_dossiers(code: str):
                 for line in timeliness.agencies
                 if line.agency_code in by_code and chosen_filter.keeps(by_code[line.agency_code])
             ]
+        replies = results.run_replies(chosen)
         return {
             "timeliness": timeliness,
+            "replies": replies,
+            "reply_agencies": [
+                (agency_name(by_code[code]), line)
+                for code, line in (replies.agencies.items() if replies else ())
+                if code in by_code and chosen_filter.keeps(by_code[code])
+            ],
+            "reply_themes": [
+                (theme_name(code), line)
+                for code, line in (replies.themes.items() if replies else ())
+            ],
             "gaps": [
                 g
                 for g in results.timeliness_gaps(chosen)

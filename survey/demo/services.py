@@ -113,6 +113,11 @@ def seed(
     answers = _answer(campaign, responses, seed, answered)
     if progress:
         progress(f"wrote {responses} responses")
+    if responses:
+        # Citizens' recommendations and the agencies' replies (survey/recommendations).
+        from survey.demo.recommendations import seed_recommendations
+
+        seed_recommendations(campaign, np.random.default_rng(seed + 7))
     records = 0
     if dossiers:
         # The one-stop shop's records behind the frame counts (survey/demo/dossiers.py).

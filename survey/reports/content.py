@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -22,6 +23,7 @@ from survey.i18n import localized
 from survey.privacy import mask_personal_data
 from survey.questionnaires.definition import Definition
 from survey.questionnaires.models import QuestionnaireVersion
+from survey.recommendations import themes
 from survey.reform import services as reform
 from survey.reform.recorded import stored_league
 from survey.responses.models import Answer, Submission
@@ -91,6 +93,9 @@ class ProvinceReport:
     # The key drivers as the dashboard tables them, and how much the model explains.
     driver_rows: list[results.DriverRow] = field(default_factory=list)
     driver_fit: results.DriverFit | None = None
+    # How agencies answered citizens' recommendations, as the run recorded it:
+    # (the recorded figures, [(agency name, line)], [(theme name, line)]).
+    replies: tuple[Any, list, list] | None = None
 
     @property
     def index_code(self) -> str:
@@ -208,6 +213,7 @@ def province_report(campaign: Campaign, run: AnalysisRun) -> ProvinceReport:
             if g["group"] in agencies
         ],
         small_areas=results.small_area_groups(run),
+        replies=_replies(run, agencies),
         splits=previous.get("splits") or [],
         driver_rows=driver_rows,
         driver_fit=results.driver_fit(run),
@@ -260,6 +266,9 @@ class AgencyReport:
     type_parts: list[results.TypePart] = field(default_factory=list)
     # Answers against dossiers and response rates: how much rests on the assumption.
     participation: results.Participation | None = None
+    # How the agency answered citizens' recommendations, per theme and in all, as the
+    # run recorded it: (the recorded figures, [(theme name or None for all, line)]).
+    replies: tuple[Any, list] | None = None
 
     @property
     def overall(self) -> Mapping[str, Any]:
@@ -302,7 +311,37 @@ def agency_report(campaign: Campaign, agency: Agency, run: AnalysisRun) -> Agenc
         gap=next((g for g in results.timeliness_gaps(run) if g["group"] == agency.code), None),
         small_area=results.small_area_for(run, agency),
         type_parts=results.type_parts(run, agency.code, code),
+        replies=_agency_replies(run, agency),
     )
+
+
+def _theme_name(code: str) -> str:
+    names = themes.names(code)
+    return localized(names) if names else _("Not classified")
+
+
+def _replies(run: AnalysisRun, agencies: Mapping[str, Agency]):
+    recorded = results.run_replies(run)
+    if recorded is None:
+        return None
+    return (
+        recorded,
+        [
+            (localized({"vi": agencies[c].name_vi, "en": agencies[c].name_en}), line)
+            for c, line in recorded.agencies.items()
+            if c in agencies
+        ],
+        [(_theme_name(c), line) for c, line in recorded.themes.items()],
+    )
+
+
+def _agency_replies(run: AnalysisRun, agency: Agency):
+    recorded = results.run_replies(run)
+    own = recorded.agencies.get(agency.code) if recorded is not None else None
+    if own is None or not own.received:
+        return None
+    lines = [(_theme_name(c), line) for c, line in recorded.agency_themes[agency.code].items()]
+    return recorded, [*lines, (_("All themes"), own)]
 
 
 def _timeliness(agency: Agency, run: AnalysisRun) -> list:

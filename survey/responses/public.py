@@ -25,6 +25,7 @@ from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from markupsafe import Markup
 
+from survey.agencies.models import Agency
 from survey.extensions import db, keyed, limiter
 from survey.i18n import localized
 from survey.inputs import whole_number
@@ -33,6 +34,7 @@ from survey.questionnaires.definition import Definition
 from survey.questionnaires.fields import make_survey_form
 from survey.questionnaires.models import QuestionnaireVersion
 from survey.questionnaires.types import FieldContext
+from survey.recommendations import offer
 from survey.responses import entries, plain_post, steps, submit
 from survey.responses.entries import Entry, Gone
 
@@ -140,7 +142,15 @@ def answer_invitation(token: str):
 @blueprint.get("/thanks")
 @public
 def show_thanks():
-    return render_template("respond/thanks.html")
+    made = offer.offered()
+    agency = db.session.get(Agency, made[1]) if made else None
+    if agency is None:
+        return render_template("respond/thanks.html")
+    return render_template(
+        "respond/thanks.html",
+        recommend_url=url_for("recommend.leave"),
+        recommend_agency=agency.name_vi if _language() == "vi" else agency.name_en,
+    )
 
 
 def _gone(gone: Gone):
@@ -421,6 +431,8 @@ def _answered_key(entry: Entry) -> str:
 
 
 def _remember_answer(entry: Entry) -> None:
+    # The thank-you page offers a recommendation to the agency just answered about.
+    offer.offer(entry.campaign.id, entry.agency.id)
     if entry.point is None:
         return  # a link is single-use: its page already says it was answered
     now = int(time.time())
