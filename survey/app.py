@@ -379,6 +379,7 @@ def register_commands(app: Flask) -> None:
     from survey.jobs.cli import jobs_cli
     from survey.paper.cli import paper_cli
     from survey.questionnaires.cli import questionnaires_cli
+    from survey.recommendations.cli import recommendations_cli
     from survey.reform.cli import reform_cli
     from survey.reports.cli import export_cli, reports_cli
     from survey.runs.cli import analysis_cli
@@ -397,3 +398,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(privacy_cli)
     app.cli.add_command(dossiers_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(recommendations_cli)

@@ -241,3 +241,18 @@ def test_figures_count_what_is_decided_by_the_day(db):
     early = tally(rows, d + timedelta(days=7))
     assert early["on_time_rate"] == 1.0
     assert early["overdue"] == 0
+
+
+def test_the_command_line_writes_the_replies_to_send_once(runner, waiting, db, tmp_path):
+    services.answer(waiting, "Đã giải quyết.", on=today(), actor="test")
+    db.session.commit()
+    out = tmp_path / "replies.csv"
+    result = runner.invoke(args=["recommendations", "replies", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1 replies" in result.output
+    assert "0912345679" in out.read_text(encoding="utf-8-sig")
+    result = runner.invoke(args=["recommendations", "replies", "--output", str(out)])
+    assert "0 replies" in result.output
+    missing = runner.invoke(args=["recommendations", "replies", "--output", "/no/such/x.csv"])
+    assert missing.exit_code != 0
+    assert "does not exist" in missing.output

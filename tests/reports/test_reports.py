@@ -370,6 +370,10 @@ def test_the_province_pdf_shows_the_runs_numbers_in_embedded_fonts(app, demo_run
     # The communes' small-area estimates, with the model's diagnostics and residual plot.
     assert "Ước lượng cho địa bàn nhỏ" in text_vi
     assert "Phần dư chuẩn hóa" in text_vi
+    # How agencies answered citizens' recommendations, as the run recorded it.
+    assert "Kiến nghị được trả lời" in text_vi
+    replies = results.run_replies(stored).agencies["SNNMT"]
+    assert f"{100 * replies.on_time_rate:.1f}%".replace(".", ",") in text_vi
     area = stored.results["small_areas"]["communes"]["areas"]["PBUONMATHUOT"]
     assert f"{100 * area['estimate']:.2f}".replace(".", ",") in text_vi
     reader = PdfReader(io.BytesIO(vietnamese))
@@ -650,3 +654,44 @@ def test_a_reports_key_names_what_it_shows_and_nothing_a_later_import_changes(ap
         db.session.flush()
         assert render.report_key(campaign, stored, agency, "vi") != key
         assert "tên mới" in render.agency_html(campaign, agency, stored, "vi")
+
+
+def test_a_runs_reply_figures_and_reports_stay_as_recorded(app, demo_run, db):
+    """The run records how agencies answered recommendations up to its cut-off; replies
+    written afterwards (even the same day) show in the next run, not in this one's pages,
+    league or reports."""
+    from survey.local_time import today
+    from survey.recommendations import services as recommendations
+    from survey.recommendations.models import Recommendation
+
+    campaign, stored = demo_run
+    recorded = results.run_replies(stored)
+    heavy = recorded.agencies["SNNMT"]
+    assert heavy.received >= 25, "the demo's slow department has most recommendations"
+    assert heavy.overdue > 0
+    league = stored_league(stored)
+    assert league.row("SNNMT").score.points["3.3"] == pytest.approx(3 * heavy.on_time_rate)
+    agency = next(a for a in campaign.agencies if a.code == "SNNMT")
+    with app.test_request_context():
+        before = content.agency_report(campaign, agency, stored).replies
+    assert before[1][-1][1] == heavy
+
+    waiting = db.session.scalars(
+        select(Recommendation).where(
+            Recommendation.agency_id == agency.id, Recommendation.replied_on.is_(None)
+        )
+    ).all()
+    for recommendation in waiting:
+        recommendations.answer(recommendation, "Đã trả lời.", on=today(), actor="test")
+    db.session.commit()
+    db.session.expire_all()
+    kept = db.session.get(AnalysisRun, stored.id)
+    assert results.run_replies(kept) == recorded
+    assert stored_league(kept).row("SNNMT").score.points["3.3"] == pytest.approx(
+        3 * heavy.on_time_rate
+    )
+    with app.test_request_context():
+        assert content.agency_report(campaign, agency, kept).replies == before
+    later = analyse(campaign, actor="test")
+    db.session.commit()
+    assert results.run_replies(later).agencies["SNNMT"].answered == heavy.answered + len(waiting)
