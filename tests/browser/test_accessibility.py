@@ -12,6 +12,7 @@ from survey.extensions import db
 from survey.jobs.models import Job
 from survey.paper import issuing
 from survey.paper.models import PaperForm
+from survey.recommendations.models import Recommendation
 
 PARAMETER = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
 
@@ -36,7 +37,11 @@ def _values(app) -> dict[str, str]:
         db.session.add(job)
         db.session.commit()
         form = db.session.scalar(select(PaperForm).where(PaperForm.batch_id == batch.id))
+        recommendation = db.session.scalar(
+            select(Recommendation.id).where(Recommendation.agency_id == agency.id).limit(1)
+        )
         return {
+            "recommendation_id": str(recommendation),
             "code": "demo",
             "agency_code": "SXD",
             "campaign_id": str(campaign.id),

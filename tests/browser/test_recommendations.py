@@ -4,6 +4,7 @@ public page without the phone, and counted in the league the next run records.""
 
 import re
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -56,6 +57,11 @@ def test_a_recommendation_goes_round_the_loop(browser, live_server, tmp_path):
     citizen.get_by_label("Số điện thoại nhận trả lời").fill("0912 345 679")
     _fits(citizen, 390)
     citizen.screenshot(path=str(tmp_path / "citizen-recommendation.png"), full_page=True)
+    serious = [
+        v["id"] for v in Axe().run(citizen).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]  # fmt: skip
+    assert not serious
     citizen.get_by_role("button", name="Gửi kiến nghị").click()
     expect(citizen.locator("h1")).to_have_text("Kiến nghị của bạn đã được gửi. Xin cảm ơn!")
     citizen.go_back()  # the form again: gone, nothing to send twice
