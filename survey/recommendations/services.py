@@ -34,6 +34,9 @@ from survey.recommendations.models import (
 )
 
 CONTACT_DAYS = 30  # a contact is kept this long after the reply, then erased
+# ... and never longer than this after the recommendation came, answered or not: a
+# contact left with an agency that never replies does not stay for ever.
+CONTACT_DAYS_UNANSWERED = 180
 
 
 class RecommendationError(ValueError):
@@ -230,10 +233,15 @@ def replies_to_send(mark_sent_on: date | None = None) -> list[dict[str, str]]:
 
 
 def erase_contacts(day: date) -> int:
-    """Erase the contacts of recommendations answered more than CONTACT_DAYS before `day`;
-    how many. Audited when any; the caller commits."""
+    """Erase the contacts of recommendations answered more than CONTACT_DAYS before `day`,
+    or received more than CONTACT_DAYS_UNANSWERED before it; how many. Audited when any;
+    the caller commits."""
     answered_before = day - timedelta(days=CONTACT_DAYS)
-    old = select(Recommendation.id).where(Recommendation.replied_on < answered_before)
+    received_before = day - timedelta(days=CONTACT_DAYS_UNANSWERED)
+    old = select(Recommendation.id).where(
+        (Recommendation.replied_on < answered_before)
+        | (Recommendation.received_on < received_before)
+    )
     erased = db.session.execute(
         delete(RecommendationContact).where(RecommendationContact.recommendation_id.in_(old))
     ).rowcount
@@ -243,7 +251,11 @@ def erase_contacts(day: date) -> int:
             "recommendation_contact",
             None,
             actor="retention",
-            after={"contacts_erased": erased, "answered_before": answered_before.isoformat()},
+            after={
+                "contacts_erased": erased,
+                "answered_before": answered_before.isoformat(),
+                "received_before": received_before.isoformat(),
+            },
         )
     return erased
 

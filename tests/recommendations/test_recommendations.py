@@ -185,6 +185,18 @@ def test_replies_go_to_the_gateway_once_and_contacts_are_erased_30_days_later(
     assert db.session.get(Recommendation, waiting.id) is not None
 
 
+def test_a_contact_never_answered_is_erased_after_180_days(client, answered, db):
+    campaign, agency, _field = answered
+    for days in (179, 181):
+        services.receive(
+            campaign, agency, services.Received(text=f"{days}", phone="0912345678"),
+            on=today() - timedelta(days=days),
+        )  # fmt: skip
+    assert services.erase_contacts(today()) == 1
+    kept = db.session.scalars(select(RecommendationContact)).one()
+    assert db.session.get(Recommendation, kept.recommendation_id).text == "179"
+
+
 def test_a_paper_recommendation_is_keyed_with_the_day_written(client, db, login_as):
     agency = factories.agency(code="SXD")
     campaign = factories.campaign(agencies=[agency], status="open")
