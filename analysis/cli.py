@@ -37,6 +37,12 @@ def parser() -> argparse.ArgumentParser:
     indices.add_argument("--psu", required=True, help="column of the primary sampling unit")
     indices.add_argument("--weight", required=True, help="column of the weight")
     indices.add_argument("--fpc", help="column of the stratum's population number of PSUs")
+    indices.add_argument(
+        "--ssu", help="column of the second-stage unit (e.g. the household within its village)"
+    )
+    indices.add_argument(
+        "--fpc2", help="column of the PSU's population number of second-stage units"
+    )
     indices.add_argument("--lonely-psu", choices=LONELY_PSU_RULES, default="adjust")
     indices.add_argument(
         "--rake", metavar="MARGINS.csv", help="population totals: columns variable,level,target"
@@ -103,7 +109,10 @@ def run_indices(args, started: float) -> list[tuple]:
     require_columns(
         table,
         args.input,
-        [(o, getattr(args, o)) for o in ("domain", "strata", "psu", "weight", "fpc")],
+        [
+            (o, getattr(args, o))
+            for o in ("domain", "strata", "psu", "weight", "fpc", "ssu", "fpc2")
+        ],
     )
     missing = [code for code in scheme.items if code not in table]
     if missing:
@@ -116,6 +125,10 @@ def run_indices(args, started: float) -> list[tuple]:
         weights=numbers(table[args.weight], f"weight column {args.weight!r}"),
         fpc=None if args.fpc is None else numbers(table[args.fpc], f"fpc column {args.fpc!r}"),
         lonely_psu=args.lonely_psu,
+        ssu=None if args.ssu is None else table[args.ssu],
+        fpc2=(
+            None if args.fpc2 is None else numbers(table[args.fpc2], f"fpc2 column {args.fpc2!r}")
+        ),
     )
     if args.rake:
         targets = read_margins(args.rake)

@@ -54,6 +54,13 @@ class Design:
     lonely_psu: str = "adjust"
     calibration: Calibration | None = None
     stratum_starts: np.ndarray = field(repr=False, default=None)
+    # A two-stage design (households within villages) with population sizes at both
+    # stages: the second stage as a design of its own over the same rows, its strata the
+    # first stage's PSUs and its PSUs the second-stage units (R's svyrecvar recursion).
+    stage_two: Design | None = field(repr=False, default=None)
+    # Per stratum, a factor on its variance: n_h/N_h of the first stage for the second
+    # stage's strata (R multiplies the totals by √(n/N) before recursing).
+    scale_factor: np.ndarray | None = field(repr=False, default=None)
 
     @classmethod
     def from_columns(
@@ -64,6 +71,8 @@ class Design:
         weights: Sequence | np.ndarray,
         fpc: Sequence | np.ndarray | None = None,
         lonely_psu: str = "adjust",
+        ssu: Sequence | np.ndarray | None = None,
+        fpc2: Sequence | np.ndarray | None = None,
     ) -> Design:
         """Check and encode the design columns.
 
@@ -80,7 +89,15 @@ class Design:
             stratum and at least its sampled PSUs; infinite for a stratum without correction.
         lonely_psu : {"adjust", "remove", "certainty", "average", "fail"}
             What a stratum with a single PSU contributes to variances (R's
-            `options(survey.lonely.psu=)`).
+            `options(survey.lonely.psu=)`); the same rule for a PSU with a single
+            second-stage unit.
+        ssu, fpc2 : array-like, optional
+            A second stage: the second-stage unit of each row (a household within its
+            village), nested in its PSU, and the population number of such units in the
+            row's PSU. With `fpc`, `fpc2` is needed and the variance adds the second
+            stage's, as R's `svydesign(ids = ~psu + ssu, fpc = ~fpc + fpc2)`; without
+            `fpc` the first stage's PSU totals carry the whole variance (the ultimate
+            cluster approximation), as in R, and the second stage changes nothing.
         """
         if lonely_psu not in LONELY_PSU_RULES:
             raise DesignError(
@@ -125,6 +142,15 @@ class Design:
             lonely_psu=lonely_psu,
             stratum_starts=starts,
         )
+        if fpc2 is not None and ssu is None:
+            raise DesignError("the second stage's population sizes (fpc2) need its units (ssu)")
+        if ssu is not None and fpc is not None:
+            if fpc2 is None:
+                raise DesignError(
+                    "with population sizes for the first stage (fpc) and a second stage "
+                    "(ssu), the second stage's population sizes (fpc2) are needed too"
+                )
+            design = design._with_stage_two(ssu, fpc2)
         if lonely_psu == "fail":
             lonely = np.flatnonzero(
                 (psus_in_stratum == 1) & (design.sampling_fraction_factor > 1e-7)
@@ -136,6 +162,44 @@ class Design:
                     f"({design.psu_labels[starts[h]]}) and the lonely PSU rule is 'fail'"
                 )
         return design
+
+    def _with_stage_two(self, ssu, fpc2) -> Design:
+        """This design with its second stage: strata are this design's PSUs (by code),
+        units the SSUs nested in them, population sizes N_i per PSU."""
+        if self.lonely_psu == "average":
+            # R's recursion then has no stratum to average over within a PSU with one
+            # unit, and gives no variance at all.
+            raise DesignError("the lonely PSU rule 'average' cannot take a second stage")
+        # The second stage's strata are the first stage's PSUs, named as people know
+        # them (the village), with the stratum where one name is used in two.
+        labels = np.asarray(self.psu_labels, dtype=object)
+        if len(set(self.psu_labels)) < self.n_psu:
+            labels = np.asarray(
+                [f"{self.stratum_labels[h]}/{label}"
+                 for h, label in zip(self.psu_stratum, self.psu_labels, strict=True)],
+                dtype=object,
+            )  # fmt: skip
+        try:
+            stage_two = Design.from_columns(
+                strata=labels[self.psu].astype(str), psu=ssu, weights=self.weights, fpc=fpc2,
+                lonely_psu=self.lonely_psu,
+            )  # fmt: skip
+        except DesignError as error:
+            message = (
+                str(error).replace("stratum", "PSU").replace("(fpc)", "(fpc2)")
+                .replace("one PSU", "one unit").replace("sampled PSUs", "sampled units")
+            )  # fmt: skip
+            raise DesignError(f"second stage: {message}") from None
+        # R recurses on totals × √(n_h/N_h): the second stage's variance within a PSU of
+        # stratum h counts n_h/N_h of it (all of it where every PSU was taken).
+        with np.errstate(divide="ignore", invalid="ignore"):
+            first = np.where(
+                np.isinf(self.population_psus), 0.0, self.psus_in_stratum / self.population_psus
+            )
+        code_of = {str(label): k for k, label in enumerate(labels)}
+        order = np.asarray([code_of[label] for label in stage_two.stratum_labels])
+        stage_two = replace(stage_two, scale_factor=first[self.psu_stratum][order])
+        return replace(self, stage_two=stage_two)
 
     @property
     def n(self) -> int:
@@ -160,7 +224,12 @@ class Design:
         return np.where(np.isinf(self.population_psus), 1.0, factor)
 
     def with_weights(self, weights: np.ndarray, calibration: Calibration | None) -> Design:
-        return replace(self, weights=weights, calibration=calibration)
+        stage_two = self.stage_two
+        if stage_two is not None:
+            if calibration is not None:
+                raise DesignError("raking a two-stage design is not supported")
+            stage_two = replace(stage_two, weights=weights)
+        return replace(self, weights=weights, calibration=calibration, stage_two=stage_two)
 
     def describe(self) -> dict[str, object]:
         """The design in words and numbers, for a methods appendix."""
@@ -171,6 +240,7 @@ class Design:
             "lonely_psu": self.lonely_psu,
             "strata_with_one_psu": int((self.psus_in_stratum == 1).sum()),
             "finite_population_correction": self.population_psus is not None,
+            "second_stage_units": None if self.stage_two is None else self.stage_two.n_psu,
             "calibrated_to": list(self.calibration.margins) if self.calibration else [],
         }
 

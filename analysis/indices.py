@@ -254,6 +254,15 @@ def _estimate(design, matrix, value_of, scheme, by, statistic, ci, level) -> Ind
     if design.calibration is not None:
         beta, psu_margins = _calibration_terms(design, layout, matrix, value_of, stats)
     var, present = _variances(design, layout, stats, beta, psu_margins)
+    second = None
+    if design.stage_two is not None:
+        # The second stage's variance, from its units' totals within each PSU (no
+        # raking: Design.with_weights refuses it for two stages).
+        stage_two = design.stage_two
+        second_layout = _layout(stage_two, by)
+        second_stats = _statistics(stage_two, second_layout, matrix, value_of, scheme)
+        second = (stage_two, second_layout, second_stats)
+        var = var + _variances(stage_two, second_layout, second_stats, None, None)[0]
     # A domain whose PSU totals are all alike has variance 0, which rounding can leave a
     # hair below zero (-1e-18); that is 0, not a missing standard error.
     var = np.where(var < 0, 0.0, var)
@@ -297,6 +306,8 @@ def _estimate(design, matrix, value_of, scheme, by, statistic, ci, level) -> Ind
             column,
             None if present is None else present[:, :, column],
         )
+        if second is not None:
+            covariance = covariance + _covariance(*second, None, None, column, None)
         unknown = ~estimable[:, column]
         covariance[unknown, :] = np.nan
         covariance[:, unknown] = np.nan
@@ -313,6 +324,10 @@ def _estimate(design, matrix, value_of, scheme, by, statistic, ci, level) -> Ind
             np.asarray(coefficients, dtype=float),
             None if present is None else present[:, :, -1],
         )
+        if second is not None:
+            covariance = covariance + _covariance(
+                *second, None, None, np.asarray(coefficients, dtype=float), None
+            )
         used = np.asarray(coefficients) != 0
         unknown = ~estimable[:, used].all(axis=1)
         covariance[unknown, :] = np.nan

@@ -1,9 +1,11 @@
-"""Linearised variance from PSU totals of influence values (R's `svyrecvar`, one stage).
+"""Linearised variance from PSU totals of influence values (R's `svyrecvar`).
 
 With t_i the total of an estimator's influence values in PSU i, the variance is
 V = Σ_h c_h Σ_{i∈h} (t_i − t̄_h)², with c_h = f_h n_h/(n_h − 1), f_h = (N_h − n_h)/N_h
 (1 without population sizes) and n_h the PSUs of the whole design in stratum h. Strata
-with a single PSU follow the design's lonely-PSU rule, exactly as survey 4.1 does.
+with a single PSU follow the design's lonely-PSU rule, exactly as survey 4.1 does. A
+two-stage design with population sizes at both stages adds Σ_i (n_h/N_h) V_i, V_i the same
+sum over the second-stage units of PSU i (strata: the PSUs), as R's recursion does.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ def stratum_rule(design: Design) -> StratumRule:
     scale = np.where(n_h > 1, f * n_h / np.maximum(n_h - 1, 1), f)
     self_representing = f < 1e-7
     scale[self_representing] = 0.0
+    if design.scale_factor is not None:
+        scale = scale * design.scale_factor
     lonely = (n_h == 1) & ~self_representing
     centred = n_h > 1
     if design.lonely_psu == "adjust":
@@ -90,4 +94,7 @@ def influence_covariance(design: Design, scores: np.ndarray) -> np.ndarray:
     totals = np.column_stack(
         [np.bincount(design.psu, weights=column, minlength=design.n_psu) for column in scores.T]
     )
-    return covariance(design, totals)
+    result = covariance(design, totals)
+    if design.stage_two is not None:
+        result = result + influence_covariance(design.stage_two, scores)
+    return result

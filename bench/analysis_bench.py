@@ -2,13 +2,16 @@
 
     python bench/analysis_bench.py [--rows 1000000] [--agencies 100] [--items 19]
                                    [--strata 300] [--psus 6000] [--r-items 1]
-                                   [--cli-rows 300000] [--skip-r]
+                                   [--cli-rows 300000] [--skip-r] [--two-stage]
 
 Prints, in one run: our engine in-process (all item, component and overall indices with
 SEs and CIs for every agency), R `svyby` per item (timed on --r-items items and
 extrapolated to all), `svy` if importable, the peak memory of our process, and the whole
 command line against an Rscript doing the same per-item svyby on --cli-rows rows;
-last, one JSON object with the figures (null where R is not installed).
+last, one JSON object with the figures (null where R is not installed). With
+--two-stage, the sample is a household survey: PSUs are villages drawn without
+replacement from three times as many, each row a household drawn from twenty times as
+many, and both sides estimate with both stages (R: ids = ~psu + ssu, fpc = ~N1 + N2).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from analysis import Design, IndexScheme, estimate_indices  # noqa: E402
 COMPONENT_NAMES = ["TC", "TT", "CC", "KQ", "PA", "X1", "X2", "X3"]
 
 
-def make_sample(rows, agencies, items, strata, psus, seed=1):
+def make_sample(rows, agencies, items, strata, psus, seed=1, two_stage=False):
     """A stratified cluster sample: PSUs nested in strata, strata nested in agencies."""
     rng = np.random.default_rng(seed)
     psu_stratum = np.sort(rng.integers(0, strata, psus))
@@ -62,6 +65,15 @@ def make_sample(rows, agencies, items, strata, psus, seed=1):
         )
     scheme = IndexScheme(code="SIPAS", threshold=4, components=components)
     columns = {"agency": agency, "stratum": stratum, "psu": psu, "weight": weight, **answers}
+    if two_stage:
+        # Villages drawn from three times as many in their commune, households (one row
+        # each) from twenty times as many in their village.
+        per_stratum = np.bincount(psu_stratum, minlength=strata)
+        per_psu = np.bincount(psu, minlength=psus)
+        columns["N1"] = 3 * per_stratum[stratum]
+        columns["N2"] = 20 * np.maximum(per_psu[psu], 1)
+        columns["ssu"] = np.arange(rows)
+        columns["weight"] = 3.0 * 20.0 * rng.uniform(0.9, 1.1, rows)
     return columns, scheme
 
 
@@ -69,8 +81,12 @@ def time_engine(columns, scheme, repeats=3):
     best = float("inf")
     for _ in range(repeats):
         started = time.perf_counter()
+        stages = (
+            {"fpc": columns["N1"], "ssu": columns["ssu"], "fpc2": columns["N2"]}
+            if "ssu" in columns else {}
+        )  # fmt: skip
         design = Design.from_columns(
-            strata=columns["stratum"], psu=columns["psu"], weights=columns["weight"]
+            strata=columns["stratum"], psu=columns["psu"], weights=columns["weight"], **stages
         )
         table = estimate_indices(design, columns, scheme, columns["agency"])
         best = min(best, time.perf_counter() - started)
@@ -90,7 +106,10 @@ options(survey.lonely.psu = "adjust")
 args <- commandArgs(trailingOnly = TRUE)
 d <- read.csv(args[1])
 items <- strsplit(args[2], ",")[[1]]
-des <- svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, nest = TRUE, data = d)
+des <- if (args[3] == "two-stage") {
+  svydesign(ids = ~psu + ssu, strata = ~stratum, fpc = ~N1 + N2, weights = ~weight,
+            nest = TRUE, data = d)
+} else svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, nest = TRUE, data = d)
 started <- proc.time()[["elapsed"]]
 for (code in items) {
   f <- as.formula(paste0("~I(", code, " >= 4)"))
@@ -100,7 +119,7 @@ cat(proc.time()[["elapsed"]] - started, "\n")
 """
 
 
-def time_r(csv_path, items):
+def time_r(csv_path, items, mode="one-stage"):
     if shutil.which("Rscript") is None:
         return None
     check = subprocess.run(["Rscript", "-e", "library(survey)"], capture_output=True)
@@ -110,7 +129,7 @@ def time_r(csv_path, items):
         script.write(R_SCRIPT)
     started = time.perf_counter()
     result = subprocess.run(
-        ["Rscript", script.name, str(csv_path), ",".join(items)],
+        ["Rscript", script.name, str(csv_path), ",".join(items), mode],
         capture_output=True,
         text=True,
         check=False,
@@ -142,9 +161,13 @@ def main() -> None:
     )
     parser.add_argument("--cli-rows", type=int, default=300_000)
     parser.add_argument("--skip-r", action="store_true")
+    parser.add_argument("--two-stage", action="store_true", help="a household survey")
     args = parser.parse_args()
+    mode = "two-stage" if args.two_stage else "one-stage"
 
-    columns, scheme = make_sample(args.rows, args.agencies, args.items, args.strata, args.psus)
+    columns, scheme = make_sample(
+        args.rows, args.agencies, args.items, args.strata, args.psus, two_stage=args.two_stage
+    )
     print(
         f"sample: {args.rows:,} rows × {args.items} items, {args.agencies} agencies, "
         f"{args.strata} strata, {args.psus:,} PSUs, 5% item non-response"
@@ -155,6 +178,7 @@ def main() -> None:
     statistics = table.estimate.size
     figures: dict = {
         "rows": args.rows,
+        "design": mode,
         "items": args.items,
         "agencies": args.agencies,
         "estimates": int(statistics),
@@ -174,7 +198,7 @@ def main() -> None:
         if not args.skip_r:
             path = Path(tmp) / "sample.csv"
             write_csv(columns, path)
-            timed = time_r(path, list(scheme.items)[: args.r_items])
+            timed = time_r(path, list(scheme.items)[: args.r_items], mode)
             if timed is None:
                 print("R survey: Rscript with the survey package not found")
             else:
@@ -195,8 +219,9 @@ def main() -> None:
 
         if args.cli_rows:
             cli_columns, cli_scheme = make_sample(
-                args.cli_rows, args.agencies, args.items, args.strata, args.psus, seed=2
-            )
+                args.cli_rows, args.agencies, args.items, args.strata, args.psus, seed=2,
+                two_stage=args.two_stage,
+            )  # fmt: skip
             cli_path = Path(tmp) / "cli.csv"
             write_csv(cli_columns, cli_path)
             questionnaire = Path(tmp) / "q.yaml"
@@ -220,6 +245,7 @@ def main() -> None:
                     "psu",
                     "--weight",
                     "weight",
+                    *(["--fpc", "N1", "--ssu", "ssu", "--fpc2", "N2"] if args.two_stage else []),
                     "--output",
                     str(Path(tmp) / "out.csv"),
                 ],
@@ -229,7 +255,7 @@ def main() -> None:
             )
             cli = time.perf_counter() - started
             figures["cli_s"] = round(cli, 2)
-            timed = None if args.skip_r else time_r(cli_path, list(cli_scheme.items))
+            timed = None if args.skip_r else time_r(cli_path, list(cli_scheme.items), mode)
             if timed is not None:
                 figures["r_cli_s"] = round(timed[1], 2)
                 print(
