@@ -71,3 +71,59 @@ def rr1(complete: int, eligible: int) -> float | None:
 def rr2(complete: int, partial: int, eligible: int) -> float | None:
     """AAPOR RR2 = (I + P) / (I + P + R + NC + O + UH + UO)."""
     return (complete + partial) / eligible if eligible else None
+
+
+# --- Two-stage household samples -------------------------------------------------------
+# Villages within a commune, then households within a village's listing, each drawn
+# without replacement with known inclusion probabilities (what 1/(π₁π₂) weights need).
+
+
+def simple_random(population: int, size: int, random: _random.Random) -> tuple[list[int], float]:
+    """`size` of `population` units (indexes 0..population-1) by simple random sampling
+    without replacement, in increasing order, and their common inclusion probability
+    size/population (all of them, with probability 1, when size ≥ population)."""
+    if population <= 0:
+        return [], 0.0
+    if size >= population:
+        return list(range(population)), 1.0
+    return sorted(random.sample(range(population), size)), size / population
+
+
+def pps_probabilities(sizes: list[float], size: int) -> list[float]:
+    """Inclusion probabilities proportional to `sizes` summing to `size` (capped at 1):
+    a unit whose share would exceed 1 is taken for certain and the rest share what is
+    left, until none exceeds 1."""
+    count = len(sizes)
+    if size >= count:
+        return [1.0] * count
+    certain: set[int] = set()
+    while True:
+        rest = [i for i in range(count) if i not in certain]
+        total = sum(sizes[i] for i in rest)
+        left = size - len(certain)
+        probabilities = [1.0 if i in certain else left * sizes[i] / total for i in range(count)]
+        over = {i for i in rest if probabilities[i] >= 1.0}
+        if not over:
+            return probabilities
+        certain |= over
+
+
+def systematic_pps(
+    sizes: list[float], size: int, random: _random.Random
+) -> tuple[list[int], list[float]]:
+    """`size` units with probability proportional to `sizes` (randomised systematic πps):
+    the units, shuffled, laid end to end with lengths π_i, and a unit taken where a point
+    of u, u + 1, u + 2, ... (u uniform in [0, 1)) falls in it. Each unit is taken with
+    exactly its π_i, and exactly `size` are taken. Returns the chosen indexes (increasing)
+    and every unit's π."""
+    probabilities = pps_probabilities(sizes, size)
+    order = list(range(len(sizes)))
+    random.shuffle(order)
+    start = random.random()
+    chosen, end = [], 0.0
+    for i in order:
+        begin, end = end, end + probabilities[i]
+        # A point start + j lies in [begin, end) for some whole j.
+        if math.floor(end - start) > math.floor(begin - start) or probabilities[i] >= 1.0:
+            chosen.append(i)
+    return sorted(chosen), probabilities

@@ -376,6 +376,7 @@ def register_commands(app: Flask) -> None:
     from survey.campaigns.erasure import privacy_cli
     from survey.demo.cli import demo_cli
     from survey.dossiers.cli import dossiers_cli
+    from survey.households.cli import households_cli
     from survey.jobs.cli import jobs_cli
     from survey.paper.cli import paper_cli
     from survey.questionnaires.cli import questionnaires_cli
@@ -399,3 +400,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(dossiers_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(recommendations_cli)
+    app.cli.add_command(households_cli)

@@ -11,6 +11,7 @@ from survey.campaigns.models import (
     campaign_agency,
 )
 from survey.dossiers.models import DossierRecord
+from survey.households.models import DrawnVillage, HouseholdPlan, ListedHousehold, Village
 from survey.integrations.models import IntegrationToken
 from survey.jobs.models import Job
 from survey.paper.models import Batch, PaperEntry, PaperForm, PaperResolution
@@ -30,10 +31,13 @@ __all__ = [
     "Batch",
     "Campaign",
     "DossierRecord",
+    "DrawnVillage",
     "FrameCount",
+    "HouseholdPlan",
     "IntegrationToken",
     "Invitation",
     "Job",
+    "ListedHousehold",
     "PaperEntry",
     "PaperForm",
     "PaperResolution",
@@ -50,5 +54,6 @@ __all__ = [
     "ServicePoint",
     "Submission",
     "User",
+    "Village",
     "campaign_agency",
 ]
