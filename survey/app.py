@@ -202,6 +202,7 @@ def register_blueprints(app: Flask) -> None:
     from survey.dashboard import views as _views  # noqa: F401
     from survey.dashboard.common import blueprint as dashboard
     from survey.dossiers.views import blueprint as dossiers
+    from survey.field.views import blueprint as field
     from survey.integrations.views import blueprint as integrations
     from survey.jobs.views import blueprint as jobs
     from survey.main.views import blueprint as main
@@ -220,6 +221,7 @@ def register_blueprints(app: Flask) -> None:
         respond,
         recommend,
         recommendations,
+        field,
         users,
         points,
         questionnaire_admin,

@@ -17,6 +17,7 @@ LABELS = {
         "web-link": _l("Web, invitation link"),
         "paper": _l("Paper"),
         "kiosk": _l("Kiosk"),
+        "household": _l("Household interview"),
     },
     "form_status": {
         "issued": _l("issued, not keyed"),

@@ -11,7 +11,15 @@ from survey.campaigns.models import (
     campaign_agency,
 )
 from survey.dossiers.models import DossierRecord
-from survey.households.models import DrawnVillage, HouseholdPlan, ListedHousehold, Village
+from survey.households.models import (
+    DrawnVillage,
+    FieldDevice,
+    FieldReceipt,
+    HouseholdOutcome,
+    HouseholdPlan,
+    ListedHousehold,
+    Village,
+)
 from survey.integrations.models import IntegrationToken
 from survey.jobs.models import Job
 from survey.paper.models import Batch, PaperEntry, PaperForm, PaperResolution
@@ -32,7 +40,10 @@ __all__ = [
     "Campaign",
     "DossierRecord",
     "DrawnVillage",
+    "FieldDevice",
+    "FieldReceipt",
     "FrameCount",
+    "HouseholdOutcome",
     "HouseholdPlan",
     "IntegrationToken",
     "Invitation",

@@ -29,6 +29,10 @@ from survey.campaigns.models import Campaign
 from survey.db import enum_column, one_of, utcnow
 from survey.extensions import db
 
+# What became of a drawn household's visit (AAPOR's outcome classes for households): an
+# interview complete or broken off, a refusal, no one found at home, or not a household
+# the survey is about (vacant, not a dwelling).
+OUTCOMES = ("complete", "partial", "refusal", "non_contact", "not_eligible")
 # How villages are drawn within a commune: simple random sampling without replacement,
 # or systematic sampling with probability proportional to the households (πps).
 VILLAGE_METHODS = ("srs", "pps")
@@ -117,3 +121,42 @@ class ListedHousehold(db.Model):
     probability: Mapped[float | None] = mapped_column(Float)
 
     village: Mapped[Village] = relationship()
+
+
+class HouseholdOutcome(db.Model):
+    """How the drawn households of a village ended, as counts: the response rates and the
+    nonresponse adjustment within the village need no more, and no household row says
+    how its visit went or which answer is its."""
+
+    __tablename__ = "household_outcome"
+    __table_args__ = (one_of("outcome", OUTCOMES),)
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(12), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FieldDevice(db.Model):
+    """A surveyor's phone: the token it sends its interviews with (kept as a hash), given
+    when it downloads its assignment and good for `DEVICE_DAYS` — days offline in the
+    villages, beyond any staff session."""
+
+    __tablename__ = "field_device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class FieldReceipt(db.Model):
+    """A hash of the key a phone made for one listing or visit, stored with it: the same
+    key sent again (a cut in the middle of sending) stores nothing twice. No time, no
+    household, nothing else."""
+
+    __tablename__ = "field_receipt"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -131,10 +131,14 @@ def draw_households(
     actor: str,
     user_id: int | None = None,
     random: _random.Random | None = None,
+    chosen: Sequence[int] | None = None,
 ) -> list[ListedHousehold]:
     """Store a drawn village's listing (one description per household, in the order they
     were listed) and draw the plan's households from it. Once per village. Flushes; the
-    caller commits. Returns the drawn households."""
+    caller commits. Returns the drawn households.
+
+    `chosen`: the households (positions in the listing) a surveyor's phone drew offline
+    the same way; checked to be as many as the plan asks, distinct and in the listing."""
     plan = db.session.get(HouseholdPlan, campaign.id)
     drawn_village = db.session.get(DrawnVillage, (campaign.id, village.id))
     if plan is None or drawn_village is None:
@@ -149,9 +153,18 @@ def draw_households(
         raise DrawError(_("every listed household needs a description (house number, road)"))
     if len(descriptions) > MAX_LISTING:
         raise DrawError(_("at most %(count)s households per village", count=MAX_LISTING))
-    chosen, probability = selection.simple_random(
-        len(descriptions), plan.households_per_village, random or _system_random()
-    )
+    wanted = min(plan.households_per_village, len(descriptions))
+    if chosen is None:
+        chosen, probability = selection.simple_random(
+            len(descriptions), plan.households_per_village, random or _system_random()
+        )
+    else:
+        chosen = sorted(chosen)
+        if len(set(chosen)) != wanted or not all(0 <= n < len(descriptions) for n in chosen):
+            raise DrawError(
+                _("%(count)s different households of the listing must be drawn", count=wanted)
+            )
+        probability = wanted / len(descriptions)
     chosen_set = set(chosen)
     listed = [
         ListedHousehold(

@@ -29,7 +29,8 @@ from survey.db import enum_column, one_of, to_the_minute, utcnow
 from survey.extensions import db
 from survey.questionnaires.models import RESPONDENT_TYPES, QuestionnaireVersion
 
-CHANNELS = ("web-qr", "web-link", "paper", "kiosk")
+# "household": interviewed at home by a surveyor with the field app (survey/field).
+CHANNELS = ("web-qr", "web-link", "paper", "kiosk", "household")
 # What an evaluator decided about a submission: leave it out, or keep it despite a flag.
 REVIEW_DECISIONS = ("exclude", "keep")
 
