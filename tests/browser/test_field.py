@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
@@ -140,12 +141,19 @@ def test_a_surveyor_interviews_offline_and_sends_once(browser, live_server, tmp_
                  if (input) { input.checked = true;
                    input.dispatchEvent(new Event('change', {bubbles: true})); } } }"""
         )
+        page.screenshot(path=str(tmp_path / "field-interview.png"), full_page=True)
         page.get_by_role("button", name="Lưu trên máy").click()
         expect(page.locator("#status")).to_have_text("Đã lưu trên máy.")
     # The unsent "no one at home" was replaced: one listing and three visits wait.
     expect(page.locator("#waiting")).to_have_text("4")
     expect(page.get_by_role("button", name="Ghi kết quả")).to_have_count(0)
     page.screenshot(path=str(tmp_path / "field-offline.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    serious = [
+        v["id"] for v in Axe().run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]  # fmt: skip
+    assert not serious
     phone.close()
     assert _stored(live_server.app) == 0
 
