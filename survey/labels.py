@@ -106,6 +106,7 @@ LABELS = {
     "design": {
         "element": _l("element design (respondents sampled within weighting cells)"),
         "clustered": _l("clustered design (respondents reached in sampled clusters)"),
+        "household": _l("household design (villages drawn in communes, households in villages)"),
     },
     "design_strata": {
         "cell": _l("agency × service field"),

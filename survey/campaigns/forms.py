@@ -38,6 +38,10 @@ class CampaignForm(Form):
                     _l("Element: respondents sampled within weighting cells (post-service)"),
                 ),
                 ("clustered", _l("Clustered: respondents reached in sampled clusters")),
+                (
+                    "household",
+                    _l("Household: villages drawn in communes, households in villages"),
+                ),
             ]
         ),
         default="element",

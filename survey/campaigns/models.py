@@ -29,7 +29,9 @@ CAMPAIGN_STATUSES = ("draft", "open", "closed")
 # How respondents were selected (METHODS.md §1). "element": the service users (dossiers)
 # are the sampled units, strata are weighting cells; "clustered": they were reached in
 # sampled clusters (interview day × service point for intercept fieldwork).
-DESIGNS = ("element", "clustered")
+# "household": villages drawn within communes, households within villages (survey/
+# households), estimated on both stages.
+DESIGNS = ("element", "clustered", "household")
 DESIGN_STRATA = ("cell", "cell_channel", "agency")
 DESIGN_CLUSTERS = ("day_point",)
 # Where the base weights come from (METHODS.md §2): "frame": every respondent of a cell
@@ -80,7 +82,7 @@ class Campaign(db.Model):
         one_of("league_estimate", LEAGUE_ESTIMATES),
         one_of("finite_population", FINITE_POPULATION),
         CheckConstraint(
-            "(design = 'element' AND design_cluster IS NULL) OR "
+            "(design IN ('element', 'household') AND design_cluster IS NULL) OR "
             "(design = 'clustered' AND design_cluster IS NOT NULL "
             "AND design_cluster IN ('day_point'))",
             name="design_cluster",

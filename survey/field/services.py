@@ -301,6 +301,7 @@ def _store_interview(campaign, village: Village, household: ListedHousehold, rec
         submitted_at=now,
         interviewed_on=day,
         selection_probability=drawn.probability * household.probability,
+        village_id=village.id,
     )  # fmt: skip
 
 

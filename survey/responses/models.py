@@ -81,6 +81,9 @@ class Submission(db.Model):
     # comes from, and whether the dossier was returned on time.
     selection_probability: Mapped[float | None] = mapped_column(Float)
     dossier_timeliness: Mapped[str | None] = mapped_column(String(7))
+    # A household interview's village (the design's PSU; survey/households): the village
+    # alone, never the household, which is one of the few drawn there.
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("village.id"))
     # The coded answers derived from the answer rows as fixed-width text, written with them
     # and never apart: what runs and exports read (responses/coded.py).
     coded_answers: Mapped[str] = mapped_column(Text)

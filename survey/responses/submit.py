@@ -162,6 +162,7 @@ def insert_submission(
     interviewed_on: date | None = None,
     selection_probability: float | None = None,
     dossier_timeliness: str | None = None,
+    village_id: int | None = None,
     while_open: bool = False,
 ) -> int | None:
     """Write a submission and its answer rows; the caller commits.
@@ -192,6 +193,7 @@ def insert_submission(
         "interviewed_on": interviewed_on,
         "selection_probability": selection_probability,
         "dossier_timeliness": dossier_timeliness,
+        "village_id": village_id,
         "coded_answers": coded.encode(coded.coded_items(definition), values),
     }
     if while_open and db.session.get_bind().dialect.name == "postgresql":

@@ -31,6 +31,7 @@ from survey import local_time
 from survey.agencies.models import Agency, ServiceField
 from survey.campaigns.models import Campaign, Invitation
 from survey.extensions import db
+from survey.households.models import DrawnVillage, HouseholdOutcome, ListedHousehold
 from survey.runs.extract import RunInput
 
 LONELY_PSU = "adjust"
@@ -60,7 +61,45 @@ def declared(campaign: Campaign) -> dict[str, Any]:
     }
     if campaign.weighting == "selection":
         declaration["selected"] = selected_totals(campaign)
+    if campaign.design == "household":
+        declaration["villages"] = household_villages(campaign)
     return declaration
+
+
+def household_villages(campaign: Campaign) -> dict[str, dict[str, int]]:
+    """Per drawn village (by id): its commune's villages in the frame (N_h), its listed
+    households (N_i), the households drawn from the listing and those found not eligible
+    (vacant, not a dwelling): what the two stages' sizes and the nonresponse adjustment
+    need, recorded with the run so that it rebuilds exactly."""
+    drawn_households = dict(
+        db.session.execute(
+            select(ListedHousehold.village_id, func.count())
+            .where(
+                ListedHousehold.campaign_id == campaign.id,
+                ListedHousehold.probability.is_not(None),
+            )
+            .group_by(ListedHousehold.village_id)
+        ).all()
+    )
+    not_eligible = dict(
+        db.session.execute(
+            select(HouseholdOutcome.village_id, HouseholdOutcome.count).where(
+                HouseholdOutcome.campaign_id == campaign.id,
+                HouseholdOutcome.outcome == "not_eligible",
+            )
+        ).all()
+    )
+    return {
+        str(v.village_id): {
+            "frame_villages": v.frame_villages,
+            "listed": v.listed or 0,
+            "drawn": int(drawn_households.get(v.village_id, 0)),
+            "not_eligible": int(not_eligible.get(v.village_id, 0)),
+        }
+        for v in db.session.scalars(
+            select(DrawnVillage).where(DrawnVillage.campaign_id == campaign.id)
+        )
+    }
 
 
 def selected_totals(campaign: Campaign) -> dict[str, float]:
@@ -114,6 +153,8 @@ def make_design(
     """Weights, strata and PSUs for the run's rows, as the campaign declares them (or as
     `declaration` says: a stored run's own, to rebuild exactly what it used)."""
     declaration = dict(declaration or declared(campaign))
+    if declaration["kind"] == "household":
+        return _household_design(campaign, data, declaration, margins)
     kind, strata_kind, cluster = (
         declaration["kind"],
         declaration["strata"],
@@ -244,3 +285,63 @@ def _rake(design: Design, data: RunInput, margins):
     }
     raked = rake(design, {"agency": data.agency, **shares}, {"agency": agency_totals, **targets})
     return raked, {"agency": "frame totals", **{k: dict(v) for k, v in targets.items()}}
+
+
+def _household_design(campaign, data: RunInput, declaration, margins) -> RunDesign:
+    """Villages (PSUs) drawn within communes (strata), households within villages, one
+    interview each (METHODS.md §2c). The weight of an interview is 1/(π₁π₂), times its
+    village's eligible drawn households over its interviews in the run (nonresponse
+    adjusted within the village); both stages' population sizes come from the draw."""
+    if margins:
+        raise DesignDeclarationError("raking a household design is not supported")
+    villages = declaration.get("villages") or {}
+    if np.isnan(data.village).any() or not np.isfinite(data.probability).all():
+        raise DesignDeclarationError(
+            f"campaign {campaign.code} declares the household design, but some answers "
+            "did not come from a drawn household (no village or no probability)"
+        )
+    village = data.village.astype(np.int64).astype(str)
+    unknown = sorted(set(village) - set(villages))
+    if unknown:
+        raise DesignDeclarationError(f"answers from villages that were not drawn: {unknown[:5]}")
+    codes, interviews = np.unique(village, return_counts=True)
+    adjustment = {}
+    for code, count in zip(codes, interviews, strict=True):
+        sizes = villages[code]
+        eligible = max(sizes["drawn"] - sizes["not_eligible"], int(count))
+        adjustment[code] = eligible / count
+    weights = np.array([adjustment[v] for v in village]) / data.probability
+    design = Design.from_columns(
+        strata=data.agency.astype(str),
+        psu=village,
+        weights=weights,
+        fpc=np.array([villages[v]["frame_villages"] for v in village], dtype=float),
+        ssu=data.ids,
+        fpc2=np.array([max(villages[v]["listed"], 1) for v in village], dtype=float),
+        lonely_psu=LONELY_PSU,
+    )
+    parameters = {
+        "kind": "household",
+        "strata": "commune",
+        "cluster": None,
+        "psu": "village",
+        "ssu": "household",
+        "weighting": "household",
+        "weighting_cell": "village: 1/(π₁π₂) × eligible drawn households / interviews",
+        "selected": {},
+        "villages": villages,
+        "lonely_psu": LONELY_PSU,
+        "raked": False,
+        "margins_given": {},
+        "margins": {},
+        "collapsed_cells": [],
+        "type_totals": {},
+        "unrepresented_agencies": [],
+        "finite_population": "frame",
+        "fpc_uncorrected_strata": [],
+    }
+    fpc = np.array([villages[v]["frame_villages"] for v in village], dtype=float)
+    return RunDesign(
+        design=design, strata=data.agency.astype(str), psu=village, parameters=parameters,
+        fpc=fpc,
+    )  # fmt: skip

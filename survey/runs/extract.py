@@ -44,6 +44,7 @@ class RunInput:
     interviewed_on: np.ndarray  # datetime64[D]: the date on a paper form, NaT when none
     probability: np.ndarray  # selection probability of a drawn invitation, NaN otherwise
     dossier_timeliness: np.ndarray  # "on_time", "late", "" when not from a drawn invitation
+    village: np.ndarray  # a household interview's village id, NaN otherwise
     answers: dict[str, np.ndarray]  # item code -> values, NaN when not answered
 
     def __len__(self) -> int:
@@ -77,6 +78,7 @@ READ = (
     (Submission.interviewed_on, pa.date32()),
     (Submission.selection_probability, pa.float64()),
     (Submission.dossier_timeliness, pa.string()),
+    (Submission.village_id, pa.float64()),
     (Submission.coded_answers, pa.string()),
 )
 COLUMNS = tuple(column for column, _ in READ)
@@ -176,6 +178,7 @@ def _load_version(
         interviewed_on=raw["interviewed_on"].astype("datetime64[D]"),
         probability=raw["selection_probability"],
         dossier_timeliness=raw["dossier_timeliness"],
+        village=raw["village_id"],
         answers=dict(zip(codes, items, strict=True)),
     )
 

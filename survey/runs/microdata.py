@@ -76,8 +76,18 @@ def run_data(analysis_run: AnalysisRun) -> tuple[str, dict[str, Any]]:
     raked = bool(declared.get("raked"))
     base = made.design.calibration.base_weights if raked else None
     fpc = made.fpc
+    household = declared["kind"] == "household"
     header = ["agency", "stratum", "psu", "weight"]
     header += ["fpc"] if fpc is not None else []
+    # A household design's second stage: the household (one interview each, numbered
+    # within its village) and the village's listed households.
+    header += ["household", "fpc2"] if household else []
+    villages = declared.get("villages") or {}
+    if household:
+        household_number = np.empty(len(data), dtype=np.int64)
+        for village in np.unique(psu):
+            rows = order[psu[order] == village]
+            household_number[rows] = np.arange(1, rows.size + 1)
     header += ["channel", "respondent_type", *items]
     if raked:
         header += ["base_weight", *margins]
@@ -91,6 +101,7 @@ def run_data(analysis_run: AnalysisRun) -> tuple[str, dict[str, Any]]:
             psu[k],
             repr(float(made.design.weights[k])),
             *([_population(fpc[k])] if fpc is not None else []),
+            *([int(household_number[k]), villages[str(psu[k])]["listed"]] if household else []),
             data.channel[k],
             data.respondent_type[k],
             *(_answer(data.answers[code][k]) for code in items),
@@ -125,7 +136,15 @@ def run_data(analysis_run: AnalysisRun) -> tuple[str, dict[str, Any]]:
         },
         "ci": parameters.get("ci"),
         "level": parameters.get("level"),
+        "ssu": "household" if household else None,
+        "fpc2": "fpc2" if household else None,
         "r": (
+            "svydesign(ids = ~psu + household, strata = ~stratum, weights = ~weight, "
+            "fpc = ~fpc + fpc2, nest = TRUE, data = read.csv(FILE)); "
+            "options(survey.lonely.psu = 'adjust')"
+        )
+        if household
+        else (
             "svydesign(ids = ~psu, strata = ~stratum, weights = ~weight, "
             + ("fpc = ~fpc, " if fpc is not None else "")
             + "nest = TRUE, data = read.csv(FILE)); options(survey.lonely.psu = 'adjust')"
