@@ -127,3 +127,13 @@ def systematic_pps(
         if math.floor(end - start) > math.floor(begin - start) or probabilities[i] >= 1.0:
             chosen.append(i)
     return sorted(chosen), probabilities
+
+
+def rr3(complete: int, known_eligible: int, known_not_eligible: int, unknown: int) -> float | None:
+    """AAPOR RR3 = I / (I + P + R + NC + O + e·U): the cases of unknown eligibility
+    (drawn households nobody has visited yet) count as eligible in the share e that the
+    cases whose eligibility is known were, e = known eligible / all known."""
+    known = known_eligible + known_not_eligible
+    e = known_eligible / known if known else 1.0
+    denominator = known_eligible + e * unknown
+    return complete / denominator if denominator else None

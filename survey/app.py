@@ -162,6 +162,7 @@ def register_job_kinds() -> None:
     from survey.campaigns.jobs import INVITATIONS_EXPORT
     from survey.campaigns.services import CLOSE_ENDED
     from survey.dossiers.retention import ERASE_PHONES
+    from survey.households.retention import ERASE_LISTINGS
     from survey.jobs.kinds import register
     from survey.paper.jobs import PAPER_FORMS
     from survey.recommendations.services import ERASE_CONTACTS
@@ -171,7 +172,7 @@ def register_job_kinds() -> None:
 
     register(ANALYSIS_RUN, AGENCY_REPORTS, REPORT_PDF, PAPER_FORMS, AUDIT_EXPORT)
     register(RESPONSES_EXPORT, INVITATIONS_EXPORT, RUN_DATA_EXPORT)
-    register(CLOSE_ENDED, PURGE_DRAFTS, ERASE_PHONES, ERASE_CONTACTS)
+    register(CLOSE_ENDED, PURGE_DRAFTS, ERASE_PHONES, ERASE_CONTACTS, ERASE_LISTINGS)
 
 
 def register_run_snapshots() -> None:

@@ -8,9 +8,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy import func, select
 
+from survey.campaigns.models import Campaign
 from survey.extensions import csrf, db
 from survey.field import services
+from survey.field.monitoring import progress
 from survey.permissions import public, requires
 
 blueprint = Blueprint("field", __name__, url_prefix="/field")
@@ -86,3 +89,16 @@ def sync():
         return jsonify({"error": "json"}), 400
     result = services.sync(phone, payload)
     return jsonify({"stored": result.stored, "refused": result.refused})
+
+
+@blueprint.get("/progress/<code>")
+@requires("evaluator")
+def show_progress(code: str):
+    """The household fieldwork of a campaign, for evaluators and administrators."""
+    campaign = db.session.scalar(
+        select(Campaign).where(func.lower(Campaign.code) == code[:64].lower())
+    )
+    if campaign is None:
+        abort(404)
+    communes, total = progress(campaign)
+    return render_template("field/progress.html", campaign=campaign, communes=communes, total=total)

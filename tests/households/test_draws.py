@@ -169,3 +169,19 @@ def test_the_command_line_imports_draws_and_lists(runner, communes, db, tmp_path
     result = runner.invoke(args=["households", "listing", "--campaign", communes.code, str(bad)])
     assert result.exit_code != 0
     assert "không có thôn T404" in result.output
+
+
+def test_a_closed_campaigns_listing_forgets_its_addresses(communes, db):
+    from survey.households.retention import erase_closed_listings
+
+    sampling.draw_villages(communes, villages=1, households=2, actor="t", random=random.Random(1))
+    village = db.session.scalars(select(DrawnVillage)).first().village
+    sampling.draw_households(communes, village, ["Nhà 1", "Nhà 2", "Nhà 3"], actor="t")
+    assert erase_closed_listings() == 0, "an open campaign's surveyors still need them"
+    communes.status = "closed"
+    db.session.flush()
+    assert erase_closed_listings() == 3
+    kept = db.session.scalars(select(ListedHousehold)).all()
+    assert {h.description for h in kept} == {""}
+    assert sorted(h.probability is not None for h in kept) == [False, True, True]
+    assert erase_closed_listings() == 0

@@ -138,3 +138,25 @@ def test_without_a_valid_token_nothing_is_taken(field, client):
     assert client.post("/field/api/sync", json={}).status_code == 401
     response = _send(client, "not-a-token", visits=[])
     assert response.status_code == 401
+
+
+def test_the_progress_page_counts_outcomes_and_response_rates(field, client, db, login_as):
+    """Hand-worked: 3 households drawn; one interviewed, one vacant, one not visited.
+    RR1 = 1 / (3 − 1) = 50%; RR3 = 1 / (1 + e·1) with e = 1/2 of the known = 66.7%."""
+    campaign, assignment = field
+    token, village = assignment["token"], assignment["villages"][0]["id"]
+    listing = {"key": "l" * 20, "village_id": village, "descriptions": LISTING, "drawn": [2, 5, 9]}
+    visits = [
+        {"key": "a" * 20, "village_id": village, "household": 2, "outcome": "complete",
+         "answers": _answers(), "seconds": 540},
+        {"key": "b" * 20, "village_id": village, "household": 5, "outcome": "not_eligible"},
+    ]  # fmt: skip
+    assert not _send(client, token, listings=[listing], visits=visits).get_json()["refused"]
+    login_as("surveyor")
+    assert client.get(f"/field/progress/{campaign.code}").status_code == 403
+    login_as("evaluator")
+    page = client.get(f"/field/progress/{campaign.code}").get_data(as_text=True)
+    assert "50,0%" in page
+    assert "66,7%" in page
+    assert ">9<" in page  # the median interview: 540 s, 9 minutes
+    assert client.get("/field/progress/no-such-campaign").status_code == 404
