@@ -187,13 +187,18 @@ def change_status(campaign: Campaign, status: str, *, actor: str, user_id: int |
 
 def _refuse_overlap(campaign: Campaign) -> None:
     """A service point's QR code leads to the one open campaign of its agency: a second
-    open campaign over the same agency and days would silently take its answers."""
+    open campaign over the same agency and days would silently take its answers. A
+    household survey has no QR code (surveyors' phones send its answers): it runs beside
+    the agency's post-service survey."""
+    if campaign.design == "household":
+        return
     agency_ids = {a.id for a in campaign.agencies}
     clashes = []
     for other in db.session.scalars(
         select(Campaign).where(
             Campaign.status == "open",
             Campaign.id != campaign.id,
+            Campaign.design != "household",
             Campaign.period_start <= campaign.period_end,
             Campaign.period_end >= campaign.period_start,
         )

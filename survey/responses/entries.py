@@ -185,6 +185,9 @@ def _read_point(code: str) -> _PointView | None:
             and_(
                 Campaign.id == campaign_agency.c.campaign_id,
                 Campaign.status.in_(("open", "closed")),
+                # A household survey is answered at home, through the field app: a
+                # counter's QR code never leads to it.
+                Campaign.design != "household",
             ),
         )
         # Codes are read as printed, whatever the case (a typed "SXD-1" is "sxd-1").

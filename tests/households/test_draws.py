@@ -5,6 +5,7 @@ each unit with the probability it was drawn with, checked by simulation."""
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -185,3 +186,26 @@ def test_a_closed_campaigns_listing_forgets_its_addresses(communes, db):
     assert {h.description for h in kept} == {""}
     assert sorted(h.probability is not None for h in kept) == [False, True, True]
     assert erase_closed_listings() == 0
+
+
+def test_a_household_survey_runs_beside_the_post_service_survey(client, db):
+    """The same commune in both, open the same days: its counter's QR code still leads to
+    the post-service survey."""
+    from survey.campaigns import services as campaign_services
+
+    commune = factories.agency(code="XA-Q", kind="commune", ranking_group="communes")
+    factories.service(agency=commune)
+    factories.service_point(code="xaq-1", agency=commune)
+    exit_survey = factories.campaign(agencies=[commune], status="open", code="exit")
+    household = factories.campaign(
+        agencies=[commune], status="open", code="hgd", design="household",
+        questionnaire_version=factories.questionnaire_version("sipas-household.yaml"),
+        # Begun first: without the rule, the point would take the earliest campaign.
+        period_start=exit_survey.period_start - timedelta(days=1),
+    )  # fmt: skip
+    campaign_services._refuse_overlap(household)
+    campaign_services._refuse_overlap(exit_survey)
+    db.session.commit()
+    page = client.get("/p/xaq-1").get_data(as_text=True)
+    assert "Phiếu khảo sát sự hài lòng của người dân" in page or "/p/xaq-1/" in page
+    assert "hộ gia đình" not in page
