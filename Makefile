@@ -17,7 +17,7 @@ run: $(VENV)/.installed-run translations
 	@scripts/system-packages
 	@mkdir -p instance
 	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) db upgrade
-	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) demo seed --if-empty --dossiers --responses $(DEMO_RESPONSES) --earlier $(DEMO_EARLIER) --analyse
+	SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) demo seed --if-empty --dossiers --households --responses $(DEMO_RESPONSES) --earlier $(DEMO_EARLIER) --analyse
 	@SURVEY_ENV=$${SURVEY_ENV:-development} $(FLASK) demo accounts
 	@echo "Serving the platform on http://127.0.0.1:$(PORT), with a job worker beside it"
 	SURVEY_ENV=$${SURVEY_ENV:-development} $(BIN)/python scripts/serve $(PORT)

@@ -14,6 +14,7 @@ from survey.paper.models import SurveyorAssignment
 from survey.reform.services import latest_run
 from survey.responses.models import Answer, Submission
 from survey.results import trend
+from survey.runs.models import AnalysisRun
 from survey.users.models import User
 from tests.conftest import make_app
 from tests.databases import throwaway_database
@@ -300,3 +301,34 @@ def test_the_demo_has_the_dossier_records_behind_its_frame_counts(runner, db):
     screened = stored.screening
     set_aside = screened["flagged"] - screened["kept_despite_flag"]
     assert screened["used"] + screened["outside_sample"] == _count(Submission) - set_aside
+
+
+def test_the_demo_has_a_household_survey_beside_the_post_service_one(runner, db, client, login_as):
+    """--households (make run): a household campaign over five communes, two villages
+    drawn in each, interviews from four communes' villages (the fifth left to the field
+    app and the demo surveyor), and its run on the two-stage design."""
+    from survey.households.models import DrawnVillage, HouseholdOutcome
+
+    result = runner.invoke(args=["demo", "seed", "--responses", "200", "--households", "--analyse"])
+    assert result.exit_code == 0, result.output
+    campaign = db.session.scalar(select(Campaign).where(Campaign.code == "ho-gia-dinh"))
+    assert campaign.design == "household"
+    assert len(campaign.agencies) == 5
+    drawn = db.session.scalars(
+        select(DrawnVillage).where(DrawnVillage.campaign_id == campaign.id)
+    ).all()
+    assert len(drawn) == 10
+    assert sum(d.listed is None for d in drawn) == 2, "the fifth commune waits for the phone"
+    interviews = db.session.scalars(
+        select(Submission).where(Submission.campaign_id == campaign.id)
+    ).all()
+    counted = sum(o.count for o in db.session.scalars(select(HouseholdOutcome)))
+    assert counted == 8 * 8, "every drawn household of eight villages visited once"
+    assert interviews
+    assert {s.channel for s in interviews} == {"household"}
+    assert all(s.village_id and 0 < s.selection_probability <= 1 for s in interviews)
+    stored = db.session.scalar(select(AnalysisRun).where(AnalysisRun.campaign_id == campaign.id))
+    assert stored.parameters["design"]["kind"] == "household"
+    login_as("evaluator")
+    page = client.get(f"/field/progress/{campaign.code}").get_data(as_text=True)
+    assert "Thôn 1 (minh họa)" in page

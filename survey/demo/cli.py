@@ -72,13 +72,25 @@ def _development_only(command):
     help="Also run the analysis of the demo campaign (make run does).",
 )
 @click.option(
+    "--households",
+    is_flag=True,
+    help="Also the household survey 'ho-gia-dinh' beside it: village frame, draw, "
+    "synthetic visits and interviews (make run does).",
+)
+@click.option(
     "--if-empty",
     is_flag=True,
     help="Do nothing when the database already has agencies (used by make run).",
 )
 @_development_only
 def seed_command(
-    responses: int, random_seed: int, dossiers: bool, earlier: int, analyse: bool, if_empty: bool
+    responses: int,
+    random_seed: int,
+    dossiers: bool,
+    earlier: int,
+    analyse: bool,
+    households: bool,
+    if_empty: bool,
 ) -> None:
     """Create the demo province (Đắk Lắk as it is since July 2025, and as it was before)
     with a campaign 'demo', a 2024 campaign 'sipas-2024' and synthetic responses."""
@@ -93,6 +105,7 @@ def seed_command(
             dossiers=dossiers,
             earlier=earlier,
             analyse=analyse,
+            households=households,
             progress=lambda m: click.echo(m, err=True),
         )
     except DemoError as error:

@@ -83,6 +83,7 @@ def seed(
     dossiers: bool = False,
     earlier: int = 0,
     analyse: bool = False,
+    households: bool = False,
     progress=None,
 ) -> SeedOutcome:
     """Create (or reuse) the demo province and add `responses` synthetic submissions.
@@ -113,11 +114,19 @@ def seed(
     answers = _answer(campaign, responses, seed, answered)
     if progress:
         progress(f"wrote {responses} responses")
+    household_campaign = None
     if responses:
         # Citizens' recommendations and the agencies' replies (survey/recommendations).
         from survey.demo.recommendations import seed_recommendations
 
         seed_recommendations(campaign, np.random.default_rng(seed + 7))
+    if households:
+        # The household survey beside the post-service one (survey/households).
+        from survey.demo.households import seed_households
+
+        if progress:
+            progress("drawing and interviewing the demo's households")
+        household_campaign = seed_households(campaign, seed + 11)
     records = 0
     if dossiers:
         # The one-stop shop's records behind the frame counts (survey/demo/dossiers.py).
@@ -137,6 +146,8 @@ def seed(
         if progress:
             progress("analysing the demo campaign")
         run_analysis(campaign, actor="demo seed")
+        if household_campaign is not None:
+            run_analysis(household_campaign, actor="demo seed")
     return SeedOutcome(campaign, len(campaign.agencies), responses, answers, records)
 
 
