@@ -411,6 +411,8 @@ class Participation:
     answers: int
     dossiers: float | None
     rate: response_rates.ResponseRate | None  # of drawn invitations (AAPOR), if any
+    # A household survey's run: its weights make up for nonresponse village by village.
+    household: bool = False
 
     @property
     def per_hundred(self) -> float | None:
@@ -427,7 +429,11 @@ def participation(run: AnalysisRun, agency: Agency, code: str) -> Participation 
         (r for r in run_response_rates(run) if r.agency_id == agency.id and not r.channel),
         None,
     )
-    return Participation(int(entry.get("n") or 0), dossiers, rate)
+    return Participation(int(entry.get("n") or 0), dossiers, rate, _household(run))
+
+
+def _household(run: AnalysisRun) -> bool:
+    return (run.parameters.get("design") or {}).get("kind") == "household"
 
 
 def province_participation(run: AnalysisRun, code: str) -> Participation | None:
@@ -445,4 +451,4 @@ def province_participation(run: AnalysisRun, code: str) -> Participation | None:
         if lines
         else None
     )
-    return Participation(int(entry.get("n") or 0), dossiers, rate)
+    return Participation(int(entry.get("n") or 0), dossiers, rate, _household(run))

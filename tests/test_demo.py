@@ -332,3 +332,7 @@ def test_the_demo_has_a_household_survey_beside_the_post_service_one(runner, db,
     login_as("evaluator")
     page = client.get(f"/field/progress/{campaign.code}").get_data(as_text=True)
     assert "Thôn 1 (minh họa)" in page
+    # Its results say what its intervals assume: nonresponse made up village by village.
+    results = client.get(f"/results/{campaign.code}/satisfaction").get_data(as_text=True)
+    assert "trong mỗi thôn" in results
+    assert "trong mỗi lĩnh vực" not in results

@@ -52,10 +52,12 @@ def seed_households(main: Campaign, seed: int) -> Campaign | None:
     version = import_definition(
         load_file(path), path.read_text(encoding="utf-8"), actor="demo seed"
     ).version
+    # Named by the year most of its period falls in, as the demo campaign is.
+    year = (main.period_start + (main.period_end - main.period_start) / 2).year
     campaign = Campaign(
         code=CODE,
-        name_vi=f"Khảo sát hộ gia đình năm {main.period_start.year + 1} (dữ liệu minh họa)",
-        name_en=f"Household survey {main.period_start.year + 1} (demo data)",
+        name_vi=f"Khảo sát hộ gia đình năm {year} (dữ liệu minh họa)",
+        name_en=f"Household survey {year} (demo data)",
         period_start=main.period_start,
         period_end=main.period_end,
         status="open",
