@@ -17,6 +17,7 @@ from survey.campaigns.forms import (
     CampaignForm,
     DrawForm,
     FrameImportForm,
+    HouseholdDrawForm,
     InvitationImportForm,
     SamplingPlanForm,
 )
@@ -26,6 +27,9 @@ from survey.campaigns.response_rates import response_rates
 from survey.choices import choices
 from survey.csv_files import CsvError
 from survey.extensions import db
+from survey.households import frames as village_frames
+from survey.households import sampling as household_sampling
+from survey.households.models import DrawnVillage, HouseholdPlan, Village
 from survey.i18n import localized
 from survey.inputs import whole_number
 from survey.jobs.views import start
@@ -189,7 +193,76 @@ def show_campaign(campaign_id: int):
         draw_form=DrawForm(prefix="draw", through=local_time.today()),
         rates=response_rates(campaign),
         agencies={a.id: a for a in campaign.agencies},
+        **(_household_section(campaign) if campaign.design == "household" else {}),
     )
+
+
+def _household_section(campaign: Campaign) -> dict:
+    """A household campaign's frame and draw, on its page."""
+    communes = [a.id for a in campaign.agencies]
+    return {
+        "household_plan": db.session.get(HouseholdPlan, campaign.id),
+        "frame_villages": db.session.scalar(
+            select(func.count()).select_from(Village).where(Village.agency_id.in_(communes))
+        ),
+        "drawn_villages": db.session.scalar(
+            select(func.count())
+            .select_from(DrawnVillage)
+            .where(DrawnVillage.campaign_id == campaign.id)
+        ),
+        "village_upload": FrameImportForm(prefix="villages"),
+        "household_draw": HouseholdDrawForm(prefix="households"),
+    }
+
+
+@blueprint.post("/<int:campaign_id>/households/frame")
+@requires("admin", "evaluator")
+def import_villages(campaign_id: int):
+    """The villages of the communes with their households (all rows or none)."""
+    campaign = _load(campaign_id)
+    form = FrameImportForm(prefix="villages")
+    if not form.validate_on_submit():
+        flash(_("Choose a CSV file to upload."), "error")
+        return redirect(url_for(".show_campaign", campaign_id=campaign.id))
+    try:
+        outcome = village_frames.import_frame(form.file.data.read(), **actor())
+    except CsvError as error:
+        db.session.rollback()
+        return render_template(
+            "campaigns/import_errors.html", campaign=campaign, problems=error.problems
+        ), 400
+    db.session.commit()
+    flash(
+        _("Villages: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.",
+          created=outcome.created, updated=outcome.updated, unchanged=outcome.unchanged),
+        "success",
+    )  # fmt: skip
+    return redirect(url_for(".show_campaign", campaign_id=campaign.id))
+
+
+@blueprint.post("/<int:campaign_id>/households/draw")
+@requires("admin", "evaluator")
+def draw_households(campaign_id: int):
+    """Draw the villages of each commune and plan the households per village (once)."""
+    campaign = _load(campaign_id)
+    form = HouseholdDrawForm(prefix="households")
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for(".show_campaign", campaign_id=campaign.id))
+    try:
+        drawn = household_sampling.draw_villages(
+            campaign, villages=form.villages.data, households=form.households.data,
+            method=form.method.data, **actor(),
+        )  # fmt: skip
+    except household_sampling.DrawError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".show_campaign", campaign_id=campaign.id))
+    db.session.commit()
+    flash(_("%(count)s villages drawn.", count=len(drawn)), "success")
+    return redirect(url_for(".show_campaign", campaign_id=campaign.id))
 
 
 @blueprint.post("/<int:campaign_id>/links")

@@ -103,6 +103,10 @@ LABELS = {
         "frame": _l("frame counts per agency × service field"),
         "selection": _l("1/π of drawn invitations, adjusted for nonresponse within cells"),
     },
+    "village_method": {
+        "srs": _l("simple random sampling"),
+        "pps": _l("proportional to households"),
+    },
     "design": {
         "element": _l("element design (respondents sampled within weighting cells)"),
         "clustered": _l("clustered design (respondents reached in sampled clusters)"),

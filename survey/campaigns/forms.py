@@ -155,3 +155,26 @@ class InvitationImportForm(Form):
         default=30,
         validators=[InputRequired(), NumberRange(min=1, max=365)],
     )
+
+
+class HouseholdDrawForm(Form):
+    """The household survey's two-stage draw, as `households draw` makes it."""
+
+    villages = IntegerField(
+        _l("Villages drawn in each commune"), validators=[DataRequired(), NumberRange(1, 50)],
+        default=2,
+    )  # fmt: skip
+    households = IntegerField(
+        _l("Households drawn in each village"), validators=[DataRequired(), NumberRange(1, 100)],
+        default=8,
+    )  # fmt: skip
+    method = SelectField(
+        _l("How villages are drawn"),
+        choices=choices(
+            [
+                ("srs", _l("Simple random sampling")),
+                ("pps", _l("Proportional to households")),
+            ]
+        ),
+        default="pps",
+    )

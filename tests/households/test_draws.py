@@ -4,6 +4,7 @@ each unit with the probability it was drawn with, checked by simulation."""
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import timedelta
 
@@ -209,3 +210,47 @@ def test_a_household_survey_runs_beside_the_post_service_survey(client, db):
     page = client.get("/p/xaq-1").get_data(as_text=True)
     assert "Phiếu khảo sát sự hài lòng của người dân" in page or "/p/xaq-1/" in page
     assert "hộ gia đình" not in page
+
+
+def test_the_frame_and_the_draw_from_the_campaigns_page(client, db, login_as):
+    """The same as the commands, from the campaign's page: Post/Redirect/Get, errors
+    named, the draw once."""
+    a = factories.agency(code="XA-A", kind="commune", ranking_group="communes")
+    factories.agency(code="XA-B", kind="ward", ranking_group="communes")
+    campaign = factories.campaign(agencies=[a], design="household")
+    db.session.commit()
+    login_as("evaluator")
+    page = client.get(f"/admin/campaigns/{campaign.id}").get_data(as_text=True)
+    assert "Khảo sát hộ gia đình: thôn và việc chọn mẫu" in page
+    bad = client.post(
+        f"/admin/campaigns/{campaign.id}/households/frame",
+        data={"villages-file": (io.BytesIO(b"commune_code,village_code,village_name,households\n"
+                                           b"XA-A,T1,Thon,0\n"), "v.csv")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert bad.status_code == 400
+    assert "households" in bad.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Village)) == 0
+    good = client.post(
+        f"/admin/campaigns/{campaign.id}/households/frame",
+        data={"villages-file": (io.BytesIO(FRAME.encode()), "v.csv")},
+        content_type="multipart/form-data",
+    )
+    assert good.status_code == 302
+    drawn = client.post(
+        f"/admin/campaigns/{campaign.id}/households/draw",
+        data={"households-villages": "2", "households-households": "6",
+              "households-method": "pps"},
+    )  # fmt: skip
+    assert drawn.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(DrawnVillage)) == 2
+    page = client.get(drawn.headers["Location"]).get_data(as_text=True)
+    assert "Đã chọn 2 thôn." in page
+    assert "tỷ lệ với số hộ" in page
+    again = client.post(
+        f"/admin/campaigns/{campaign.id}/households/draw",
+        data={"households-villages": "2", "households-households": "6",
+              "households-method": "srs"},
+    )  # fmt: skip
+    assert "đã được chọn" in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(DrawnVillage)) == 2
