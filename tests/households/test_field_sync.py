@@ -160,3 +160,16 @@ def test_the_progress_page_counts_outcomes_and_response_rates(field, client, db,
     assert "66,7%" in page
     assert ">9<" in page  # the median interview: 540 s, 9 minutes
     assert client.get("/field/progress/no-such-campaign").status_code == 404
+
+
+def test_the_app_shell_its_worker_and_manifest_in_either_language(client, login_as):
+    login_as("surveyor")
+    english = client.get("/field/?lang=en").get_data(as_text=True)
+    assert "Download my assignment" in english
+    assert "Tải phân công" not in english
+    assert "Tải phân công về máy" in client.get("/field/?lang=vi").get_data(as_text=True)
+    worker = client.get("/field/sw.js")
+    assert worker.mimetype == "text/javascript"
+    assert "/api/" in worker.get_data(as_text=True)  # calls to the server are never cached
+    manifest = client.get("/field/manifest.webmanifest").get_json()
+    assert (manifest["start_url"], manifest["display"]) == ("/field/", "standalone")
