@@ -107,8 +107,11 @@ def seed_households(main: Campaign, seed: int) -> Campaign | None:
 def _interview(campaign, village, definition, probability, effect, outcome, rng) -> None:
     answers = {"A1": int(rng.integers(1, 3)), "A2": int(rng.integers(1, 6)),
                "A3": int(rng.choice([1, 2])), "A4": int(rng.choice([1, 2]))}  # fmt: skip
+    rated = {q.code for q in definition.satisfaction_items}
+    if definition.global_item is not None:
+        rated.add(definition.global_item.code)
     for question in definition.visible_items(answers):
-        if question.type_name != "satisfaction":
+        if question.code not in rated:
             continue
         if outcome == "partial" and rng.random() < 0.5:
             continue

@@ -21,9 +21,11 @@ from survey.questionnaires.definition import QUESTIONNAIRE_DIR, load_file
 from survey.questionnaires.services import import_definition
 from survey.responses.models import Submission
 from survey.users.models import User
+from survey.users.services import create_user
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 PIN = "246810"
+SURVEYOR, PASSWORD = "thuc.dia", "ruộng lúa bên sông 2026"
 
 
 def _household_campaign(app) -> None:
@@ -58,7 +60,13 @@ def _household_campaign(app) -> None:
         sampling.draw_villages(
             campaign, villages=1, households=3, actor="test", random=random.Random(5)
         )
-        surveyor = db.session.scalar(select(User).where(User.username == "dieutra"))
+        # A surveyor of its own: the demo's surveyor keeps exactly the assignments other
+        # walks expect.
+        surveyor = db.session.scalar(select(User).where(User.username == SURVEYOR))
+        if surveyor is None:
+            surveyor, _password = create_user(
+                username=SURVEYOR, role="surveyor", password=PASSWORD, actor="test"
+            )
         db.session.add(SurveyorAssignment(campaign_id=campaign.id, agency_id=commune.id,
                                           user_id=surveyor.id, created_by="test"))  # fmt: skip
         db.session.commit()
@@ -93,8 +101,8 @@ def test_a_surveyor_interviews_offline_and_sends_once(browser, live_server, tmp_
     phone = _phone(browser, live_server, profile)
     page = phone.pages[0] if phone.pages else phone.new_page()
     page.goto("/sign-in")
-    page.get_by_label("Tên đăng nhập hoặc thư điện tử").fill("dieutra")
-    page.get_by_label("Mật khẩu").fill("khao-sat-2026")
+    page.get_by_label("Tên đăng nhập hoặc thư điện tử").fill(SURVEYOR)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url("**/")
     page.goto("/field/")
