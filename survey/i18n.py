@@ -24,6 +24,12 @@ def count(value: int) -> str:
     return format_decimal(value, format="#,##0")
 
 
+def current_language() -> str:
+    """The language of the request ("vi" or "en"); Vietnamese outside any request."""
+    locale = get_locale()
+    return locale.language if locale else "vi"
+
+
 def localized(text: Mapping[str, str] | str | None, language: str | None = None) -> str:
     """Return `text` in the current language, falling back to Vietnamese, the official one."""
     if text is None:
@@ -31,8 +37,7 @@ def localized(text: Mapping[str, str] | str | None, language: str | None = None)
     if isinstance(text, str):
         return text
     if language is None:
-        locale = get_locale()
-        language = locale.language if locale else "vi"
+        language = current_language()
     return text.get(language) or text.get("vi") or next(iter(text.values()), "")
 
 

@@ -6,7 +6,6 @@ beyond any staff session)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
-from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -14,6 +13,7 @@ from survey.campaigns.models import Campaign
 from survey.extensions import csrf, db
 from survey.field import services
 from survey.field.monitoring import progress
+from survey.i18n import current_language
 from survey.permissions import public, requires
 
 blueprint = Blueprint("field", __name__, url_prefix="/field")
@@ -22,15 +22,12 @@ CACHE_VERSION = "field-1"
 MAX_SYNC_BYTES = 2 * 2**20
 
 
-def _language() -> str:
-    locale = get_locale()
-    return locale.language if locale else "vi"
-
-
 @blueprint.get("/")
 @requires("surveyor")
 def app_shell():
-    return render_template("field/app.html", language=_language(), cache_version=CACHE_VERSION)
+    return render_template(
+        "field/app.html", language=current_language(), cache_version=CACHE_VERSION
+    )
 
 
 @blueprint.get("/sw.js")

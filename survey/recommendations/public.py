@@ -4,12 +4,12 @@ each agency's public page of recommendations and replies. Works without JavaScri
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from sqlalchemy import func, select
 
 from survey.agencies.models import Agency, ServiceField
 from survey.campaigns.models import Campaign
 from survey.extensions import db, limiter
+from survey.i18n import current_language
 from survey.local_time import today
 from survey.pagination import paginate
 from survey.permissions import public
@@ -18,11 +18,6 @@ from survey.recommendations.forms import RecommendationForm, phone_number
 from survey.recommendations.models import Recommendation
 
 blueprint = Blueprint("recommend", __name__)
-
-
-def _language() -> str:
-    locale = get_locale()
-    return locale.language if locale else "vi"
 
 
 def _client_limit() -> str:
@@ -71,7 +66,7 @@ def leave():
     if campaign is None or agency is None:
         offer.withdraw()
         return render_template("recommendations/no_offer.html"), 410
-    language = _language()
+    language = current_language()
     form = RecommendationForm()
     fill_choices(form, agency, language)
     if request.method == "POST":
@@ -112,7 +107,7 @@ def agency_page(agency_code: str):
     )
     if agency is None:
         abort(404)
-    language = _language()
+    language = current_language()
     query = select(Recommendation).where(
         Recommendation.agency_id == agency.id, Recommendation.publication == "published"
     )

@@ -9,7 +9,6 @@ services.py.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, func, select
@@ -19,6 +18,7 @@ from survey.campaigns.models import Campaign
 from survey.csv_files import write_rows
 from survey.downloads import attachment
 from survey.extensions import db
+from survey.i18n import current_language
 from survey.local_time import today
 from survey.pagination import paginate
 from survey.permissions import requires
@@ -36,11 +36,6 @@ from survey.web import ConfirmForm, actor
 blueprint = Blueprint("recommendations", __name__, url_prefix="/staff/recommendations")
 READERS = ("evaluator", "agency-viewer")
 STATES = ("new", "overdue", "answered")
-
-
-def _current_language() -> str:
-    locale = get_locale()
-    return locale.language if locale else "vi"
 
 
 def _own_agency_only() -> int | None:
@@ -68,7 +63,7 @@ def _state_choices() -> list[tuple[str, str]]:
 @blueprint.get("/")
 @requires(*READERS)
 def inbox():
-    language = _current_language()
+    language = current_language()
     filters = InboxFilter(request.args)
     filters.state.choices = _state_choices()
     filters.theme.choices = [("", _("All")), *themes.choices(language), ("-", _("Not classified"))]
@@ -147,7 +142,7 @@ def _recommendation(recommendation_id: int) -> Recommendation:
 @requires(*READERS)
 def show(recommendation_id: int):
     recommendation = _recommendation(recommendation_id)
-    language = _current_language()
+    language = current_language()
     reply_form = ReplyForm(
         data={"theme": recommendation.theme or recommendation.theme_chosen or "",
               "reply": recommendation.reply or ""}
@@ -182,7 +177,7 @@ def _answerable(recommendation_id: int) -> Recommendation:
 def reply(recommendation_id: int):
     recommendation = _answerable(recommendation_id)
     form = ReplyForm()
-    form.theme.choices = [("", "—"), *themes.choices(_current_language())]
+    form.theme.choices = [("", "—"), *themes.choices(current_language())]
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for message in errors:
@@ -230,7 +225,7 @@ def withhold(recommendation_id: int):
 def key_paper():
     """A recommendation written on a paper questionnaire's last page, keyed apart from the
     form's answers (nothing ties the two), with the date written on the form."""
-    language = _current_language()
+    language = current_language()
     campaigns = db.session.scalars(
         select(Campaign).where(Campaign.status == "open").order_by(Campaign.code)
     ).all()

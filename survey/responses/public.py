@@ -19,7 +19,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -27,7 +26,7 @@ from markupsafe import Markup
 
 from survey.agencies.models import Agency
 from survey.extensions import db, keyed, limiter
-from survey.i18n import localized
+from survey.i18n import current_language, localized
 from survey.inputs import whole_number
 from survey.permissions import public
 from survey.questionnaires.definition import Definition
@@ -61,11 +60,6 @@ def _form_class(version_key, language: str, services: tuple[tuple[int, str], ...
 
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="survey-form")
-
-
-def _language() -> str:
-    locale = get_locale()
-    return locale.language if locale else "vi"
 
 
 def _point_limit_key() -> str:
@@ -106,7 +100,7 @@ def answer_at_point(code: str, respondent: str | None = None):
 
 
 def _on_behalf(entry: Entry, code: str):
-    language = _language()
+    language = current_language()
     again = {"again": 1} if request.args.get("again") else {}
     return render_template(
         "respond/on_behalf.html",
@@ -149,7 +143,7 @@ def show_thanks():
     return render_template(
         "respond/thanks.html",
         recommend_url=url_for("recommend.leave"),
-        recommend_agency=agency.name_vi if _language() == "vi" else agency.name_en,
+        recommend_agency=agency.name_vi if current_language() == "vi" else agency.name_en,
     )
 
 
@@ -158,7 +152,7 @@ def _gone(gone: Gone):
 
 
 def _survey(entry: Entry):
-    language = _language()
+    language = current_language()
     version_key = entry.version_key
     definition = _definition(version_key)
     services = entries.services(entry, language)
