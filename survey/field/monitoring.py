@@ -7,19 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from statistics import median
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from analysis import selection
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
 from survey.extensions import db
-from survey.households.models import (
-    OUTCOMES,
-    DrawnVillage,
-    HouseholdOutcome,
-    ListedHousehold,
-    Village,
-)
+from survey.households.models import OUTCOMES, DrawnVillage, HouseholdOutcome, Village
+from survey.households.sampling import drawn_per_village
 from survey.responses.models import Submission
 
 
@@ -69,16 +64,7 @@ class Progress:
 def progress(campaign: Campaign) -> tuple[list[tuple[Progress, list[Progress]]], Progress]:
     """[(commune, [its villages])] in commune then village order, and the campaign's
     total."""
-    drawn_households = dict(
-        db.session.execute(
-            select(ListedHousehold.village_id, func.count())
-            .where(
-                ListedHousehold.campaign_id == campaign.id,
-                ListedHousehold.probability.is_not(None),
-            )
-            .group_by(ListedHousehold.village_id)
-        ).all()
-    )
+    drawn_households = drawn_per_village(campaign.id)
     outcomes: dict[int, dict[str, int]] = {}
     for row in db.session.scalars(
         select(HouseholdOutcome).where(HouseholdOutcome.campaign_id == campaign.id)

@@ -14,7 +14,7 @@ import random as _random
 from collections.abc import Sequence
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from analysis import selection
 from survey.audit import services as audit
@@ -188,3 +188,18 @@ def draw_households(
         after={"campaign": campaign.code, "listed": len(descriptions), "drawn": len(chosen)},
     )
     return [h for h in listed if h.probability is not None]
+
+
+def drawn_per_village(campaign_id: int) -> dict[int, int]:
+    """How many listed households the campaign drew in each listed village, by village
+    id: the second stage's sample sizes."""
+    return dict(
+        db.session.execute(
+            select(ListedHousehold.village_id, func.count())
+            .where(
+                ListedHousehold.campaign_id == campaign_id,
+                ListedHousehold.probability.is_not(None),
+            )
+            .group_by(ListedHousehold.village_id)
+        ).all()
+    )

@@ -31,7 +31,8 @@ from survey import local_time
 from survey.agencies.models import Agency, ServiceField
 from survey.campaigns.models import Campaign, Invitation
 from survey.extensions import db
-from survey.households.models import DrawnVillage, HouseholdOutcome, ListedHousehold
+from survey.households.models import DrawnVillage, HouseholdOutcome
+from survey.households.sampling import drawn_per_village
 from survey.runs.extract import RunInput
 
 LONELY_PSU = "adjust"
@@ -71,16 +72,7 @@ def household_villages(campaign: Campaign) -> dict[str, dict[str, int]]:
     households (N_i), the households drawn from the listing and those found not eligible
     (vacant, not a dwelling): what the two stages' sizes and the nonresponse adjustment
     need, recorded with the run so that it rebuilds exactly."""
-    drawn_households = dict(
-        db.session.execute(
-            select(ListedHousehold.village_id, func.count())
-            .where(
-                ListedHousehold.campaign_id == campaign.id,
-                ListedHousehold.probability.is_not(None),
-            )
-            .group_by(ListedHousehold.village_id)
-        ).all()
-    )
+    drawn_households = drawn_per_village(campaign.id)
     not_eligible = dict(
         db.session.execute(
             select(HouseholdOutcome.village_id, HouseholdOutcome.count).where(
@@ -311,11 +303,13 @@ def _household_design(campaign, data: RunInput, declaration, margins) -> RunDesi
         eligible = max(sizes["drawn"] - sizes["not_eligible"], int(count))
         adjustment[code] = eligible / count
     weights = np.array([adjustment[v] for v in village]) / data.probability
+    strata = data.agency.astype(str)
+    fpc = np.array([villages[v]["frame_villages"] for v in village], dtype=float)
     design = Design.from_columns(
-        strata=data.agency.astype(str),
+        strata=strata,
         psu=village,
         weights=weights,
-        fpc=np.array([villages[v]["frame_villages"] for v in village], dtype=float),
+        fpc=fpc,
         ssu=data.ids,
         fpc2=np.array([max(villages[v]["listed"], 1) for v in village], dtype=float),
         lonely_psu=LONELY_PSU,
@@ -340,8 +334,4 @@ def _household_design(campaign, data: RunInput, declaration, margins) -> RunDesi
         "finite_population": "frame",
         "fpc_uncorrected_strata": [],
     }
-    fpc = np.array([villages[v]["frame_villages"] for v in village], dtype=float)
-    return RunDesign(
-        design=design, strata=data.agency.astype(str), psu=village, parameters=parameters,
-        fpc=fpc,
-    )  # fmt: skip
+    return RunDesign(design=design, strata=strata, psu=village, parameters=parameters, fpc=fpc)
