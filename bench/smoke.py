@@ -52,6 +52,23 @@ def _load(mode: str) -> Smoke:
     )  # fmt: skip
 
 
+def _analysis(*extra: str) -> Smoke:
+    """The analysis bench at a tiny size, one stage or (`--two-stage`) two."""
+    two_stage = "--two-stage" in extra
+    return Smoke(
+        "analysis_bench (two stages)" if two_stage else "analysis_bench",
+        lambda d: [
+            "analysis_bench.py", "--rows", "3000", "--agencies", "5", "--strata", "20",
+            "--psus", "100", "--cli-rows", "3000", "--skip-r", *extra,
+        ],
+        lambda f: [
+            ("estimates made", f["estimates"] > 0),
+            ("command line ran", f["cli_s"]),
+            *([("two stages", f["design"] == "two-stage")] if two_stage else []),
+        ],
+    )  # fmt: skip
+
+
 SMOKES = (
     Smoke(
         "admin_import_bench",
@@ -61,47 +78,8 @@ SMOKES = (
             ("file accepted twice", (f["created_status"], f["updated_status"]) == (302, 302)),
         ],
     ),
-    Smoke(
-        "analysis_bench",
-        lambda d: [
-            "analysis_bench.py",
-            "--rows",
-            "3000",
-            "--agencies",
-            "5",
-            "--strata",
-            "20",
-            "--psus",
-            "100",
-            "--cli-rows",
-            "3000",
-            "--skip-r",
-        ],
-        lambda f: [("estimates made", f["estimates"] > 0), ("command line ran", f["cli_s"])],
-    ),
-    Smoke(
-        "analysis_bench (two stages)",
-        lambda d: [
-            "analysis_bench.py",
-            "--rows",
-            "3000",
-            "--agencies",
-            "5",
-            "--strata",
-            "20",
-            "--psus",
-            "100",
-            "--cli-rows",
-            "3000",
-            "--skip-r",
-            "--two-stage",
-        ],
-        lambda f: [
-            ("two stages", f["design"] == "two-stage"),
-            ("estimates made", f["estimates"] > 0),
-            ("command line ran", f["cli_s"]),
-        ],
-    ),
+    _analysis(),
+    _analysis("--two-stage"),
     Smoke(
         "analysis_run_bench",
         lambda d: ["analysis_run_bench.py", *_sqlite(d, "run"), "--responses", "300"],
