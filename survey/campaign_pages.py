@@ -215,6 +215,14 @@ def _household_section(campaign: Campaign) -> dict:
     }
 
 
+def _import_refused(campaign: Campaign, problems):
+    """A file refused whole: nothing it wrote stays, and the page names every problem."""
+    db.session.rollback()
+    return render_template(
+        "campaigns/import_errors.html", campaign=campaign, problems=problems
+    ), 400
+
+
 @blueprint.post("/<int:campaign_id>/households/frame")
 @requires("admin", "evaluator")
 def import_villages(campaign_id: int):
@@ -227,10 +235,7 @@ def import_villages(campaign_id: int):
     try:
         outcome = village_frames.import_frame(form.file.data.read(), **actor())
     except CsvError as error:
-        db.session.rollback()
-        return render_template(
-            "campaigns/import_errors.html", campaign=campaign, problems=error.problems
-        ), 400
+        return _import_refused(campaign, error.problems)
     db.session.commit()
     flash(
         _("Villages: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.",
@@ -346,11 +351,9 @@ def import_frame_counts(campaign_id: int):
     try:
         count = services.import_frame_counts(campaign, form.file.data.read(), **actor())
     except (CsvError, services.CampaignError) as error:
-        db.session.rollback()
-        problems = error.problems if isinstance(error, CsvError) else [str(error)]
-        return render_template(
-            "campaigns/import_errors.html", campaign=campaign, problems=problems
-        ), 400
+        return _import_refused(
+            campaign, error.problems if isinstance(error, CsvError) else [str(error)]
+        )
     db.session.commit()
     flash(_("Imported %(count)s frame counts.", count=count), "success")
     return redirect(url_for(".show_campaign", campaign_id=campaign.id))
@@ -371,10 +374,7 @@ def import_invitations(campaign_id: int):
             campaign, form.file.data.read(), valid_days=form.valid_days.data, **actor()
         )
     except CsvError as error:
-        db.session.rollback()
-        return render_template(
-            "campaigns/import_errors.html", campaign=campaign, problems=error.problems
-        ), 400
+        return _import_refused(campaign, error.problems)
     db.session.commit()
     flash(
         _(
