@@ -81,11 +81,13 @@ def inbox():
         chosen = next((a for a in agencies if a.code.lower() == filters.agency.data.lower()), None)
         query = query.where(Recommendation.agency_id == (chosen.id if chosen else -1))
     day = today()
+    # Past its due day and not answered: filtered on, listed first, counted in the banner.
+    overdue_now = and_(Recommendation.replied_on.is_(None), Recommendation.due_on < day)
     state = filters.state.data if not filters.state.errors else ""
     if state == "new":
         query = query.where(Recommendation.replied_on.is_(None))
     elif state == "overdue":
-        query = query.where(Recommendation.replied_on.is_(None), Recommendation.due_on < day)
+        query = query.where(overdue_now)
     elif state == "answered":
         query = query.where(Recommendation.replied_on.is_not(None))
     theme = filters.theme.data if not filters.theme.errors else ""
@@ -97,21 +99,14 @@ def inbox():
     if field is not None:
         query = query.where(Recommendation.service_field_id == field.id)
     # Overdue first, then those due soonest: what must be answered now heads the list.
-    overdue_first = (and_(Recommendation.replied_on.is_(None), Recommendation.due_on < day)).desc()
     page = paginate(
-        query, overdue_first, Recommendation.replied_on.is_not(None), Recommendation.due_on,
-        Recommendation.id,
+        query, overdue_now.desc(), Recommendation.replied_on.is_not(None),
+        Recommendation.due_on, Recommendation.id,
     )  # fmt: skip
     overdue = db.session.scalar(
-        select(func.count()).select_from(
-            select(Recommendation.id)
-            .where(
-                Recommendation.replied_on.is_(None),
-                Recommendation.due_on < day,
-                *([Recommendation.agency_id == own] if own is not None else []),
-            )
-            .subquery()
-        )
+        select(func.count())
+        .select_from(Recommendation)
+        .where(overdue_now, *([Recommendation.agency_id == own] if own is not None else []))
     )
     by_id = {a.id: a for a in agencies}
     return render_template(
