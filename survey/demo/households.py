@@ -14,10 +14,9 @@ from sqlalchemy import select
 
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
-from survey.db import conflict_insert
 from survey.extensions import db
-from survey.households import frames, sampling
-from survey.households.models import DrawnVillage, HouseholdOutcome, Village
+from survey.households import frames, outcomes, sampling
+from survey.households.models import OUTCOMES, DrawnVillage, Village
 from survey.paper.models import SurveyorAssignment
 from survey.questionnaires.definition import QUESTIONNAIRE_DIR, load_file
 from survey.questionnaires.services import import_definition
@@ -27,8 +26,8 @@ from survey.users.models import User
 CODE = "ho-gia-dinh"
 COMMUNES = 5  # of the demo's communes, in code order
 VILLAGES, HOUSEHOLDS = 2, 8
-# How a visit ends: interviewed, not finished, refused, no one at home, vacant.
-OUTCOMES = ("complete", "partial", "refusal", "non_contact", "not_eligible")
+# How often a visit ends each way (models.OUTCOMES: interviewed, not finished, refused,
+# no one at home, vacant).
 OUTCOME_SHARES = (0.74, 0.03, 0.08, 0.10, 0.05)
 
 
@@ -90,12 +89,7 @@ def seed_households(main: Campaign, seed: int) -> Campaign | None:
             if outcome in ("complete", "partial"):
                 _interview(campaign, village, definition, drawn.probability * household.probability,
                            effect, outcome, rng)  # fmt: skip
-            statement = conflict_insert(db.session, HouseholdOutcome).values(
-                campaign_id=campaign.id, village_id=village.id, outcome=outcome, count=1
-            )
-            db.session.execute(statement.on_conflict_do_update(
-                index_elements=["campaign_id", "village_id", "outcome"],
-                set_={"count": HouseholdOutcome.count + 1}))  # fmt: skip
+            outcomes.count_visit(campaign.id, village.id, outcome)
     surveyor = db.session.scalar(select(User).where(User.username == "dieutra"))
     if surveyor is not None:
         db.session.add(SurveyorAssignment(campaign_id=campaign.id, agency_id=field_commune.id,

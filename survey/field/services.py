@@ -18,20 +18,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from survey.agencies.models import Agency
 from survey.campaigns.models import Campaign
-from survey.db import conflict_insert, utcnow
+from survey.db import utcnow
 from survey.extensions import db
-from survey.households import sampling
+from survey.households import outcomes, sampling
 from survey.households.models import (
     OUTCOMES,
     DrawnVillage,
     FieldDevice,
     FieldReceipt,
-    HouseholdOutcome,
     HouseholdPlan,
     ListedHousehold,
     Village,
@@ -243,27 +242,9 @@ def _store_visit(campaign: Campaign, village: Village, record: dict, user: User)
         raise _Refused("this household was interviewed already")
     if outcome in INTERVIEWED:
         _store_interview(campaign, village, household, record)
-    if previous in OUTCOMES:
-        # A later visit of the same household (no one home, then interviewed): its count
-        # moves from the outcome it had to the new one, so each household counts once.
-        db.session.execute(
-            update(HouseholdOutcome)
-            .where(
-                HouseholdOutcome.campaign_id == campaign.id,
-                HouseholdOutcome.village_id == village.id,
-                HouseholdOutcome.outcome == previous,
-                HouseholdOutcome.count > 0,
-            )
-            .values(count=HouseholdOutcome.count - 1)
-        )
-    statement = conflict_insert(db.session, HouseholdOutcome).values(
-        campaign_id=campaign.id, village_id=village.id, outcome=outcome, count=1
-    )
-    db.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["campaign_id", "village_id", "outcome"],
-            set_={"count": HouseholdOutcome.count + 1},
-        )
+    # A later visit of the same household (no one home, then interviewed) moves its count.
+    outcomes.count_visit(
+        campaign.id, village.id, outcome, previous if previous in OUTCOMES else None
     )
 
 
